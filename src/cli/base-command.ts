@@ -1,0 +1,19 @@
+import { Command } from '@oclif/core';
+import { reportError, debugEnabled } from './report-error.ts';
+
+/**
+ * Owns `catch` for every command: stop whatever draws on stderr, print the error in one line, set the exit
+ * code from the table, and return normally so stdout drains (oclif's own error path exits without flushing).
+ */
+export abstract class BaseCommand extends Command {
+  protected showStack = false;
+  protected stopDrawing: (() => void) | undefined;
+
+  protected override async catch(error: Error & { exitCode?: number }): Promise<void> {
+    this.stopDrawing?.();
+    // oclif's --help and --version "errors" are exits, not failures.
+    const exit = (error as { oclif?: { exit?: number } }).oclif?.exit;
+    if (error.message === 'EEXIT: 0' || exit === 0) return;
+    process.exitCode = reportError(error, { debug: this.showStack || debugEnabled(process.argv.includes('--debug')), bin: this.config.bin });
+  }
+}

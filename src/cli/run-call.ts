@@ -1,0 +1,179 @@
+import { createWriteStream } from 'node:fs';
+import { AbortedError, UsageError } from '../errors.ts';
+import { Router, type RouterEvent } from '../router/router.ts';
+import { displayUrl } from '../transport/url.ts';
+import { curlCommand, describeRequest } from './describe-request.ts';
+import { EXIT, exitCodeForStatus } from './exit-codes.ts';
+import { decideOutputMode } from './output-mode.ts';
+import { readPayload } from './payload.ts';
+import { printResponse } from './print-response.ts';
+import { OutputClosedError } from './write.ts';
+
+export interface CallFlags {
+  model: string;
+  endpoint: string;
+  bin: string;
+  json?: string | undefined;
+  data?: string | undefined;
+  form?: string[] | undefined;
+  'ignore-stdin'?: boolean;
+  swap?: boolean;
+  method?: string | undefined;
+  header?: string[] | undefined;
+  query?: string[] | undefined;
+  timeout?: string | undefined;
+  retries?: number | undefined;
+  config?: string | undefined;
+  'api-base'?: string | undefined;
+  'api-key'?: string | undefined;
+  'env-file'?: string | undefined;
+  output?: string | undefined;
+  include?: boolean;
+  verbose?: boolean;
+  pretty?: boolean;
+  raw?: boolean;
+  'dry-run'?: boolean;
+  curl?: boolean;
+}
+
+function parseHeaders(values: string[] = []): Array<[string, string]> {
+  return values.map((value) => {
+    const colon = value.indexOf(':');
+    if (colon <= 0) throw new UsageError(`--header "${value}": expected 'Name: value'`);
+    return [value.slice(0, colon).trim().toLowerCase(), value.slice(colon + 1).trim()];
+  });
+}
+
+function parseQuery(values: string[] = []): Array<[string, string]> {
+  return values.map((value) => {
+    const eq = value.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--query "${value}": expected key=value`);
+    return [value.slice(0, eq), value.slice(eq + 1)];
+  });
+}
+
+function parseTimeout(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout "${value}": expected a positive number of seconds`);
+  return seconds;
+}
+
+function loadEnvFile(path: string | undefined): void {
+  if (!path) return;
+  try {
+    process.loadEnvFile(path);
+  } catch (error) {
+    throw new UsageError(`--env-file ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+  }
+}
+
+function verboseEvent(event: RouterEvent): string | undefined {
+  switch (event.type) {
+    case 'attempt':
+      return `${describeRequest(event.request).replace(/^/gm, '> ')}\n`;
+    case 'retry':
+      return `* ${event.deployment.id} failed (${event.reason}); retrying in ${event.delayMs} ms\n`;
+    case 'cooldown':
+      return `* ${event.deployment.id} cooled down after repeated failures\n`;
+    case 'fallback':
+      return `* every deployment of "${event.from}" failed; falling back to "${event.to}"\n`;
+    case 'answered':
+      return `* answered by ${event.deployment.id} (${event.deployment.provider.id}/${event.deployment.model})\n`;
+  }
+}
+
+/** `llmpass call`: flags in, one passthrough through the Router, the reply printed as the output mode says. */
+export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) => void): Promise<number> {
+  loadEnvFile(flags['env-file']);
+  const headers = parseHeaders(flags.header);
+  const query = parseQuery(flags.query);
+  const timeout = parseTimeout(flags.timeout);
+  const contentType = headers.find(([name]) => name === 'content-type')?.[1];
+  const payload = await readPayload({ json: flags.json, data: flags.data, form: flags.form, ignoreStdin: flags['ignore-stdin'] }, contentType, process.stdin);
+  const router = await Router.fromConfig({ configPath: flags.config });
+  if (payload.length !== undefined && !headers.some(([name]) => name === 'content-length')) headers.push(['content-length', String(payload.length)]);
+  const request = {
+    model: flags.model,
+    endpoint: flags.endpoint,
+    method: flags.method,
+    query,
+    headers,
+    json: payload.json,
+    body: payload.body,
+    swapModel: flags.swap,
+    apiBase: flags['api-base'],
+    apiKey: flags['api-key'],
+    timeout,
+    retries: flags.retries,
+  };
+
+  if (flags['dry-run'] || flags.curl) {
+    const prepared = router.prepare(request);
+    process.stdout.write(`${flags.curl ? curlCommand(prepared, payload.curlSource) : describeRequest(prepared)}\n`);
+    if (payload.body instanceof ReadableStream) await payload.body.cancel();
+    return EXIT.ok;
+  }
+
+  const mode = decideOutputMode({
+    stdoutIsTTY: Boolean(process.stdout.isTTY),
+    stderrIsTTY: Boolean(process.stderr.isTTY),
+    env: process.env,
+    pretty: flags.pretty,
+    raw: flags.raw,
+    toFile: flags.output !== undefined,
+  });
+
+  const controller = new AbortController();
+  const interrupt = () => controller.abort(new AbortedError('interrupted'));
+  process.once('SIGINT', interrupt);
+  // ora is loaded only when a spinner will be drawn.
+  const startSpinner = mode.spinner && !flags.verbose ? (await import('./spinner.ts')).startSpinner : undefined;
+  let spinner: { stop(): void } | undefined;
+  const stopSpinner = () => {
+    spinner?.stop();
+    spinner = undefined;
+  };
+  onDrawing(stopSpinner);
+
+  try {
+    const response = await router.passthrough({
+      ...request,
+      signal: controller.signal,
+      onEvent: (event) => {
+        if (flags.verbose) {
+          stopSpinner();
+          const line = verboseEvent(event);
+          if (line) process.stderr.write(line);
+        }
+        if (event.type === 'attempt' && startSpinner) {
+          stopSpinner();
+          spinner = startSpinner(`${flags.model} → ${displayUrl(event.request.url)}`);
+        }
+      },
+    });
+    stopSpinner();
+    if (flags.verbose) process.stderr.write(`< HTTP ${response.status} ${response.statusText}\n`);
+    const out = flags.output ? createWriteStream(flags.output) : process.stdout;
+    try {
+      await printResponse(response, { mode, include: Boolean(flags.include), out });
+    } catch (error) {
+      if (error instanceof OutputClosedError) {
+        controller.abort(error);
+        return exitCodeForStatus(response.status);
+      }
+      throw error;
+    } finally {
+      if (out !== process.stdout) await new Promise<void>((resolve) => (out as NodeJS.WritableStream).end(resolve));
+    }
+    return exitCodeForStatus(response.status);
+  } catch (error) {
+    stopSpinner();
+    if (controller.signal.aborted && !(controller.signal.reason instanceof OutputClosedError)) {
+      throw new AbortedError('interrupted; the upstream request was aborted');
+    }
+    throw error;
+  } finally {
+    process.off('SIGINT', interrupt);
+  }
+}

@@ -1,0 +1,35 @@
+/** The reader closed our stdout (`| head -c 10`): not a failure worth a message. */
+export class OutputClosedError extends Error {
+  readonly code = 'LLMPASS_OUTPUT_CLOSED';
+}
+
+/** Writes with backpressure: waits for 'drain' instead of buffering a fast upstream in memory. */
+export function writeChunk(out: NodeJS.WritableStream, chunk: Uint8Array | string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      cleanup();
+      reject(error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED' ? new OutputClosedError('output closed') : error);
+    };
+    const onDrain = () => {
+      cleanup();
+      resolve();
+    };
+    const cleanup = () => {
+      out.off('error', onError);
+      out.off('drain', onDrain);
+    };
+    out.on('error', onError);
+    let flushed: boolean;
+    try {
+      flushed = out.write(chunk);
+    } catch (error) {
+      cleanup();
+      reject(new OutputClosedError(String(error)));
+      return;
+    }
+    if (flushed) {
+      cleanup();
+      resolve();
+    } else out.on('drain', onDrain);
+  });
+}

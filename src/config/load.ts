@@ -1,0 +1,104 @@
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { ConfigError } from '../errors.ts';
+import { displayPath } from './display-path.ts';
+import type { EnvLookup } from './env.ts';
+import { configSchema, formatIssuePath, type ModelEntry, type RawConfig } from './schema.ts';
+import { registerDeclaredProviders } from './declared-providers.ts';
+import { loadJsonConfig, loadYaml11 } from './yaml-loader.ts';
+
+export interface Config {
+  /** The file it came from; undefined when no file was found or the config was given as an object. */
+  filepath: string | undefined;
+  raw: RawConfig;
+  modelList: ModelEntry[];
+  /** The process environment first, then the config's `environment_variables` (as LiteLLM loads them). */
+  env: EnvLookup;
+}
+
+export interface LoadConfigOptions {
+  /** A file to load instead of searching (`--config`); `LLMPASS_CONFIG` is the fallback. */
+  configPath?: string | undefined;
+  /** Where the search starts. */
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+const MODULE = 'llmpass';
+const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
+
+/** Validates a config object (from a file, package.json or code) and reports every problem with its path. */
+export function configFromObject(input: unknown, filepath?: string, processEnv: NodeJS.ProcessEnv = process.env): Config {
+  const where = filepath ? `${displayPath(filepath)}: ` : 'config: ';
+  if (input !== null && input !== undefined && (typeof input !== 'object' || Array.isArray(input))) {
+    throw new ConfigError(`${where}expected a mapping at the top level (model_list, router_settings, ...)`);
+  }
+  const parsed = configSchema.safeParse(input ?? {});
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${formatIssuePath(issue.path)}: ${issue.message}`);
+    throw new ConfigError(`${where}${problems.join('; ')}`);
+  }
+  const raw = parsed.data;
+  if (raw.providers) registerDeclaredProviders(raw.providers, filepath);
+  const extra = raw.environment_variables ?? {};
+  return {
+    filepath,
+    raw,
+    modelList: raw.model_list ?? [],
+    env: (name) => processEnv[name] ?? extra[name],
+  };
+}
+
+async function explorer() {
+  const { cosmiconfig, getDefaultSearchPlaces } = await import('cosmiconfig');
+  return cosmiconfig(MODULE, {
+    searchStrategy: 'global',
+    searchPlaces: [
+      `${MODULE}.config.yaml`,
+      `${MODULE}.config.yml`,
+      `${MODULE}.config.json`,
+      ...getDefaultSearchPlaces(MODULE),
+    ],
+    loaders: { '.yaml': loadYaml11, '.yml': loadYaml11, '.json': loadJsonConfig, noExt: loadYaml11 },
+    cache: false,
+  });
+}
+
+async function checkReadable(filepath: string, from: string): Promise<void> {
+  let info;
+  try {
+    info = await stat(filepath);
+  } catch {
+    throw new ConfigError(`config file ${displayPath(filepath)} (from ${from}) does not exist`);
+  }
+  if (!info.isFile()) throw new ConfigError(`config file ${displayPath(filepath)} (from ${from}) is not a file`);
+  if (info.size > MAX_CONFIG_BYTES) {
+    throw new ConfigError(`config file ${displayPath(filepath)} is ${info.size} bytes; the limit is ${MAX_CONFIG_BYTES}`);
+  }
+}
+
+/**
+ * Finds and loads the config: `--config`, else `LLMPASS_CONFIG`, else cosmiconfig's search up from the working
+ * directory (`llmpass.config.yaml`, `.llmpassrc*`, `package.json#llmpass`...). No file found is an empty config.
+ */
+export async function loadConfig(options: LoadConfigOptions = {}): Promise<Config> {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const named = options.configPath ?? env.LLMPASS_CONFIG;
+  const search = await explorer();
+  if (named) {
+    const filepath = resolve(cwd, named);
+    await checkReadable(filepath, options.configPath ? '--config' : 'LLMPASS_CONFIG');
+    const result = await search.load(filepath).catch((error: unknown) => rethrow(error, filepath));
+    return configFromObject(result?.config, filepath, env);
+  }
+  const result = await search.search(cwd).catch((error: unknown) => rethrow(error));
+  if (!result) return configFromObject({}, undefined, env);
+  return configFromObject(result.config, result.filepath, env);
+}
+
+function rethrow(error: unknown, filepath?: string): never {
+  if (error instanceof ConfigError) throw error;
+  const message = (error as Error)?.message?.replace(/\n/g, ' ') ?? String(error);
+  throw new ConfigError(filepath ? `${displayPath(filepath)}: ${message}` : message, { cause: error });
+}

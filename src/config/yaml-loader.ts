@@ -1,0 +1,29 @@
+import { parse, YAMLParseError } from 'yaml';
+import { ConfigError } from '../errors.ts';
+import { displayPath } from './display-path.ts';
+
+/**
+ * LiteLLM reads its config with PyYAML, which follows YAML 1.1: `tpm: 20_000` is the number 20000 there and
+ * must be here. Alias expansion is capped so a "billion laughs" file fails fast instead of eating memory.
+ */
+export function loadYaml11(filepath: string, content: string): unknown {
+  try {
+    return parse(content, { version: '1.1', maxAliasCount: 100, prettyErrors: false, uniqueKeys: false });
+  } catch (error) {
+    if (error instanceof YAMLParseError) {
+      const [line, col] = [error.linePos?.[0]?.line, error.linePos?.[0]?.col];
+      const where = line ? `:${line}${col ? `:${col}` : ''}` : '';
+      const first = error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? 'invalid YAML';
+      throw new ConfigError(`${displayPath(filepath)}${where}: ${first}`, { cause: error });
+    }
+    throw new ConfigError(`${displayPath(filepath)}: ${(error as Error).message.split('\n')[0]}`, { cause: error });
+  }
+}
+
+export function loadJsonConfig(filepath: string, content: string): unknown {
+  try {
+    return JSON.parse(content);
+  } catch (error) {
+    throw new ConfigError(`${displayPath(filepath)}: invalid JSON: ${(error as Error).message}`, { cause: error });
+  }
+}

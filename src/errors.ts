@@ -1,0 +1,74 @@
+/**
+ * One failure, one class, one stable `code` (as undici's UND_ERR_*). Commands map `exitCode` to the process
+ * exit status; the proxy maps `httpStatus` to its answer. Messages are one line a person can act on.
+ */
+export class LlmpassError extends Error {
+  readonly code: string = 'LLMPASS_ERROR';
+  readonly exitCode: number = 1;
+  readonly httpStatus: number = 500;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A mistake in how llmpass was called: a flag, an argument, a payload. */
+export class UsageError extends LlmpassError {
+  override readonly code = 'LLMPASS_USAGE';
+  override readonly exitCode = 2;
+  override readonly httpStatus = 400;
+}
+
+/** The config file is missing, unreadable or does not validate. */
+export class ConfigError extends LlmpassError {
+  override readonly code = 'LLMPASS_CONFIG';
+  override readonly exitCode = 2;
+  override readonly httpStatus = 500;
+}
+
+/** The model is neither an alias in the config nor a usable `provider/model`. */
+export class UnknownModelError extends LlmpassError {
+  override readonly code = 'LLMPASS_UNKNOWN_MODEL';
+  override readonly exitCode = 2;
+  override readonly httpStatus = 400;
+}
+
+/** The alias exists but cannot be called (unknown provider, model it cannot infer, empty model). */
+export class UnusableModelError extends LlmpassError {
+  override readonly code = 'LLMPASS_UNUSABLE_MODEL';
+  override readonly exitCode = 2;
+  override readonly httpStatus = 400;
+}
+
+/** A value the deployment needs (an environment variable, an api base) is not there. */
+export class MissingSettingError extends LlmpassError {
+  override readonly code = 'LLMPASS_MISSING_SETTING';
+  override readonly exitCode = 2;
+  override readonly httpStatus = 500;
+}
+
+/** The upstream could not be reached, or the connection broke. */
+export class NetworkError extends LlmpassError {
+  override readonly code = 'LLMPASS_NETWORK';
+  override readonly exitCode = 3;
+  override readonly httpStatus = 502;
+}
+
+/** The upstream did not answer (headers, or the next chunk of a stream) within the timeout. */
+export class UpstreamTimeoutError extends LlmpassError {
+  override readonly code = 'LLMPASS_TIMEOUT';
+  override readonly exitCode = 3;
+  override readonly httpStatus = 504;
+}
+
+/** The caller aborted (Ctrl-C, a client that went away, an AbortSignal). */
+export class AbortedError extends LlmpassError {
+  override readonly code = 'LLMPASS_ABORTED';
+  override readonly exitCode = 130;
+  override readonly httpStatus = 499;
+}
+
+export function isLlmpassError(error: unknown): error is LlmpassError {
+  return error instanceof LlmpassError;
+}

@@ -1,0 +1,24 @@
+/** The library's public face. Importing it loads neither oclif, chalk nor ora. */
+export { passthrough, type PassthroughOptions } from './passthrough.ts';
+export { Router, type RouterOptions, type RouterSettings, type RouterEvent, type RouterPassthroughOptions, type RoutingStrategy } from './router/router.ts';
+export type { Deployment, DeploymentOverrides } from './router/deployment.ts';
+export { loadConfig, configFromObject, type Config, type LoadConfigOptions } from './config/load.ts';
+export { registerProvider, findProvider, listProviders } from './providers/registry.ts';
+export { parseModelRef, type ParsedModel } from './providers/model-ref.ts';
+export type { ProviderSpec, AuthScheme, JoinRule, ModelPlacement, EndpointContext } from './providers/types.ts';
+export { buildUpstreamRequest, displayHeaders, type PassthroughRequest, type UpstreamRequest, type QueryInit } from './transport/request.ts';
+export { joinEndpoint } from './transport/url.ts';
+export type { BodyInit } from './transport/body.ts';
+export type { FetchLike } from './transport/send.ts';
+export { Secret } from './secret.ts';
+export {
+  LlmpassError,
+  UsageError,
+  ConfigError,
+  UnknownModelError,
+  UnusableModelError,
+  MissingSettingError,
+  NetworkError,
+  UpstreamTimeoutError,
+  AbortedError,
+} from './errors.ts';

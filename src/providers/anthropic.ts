@@ -1,0 +1,23 @@
+import { openAiModelIds } from './model-lists.ts';
+import type { ProviderSpec } from './types.ts';
+
+/** The base has no path; endpoints carry `/v1`. The version header is required, and a caller may set another. */
+export const anthropic: ProviderSpec = {
+  id: 'anthropic',
+  label: 'Anthropic',
+  routePrefix: '/anthropic',
+  defaultApiBase: 'https://api.anthropic.com',
+  apiBaseEnv: ['ANTHROPIC_API_BASE', 'ANTHROPIC_BASE_URL'],
+  apiKeyEnv: ['ANTHROPIC_API_KEY'],
+  keyRequired: true,
+  auth: { kind: 'header', name: 'x-api-key' },
+  defaultHeaders: { 'anthropic-version': '2023-06-01' },
+  join: { collapseSeam: 'v1' },
+  joinExamples: [
+    ['https://api.anthropic.com', 'v1/messages', 'https://api.anthropic.com/v1/messages'],
+    ['https://gw.example/anthropic/v1', 'v1/messages', 'https://gw.example/anthropic/v1/messages'],
+  ],
+  model: 'body',
+  infersBareModel: /^claude-/,
+  listModels: { path: 'v1/models', ids: openAiModelIds },
+};

@@ -1,0 +1,37 @@
+import { openAiModelIds } from './model-lists.ts';
+import type { EndpointContext, ProviderSpec } from './types.ts';
+
+export const AZURE_DEFAULT_API_VERSION = '2024-10-21';
+
+/**
+ * Classic Azure OpenAI routes on the deployment name in the path and needs `api-version`; the v1 API
+ * (`openai/v1/...`) takes the deployment in the body and no version. A path starting with `openai/` is kept.
+ */
+function expandAzureEndpoint(endpoint: string, { model, apiVersion }: EndpointContext): string {
+  const path = endpoint.replace(/^\/+/, '');
+  if (path.startsWith('openai/v1/')) return path;
+  const routed = path.startsWith('openai/') ? path : `openai/deployments/${encodeURIComponent(model)}/${path}`;
+  if (/[?&]api-version=/.test(routed)) return routed;
+  return `${routed}${routed.includes('?') ? '&' : '?'}api-version=${encodeURIComponent(apiVersion ?? AZURE_DEFAULT_API_VERSION)}`;
+}
+
+export const azure: ProviderSpec = {
+  id: 'azure',
+  label: 'Azure OpenAI',
+  routePrefix: '/azure',
+  apiBaseEnv: ['AZURE_API_BASE', 'AZURE_OPENAI_ENDPOINT'],
+  apiKeyEnv: ['AZURE_OPENAI_API_KEY', 'AZURE_API_KEY'],
+  keyRequired: true,
+  auth: { kind: 'header', name: 'api-key' },
+  join: {},
+  joinExamples: [
+    [
+      'https://r.openai.azure.com',
+      'openai/deployments/gpt4o/chat/completions?api-version=2024-10-21',
+      'https://r.openai.azure.com/openai/deployments/gpt4o/chat/completions?api-version=2024-10-21',
+    ],
+  ],
+  model: 'path',
+  expandEndpoint: expandAzureEndpoint,
+  listModels: { path: 'openai/models', ids: openAiModelIds },
+};

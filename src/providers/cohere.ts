@@ -1,0 +1,20 @@
+import { modelNames } from './model-lists.ts';
+import type { ProviderSpec } from './types.ts';
+
+/** The base is the host; endpoints carry their version (`v2/chat`, `v2/rerank`, `v2/embed`). */
+export const cohere: ProviderSpec = {
+  id: 'cohere',
+  aliases: ['cohere_chat'],
+  label: 'Cohere',
+  routePrefix: '/cohere',
+  defaultApiBase: 'https://api.cohere.com',
+  apiBaseEnv: ['COHERE_API_BASE'],
+  apiKeyEnv: ['COHERE_API_KEY', 'CO_API_KEY'],
+  keyRequired: true,
+  auth: { kind: 'bearer' },
+  join: {},
+  joinExamples: [['https://api.cohere.com', 'v2/rerank', 'https://api.cohere.com/v2/rerank']],
+  model: 'body',
+  infersBareModel: /^(command-|embed-english|embed-multilingual|rerank-)/,
+  listModels: { path: 'v1/models', ids: modelNames },
+};

@@ -1,0 +1,38 @@
+import { geminiModelIds } from './model-lists.ts';
+import type { EndpointContext, ProviderSpec } from './types.ts';
+
+const METHOD_ONLY = /^:?([A-Za-z]+)(\?.*)?$/;
+
+/**
+ * The model lives in the path (`v1beta/models/{model}:generateContent`), so a bare method name is expanded;
+ * a full path is kept as written. The key goes in `x-goog-api-key`, never in `?key=` where logs would keep it.
+ */
+function expandGeminiEndpoint(endpoint: string, { model }: EndpointContext): string {
+  const match = METHOD_ONLY.exec(endpoint.replace(/^\/+/, ''));
+  if (!match) return endpoint;
+  const [, method, query = ''] = match;
+  const sse = method === 'streamGenerateContent' && !/[?&]alt=/.test(query) ? (query ? '&alt=sse' : '?alt=sse') : '';
+  return `v1beta/models/${encodeURIComponent(model)}:${method}${query}${sse}`;
+}
+
+export const gemini: ProviderSpec = {
+  id: 'gemini',
+  label: 'Google AI Studio (Gemini)',
+  routePrefix: '/gemini',
+  defaultApiBase: 'https://generativelanguage.googleapis.com',
+  apiBaseEnv: ['GEMINI_API_BASE'],
+  apiKeyEnv: ['GEMINI_API_KEY', 'GOOGLE_API_KEY'],
+  keyRequired: true,
+  auth: { kind: 'header', name: 'x-goog-api-key' },
+  join: {},
+  joinExamples: [
+    [
+      'https://generativelanguage.googleapis.com',
+      'v1beta/models/gemini-2.0-flash:generateContent',
+      'https://generativelanguage.googleapis.com/v1beta/models/gemini-2.0-flash:generateContent',
+    ],
+  ],
+  model: 'path',
+  expandEndpoint: expandGeminiEndpoint,
+  listModels: { path: 'v1beta/models', ids: geminiModelIds },
+};

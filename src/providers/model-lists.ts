@@ -1,0 +1,29 @@
+/** Readers for the shapes that model-list endpoints answer with; each provider names the one it uses. */
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function idsOf(items: unknown, key: string, strip = ''): string[] {
+  if (!Array.isArray(items)) return [];
+  return items
+    .map((item) => (isRecord(item) && typeof item[key] === 'string' ? (item[key] as string) : undefined))
+    .filter((id): id is string => id !== undefined)
+    .map((id) => (strip && id.startsWith(strip) ? id.slice(strip.length) : id));
+}
+
+/** `{"object":"list","data":[{"id":...}]}` (OpenAI, vLLM, Anthropic) or a bare array (Together). */
+export function openAiModelIds(body: unknown): string[] {
+  if (Array.isArray(body)) return idsOf(body, 'id');
+  return isRecord(body) ? idsOf(body.data, 'id') : [];
+}
+
+/** `{"models":[{"name":"models/gemini-..."}]}` (Gemini). */
+export function geminiModelIds(body: unknown): string[] {
+  return isRecord(body) ? idsOf(body.models, 'name', 'models/') : [];
+}
+
+/** `{"models":[{"name":"llama3.2:latest"}]}` (Ollama, Cohere). */
+export function modelNames(body: unknown): string[] {
+  return isRecord(body) ? idsOf(body.models, 'name') : [];
+}

@@ -1,0 +1,20 @@
+import { modelNames } from './model-lists.ts';
+import type { ProviderSpec } from './types.ts';
+
+/** A local server with no key; the native API is under /api, the OpenAI-compatible one under /v1. */
+export const ollama: ProviderSpec = {
+  id: 'ollama',
+  aliases: ['ollama_chat'],
+  label: 'Ollama',
+  routePrefix: '/ollama',
+  defaultApiBase: 'http://localhost:11434',
+  apiBaseEnv: ['OLLAMA_API_BASE'],
+  apiKeyEnv: ['OLLAMA_API_KEY'],
+  keyRequired: false,
+  auth: { kind: 'bearer' },
+  join: {},
+  joinExamples: [['http://localhost:11434', 'api/chat', 'http://localhost:11434/api/chat']],
+  model: 'body',
+  health: { path: 'api/version' },
+  listModels: { path: 'api/tags', ids: modelNames },
+};

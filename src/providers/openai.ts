@@ -1,0 +1,97 @@
+import { openAiModelIds } from './model-lists.ts';
+import type { ProviderSpec } from './types.ts';
+
+interface OpenAiCompatible {
+  id: string;
+  label: string;
+  base: string;
+  keyEnv: readonly string[];
+  baseEnv: readonly string[];
+  aliases?: readonly string[];
+  listModels?: boolean;
+}
+
+/** The many services that speak OpenAI's API differ only by base URL and key variable. */
+function openAiCompatible(entry: OpenAiCompatible): ProviderSpec {
+  const spec: ProviderSpec = {
+    id: entry.id,
+    label: entry.label,
+    routePrefix: `/${entry.id}`,
+    defaultApiBase: entry.base,
+    apiBaseEnv: entry.baseEnv,
+    apiKeyEnv: entry.keyEnv,
+    keyRequired: true,
+    auth: { kind: 'bearer' },
+    join: { collapseSeam: 'v1' },
+    joinExamples: [[entry.base, 'chat/completions', `${entry.base}/chat/completions`]],
+    model: 'body',
+  };
+  if (entry.aliases) spec.aliases = entry.aliases;
+  if (entry.listModels !== false) spec.listModels = { path: 'models', ids: openAiModelIds };
+  return spec;
+}
+
+/** OpenAI itself; `openai/<model>` with any api_base also serves llama.cpp, LM Studio, TGI and friends. */
+export const openai: ProviderSpec = {
+  ...openAiCompatible({
+    id: 'openai',
+    label: 'OpenAI',
+    base: 'https://api.openai.com/v1',
+    keyEnv: ['OPENAI_API_KEY'],
+    baseEnv: ['OPENAI_BASE_URL', 'OPENAI_API_BASE'],
+  }),
+  // A self-hosted OpenAI-compatible server often has no key.
+  keyRequired: false,
+  joinExamples: [
+    ['https://api.openai.com/v1', 'chat/completions', 'https://api.openai.com/v1/chat/completions'],
+    ['https://api.openai.com/v1', 'v1/chat/completions', 'https://api.openai.com/v1/chat/completions'],
+    ['https://api.openai.com/v1/', '/v1/embeddings?x=1', 'https://api.openai.com/v1/embeddings?x=1'],
+    ['http://localhost:8080', 'v1/chat/completions', 'http://localhost:8080/v1/chat/completions'],
+  ],
+  infersBareModel: /^(gpt-|chatgpt-|o[134](-|$)|text-embedding-|omni-moderation|ft:gpt-|davinci-|babbage-)/,
+};
+
+export const openAiCompatibles: ProviderSpec[] = [
+  openAiCompatible({ id: 'groq', label: 'Groq', base: 'https://api.groq.com/openai/v1', keyEnv: ['GROQ_API_KEY'], baseEnv: ['GROQ_API_BASE'] }),
+  openAiCompatible({
+    id: 'together_ai',
+    aliases: ['together'],
+    label: 'Together AI',
+    base: 'https://api.together.xyz/v1',
+    keyEnv: ['TOGETHER_API_KEY', 'TOGETHER_AI_API_KEY', 'TOGETHERAI_API_KEY', 'TOGETHER_AI_TOKEN'],
+    baseEnv: ['TOGETHER_AI_API_BASE'],
+  }),
+  openAiCompatible({
+    id: 'fireworks_ai',
+    aliases: ['fireworks'],
+    label: 'Fireworks AI',
+    base: 'https://api.fireworks.ai/inference/v1',
+    keyEnv: ['FIREWORKS_API_KEY', 'FIREWORKS_AI_API_KEY', 'FIREWORKSAI_API_KEY', 'FIREWORKS_AI_TOKEN'],
+    baseEnv: ['FIREWORKS_API_BASE'],
+  }),
+  openAiCompatible({ id: 'deepseek', label: 'DeepSeek', base: 'https://api.deepseek.com', keyEnv: ['DEEPSEEK_API_KEY'], baseEnv: ['DEEPSEEK_API_BASE'] }),
+  openAiCompatible({
+    id: 'openrouter',
+    label: 'OpenRouter',
+    base: 'https://openrouter.ai/api/v1',
+    keyEnv: ['OPENROUTER_API_KEY', 'OR_API_KEY'],
+    baseEnv: ['OPENROUTER_API_BASE'],
+  }),
+  openAiCompatible({ id: 'xai', label: 'xAI', base: 'https://api.x.ai/v1', keyEnv: ['XAI_API_KEY'], baseEnv: ['XAI_API_BASE'] }),
+  openAiCompatible({
+    id: 'perplexity',
+    label: 'Perplexity',
+    base: 'https://api.perplexity.ai',
+    keyEnv: ['PERPLEXITYAI_API_KEY', 'PERPLEXITY_API_KEY'],
+    baseEnv: ['PERPLEXITY_API_BASE'],
+    listModels: false,
+  }),
+  openAiCompatible({
+    id: 'deepinfra',
+    label: 'DeepInfra',
+    base: 'https://api.deepinfra.com/v1/openai',
+    keyEnv: ['DEEPINFRA_API_KEY'],
+    baseEnv: ['DEEPINFRA_API_BASE'],
+  }),
+  openAiCompatible({ id: 'mistral', label: 'Mistral', base: 'https://api.mistral.ai/v1', keyEnv: ['MISTRAL_API_KEY'], baseEnv: ['MISTRAL_API_BASE'] }),
+];

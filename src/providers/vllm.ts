@@ -1,0 +1,29 @@
+import { openAiModelIds } from './model-lists.ts';
+import type { ProviderSpec } from './types.ts';
+
+/**
+ * vLLM's OpenAI routes live under /v1 and its pooling and utility routes (/classify, /score, /rerank,
+ * /pooling, /tokenize, /health) at the root, so configs write the base both ways: strip `/v1` to find the root.
+ * vLLM checks `--api-key` only as a Bearer token (LiteLLM sends none, or `x-api-key`, which vLLM ignores).
+ */
+export const vllm: ProviderSpec = {
+  id: 'hosted_vllm',
+  aliases: ['vllm'],
+  label: 'vLLM',
+  routePrefix: '/vllm',
+  apiBaseEnv: ['HOSTED_VLLM_API_BASE', 'VLLM_API_BASE'],
+  apiKeyEnv: ['HOSTED_VLLM_API_KEY', 'VLLM_API_KEY'],
+  keyRequired: false,
+  auth: { kind: 'bearer' },
+  join: { stripBaseSuffix: '/v1' },
+  joinExamples: [
+    ['http://h:8000', 'classify', 'http://h:8000/classify'],
+    ['http://h:8000/v1', 'classify', 'http://h:8000/classify'],
+    ['http://h:8000/v1/', '/v1/chat/completions', 'http://h:8000/v1/chat/completions'],
+    ['http://h:8000', 'v1/chat/completions', 'http://h:8000/v1/chat/completions'],
+    ['https://gw.example/team-a/v1', 'score?x=1', 'https://gw.example/team-a/score?x=1'],
+  ],
+  model: 'body',
+  health: { path: 'health' },
+  listModels: { path: 'v1/models', ids: openAiModelIds },
+};

@@ -1,0 +1,136 @@
+import type { Config } from '../config/load.ts';
+import { firstEnv, resolveEnvValue, resolveSecret, type EnvLookup } from '../config/env.ts';
+import type { ModelEntry } from '../config/schema.ts';
+import { displayPath } from '../config/display-path.ts';
+import { MissingSettingError, UnusableModelError } from '../errors.ts';
+import { parseModelRef } from '../providers/model-ref.ts';
+import type { ProviderSpec } from '../providers/types.ts';
+import { Secret } from '../secret.ts';
+
+/** One `model_list` entry (or a `provider/model` given directly), resolved and ready to call. */
+export interface Deployment {
+  /** Stable within a config: the alias and the entry's index. */
+  id: string;
+  alias: string | undefined;
+  provider: ProviderSpec;
+  /** The model the upstream is asked for, without the provider prefix. */
+  model: string;
+  apiBase: string;
+  apiKey: Secret | undefined;
+  apiVersion: string | undefined;
+  /** `extra_headers` from the config, values resolved. */
+  headers: Record<string, string>;
+  timeoutMs: number | undefined;
+  weight: number;
+  /** The entry's `litellm_params`, for provider-specific settings (regions, projects). */
+  params: Record<string, unknown>;
+}
+
+/** What a caller may override on top of the config (`--api-base`, `--api-key`, the library's options). */
+export interface DeploymentOverrides {
+  apiBase?: string | undefined;
+  apiKey?: string | Secret | undefined;
+}
+
+function toSeconds(value: unknown, site: { alias?: string; key: string; file?: string }, env: EnvLookup): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const text = typeof value === 'number' ? String(value) : resolveEnvValue(String(value), site, env).value;
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new MissingSettingError(`${site.key} must be a positive number of seconds, got "${text}"`);
+  return seconds;
+}
+
+function resolveApiBase(provider: ProviderSpec, configured: string | undefined, who: string, env: EnvLookup, resolveConfigured: (v: string) => string): string {
+  if (configured) return resolveConfigured(configured);
+  const fromEnv = firstEnv(provider.apiBaseEnv, env);
+  if (fromEnv) return fromEnv.value;
+  if (provider.defaultApiBase) return provider.defaultApiBase;
+  const vars = provider.apiBaseEnv.join(' or ');
+  throw new MissingSettingError(`${who} has no api base: set litellm_params.api_base, pass --api-base, or set ${vars}`);
+}
+
+function resolveApiKey(provider: ProviderSpec, configured: Secret | undefined, who: string, env: EnvLookup): Secret | undefined {
+  if (configured) return configured;
+  const fromEnv = firstEnv(provider.apiKeyEnv, env);
+  if (fromEnv) return new Secret(fromEnv.value, fromEnv.name);
+  if (provider.keyRequired && provider.auth.kind !== 'none') {
+    throw new MissingSettingError(`${who} needs an api key: set ${provider.apiKeyEnv.join(' or ')}, litellm_params.api_key, or pass --api-key`);
+  }
+  return undefined;
+}
+
+function overrideKey(key: string | Secret | undefined): Secret | undefined {
+  if (key === undefined || key === '') return undefined;
+  return typeof key === 'string' ? new Secret(key) : key;
+}
+
+function checkBase(base: string, who: string): string {
+  try {
+    const url = new URL(base);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return base;
+  } catch {
+    // fall through to the error
+  }
+  throw new MissingSettingError(`${who}: api base is not an http(s) URL ("${base}")`);
+}
+
+/** Resolves a config entry when it is used: environment references are read now, not at load. */
+export function resolveEntry(config: Config, entry: ModelEntry, index: number, overrides: DeploymentOverrides = {}): Deployment {
+  const params = entry.litellm_params;
+  const alias = entry.model_name;
+  const file = config.filepath ? displayPath(config.filepath) : undefined;
+  const who = `alias "${alias}"${file ? ` (${file})` : ''}`;
+  const parsed = parseModelRef(params.model);
+  if (!parsed.ok) throw new UnusableModelError(`${who} cannot be called: ${parsed.reason}`);
+  const site = (key: string) => ({ alias, key: `model_list[${index}].litellm_params.${key}`, file });
+  const env = config.env;
+
+  const apiBase = checkBase(
+    overrides.apiBase ?? resolveApiBase(parsed.provider, params.api_base ?? undefined, who, env, (v) => resolveEnvValue(v, site('api_base'), env).value),
+    who,
+  );
+  const configuredKey = params.api_key ? resolveSecret(params.api_key, site('api_key'), env) : undefined;
+  const apiKey = overrideKey(overrides.apiKey) ?? resolveApiKey(parsed.provider, configuredKey, who, env);
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries({ ...(params.headers ?? {}), ...(params.extra_headers ?? {}) })) {
+    headers[name.toLowerCase()] = resolveEnvValue(value, site(`extra_headers.${name}`), env).value;
+  }
+  const apiVersion = params.api_version ? resolveEnvValue(params.api_version, site('api_version'), env).value : firstEnv(['AZURE_API_VERSION'], env)?.value;
+  const timeout = toSeconds(params.timeout, site('timeout'), env);
+  const weight = Number(params.weight ?? params.rpm ?? 1);
+  return {
+    id: `${alias}#${index}`,
+    alias,
+    provider: parsed.provider,
+    model: parsed.model,
+    apiBase,
+    apiKey,
+    apiVersion: parsed.provider.id === 'azure' || params.api_version ? apiVersion : undefined,
+    headers,
+    timeoutMs: timeout === undefined ? undefined : timeout * 1000,
+    weight: Number.isFinite(weight) && weight > 0 ? weight : 1,
+    params: params as Record<string, unknown>,
+  };
+}
+
+/** `provider/model` used directly, as the seed's `llm_passthrough_route(model=..., api_base=..., api_key=...)`. */
+export function resolveDirect(ref: string, overrides: DeploymentOverrides, env: EnvLookup): Deployment {
+  const parsed = parseModelRef(ref);
+  if (!parsed.ok) throw new UnusableModelError(`model "${ref}" cannot be called: ${parsed.reason}`);
+  const who = `model "${ref}"`;
+  const apiBase = checkBase(overrides.apiBase ?? resolveApiBase(parsed.provider, undefined, who, env, (v) => v), who);
+  const apiKey = overrideKey(overrides.apiKey) ?? resolveApiKey(parsed.provider, undefined, who, env);
+  return {
+    id: ref,
+    alias: undefined,
+    provider: parsed.provider,
+    model: parsed.model,
+    apiBase,
+    apiKey,
+    apiVersion: parsed.provider.id === 'azure' ? firstEnv(['AZURE_API_VERSION'], env)?.value : undefined,
+    headers: {},
+    timeoutMs: undefined,
+    weight: 1,
+    params: {},
+  };
+}

@@ -1,0 +1,258 @@
+import { configFromObject, loadConfig, type Config, type LoadConfigOptions } from '../config/load.ts';
+import type { ModelEntry } from '../config/schema.ts';
+import { displayPath } from '../config/display-path.ts';
+import { UnknownModelError, UsageError } from '../errors.ts';
+import { buildUpstreamRequest, type PassthroughRequest, type UpstreamRequest } from '../transport/request.ts';
+import { sendUpstream, type FetchLike } from '../transport/send.ts';
+import { resolveDirect, resolveEntry, type Deployment, type DeploymentOverrides } from './deployment.ts';
+import { DeploymentHealth } from './health.ts';
+import { backoffMs, isRetryableError, isRetryableStatus, retryAfterMs, sleep } from './retry.ts';
+import { closest, pickLeastBusy, pickWeighted } from './select.ts';
+import { parseModelRef } from '../providers/model-ref.ts';
+
+export type RoutingStrategy = 'simple-shuffle' | 'least-busy';
+
+export interface RouterSettings {
+  /** Retries after the first attempt (LiteLLM's `num_retries`); 2 when unset. */
+  numRetries?: number;
+  routingStrategy?: RoutingStrategy;
+  /** Failures in a row before a deployment is cooled down (LiteLLM's default: 3). */
+  allowedFails?: number;
+  /** Seconds a cooled-down deployment is skipped (LiteLLM's default: 5). */
+  cooldownTime?: number;
+  /** `[{ alias: [other aliases] }]`, tried in order when every deployment of an alias failed. */
+  fallbacks?: Array<Record<string, string[]>>;
+  /** Seconds to wait for headers and between chunks when a deployment sets none. */
+  timeout?: number;
+  /** The longest pause between retries, in milliseconds, whatever `Retry-After` says. */
+  maxBackoffMs?: number;
+}
+
+export interface RouterOptions extends RouterSettings {
+  /** A LiteLLM-style model list; validated like a config file. */
+  modelList?: unknown[];
+  /** A loaded config (its router_settings apply unless overridden here). */
+  config?: Config;
+  /** The HTTP client (a pooled undici fetch in the proxy); Node's fetch by default. */
+  fetch?: FetchLike;
+}
+
+export type RouterEvent =
+  | { type: 'attempt'; deployment: Deployment; request: UpstreamRequest; attempt: number }
+  | { type: 'retry'; deployment: Deployment; reason: string; delayMs: number }
+  | { type: 'cooldown'; deployment: Deployment }
+  | { type: 'fallback'; from: string; to: string }
+  | { type: 'answered'; deployment: Deployment; status: number };
+
+export interface RouterPassthroughOptions extends PassthroughRequest, DeploymentOverrides {
+  /** An alias from the model list, a wildcard route's match, or `provider/model`. */
+  model: string;
+  signal?: AbortSignal | undefined;
+  /** Seconds; overrides the deployment's and the router's. */
+  timeout?: number | undefined;
+  /** Overrides `numRetries` for this call. */
+  retries?: number | undefined;
+  onEvent?: ((event: RouterEvent) => void) | undefined;
+}
+
+interface Candidates {
+  alias: string | undefined;
+  deployments: Deployment[];
+}
+
+function numberSetting(...values: unknown[]): number | undefined {
+  for (const value of values) {
+    if (value === undefined || value === null) continue;
+    const n = Number(value);
+    if (Number.isFinite(n) && n >= 0) return n;
+  }
+  return undefined;
+}
+
+function wildcardRegex(pattern: string): RegExp {
+  const escaped = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${escaped.join('(.*)')}$`);
+}
+
+/**
+ * Routes a model name to its deployments: exact aliases, then LiteLLM's wildcard routes (`anthropic/*`), then a
+ * `provider/model` used directly. Picks among deployments, retries before the first byte reaches the caller,
+ * cools failing deployments down and falls back to other aliases. LiteLLM's `Router`, for any endpoint.
+ */
+export class Router {
+  readonly config: Config;
+  readonly settings: Required<Omit<RouterSettings, 'timeout'>> & { timeout: number | undefined };
+  readonly #fetch: FetchLike | undefined;
+  readonly #health: DeploymentHealth;
+  readonly #exact = new Map<string, Array<{ entry: ModelEntry; index: number }>>();
+  readonly #wildcards: Array<{ regex: RegExp; entry: ModelEntry; index: number }> = [];
+
+  constructor(options: RouterOptions = {}) {
+    this.config = options.config ?? configFromObject({ model_list: options.modelList ?? [] });
+    const router = this.config.raw.router_settings ?? {};
+    const litellm = this.config.raw.litellm_settings ?? {};
+    this.settings = {
+      numRetries: numberSetting(options.numRetries, router.num_retries, litellm.num_retries) ?? 2,
+      routingStrategy: (options.routingStrategy ?? (router.routing_strategy as RoutingStrategy | undefined) ?? 'simple-shuffle') as RoutingStrategy,
+      allowedFails: numberSetting(options.allowedFails, router.allowed_fails) ?? 3,
+      cooldownTime: numberSetting(options.cooldownTime, router.cooldown_time) ?? 5,
+      fallbacks: options.fallbacks ?? router.fallbacks ?? litellm.fallbacks ?? [],
+      timeout: numberSetting(options.timeout, router.timeout, litellm.request_timeout),
+      maxBackoffMs: options.maxBackoffMs ?? 5_000,
+    };
+    this.#fetch = options.fetch;
+    this.#health = new DeploymentHealth(this.settings.allowedFails, this.settings.cooldownTime * 1000);
+    this.config.modelList.forEach((entry, index) => {
+      if (entry.model_name.includes('*')) this.#wildcards.push({ regex: wildcardRegex(entry.model_name), entry, index });
+      else {
+        const list = this.#exact.get(entry.model_name) ?? [];
+        list.push({ entry, index });
+        this.#exact.set(entry.model_name, list);
+      }
+    });
+  }
+
+  /** A router over the config found the way the CLI finds it. */
+  static async fromConfig(options: LoadConfigOptions & Omit<RouterOptions, 'config' | 'modelList'> = {}): Promise<Router> {
+    return new Router({ ...options, config: await loadConfig(options) });
+  }
+
+  /** The aliases callers can use, in config order (wildcard routes included as written). */
+  aliases(): string[] {
+    return [...new Set(this.config.modelList.map((entry) => entry.model_name))];
+  }
+
+  /** Resolves a model name to its deployments, reading environment references now. */
+  resolve(model: string, overrides: DeploymentOverrides = {}): Candidates {
+    const exact = this.#exact.get(model);
+    if (exact) return { alias: model, deployments: this.#resolveAll(exact, overrides) };
+    for (const route of this.#wildcards) {
+      const match = route.regex.exec(model);
+      if (!match) continue;
+      const upstream = route.entry.litellm_params.model.replace('*', match[1] ?? '');
+      const entry = { ...route.entry, model_name: route.entry.model_name, litellm_params: { ...route.entry.litellm_params, model: upstream } };
+      return { alias: route.entry.model_name, deployments: this.#resolveAll([{ entry, index: route.index }], overrides) };
+    }
+    if (parseModelRef(model).ok && model.includes('/')) {
+      return { alias: undefined, deployments: [resolveDirect(model, overrides, this.config.env)] };
+    }
+    throw this.#unknown(model);
+  }
+
+  #resolveAll(entries: Array<{ entry: ModelEntry; index: number }>, overrides: DeploymentOverrides): Deployment[] {
+    const resolved: Deployment[] = [];
+    let firstError: unknown;
+    for (const { entry, index } of entries) {
+      try {
+        resolved.push(resolveEntry(this.config, entry, index, overrides));
+      } catch (error) {
+        firstError ??= error;
+      }
+    }
+    if (resolved.length === 0) throw firstError;
+    return resolved;
+  }
+
+  #unknown(model: string): UnknownModelError {
+    const where = this.config.filepath ? `in ${displayPath(this.config.filepath)}` : 'in any config (none was found; pass --config or create llmpass.config.yaml)';
+    const near = closest(model, this.aliases());
+    const hint = near.length ? `; did you mean ${near.map((n) => `"${n}"`).join(' or ')}?` : model.includes('/') ? '' : '; use an alias or provider/model';
+    const parsed = parseModelRef(model);
+    const why = !parsed.ok && model.includes('/') ? ` (${parsed.reason})` : '';
+    return new UnknownModelError(`unknown model "${model}": no such alias ${where}${why}${hint}`);
+  }
+
+  #pick(deployments: Deployment[], tried: Set<string>): Deployment {
+    const fresh = deployments.filter((d) => !tried.has(d.id));
+    const pool = fresh.length ? fresh : deployments;
+    const warm = pool.filter((d) => !this.#health.isCooling(d.id));
+    const choices = warm.length ? warm : pool;
+    const picked =
+      this.settings.routingStrategy === 'least-busy'
+        ? pickLeastBusy(choices, (id) => this.#health.inFlight(id))
+        : pickWeighted(choices);
+    return picked!;
+  }
+
+  /** The request that would be sent to the deployment picked now: for `--dry-run` and `--curl`. */
+  prepare(options: RouterPassthroughOptions): UpstreamRequest {
+    const { deployments } = this.resolve(options.model, options);
+    return buildUpstreamRequest(this.#pick(deployments, new Set()), options);
+  }
+
+  /** Sends the passthrough; any HTTP answer is returned, only failures to get one throw. */
+  async passthrough(options: RouterPassthroughOptions): Promise<Response> {
+    const chain = [options.model, ...this.#fallbacksOf(options.model)];
+    let lastError: unknown;
+    for (const [position, model] of chain.entries()) {
+      if (position > 0) options.onEvent?.({ type: 'fallback', from: chain[position - 1]!, to: model });
+      const outcome = await this.#tryAlias({ ...options, model }).catch((error: unknown) => ({ error }));
+      if (outcome instanceof Response) {
+        if (!isRetryableStatus(outcome.status) || position === chain.length - 1) return outcome;
+        await outcome.body?.cancel().catch(() => undefined);
+        lastError = undefined;
+        continue;
+      }
+      lastError = outcome.error;
+      if (!isRetryableError(lastError)) throw lastError;
+    }
+    throw lastError;
+  }
+
+  #fallbacksOf(model: string): string[] {
+    for (const rule of this.settings.fallbacks) if (rule[model]) return rule[model]!;
+    return [];
+  }
+
+  async #tryAlias(options: RouterPassthroughOptions): Promise<Response> {
+    const { deployments } = this.resolve(options.model, options);
+    const replayable = options.body === undefined || typeof options.body === 'string' || options.body instanceof Uint8Array || options.body instanceof ArrayBuffer;
+    const retries = replayable ? (options.retries ?? this.settings.numRetries) : 0;
+    const tried = new Set<string>();
+    for (let attempt = 0; ; attempt++) {
+      const deployment = this.#pick(deployments, tried);
+      tried.add(deployment.id);
+      const request = buildUpstreamRequest(deployment, options);
+      options.onEvent?.({ type: 'attempt', deployment, request, attempt });
+      const canCool = deployments.length > 1;
+      const timeoutSeconds = options.timeout ?? (deployment.timeoutMs ? deployment.timeoutMs / 1000 : this.settings.timeout);
+      let response: Response;
+      try {
+        response = await sendUpstream(request, {
+          signal: options.signal,
+          timeoutMs: timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000,
+          fetch: this.#fetch,
+          onSettled: this.#health.started(deployment.id),
+        });
+      } catch (error) {
+        if (!isRetryableError(error) || attempt >= retries || options.signal?.aborted) {
+          if (isRetryableError(error) && this.#health.failed(deployment.id, canCool)) options.onEvent?.({ type: 'cooldown', deployment });
+          throw error;
+        }
+        if (this.#health.failed(deployment.id, canCool)) options.onEvent?.({ type: 'cooldown', deployment });
+        const delayMs = backoffMs(attempt, undefined, this.settings.maxBackoffMs);
+        options.onEvent?.({ type: 'retry', deployment, reason: (error as Error).message, delayMs });
+        await sleep(delayMs, options.signal);
+        continue;
+      }
+      if (!isRetryableStatus(response.status)) {
+        this.#health.succeeded(deployment.id);
+        options.onEvent?.({ type: 'answered', deployment, status: response.status });
+        return response;
+      }
+      if (this.#health.failed(deployment.id, canCool)) options.onEvent?.({ type: 'cooldown', deployment });
+      if (attempt >= retries) {
+        options.onEvent?.({ type: 'answered', deployment, status: response.status });
+        return response;
+      }
+      const delayMs = backoffMs(attempt, retryAfterMs(response.headers.get('retry-after')), this.settings.maxBackoffMs);
+      options.onEvent?.({ type: 'retry', deployment, reason: `HTTP ${response.status}`, delayMs });
+      await response.body?.cancel().catch(() => undefined);
+      await sleep(delayMs, options.signal);
+    }
+  }
+}
+
+export function assertModel(model: unknown): asserts model is string {
+  if (typeof model !== 'string' || model === '') throw new UsageError('model is required: an alias from the config or provider/model');
+}

@@ -1,0 +1,50 @@
+/**
+ * Request bodies as the transport sees them. JSON is parsed once, to swap the model, and serialised once;
+ * everything else (audio, files, multipart) is streamed and never held whole in memory.
+ */
+export type UpstreamBody =
+  | { kind: 'bytes'; bytes: Uint8Array }
+  | { kind: 'stream'; stream: ReadableStream<Uint8Array>; length?: number | undefined }
+  | { kind: 'form'; form: FormData };
+
+/** What the library and the commands may hand over as a body. */
+export type BodyInit =
+  | string
+  | Uint8Array
+  | ArrayBuffer
+  | Blob
+  | FormData
+  | ReadableStream<Uint8Array>
+  | AsyncIterable<Uint8Array>;
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Serialises a JSON body with `model` set to the upstream model, without copying the caller's object (a copy
+ * through Object.assign would turn a `__proto__` key into a prototype). The model is replaced where it stands,
+ * or inserted first when absent.
+ */
+export function serialiseWithModel(value: unknown, model: string | undefined): string {
+  if (model === undefined || !isPlainObject(value)) return JSON.stringify(value);
+  if (Object.hasOwn(value, 'model')) {
+    return JSON.stringify(value, function replace(this: unknown, key: string, inner: unknown) {
+      return this === value && key === 'model' ? model : inner;
+    });
+  }
+  const rest = JSON.stringify(value);
+  return `{"model":${JSON.stringify(model)}${rest === '{}' ? '}' : `,${rest.slice(1)}`}`;
+}
+
+export function toUpstreamBody(body: BodyInit): UpstreamBody {
+  if (typeof body === 'string') return { kind: 'bytes', bytes: new TextEncoder().encode(body) };
+  if (body instanceof Uint8Array) return { kind: 'bytes', bytes: body };
+  if (body instanceof ArrayBuffer) return { kind: 'bytes', bytes: new Uint8Array(body) };
+  if (body instanceof FormData) return { kind: 'form', form: body };
+  if (body instanceof Blob) return { kind: 'stream', stream: body.stream() as ReadableStream<Uint8Array>, length: body.size };
+  if (body instanceof ReadableStream) return { kind: 'stream', stream: body };
+  // The DOM typings lack ReadableStream.from; Node has it since 20.6.
+  const from = (ReadableStream as unknown as { from(source: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> }).from;
+  return { kind: 'stream', stream: from.call(ReadableStream, body) };
+}

@@ -1,0 +1,50 @@
+import { UsageError } from '../errors.ts';
+
+/** Headers that describe one connection, not the message: never copied from a caller or an upstream. */
+export const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
+  'expect',
+]);
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const BAD_VALUE = /[\r\n\u0000]/;
+
+/** Header names are tokens and values carry no CR, LF or NUL: no header injection from any source. */
+export function checkHeader(name: string, value: string, from: string): void {
+  if (!TOKEN.test(name)) throw new UsageError(`${from}: "${name}" is not a valid header name`);
+  if (BAD_VALUE.test(value)) throw new UsageError(`${from}: the value of header "${name}" contains CR, LF or NUL`);
+}
+
+export type HeaderInput = Record<string, string | string[] | undefined> | Array<[string, string]> | Headers | Iterable<[string, string]>;
+
+/** Normalises every accepted header shape into lower-case [name, value] pairs. */
+export function headerPairs(input: HeaderInput | undefined): Array<[string, string]> {
+  if (!input) return [];
+  const pairs: Array<[string, string]> = [];
+  const entries: Iterable<[string, unknown]> =
+    input instanceof Headers || Array.isArray(input) || Symbol.iterator in (input as object)
+      ? (input as Iterable<[string, string]>)
+      : Object.entries(input as Record<string, unknown>);
+  for (const [name, value] of entries) {
+    if (value === undefined || value === null) continue;
+    for (const one of Array.isArray(value) ? value : [value]) pairs.push([name.toLowerCase(), String(one)]);
+  }
+  return pairs;
+}
+
+/** Media types whose body is JSON: `application/json`, with parameters, and `+json` suffixes. */
+export function isJsonMediaType(contentType: string | null | undefined): boolean {
+  if (!contentType) return false;
+  const type = contentType.split(';')[0]!.trim().toLowerCase();
+  return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
+}

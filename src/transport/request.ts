@@ -1,0 +1,122 @@
+import { UsageError } from '../errors.ts';
+import type { Deployment } from '../router/deployment.ts';
+import type { Secret } from '../secret.ts';
+import { isPlainObject, serialiseWithModel, toUpstreamBody, type BodyInit, type UpstreamBody } from './body.ts';
+import { checkHeader, headerPairs, HOP_BY_HOP, isJsonMediaType, type HeaderInput } from './headers.ts';
+import { appendQuery, joinEndpoint } from './url.ts';
+
+/** A header whose value holds a credential stays a Secret until the moment of sending. */
+export type HeaderValue = string | { secret: Secret; prefix: string };
+
+/** The request as it will go upstream. Credentials are Secrets in `headers`, so printing it is safe. */
+export interface UpstreamRequest {
+  method: string;
+  url: URL;
+  headers: Map<string, HeaderValue>;
+  body: UpstreamBody | undefined;
+  /** Whether the body can be sent again (a retry); a stream cannot. */
+  replayable: boolean;
+  deployment: Deployment;
+}
+
+export type QueryInit = URLSearchParams | Record<string, string | string[]> | Iterable<readonly [string, string]>;
+
+/** The face-neutral request every face builds: the CLI from flags, the proxy from HTTP, the SDK from options. */
+export interface PassthroughRequest {
+  endpoint: string;
+  method?: string | undefined;
+  query?: QueryInit | undefined;
+  headers?: HeaderInput | undefined;
+  /** A JSON value: an object gets its `model` swapped for the upstream model. */
+  json?: unknown;
+  /** Any other body, sent as is and streamed when it is a stream. */
+  body?: BodyInit | undefined;
+  /** Set false to leave the JSON body's `model` alone. */
+  swapModel?: boolean | undefined;
+}
+
+function queryPairs(query: QueryInit | undefined): Array<readonly [string, string]> {
+  if (!query) return [];
+  if (query instanceof URLSearchParams) return [...query.entries()];
+  if (Symbol.iterator in (query as object)) return [...(query as Iterable<readonly [string, string]>)];
+  const pairs: Array<readonly [string, string]> = [];
+  for (const [key, value] of Object.entries(query as Record<string, string | string[]>)) {
+    for (const one of Array.isArray(value) ? value : [value]) pairs.push([key, one]);
+  }
+  return pairs;
+}
+
+function authHeader(deployment: Deployment): [string, HeaderValue] | undefined {
+  const { apiKey, provider } = deployment;
+  if (!apiKey) return undefined;
+  switch (provider.auth.kind) {
+    case 'bearer':
+      return ['authorization', { secret: apiKey, prefix: 'Bearer ' }];
+    case 'header':
+      return [provider.auth.name.toLowerCase(), { secret: apiKey, prefix: '' }];
+    case 'none':
+      return undefined;
+  }
+}
+
+/**
+ * Builds the upstream request: the endpoint joined to the deployment's base by the provider's rule, headers in
+ * order of precedence (provider defaults < config extra_headers < caller < credentials), the JSON body's model
+ * swapped. The one place where requests are built, for every face.
+ */
+export function buildUpstreamRequest(deployment: Deployment, request: PassthroughRequest): UpstreamRequest {
+  const { provider } = deployment;
+  if (request.json !== undefined && request.body !== undefined) throw new UsageError('give either a JSON body or a raw body, not both');
+  const endpoint = provider.expandEndpoint
+    ? provider.expandEndpoint(request.endpoint, { model: deployment.model, apiVersion: deployment.apiVersion })
+    : request.endpoint;
+  const url = joinEndpoint(deployment.apiBase, endpoint, provider.join);
+  appendQuery(url, queryPairs(request.query));
+
+  const headers = new Map<string, HeaderValue>();
+  for (const [name, value] of Object.entries(provider.defaultHeaders ?? {})) headers.set(name, value);
+  for (const [name, value] of Object.entries(deployment.headers)) {
+    checkHeader(name, value, `extra_headers of ${deployment.alias ?? deployment.id}`);
+    headers.set(name, value);
+  }
+  for (const [name, value] of headerPairs(request.headers)) {
+    if (HOP_BY_HOP.has(name)) continue;
+    checkHeader(name, value, 'header');
+    headers.set(name, value);
+  }
+
+  let body: UpstreamBody | undefined;
+  let replayable = true;
+  if (request.json !== undefined) {
+    const swap = request.swapModel !== false && provider.model === 'body' && isPlainObject(request.json);
+    body = { kind: 'bytes', bytes: new TextEncoder().encode(serialiseWithModel(request.json, swap ? deployment.model : undefined)) };
+    if (!isJsonMediaType(headers.get('content-type') as string | undefined)) headers.set('content-type', 'application/json');
+  } else if (request.body !== undefined) {
+    body = toUpstreamBody(request.body);
+    replayable = body.kind === 'bytes';
+    // FormData sets its own multipart boundary; a caller's content-type would break it.
+    if (body.kind === 'form') headers.delete('content-type');
+  }
+
+  const auth = authHeader(deployment);
+  if (auth) headers.set(auth[0], auth[1]);
+
+  const method = (request.method ?? (body ? 'POST' : 'GET')).toUpperCase();
+  if (!/^[A-Z]+$/.test(method)) throw new UsageError(`"${request.method}" is not an HTTP method`);
+  return { method, url, headers, body, replayable, deployment };
+}
+
+/** Header values as sent: the only place a credential is revealed. */
+export function revealHeaders(headers: Map<string, HeaderValue>): Array<[string, string]> {
+  return [...headers].map(([name, value]) => [name, typeof value === 'string' ? value : value.prefix + value.secret.reveal()]);
+}
+
+const CREDENTIAL_HEADERS = new Set(['authorization', 'x-api-key', 'api-key', 'x-goog-api-key', 'proxy-authorization', 'cookie', 'x-llmpass-api-key', 'x-litellm-api-key']);
+
+/** Header values for a person: credentials as `$VAR` or `***`, and so is any credential header a caller set. */
+export function displayHeaders(headers: Map<string, HeaderValue>): Array<[string, string]> {
+  return [...headers].map(([name, value]) => {
+    if (typeof value !== 'string') return [name, value.prefix + value.secret.describe()];
+    return [name, CREDENTIAL_HEADERS.has(name) ? '***' : value];
+  });
+}

@@ -1,0 +1,87 @@
+import { UsageError } from '../errors.ts';
+import type { JoinRule } from '../providers/types.ts';
+
+const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
+const FORBIDDEN_CHARS = /[\\\u0000-\u001f\u007f]/;
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new UsageError(`endpoint segment "${segment}" has a malformed %-escape`);
+  }
+}
+
+/**
+ * The endpoint is a path on the deployment's server, never a way to reach another origin or climb above the
+ * base: absolute URLs, `//host`, backslashes, control characters and `..` (however encoded) are refused.
+ */
+export function splitEndpoint(endpoint: string): { path: string; query: string } {
+  const trimmed = endpoint.trim();
+  if (SCHEME.test(trimmed) || trimmed.startsWith('//')) {
+    throw new UsageError(`endpoint "${endpoint}" is a URL; give a path on the deployment's server, e.g. "classify" or "v1/chat/completions"`);
+  }
+  if (FORBIDDEN_CHARS.test(trimmed)) throw new UsageError(`endpoint "${JSON.stringify(endpoint).slice(1, -1)}" contains a backslash or a control character`);
+  const hash = trimmed.indexOf('#');
+  const withoutFragment = hash === -1 ? trimmed : trimmed.slice(0, hash);
+  const mark = withoutFragment.indexOf('?');
+  const path = mark === -1 ? withoutFragment : withoutFragment.slice(0, mark);
+  const query = mark === -1 ? '' : withoutFragment.slice(mark + 1);
+  for (const segment of path.split('/')) {
+    const decoded = decodeSegment(segment);
+    if (decoded === '..' || decoded === '.' || /[\\/]\.\.?$|^\.\.?[\\/]/.test(decoded)) {
+      throw new UsageError(`endpoint "${endpoint}" has a "." or ".." segment; it must stay below the deployment's api base`);
+    }
+  }
+  return { path: path.split('/').filter(Boolean).join('/'), query };
+}
+
+/**
+ * Joins an endpoint to an api base with exactly one slash, keeping the base's path (a gateway prefix) and
+ * the endpoint's query string, then applying the provider's join rule (see JoinRule).
+ */
+export function joinEndpoint(apiBase: string, endpoint: string, rule: JoinRule = {}): URL {
+  const base = new URL(apiBase);
+  let basePath = base.pathname.replace(/\/+$/, '');
+  if (rule.stripBaseSuffix && basePath.endsWith(rule.stripBaseSuffix)) {
+    basePath = basePath.slice(0, -rule.stripBaseSuffix.length);
+  }
+  const split = splitEndpoint(endpoint);
+  const query = split.query;
+  let path = split.path;
+  const seam = rule.collapseSeam;
+  if (seam && basePath.endsWith(`/${seam}`) && (path === seam || path.startsWith(`${seam}/`))) {
+    path = path.slice(seam.length + 1);
+  }
+  const joined = new URL(`${base.origin}${basePath}/${path}`);
+  if (query) joined.search = query;
+  if (joined.origin !== base.origin || !joined.pathname.startsWith(basePath)) {
+    throw new UsageError(`endpoint "${endpoint}" leaves the api base ${base.origin}${basePath}`);
+  }
+  return joined;
+}
+
+/** Adds `--query k=v` pairs after the endpoint's own query; repeated keys are kept. */
+export function appendQuery(url: URL, pairs: Iterable<readonly [string, string]>): void {
+  for (const [key, value] of pairs) url.searchParams.append(key, value);
+}
+
+const SENSITIVE_QUERY = /^(key|api[-_]?key|token|access[-_]?token|sig|signature|x-amz-signature|x-amz-credential|x-amz-security-token)$/i;
+
+/** A URL for messages and logs: query values that may carry a credential are masked. */
+export function displayUrl(url: URL | string): string {
+  const parsed = typeof url === 'string' ? new URL(url) : url;
+  if (!parsed.search) return parsed.href;
+  let masked = false;
+  const params = new URLSearchParams(parsed.search);
+  for (const key of new Set(params.keys())) {
+    if (SENSITIVE_QUERY.test(key)) {
+      params.set(key, '***');
+      masked = true;
+    }
+  }
+  if (!masked) return parsed.href;
+  const copy = new URL(parsed.href);
+  copy.search = params.toString().replace(/=\*\*\*/g, '=***');
+  return copy.href.replace(/%2A%2A%2A/g, '***');
+}
