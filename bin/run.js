@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { enableCompileCache } from 'node:module';
 
-// Start-up is most of a one-shot call: cache compiled code across runs.
+// Start-up is most of a one-shot call: keep compiled code across runs.
 enableCompileCache?.();
-const { execute } = await import('@oclif/core');
-await execute({ dir: import.meta.url });
+const { run } = await import('../dist/cli/run.js');
+await run(import.meta.url);

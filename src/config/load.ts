@@ -1,9 +1,10 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ConfigError } from '../errors.ts';
+import { cjsExports } from './cjs-import.ts';
 import { displayPath } from './display-path.ts';
 import type { EnvLookup } from './env.ts';
-import { configSchema, formatIssuePath, type ModelEntry, type RawConfig } from './schema.ts';
+import { validateConfig, type ModelEntry, type RawConfig } from './schema.ts';
 import { registerDeclaredProviders } from './declared-providers.ts';
 import { loadJsonConfig, loadYaml11 } from './yaml-loader.ts';
 
@@ -33,12 +34,12 @@ export function configFromObject(input: unknown, filepath?: string, processEnv: 
   if (input !== null && input !== undefined && (typeof input !== 'object' || Array.isArray(input))) {
     throw new ConfigError(`${where}expected a mapping at the top level (model_list, router_settings, ...)`);
   }
-  const parsed = configSchema.safeParse(input ?? {});
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${formatIssuePath(issue.path)}: ${issue.message}`);
+  const parsed = validateConfig(input ?? {});
+  if (!parsed.ok) {
+    const problems = parsed.issues.map((issue) => `${issue.path}: ${issue.message}`);
     throw new ConfigError(`${where}${problems.join('; ')}`);
   }
-  const raw = parsed.data;
+  const raw = parsed.config;
   if (raw.providers) registerDeclaredProviders(raw.providers, filepath);
   const extra = raw.environment_variables ?? {};
   return {
@@ -50,7 +51,7 @@ export function configFromObject(input: unknown, filepath?: string, processEnv: 
 }
 
 async function explorer() {
-  const { cosmiconfig, getDefaultSearchPlaces } = await import('cosmiconfig');
+  const { cosmiconfig, getDefaultSearchPlaces } = cjsExports(await import('cosmiconfig'), 'cosmiconfig');
   return cosmiconfig(MODULE, {
     searchStrategy: 'global',
     searchPlaces: [

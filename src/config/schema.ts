@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as v from 'valibot';
 
 /**
  * LiteLLM's config shape, validated structurally. Unknown keys are kept (a LiteLLM config.yaml has many
@@ -7,8 +7,6 @@ import * as z from 'zod';
  */
 
 export const ENV_REF = /^os\.environ\//;
-
-const envRef = z.string().regex(ENV_REF);
 
 function isHttpUrl(value: string): boolean {
   if (ENV_REF.test(value) || value.includes('${')) return true;
@@ -20,99 +18,137 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
-const httpUrl = z.string().refine(isHttpUrl, { error: (issue) => `not a URL (${JSON.stringify(issue.input)})` });
-const count = z.union([z.number().nonnegative(), envRef], { error: 'expected a number' });
-const seconds = z.union([z.number().positive(), envRef, z.string().regex(/^\d+(\.\d+)?$/)], { error: 'expected seconds as a number' });
-const headerMap = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String));
+const envRef = v.pipe(v.string(), v.regex(ENV_REF));
+const httpUrl = v.pipe(
+  v.string('expected a URL string'),
+  v.check(isHttpUrl, (issue) => `not a URL (${JSON.stringify(issue.input)})`),
+);
+const count = v.union([v.pipe(v.number(), v.minValue(0)), envRef], 'expected a non-negative number');
+const seconds = v.union([v.pipe(v.number(), v.gtValue(0)), envRef, v.pipe(v.string(), v.regex(/^\d+(\.\d+)?$/))], 'expected seconds as a positive number');
+const scalarText = v.pipe(v.union([v.string(), v.number(), v.boolean()], 'expected a string'), v.transform(String));
+const headerMap = v.record(v.string(), scalarText, 'expected a mapping of header names to values');
 
-export const litellmParamsSchema = z.looseObject({
-  model: z.string({ error: 'required: the provider-qualified model, e.g. "hosted_vllm/my-model"' }),
-  api_base: httpUrl.nullish(),
-  api_key: z.union([z.string(), z.number().transform(String)]).nullish(),
-  api_version: z.string().nullish(),
-  timeout: seconds.nullish(),
-  stream_timeout: seconds.nullish(),
-  extra_headers: headerMap.nullish(),
-  headers: headerMap.nullish(),
-  rpm: count.nullish(),
-  tpm: count.nullish(),
-  weight: count.nullish(),
-  max_parallel_requests: count.nullish(),
-});
+export const litellmParamsSchema = v.looseObject(
+  {
+    model: v.string('required: the provider-qualified model, e.g. "hosted_vllm/my-model"'),
+    api_base: v.nullish(httpUrl),
+    api_key: v.nullish(scalarText),
+    api_version: v.nullish(scalarText),
+    timeout: v.nullish(seconds),
+    stream_timeout: v.nullish(seconds),
+    extra_headers: v.nullish(headerMap),
+    headers: v.nullish(headerMap),
+    rpm: v.nullish(count),
+    tpm: v.nullish(count),
+    weight: v.nullish(count),
+    max_parallel_requests: v.nullish(count),
+  },
+  'expected a mapping (model, api_base, api_key, ...)',
+);
 
-export const modelEntrySchema = z.looseObject({
-  model_name: z.string({ error: 'required: the alias callers use' }).min(1, 'must not be empty'),
-  litellm_params: litellmParamsSchema,
-  model_info: z.looseObject({}).nullish(),
-});
+export const modelEntrySchema = v.looseObject(
+  {
+    model_name: v.pipe(v.string('required: the alias callers use'), v.minLength(1, 'must not be empty')),
+    litellm_params: litellmParamsSchema,
+    model_info: v.nullish(v.looseObject({}, 'expected a mapping')),
+  },
+  'expected a mapping with model_name and litellm_params',
+);
 
-const fallbackList = z.array(z.record(z.string(), z.union([z.array(z.string()), z.string().transform((s) => [s])])));
+const fallbackTargets = v.union([v.array(v.string()), v.pipe(v.string(), v.transform((s: string) => [s]))], 'expected a list of aliases');
+const fallbackList = v.array(v.record(v.string(), fallbackTargets), 'expected a list like [{alias: [other aliases]}]');
 
-export const routerSettingsSchema = z.looseObject({
-  num_retries: count.nullish(),
-  routing_strategy: z.string().nullish(),
-  allowed_fails: count.nullish(),
-  cooldown_time: seconds.nullish(),
-  timeout: seconds.nullish(),
-  fallbacks: fallbackList.nullish(),
-});
+export const routerSettingsSchema = v.looseObject(
+  {
+    num_retries: v.nullish(count),
+    routing_strategy: v.nullish(v.string()),
+    allowed_fails: v.nullish(count),
+    cooldown_time: v.nullish(seconds),
+    timeout: v.nullish(seconds),
+    fallbacks: v.nullish(fallbackList),
+  },
+  'expected a mapping',
+);
 
-export const litellmSettingsSchema = z.looseObject({
-  num_retries: count.nullish(),
-  request_timeout: seconds.nullish(),
-  fallbacks: fallbackList.nullish(),
-});
+export const litellmSettingsSchema = v.looseObject(
+  {
+    num_retries: v.nullish(count),
+    request_timeout: v.nullish(seconds),
+    fallbacks: v.nullish(fallbackList),
+  },
+  'expected a mapping',
+);
 
-export const passThroughEndpointSchema = z.looseObject({
-  path: z.string().startsWith('/', 'must start with "/"'),
+export const passThroughEndpointSchema = v.looseObject({
+  path: v.pipe(v.string('required: the route, e.g. /my-route'), v.startsWith('/', 'must start with "/"')),
   target: httpUrl,
-  headers: headerMap.nullish(),
-  include_subpath: z.boolean().nullish(),
-  forward_headers: z.boolean().nullish(),
+  headers: v.nullish(headerMap),
+  include_subpath: v.nullish(v.boolean()),
+  forward_headers: v.nullish(v.boolean()),
 });
 
-export const generalSettingsSchema = z.looseObject({
-  master_key: z.string().nullish(),
-  pass_through_endpoints: z.array(passThroughEndpointSchema).nullish(),
-});
+export const generalSettingsSchema = v.looseObject(
+  {
+    master_key: v.nullish(scalarText),
+    pass_through_endpoints: v.nullish(v.array(passThroughEndpointSchema, 'expected a list')),
+  },
+  'expected a mapping',
+);
+
+const nameList = v.union([v.string(), v.array(v.string())], 'expected a name or a list of names');
 
 /** A provider declared in the config, without code: an OpenAI-style or header-keyed HTTP API. */
-export const declaredProviderSchema = z.object({
-  id: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'lower-case letters, digits, _ or -'),
-  label: z.string().optional(),
-  aliases: z.array(z.string()).optional(),
-  api_base: httpUrl.optional(),
-  api_key_env: z.union([z.string(), z.array(z.string())]).optional(),
-  api_base_env: z.union([z.string(), z.array(z.string())]).optional(),
-  auth: z.union([z.literal('bearer'), z.literal('none'), z.object({ header: z.string().min(1) })]).default('bearer'),
-  route_prefix: z.string().startsWith('/', 'must start with "/"').optional(),
-  key_required: z.boolean().optional(),
-  model: z.enum(['body', 'none']).default('body'),
-  health_path: z.string().optional(),
-  models_path: z.string().optional(),
+export const declaredProviderSchema = v.object({
+  id: v.pipe(v.string('required: the provider id'), v.regex(/^[a-z][a-z0-9_-]*$/, 'lower-case letters, digits, _ or -')),
+  label: v.optional(v.string()),
+  aliases: v.optional(v.array(v.string())),
+  api_base: v.optional(httpUrl),
+  api_key_env: v.optional(nameList),
+  api_base_env: v.optional(nameList),
+  auth: v.optional(
+    v.union([v.literal('bearer'), v.literal('none'), v.object({ header: v.pipe(v.string(), v.minLength(1)) })], 'expected "bearer", "none" or {header: name}'),
+    'bearer',
+  ),
+  route_prefix: v.optional(v.pipe(v.string(), v.startsWith('/', 'must start with "/"'))),
+  key_required: v.optional(v.boolean()),
+  model: v.optional(v.picklist(['body', 'none'], 'expected "body" or "none"'), 'body'),
+  health_path: v.optional(v.string()),
+  models_path: v.optional(v.string()),
 });
 
-export const configSchema = z.looseObject({
-  model_list: z.array(modelEntrySchema).nullish(),
-  router_settings: routerSettingsSchema.nullish(),
-  litellm_settings: litellmSettingsSchema.nullish(),
-  general_settings: generalSettingsSchema.nullish(),
-  environment_variables: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).nullish(),
-  providers: z.array(declaredProviderSchema).nullish(),
+export const configSchema = v.looseObject({
+  model_list: v.nullish(v.array(modelEntrySchema, 'expected a list of models')),
+  router_settings: v.nullish(routerSettingsSchema),
+  litellm_settings: v.nullish(litellmSettingsSchema),
+  general_settings: v.nullish(generalSettingsSchema),
+  environment_variables: v.nullish(v.record(v.string(), scalarText, 'expected a mapping')),
+  providers: v.nullish(v.array(declaredProviderSchema, 'expected a list of providers')),
 });
 
-export type RawConfig = z.output<typeof configSchema>;
-export type ModelEntry = z.output<typeof modelEntrySchema>;
-export type LitellmParams = z.output<typeof litellmParamsSchema>;
-export type DeclaredProvider = z.output<typeof declaredProviderSchema>;
-export type PassThroughEndpoint = z.output<typeof passThroughEndpointSchema>;
+export type RawConfig = v.InferOutput<typeof configSchema>;
+export type ModelEntry = v.InferOutput<typeof modelEntrySchema>;
+export type LitellmParams = v.InferOutput<typeof litellmParamsSchema>;
+export type DeclaredProvider = v.InferOutput<typeof declaredProviderSchema>;
+export type PassThroughEndpoint = v.InferOutput<typeof passThroughEndpointSchema>;
 
-/** `model_list[2].litellm_params.api_base` from a zod issue path. */
-export function formatIssuePath(path: ReadonlyArray<PropertyKey>): string {
+/** `model_list[2].litellm_params.api_base` from an issue's path. */
+export function formatIssuePath(path: ReadonlyArray<{ key: unknown }> | undefined): string {
   let out = '';
-  for (const key of path) {
+  for (const { key } of path ?? []) {
     if (typeof key === 'number') out += `[${key}]`;
     else out += out ? `.${String(key)}` : String(key);
   }
   return out || '(top level)';
+}
+
+export interface ConfigIssue {
+  path: string;
+  message: string;
+}
+
+/** Validates and reports every problem (the deepest issue of a union, where it says more). */
+export function validateConfig(input: unknown): { ok: true; config: RawConfig } | { ok: false; issues: ConfigIssue[] } {
+  const result = v.safeParse(configSchema, input);
+  if (result.success) return { ok: true, config: result.output };
+  return { ok: false, issues: result.issues.map((issue) => ({ path: formatIssuePath(issue.path), message: issue.message })) };
 }

@@ -1,4 +1,4 @@
-import { parse, YAMLParseError } from 'yaml';
+import { cjsExports } from './cjs-import.ts';
 import { ConfigError } from '../errors.ts';
 import { displayPath } from './display-path.ts';
 
@@ -6,7 +6,9 @@ import { displayPath } from './display-path.ts';
  * LiteLLM reads its config with PyYAML, which follows YAML 1.1: `tpm: 20_000` is the number 20000 there and
  * must be here. Alias expansion is capped so a "billion laughs" file fails fast instead of eating memory.
  */
-export function loadYaml11(filepath: string, content: string): unknown {
+export async function loadYaml11(filepath: string, content: string): Promise<unknown> {
+  // Loaded on use: a JSON config, or none, never pays for the YAML parser.
+  const { parse, YAMLParseError } = cjsExports(await import('yaml'), 'parse');
   try {
     return parse(content, { version: '1.1', maxAliasCount: 100, prettyErrors: false, uniqueKeys: false });
   } catch (error) {
