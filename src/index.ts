@@ -9,7 +9,9 @@ export type { ProviderSpec, AuthScheme, JoinRule, ModelPlacement, EndpointContex
 export { buildUpstreamRequest, displayHeaders, type PassthroughRequest, type UpstreamRequest, type QueryInit } from './transport/request.ts';
 export { joinEndpoint } from './transport/url.ts';
 export type { BodyInit } from './transport/body.ts';
-export type { FetchLike } from './transport/send.ts';
+export type { HttpClient, OutgoingRequest, ClientOptions } from './transport/http-client.ts';
+export { toWebResponse, type UpstreamReply } from './transport/reply.ts';
+export { sendUpstream, type SendOptions } from './transport/send.ts';
 export { Secret } from './secret.ts';
 export {
   LlmpassError,

@@ -1,9 +1,9 @@
 import { Router, assertModel, type RouterPassthroughOptions } from './router/router.ts';
-import type { FetchLike } from './transport/send.ts';
+import type { HttpClient } from './transport/http-client.ts';
 
 export interface PassthroughOptions extends RouterPassthroughOptions {
-  /** The HTTP client; Node's fetch by default. */
-  fetch?: FetchLike;
+  /** The HTTP client; Node's http by default. */
+  client?: HttpClient;
 }
 
 /**
@@ -12,6 +12,6 @@ export interface PassthroughOptions extends RouterPassthroughOptions {
  */
 export async function passthrough(options: PassthroughOptions): Promise<Response> {
   assertModel(options.model);
-  const router = new Router({ numRetries: 0, ...(options.fetch ? { fetch: options.fetch } : {}) });
+  const router = new Router({ numRetries: 0, ...(options.client ? { client: options.client } : {}) });
   return router.passthrough(options);
 }

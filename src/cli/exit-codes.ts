@@ -6,6 +6,8 @@
 export const EXIT = {
   ok: 0,
   other: 1,
+  /** `models --check`: at least one deployment failed its check. */
+  checkFailed: 1,
   usage: 2,
   unreachable: 3,
   clientError: 4,

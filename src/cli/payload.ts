@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { openAsBlob } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { UsageError } from '../errors.ts';
 import type { BodyInit } from '../transport/body.ts';
 import { isJsonMediaType } from '../transport/headers.ts';
@@ -29,10 +29,6 @@ function parseJson(text: string, from: string): unknown {
   } catch (error) {
     throw new UsageError(`${from} is not valid JSON (${(error as Error).message}); to send it as is, set --header 'content-type: ...'`);
   }
-}
-
-function toWeb(stream: NodeJS.ReadableStream): ReadableStream<Uint8Array> {
-  return Readable.toWeb(stream as Readable) as unknown as ReadableStream<Uint8Array>;
 }
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
@@ -91,7 +87,7 @@ export async function readPayload(flags: PayloadFlags, contentType: string | und
       const path = data.slice(1);
       const length = await fileSize(path, '--data');
       if (asJson) return { json: parseJson(await readFile(path, 'utf8'), `--data @${path}`) };
-      return { body: toWeb(createReadStream(path)), curlSource: `--data-binary @${path}`, length };
+      return { body: createReadStream(path), curlSource: `--data-binary @${path}`, length };
     }
     return asJson ? { json: parseJson(data, '--data') } : { body: data };
   }
@@ -100,7 +96,7 @@ export async function readPayload(flags: PayloadFlags, contentType: string | und
 }
 
 async function fromStdin(stdin: NodeJS.ReadStream, asJson: boolean, from: string): Promise<Payload> {
-  if (!asJson) return { body: toWeb(stdin), curlSource: '--data-binary @-' };
+  if (!asJson) return { body: stdin as unknown as Readable, curlSource: '--data-binary @-' };
   const text = await readAll(stdin);
   if (text.trim() === '') return {};
   return { json: parseJson(text, from) };

@@ -1,7 +1,6 @@
-import { Chalk, type ChalkInstance } from 'chalk';
-import { createParser } from 'eventsource-parser';
+import type { Readable } from 'node:stream';
+import { replyHeader, type UpstreamReply } from '../transport/reply.ts';
 import { isJsonMediaType } from '../transport/headers.ts';
-import { colorJson } from './json-colors.ts';
 import type { OutputMode } from './output-mode.ts';
 import { writeChunk } from './write.ts';
 
@@ -12,69 +11,33 @@ export interface PrintOptions {
   out: NodeJS.WritableStream;
 }
 
-function statusLine(response: Response, chalk: ChalkInstance): string {
-  const text = `HTTP/1.1 ${response.status} ${response.statusText}`.trimEnd();
-  const paint = response.status < 300 ? chalk.green : response.status < 400 ? chalk.yellow : chalk.red;
-  return paint.bold(text);
+async function copyRaw(body: Readable, out: NodeJS.WritableStream): Promise<void> {
+  for await (const chunk of body) await writeChunk(out, chunk as Uint8Array);
 }
 
-function headerBlock(response: Response, chalk: ChalkInstance): string {
-  const lines = [statusLine(response, chalk)];
-  response.headers.forEach((value, name) => lines.push(`${chalk.cyan(name)}: ${value}`));
+function plainHeaderBlock(reply: UpstreamReply): string {
+  const lines = [`HTTP/1.1 ${reply.status} ${reply.statusText}`.trimEnd()];
+  for (const [name, value] of reply.headers) lines.push(`${name}: ${value}`);
   return `${lines.join('\n')}\n\n`;
-}
-
-async function copyRaw(body: ReadableStream<Uint8Array>, out: NodeJS.WritableStream): Promise<void> {
-  for await (const chunk of body) await writeChunk(out, chunk);
-}
-
-/** SSE on a terminal: each event printed the moment it is complete, JSON data coloured on one line. */
-async function renderEvents(body: ReadableStream<Uint8Array>, out: NodeJS.WritableStream, chalk: ChalkInstance): Promise<void> {
-  const pending: string[] = [];
-  const parser = createParser({
-    onEvent(event) {
-      const name = event.event ? `${chalk.cyan(`event: ${event.event}`)} ` : '';
-      let data: string;
-      try {
-        data = colorJson(JSON.parse(event.data), chalk, 0);
-      } catch {
-        data = event.data === '[DONE]' ? chalk.dim(event.data) : event.data;
-      }
-      pending.push(`${name}${data}\n`);
-    },
-  });
-  const decoder = new TextDecoder();
-  for await (const chunk of body) {
-    parser.feed(decoder.decode(chunk, { stream: true }));
-    if (pending.length) await writeChunk(out, pending.splice(0).join(''));
-  }
-  parser.feed(decoder.decode());
-  if (pending.length) await writeChunk(out, pending.join(''));
-}
-
-async function renderJson(body: ReadableStream<Uint8Array>, out: NodeJS.WritableStream, chalk: ChalkInstance): Promise<void> {
-  const text = await new Response(body).text();
-  let rendered: string;
-  try {
-    rendered = colorJson(JSON.parse(text), chalk);
-  } catch {
-    rendered = text;
-  }
-  await writeChunk(out, rendered.endsWith('\n') ? rendered : `${rendered}\n`);
 }
 
 /**
  * Prints the upstream's answer as the output mode says: byte for byte when piped; on a terminal, JSON pretty and
- * coloured, SSE event by event as it arrives, anything else as it is.
+ * coloured, SSE event by event as it arrives, anything else as it is. The renderer (chalk, the SSE parser) is
+ * loaded only for a person's terminal.
  */
-export async function printResponse(response: Response, options: PrintOptions): Promise<void> {
-  const chalk = new Chalk({ level: options.mode.color });
-  if (options.include) await writeChunk(options.out, headerBlock(response, chalk));
-  const body = response.body;
-  if (!body) return;
-  if (!options.mode.pretty) return copyRaw(body, options.out);
-  const type = response.headers.get('content-type') ?? '';
-  if (type.toLowerCase().startsWith('text/event-stream')) return renderEvents(body, options.out, chalk);
-  if (isJsonMediaType(type)) return renderJson(body, options.out, chalk);
-  return copyRaw(body, options.out);
+export async function printResponse(reply: UpstreamReply, options: PrintOptions): Promise<void> {
+  const { mode, out } = options;
+  const type = (replyHeader(reply, 'content-type') ?? '').toLowerCase();
+  const sse = type.startsWith('text/event-stream');
+  const formatted = mode.pretty && (sse || isJsonMediaType(type));
+  if (!formatted && mode.color === 0) {
+    if (options.include) await writeChunk(out, plainHeaderBlock(reply));
+    return copyRaw(reply.body, out);
+  }
+  const pretty = await import('./render-pretty.ts');
+  const chalk = pretty.chalkAt(mode.color);
+  if (options.include) await writeChunk(out, pretty.headerBlock(reply, chalk));
+  if (!formatted) return copyRaw(reply.body, out);
+  return sse ? pretty.renderEvents(reply.body, out, chalk) : pretty.renderJson(reply.body, out, chalk);
 }

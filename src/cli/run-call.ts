@@ -1,7 +1,10 @@
 import { createWriteStream } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { AbortedError, UsageError } from '../errors.ts';
 import { Router, type RouterEvent } from '../router/router.ts';
 import { displayUrl } from '../transport/url.ts';
+import type { UpstreamRequest } from '../transport/request.ts';
+import { describeTarget, transportError } from '../transport/send.ts';
 import { curlCommand, describeRequest } from './describe-request.ts';
 import { EXIT, exitCodeForStatus } from './exit-codes.ts';
 import { decideOutputMode } from './output-mode.ts';
@@ -111,7 +114,7 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
   if (flags['dry-run'] || flags.curl) {
     const prepared = router.prepare(request);
     process.stdout.write(`${flags.curl ? curlCommand(prepared, payload.curlSource) : describeRequest(prepared)}\n`);
-    if (payload.body instanceof ReadableStream) await payload.body.cancel();
+    if (payload.body && typeof (payload.body as Readable).destroy === 'function') (payload.body as Readable).destroy();
     return EXIT.ok;
   }
 
@@ -130,6 +133,7 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
   // ora is loaded only when a spinner will be drawn.
   const startSpinner = mode.spinner && !flags.verbose ? (await import('./spinner.ts')).startSpinner : undefined;
   let spinner: { stop(): void } | undefined;
+  let lastRequest: UpstreamRequest | undefined;
   const stopSpinner = () => {
     spinner?.stop();
     spinner = undefined;
@@ -137,10 +141,11 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
   onDrawing(stopSpinner);
 
   try {
-    const response = await router.passthrough({
+    const response = await router.send({
       ...request,
       signal: controller.signal,
       onEvent: (event) => {
+        if (event.type === 'attempt') lastRequest = event.request;
         if (flags.verbose) {
           stopSpinner();
           const line = verboseEvent(event);
@@ -160,9 +165,10 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
     } catch (error) {
       if (error instanceof OutputClosedError) {
         controller.abort(error);
+        response.body.destroy();
         return exitCodeForStatus(response.status);
       }
-      throw error;
+      throw transportError(error, describeTarget({ method: lastRequest?.method ?? 'GET', url: lastRequest?.url ?? new URL('http://upstream') }), 'body', controller.signal);
     } finally {
       if (out !== process.stdout) await new Promise<void>((resolve) => (out as NodeJS.WritableStream).end(resolve));
     }

@@ -19,5 +19,6 @@ export const anthropic: ProviderSpec = {
   ],
   model: 'body',
   infersBareModel: /^claude-/,
-  listModels: { path: 'v1/models', ids: openAiModelIds },
+  // The list is paged and leaves aliases (`claude-sonnet-4-0`) out: a listed id confirms, an absent one proves nothing.
+  listModels: { path: 'v1/models?limit=1000', ids: openAiModelIds, isServed: (ids, model) => (ids.includes(model) ? true : undefined) },
 };

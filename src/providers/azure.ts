@@ -33,5 +33,6 @@ export const azure: ProviderSpec = {
   ],
   model: 'path',
   expandEndpoint: expandAzureEndpoint,
-  listModels: { path: 'openai/models', ids: openAiModelIds },
+  // The resource's model catalogue, not its deployments: reachability and the key are checked, the name cannot be.
+  listModels: { path: 'openai/models', ids: openAiModelIds, isServed: () => undefined },
 };

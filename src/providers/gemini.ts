@@ -34,5 +34,6 @@ export const gemini: ProviderSpec = {
   ],
   model: 'path',
   expandEndpoint: expandGeminiEndpoint,
-  listModels: { path: 'v1beta/models', ids: geminiModelIds },
+  // 50 models a page unless asked for more (1000 at most).
+  listModels: { path: 'v1beta/models?pageSize=1000', ids: geminiModelIds },
 };

@@ -16,5 +16,6 @@ export const ollama: ProviderSpec = {
   joinExamples: [['http://localhost:11434', 'api/chat', 'http://localhost:11434/api/chat']],
   model: 'body',
   health: { path: 'api/version' },
-  listModels: { path: 'api/tags', ids: modelNames },
+  // Tags list full names (`llama3.2:latest`); a name without a tag means `:latest`, as Ollama resolves it.
+  listModels: { path: 'api/tags', ids: modelNames, isServed: (ids, model) => ids.includes(model) || (!model.includes(':') && ids.includes(`${model}:latest`)) },
 };

@@ -1,5 +1,5 @@
 import { openAiModelIds } from './model-lists.ts';
-import type { ProviderSpec } from './types.ts';
+import type { ModelList, ProviderSpec } from './types.ts';
 
 interface OpenAiCompatible {
   id: string;
@@ -9,6 +9,7 @@ interface OpenAiCompatible {
   baseEnv: readonly string[];
   aliases?: readonly string[];
   listModels?: boolean;
+  isServed?: ModelList['isServed'];
 }
 
 /** The many services that speak OpenAI's API differ only by base URL and key variable. */
@@ -27,7 +28,10 @@ function openAiCompatible(entry: OpenAiCompatible): ProviderSpec {
     model: 'body',
   };
   if (entry.aliases) spec.aliases = entry.aliases;
-  if (entry.listModels !== false) spec.listModels = { path: 'models', ids: openAiModelIds };
+  if (entry.listModels !== false) {
+    spec.listModels = { path: 'models', ids: openAiModelIds };
+    if (entry.isServed) spec.listModels.isServed = entry.isServed;
+  }
   return spec;
 }
 
@@ -68,6 +72,8 @@ export const openAiCompatibles: ProviderSpec[] = [
     base: 'https://api.fireworks.ai/inference/v1',
     keyEnv: ['FIREWORKS_API_KEY', 'FIREWORKS_AI_API_KEY', 'FIREWORKSAI_API_KEY', 'FIREWORKS_AI_TOKEN'],
     baseEnv: ['FIREWORKS_API_BASE'],
+    // Ids are resource names (`accounts/fireworks/models/x`) and configs often write the bare name.
+    isServed: (ids, model) => (ids.includes(model) || ids.includes(`accounts/fireworks/models/${model}`) ? true : undefined),
   }),
   openAiCompatible({ id: 'deepseek', label: 'DeepSeek', base: 'https://api.deepseek.com', keyEnv: ['DEEPSEEK_API_KEY'], baseEnv: ['DEEPSEEK_API_BASE'] }),
   openAiCompatible({

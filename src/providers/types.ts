@@ -27,6 +27,17 @@ export interface EndpointContext {
   apiVersion: string | undefined;
 }
 
+/** Where the served-model list lives, how to read its ids, and how to tell whether it names a deployment's model. */
+export interface ModelList {
+  path: string;
+  ids: (body: unknown) => string[];
+  /**
+   * Whether `model` is among the listed `ids`; exact equality when absent. `undefined` means the list cannot tell
+   * (it names base models, not deployments, or leaves aliases out), so `models --check` does not fail on it.
+   */
+  isServed?: (ids: readonly string[], model: string) => boolean | undefined;
+}
+
 export interface ProviderSpec {
   /** The prefix of a model string (`hosted_vllm/...`) and the provider's name everywhere. */
   id: string;
@@ -53,7 +64,7 @@ export interface ProviderSpec {
   infersBareModel?: RegExp;
   /** Cheap liveness probe and the served-model list, for `models --check`. */
   health?: { path: string };
-  listModels?: { path: string; ids: (body: unknown) => string[] };
+  listModels?: ModelList;
   /** Quirk hook: rewrite the endpoint before joining (the model or a version in the path). */
   expandEndpoint?: (endpoint: string, ctx: EndpointContext) => string;
   /** Quirk hook: query parameters the provider always needs (Azure's api-version). */

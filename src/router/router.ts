@@ -3,7 +3,9 @@ import type { ModelEntry } from '../config/schema.ts';
 import { displayPath } from '../config/display-path.ts';
 import { UnknownModelError, UsageError } from '../errors.ts';
 import { buildUpstreamRequest, type PassthroughRequest, type UpstreamRequest } from '../transport/request.ts';
-import { sendUpstream, type FetchLike } from '../transport/send.ts';
+import type { HttpClient } from '../transport/http-client.ts';
+import { discardReply, replyHeader, toWebResponse, type UpstreamReply } from '../transport/reply.ts';
+import { sendUpstream } from '../transport/send.ts';
 import { resolveDirect, resolveEntry, type Deployment, type DeploymentOverrides } from './deployment.ts';
 import { DeploymentHealth } from './health.ts';
 import { backoffMs, isRetryableError, isRetryableStatus, retryAfterMs, sleep } from './retry.ts';
@@ -33,8 +35,8 @@ export interface RouterOptions extends RouterSettings {
   modelList?: unknown[];
   /** A loaded config (its router_settings apply unless overridden here). */
   config?: Config;
-  /** The HTTP client (a pooled undici fetch in the proxy); Node's fetch by default. */
-  fetch?: FetchLike;
+  /** The HTTP client (a pooled undici client in the proxy); Node's http by default. */
+  client?: HttpClient;
 }
 
 export type RouterEvent =
@@ -82,7 +84,7 @@ function wildcardRegex(pattern: string): RegExp {
 export class Router {
   readonly config: Config;
   readonly settings: Required<Omit<RouterSettings, 'timeout'>> & { timeout: number | undefined };
-  readonly #fetch: FetchLike | undefined;
+  readonly #client: HttpClient | undefined;
   readonly #health: DeploymentHealth;
   readonly #exact = new Map<string, Array<{ entry: ModelEntry; index: number }>>();
   readonly #wildcards: Array<{ regex: RegExp; entry: ModelEntry; index: number }> = [];
@@ -100,7 +102,7 @@ export class Router {
       timeout: numberSetting(options.timeout, router.timeout, litellm.request_timeout),
       maxBackoffMs: options.maxBackoffMs ?? 5_000,
     };
-    this.#fetch = options.fetch;
+    this.#client = options.client;
     this.#health = new DeploymentHealth(this.settings.allowedFails, this.settings.cooldownTime * 1000);
     this.config.modelList.forEach((entry, index) => {
       if (entry.model_name.includes('*')) this.#wildcards.push({ regex: wildcardRegex(entry.model_name), entry, index });
@@ -180,16 +182,21 @@ export class Router {
     return buildUpstreamRequest(this.#pick(deployments, new Set()), options);
   }
 
-  /** Sends the passthrough; any HTTP answer is returned, only failures to get one throw. */
+  /** Sends the passthrough; any HTTP answer is returned as a web Response, only failures to get one throw. */
   async passthrough(options: RouterPassthroughOptions): Promise<Response> {
+    return toWebResponse(await this.send(options));
+  }
+
+  /** As passthrough, answering with the transport's reply (a Node stream body) for faces that pipe it. */
+  async send(options: RouterPassthroughOptions): Promise<UpstreamReply> {
     const chain = [options.model, ...this.#fallbacksOf(options.model)];
     let lastError: unknown;
     for (const [position, model] of chain.entries()) {
       if (position > 0) options.onEvent?.({ type: 'fallback', from: chain[position - 1]!, to: model });
-      const outcome = await this.#tryAlias({ ...options, model }).catch((error: unknown) => ({ error }));
-      if (outcome instanceof Response) {
+      const outcome: UpstreamReply | { error: unknown } = await this.#tryAlias({ ...options, model }).catch((error: unknown) => ({ error }));
+      if (!('error' in outcome)) {
         if (!isRetryableStatus(outcome.status) || position === chain.length - 1) return outcome;
-        await outcome.body?.cancel().catch(() => undefined);
+        discardReply(outcome);
         lastError = undefined;
         continue;
       }
@@ -204,9 +211,10 @@ export class Router {
     return [];
   }
 
-  async #tryAlias(options: RouterPassthroughOptions): Promise<Response> {
+  async #tryAlias(options: RouterPassthroughOptions): Promise<UpstreamReply> {
     const { deployments } = this.resolve(options.model, options);
     const replayable = options.body === undefined || typeof options.body === 'string' || options.body instanceof Uint8Array || options.body instanceof ArrayBuffer;
+    // (a stream cannot be sent twice, so it gets no retries)
     const retries = replayable ? (options.retries ?? this.settings.numRetries) : 0;
     const tried = new Set<string>();
     for (let attempt = 0; ; attempt++) {
@@ -216,12 +224,12 @@ export class Router {
       options.onEvent?.({ type: 'attempt', deployment, request, attempt });
       const canCool = deployments.length > 1;
       const timeoutSeconds = options.timeout ?? (deployment.timeoutMs ? deployment.timeoutMs / 1000 : this.settings.timeout);
-      let response: Response;
+      let response: UpstreamReply;
       try {
         response = await sendUpstream(request, {
           signal: options.signal,
           timeoutMs: timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000,
-          fetch: this.#fetch,
+          client: this.#client,
           onSettled: this.#health.started(deployment.id),
         });
       } catch (error) {
@@ -245,9 +253,9 @@ export class Router {
         options.onEvent?.({ type: 'answered', deployment, status: response.status });
         return response;
       }
-      const delayMs = backoffMs(attempt, retryAfterMs(response.headers.get('retry-after')), this.settings.maxBackoffMs);
+      const delayMs = backoffMs(attempt, retryAfterMs(replyHeader(response, 'retry-after') ?? null), this.settings.maxBackoffMs);
       options.onEvent?.({ type: 'retry', deployment, reason: `HTTP ${response.status}`, delayMs });
-      await response.body?.cancel().catch(() => undefined);
+      discardReply(response);
       await sleep(delayMs, options.signal);
     }
   }

@@ -1,10 +1,12 @@
+import { Readable } from 'node:stream';
+
 /**
  * Request bodies as the transport sees them. JSON is parsed once, to swap the model, and serialised once;
  * everything else (audio, files, multipart) is streamed and never held whole in memory.
  */
 export type UpstreamBody =
   | { kind: 'bytes'; bytes: Uint8Array }
-  | { kind: 'stream'; stream: ReadableStream<Uint8Array>; length?: number | undefined }
+  | { kind: 'stream'; stream: ReadableStream<Uint8Array> | Readable; length?: number | undefined }
   | { kind: 'form'; form: FormData };
 
 /** What the library and the commands may hand over as a body. */
@@ -15,6 +17,7 @@ export type BodyInit =
   | Blob
   | FormData
   | ReadableStream<Uint8Array>
+  | Readable
   | AsyncIterable<Uint8Array>;
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -37,14 +40,14 @@ export function serialiseWithModel(value: unknown, model: string | undefined): s
   return `{"model":${JSON.stringify(model)}${rest === '{}' ? '}' : `,${rest.slice(1)}`}`;
 }
 
+/** Cheap checks first: touching the FormData global loads Node's internal fetch machinery. */
 export function toUpstreamBody(body: BodyInit): UpstreamBody {
   if (typeof body === 'string') return { kind: 'bytes', bytes: new TextEncoder().encode(body) };
   if (body instanceof Uint8Array) return { kind: 'bytes', bytes: body };
   if (body instanceof ArrayBuffer) return { kind: 'bytes', bytes: new Uint8Array(body) };
-  if (body instanceof FormData) return { kind: 'form', form: body };
+  if (body instanceof Readable) return { kind: 'stream', stream: body };
   if (body instanceof Blob) return { kind: 'stream', stream: body.stream() as ReadableStream<Uint8Array>, length: body.size };
   if (body instanceof ReadableStream) return { kind: 'stream', stream: body };
-  // The DOM typings lack ReadableStream.from; Node has it since 20.6.
-  const from = (ReadableStream as unknown as { from(source: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> }).from;
-  return { kind: 'stream', stream: from.call(ReadableStream, body) };
+  if (body instanceof FormData) return { kind: 'form', form: body };
+  return { kind: 'stream', stream: Readable.from(body as AsyncIterable<Uint8Array>, { objectMode: false }) };
 }

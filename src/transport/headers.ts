@@ -31,8 +31,9 @@ export type HeaderInput = Record<string, string | string[] | undefined> | Array<
 export function headerPairs(input: HeaderInput | undefined): Array<[string, string]> {
   if (!input) return [];
   const pairs: Array<[string, string]> = [];
+  // No `instanceof Headers`: touching that global loads Node's internal fetch machinery.
   const entries: Iterable<[string, unknown]> =
-    input instanceof Headers || Array.isArray(input) || Symbol.iterator in (input as object)
+    Array.isArray(input) || Symbol.iterator in (input as object)
       ? (input as Iterable<[string, string]>)
       : Object.entries(input as Record<string, unknown>);
   for (const [name, value] of entries) {

@@ -1,18 +1,18 @@
+import type { Readable } from 'node:stream';
 import { AbortedError, LlmpassError, NetworkError, UpstreamTimeoutError } from '../errors.ts';
-import type { UpstreamRequest } from './request.ts';
-import { revealHeaders } from './request.ts';
+import { nodeHttpClient, readableFromWeb, type HttpClient } from './http-client.ts';
+import type { UpstreamReply } from './reply.ts';
+import { revealHeaders, type UpstreamRequest } from './request.ts';
 import { displayUrl } from './url.ts';
-
-export type FetchLike = (input: string, init: RequestInit & { duplex?: 'half' }) => Promise<Response>;
 
 export interface SendOptions {
   /** Aborts the upstream request (Ctrl-C, a client that went away). */
   signal?: AbortSignal | undefined;
   /** Bounds connecting and waiting for headers, and then each silence between body chunks. */
   timeoutMs?: number | undefined;
-  /** The HTTP client; Node's own fetch unless a pooled one is handed in. */
-  fetch?: FetchLike | undefined;
-  /** Called once when the exchange is over: the body ended, failed or was cancelled, or sending failed. */
+  /** The HTTP client: Node's http by default, a pooled undici client in the proxy. */
+  client?: HttpClient | undefined;
+  /** Called once when the exchange is over: the body ended, failed or was destroyed, or sending failed. */
   onSettled?: (() => void) | undefined;
 }
 
@@ -28,6 +28,7 @@ const NETWORK_CODES: Record<string, string> = {
   ENETUNREACH: 'network unreachable',
   UND_ERR_SOCKET: 'the connection was closed by the server',
   UND_ERR_CLOSED: 'the connection was closed',
+  HPE_INVALID_CONSTANT: 'the server did not answer with HTTP',
   CERT_HAS_EXPIRED: 'the server certificate has expired',
   DEPTH_ZERO_SELF_SIGNED_CERT: 'the server certificate is self-signed',
   UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the server certificate cannot be verified',
@@ -44,107 +45,72 @@ function causeCode(error: unknown): string | undefined {
   return undefined;
 }
 
-function where(request: UpstreamRequest): string {
+export function describeTarget(request: Pick<UpstreamRequest, 'method' | 'url'>): string {
   return `[${request.method}] "${displayUrl(request.url)}"`;
 }
 
-/** Turns whatever fetch threw into one typed error a person can act on, keeping the cause. */
-function describeFailure(error: unknown, request: UpstreamRequest, phase: 'connect' | 'body'): LlmpassError {
+/**
+ * Turns whatever a client threw into one typed error a person can act on, keeping the cause. Used for failures
+ * before the headers and, by whoever reads the body, for failures after them (`phase: 'body'`).
+ */
+export function transportError(error: unknown, target: string, phase: 'connect' | 'body', signal?: AbortSignal): LlmpassError {
   if (error instanceof LlmpassError) return error;
+  if (signal?.aborted || (error as Error)?.name === 'AbortError') return new AbortedError(`${target}: aborted`, { cause: error });
   const code = causeCode(error);
-  const reason = (code && NETWORK_CODES[code]) ?? (code ? `${code}` : ((error as Error)?.message ?? String(error)));
-  const tail = phase === 'body' ? ' (the response was cut short)' : '';
-  return new NetworkError(`${where(request)}: ${reason}${code && NETWORK_CODES[code] ? ` (${code})` : ''}${tail}`, { cause: error });
+  const known = code ? NETWORK_CODES[code] : undefined;
+  const reason = known ? `${known} (${code})` : (code ?? (error as Error)?.message ?? String(error));
+  const tail = phase === 'body' ? '; the response was cut short' : '';
+  return new NetworkError(`${target}: ${reason}${tail}`, { cause: error });
 }
 
-function toFetchBody(request: UpstreamRequest): BodyInit | undefined {
+async function outgoingBody(request: UpstreamRequest): Promise<{ body: Uint8Array | Readable | undefined; contentType?: string }> {
   const body = request.body;
-  if (!body) return undefined;
-  if (body.kind === 'bytes') return body.bytes as Uint8Array<ArrayBuffer>;
-  if (body.kind === 'form') return body.form;
-  return body.stream;
+  if (!body) return { body: undefined };
+  if (body.kind === 'bytes') return { body: body.bytes };
+  if (body.kind === 'stream') return { body: body.stream instanceof ReadableStream ? readableFromWeb(body.stream) : body.stream };
+  // Multipart needs a boundary; the web Response encoder makes one and streams file parts from disk.
+  const encoded = new Response(body.form);
+  return { body: readableFromWeb(encoded.body!), contentType: encoded.headers.get('content-type') ?? undefined };
 }
-
-const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
 
 /**
- * Sends the request and answers with a web Response whose body streams as it arrives. Any HTTP answer is
- * returned, not thrown; a failure to connect, a reset or a timeout throws a typed error, and so does a body
- * that stops early or goes silent for longer than the timeout, so a cut body never looks complete.
+ * Sends the request and resolves with the reply once headers arrive; the body then streams. Any HTTP answer
+ * is a reply, not an error; failing to connect, a reset or a timeout rejects with a typed error.
  */
-export async function sendUpstream(request: UpstreamRequest, options: SendOptions = {}): Promise<Response> {
+export async function sendUpstream(request: UpstreamRequest, options: SendOptions = {}): Promise<UpstreamReply> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const target = describeTarget(request);
   const controller = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
-  const timeoutError = () => new UpstreamTimeoutError(`${where(request)}: no answer within ${timeoutMs / 1000}s (raise --timeout or litellm_params.timeout)`);
-  const abortedError = () => new AbortedError(`${where(request)}: aborted`);
-  let timedOut = false;
-  let timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort(timeoutError());
-  }, timeoutMs);
-
-  let response: Response;
-  try {
-    const send = options.fetch ?? (globalThis.fetch as FetchLike);
-    const init: RequestInit & { duplex?: 'half' } = {
-      method: request.method,
-      headers: revealHeaders(request.headers),
-      body: toFetchBody(request),
-      signal,
-      redirect: 'manual',
-    };
-    if (request.body?.kind === 'stream') init.duplex = 'half';
-    response = await send(request.url.href, init);
-  } catch (error) {
-    clearTimeout(timer);
+  let settled = false;
+  const settle = () => {
+    if (settled) return;
+    settled = true;
     options.onSettled?.();
-    if (timedOut) throw timeoutError();
-    if (options.signal?.aborted) throw abortedError();
-    throw describeFailure(error, request, 'connect');
-  }
-  clearTimeout(timer);
-
-  const upstream = response.body;
-  if (!upstream || NULL_BODY_STATUS.has(response.status)) {
-    options.onSettled?.();
-    return new Response(null, { status: response.status, statusText: response.statusText, headers: response.headers });
-  }
-  const reader = upstream.getReader();
-  const idle = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort(new UpstreamTimeoutError(`${where(request)}: the response went silent for ${timeoutMs / 1000}s and was cut`));
-    }, timeoutMs);
   };
-  const body = new ReadableStream<Uint8Array>({
-    start: idle,
-    async pull(stream) {
-      try {
-        const { done, value } = await reader.read();
-        if (done) {
-          clearTimeout(timer);
-          options.onSettled?.();
-          stream.close();
-        } else {
-          idle();
-          stream.enqueue(value);
-        }
-      } catch (error) {
-        clearTimeout(timer);
-        options.onSettled?.();
-        if (timedOut) stream.error(new UpstreamTimeoutError(`${where(request)}: the response went silent for ${timeoutMs / 1000}s and was cut`));
-        else if (options.signal?.aborted) stream.error(abortedError());
-        else stream.error(describeFailure(error, request, 'body'));
-      }
-    },
-    cancel(reason) {
-      clearTimeout(timer);
-      options.onSettled?.();
-      controller.abort(reason);
-      return reader.cancel(reason).catch(() => undefined);
-    },
-  });
-  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  try {
+    const { body, contentType } = await outgoingBody(request);
+    const headers = revealHeaders(request.headers);
+    if (contentType) headers.push(['content-type', contentType]);
+    if (request.body?.kind === 'bytes') headers.push(['content-length', String(request.body.bytes.byteLength)]);
+    const reply = await (options.client ?? nodeHttpClient)(
+      { method: request.method, url: request.url, headers, body },
+      {
+        signal,
+        timeoutMs,
+        onTimeout: (phase) =>
+          new UpstreamTimeoutError(
+            phase === 'headers'
+              ? `${target}: no answer within ${timeoutMs / 1000}s (raise --timeout or litellm_params.timeout)`
+              : `${target}: the response went silent for ${timeoutMs / 1000}s and was cut`,
+          ),
+      },
+    );
+    reply.body.once('close', settle);
+    reply.body.once('error', settle);
+    return reply;
+  } catch (error) {
+    settle();
+    throw transportError(error, target, 'connect', options.signal);
+  }
 }

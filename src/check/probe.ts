@@ -1,0 +1,144 @@
+import { AbortedError, isLlmpassError } from '../errors.ts';
+import type { Deployment } from '../router/deployment.ts';
+import { maskSecret } from '../secret.ts';
+import { buildUpstreamRequest, type PassthroughRequest } from '../transport/request.ts';
+import { sendUpstream, type FetchLike } from '../transport/send.ts';
+import { displayUrl } from '../transport/url.ts';
+
+export type CheckStatus = 'pass' | 'fail' | 'skip';
+
+export interface ProbeResult {
+  status: CheckStatus;
+  /** One line a person can act on; on a pass, what was confirmed. Never holds a credential. */
+  reason: string;
+  latencyMs: number;
+  /** The status of the last answer, when there was one. */
+  httpStatus: number | null;
+  /** The ids the model list answered with, when it was read. */
+  servedModels: string[] | null;
+}
+
+export interface ProbeOptions {
+  /** Seconds for the whole probe of one deployment, bodies included; 10 when unset. */
+  timeout?: number | undefined;
+  /** A real call instead of the health and model-list probes (`--endpoint classify --data ...`): a 2xx passes. */
+  request?: PassthroughRequest | undefined;
+  signal?: AbortSignal | undefined;
+  /** The HTTP client; Node's fetch by default. */
+  fetch?: FetchLike | undefined;
+}
+
+export const DEFAULT_CHECK_TIMEOUT_SECONDS = 10;
+
+interface Answer {
+  /** `GET /v1/models`, for messages. */
+  where: string;
+  status: number;
+  statusText: string;
+  text: string;
+}
+
+type Outcome = Omit<ProbeResult, 'latencyMs'>;
+
+const MAX_LISTED = 10;
+const SNIPPET = 200;
+
+function outcome(status: CheckStatus, reason: string, answer?: Answer, servedModels: string[] | null = null): Outcome {
+  return { status, reason, httpStatus: answer?.status ?? null, servedModels };
+}
+
+function isOk(answer: Answer): boolean {
+  return answer.status >= 200 && answer.status < 300;
+}
+
+function httpFailure(answer: Answer): string {
+  const body = answer.text.replace(/\s+/g, ' ').trim();
+  const snippet = body.length > SNIPPET ? `${body.slice(0, SNIPPET)}…` : body;
+  return `${answer.where}: ${answer.status}${answer.statusText ? ` ${answer.statusText}` : ''}${snippet ? ` ${snippet}` : ''}`;
+}
+
+function quoteList(ids: readonly string[]): string {
+  const shown = ids.slice(0, MAX_LISTED).map((id) => `"${id}"`).join(', ');
+  return ids.length > MAX_LISTED ? `${shown} and ${ids.length - MAX_LISTED} more` : shown;
+}
+
+function exactlyServed(ids: readonly string[], model: string): boolean {
+  return ids.includes(model);
+}
+
+/** Health, then the model list (is the upstream model among the served ids?), each where the provider has one. */
+async function probeServer(deployment: Deployment, send: (request: PassthroughRequest) => Promise<Answer>): Promise<Outcome> {
+  const { provider, model } = deployment;
+  if (!provider.health && !provider.listModels) {
+    return outcome('skip', `${provider.id} has no health or model-list probe; check it with --endpoint and --data`);
+  }
+  let health: Answer | undefined;
+  if (provider.health) {
+    health = await send({ endpoint: provider.health.path, method: 'GET' });
+    if (!isOk(health)) return outcome('fail', httpFailure(health), health);
+    if (!provider.listModels) return outcome('pass', `healthy (${health.where} ${health.status})`, health);
+  }
+  const list = provider.listModels!;
+  const answer = await send({ endpoint: list.path, method: 'GET' });
+  if (!isOk(answer)) return outcome('fail', httpFailure(answer), answer);
+  let body: unknown;
+  try {
+    body = JSON.parse(answer.text);
+  } catch {
+    return outcome('fail', `${answer.where}: ${answer.status} but the body is not JSON`, answer);
+  }
+  const ids = list.ids(body);
+  if (model.includes('*')) return outcome('pass', `up; a wildcard route, serving ${ids.length} model${ids.length === 1 ? '' : 's'}`, answer, ids);
+  const served = (list.isServed ?? exactlyServed)(ids, model);
+  if (served === true) return outcome('pass', `serves "${model}"`, answer, ids);
+  if (served === undefined) return outcome('pass', `up; ${answer.where} cannot confirm "${model}"`, answer, ids);
+  const what = ids.length ? `serves ${quoteList(ids)}` : 'serves no model';
+  return outcome('fail', `${what}, not "${model}" (${answer.where})`, answer, ids);
+}
+
+async function probeCall(request: PassthroughRequest, send: (request: PassthroughRequest) => Promise<Answer>): Promise<Outcome> {
+  const answer = await send(request);
+  return isOk(answer) ? outcome('pass', `${answer.where}: ${answer.status}`, answer) : outcome('fail', httpFailure(answer), answer);
+}
+
+/**
+ * Probes one deployment through the same request building and sending as `call` (so the auth headers are the
+ * provider's), within one deadline for the whole probe. Failures are results, not throws; only an abort throws.
+ */
+export async function probeDeployment(deployment: Deployment, options: ProbeOptions = {}): Promise<ProbeResult> {
+  const started = performance.now();
+  const seconds = options.timeout ?? DEFAULT_CHECK_TIMEOUT_SECONDS;
+  const timeoutMs = seconds * 1000;
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(), timeoutMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, deadline.signal]) : deadline.signal;
+  let step = '';
+
+  const send = async (passthrough: PassthroughRequest): Promise<Answer> => {
+    const request = buildUpstreamRequest(deployment, passthrough);
+    const where = `${request.method} ${displayUrl(request.url).slice(request.url.origin.length)}`;
+    step = where;
+    // The deadline above bounds the whole probe; the transport's own timer is only a backstop behind it.
+    const response = await sendUpstream(request, { signal, timeoutMs: timeoutMs + 1000, fetch: options.fetch });
+    const text = await response.text();
+    return { where, status: response.status, statusText: response.statusText, text };
+  };
+
+  const finish = (result: Outcome): ProbeResult => ({
+    ...result,
+    reason: maskSecret(result.reason, [deployment.apiKey]),
+    latencyMs: Math.round(performance.now() - started),
+  });
+
+  try {
+    const result = options.request ? await probeCall(options.request, send) : await probeServer(deployment, send);
+    return finish(result);
+  } catch (error) {
+    if (options.signal?.aborted) throw new AbortedError('interrupted; the checks were aborted', { cause: error });
+    if (deadline.signal.aborted) return finish(outcome('fail', `no answer within ${seconds}s${step ? ` (${step})` : ''}`));
+    if (!isLlmpassError(error)) throw error;
+    return finish(outcome('fail', error.message));
+  } finally {
+    clearTimeout(timer);
+  }
+}

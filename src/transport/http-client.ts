@@ -1,0 +1,74 @@
+import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
+import { Readable } from 'node:stream';
+import type { UpstreamReply } from './reply.ts';
+
+/** What a client is asked to send: everything resolved, credentials revealed. */
+export interface OutgoingRequest {
+  method: string;
+  url: URL;
+  headers: Array<[string, string]>;
+  body: Uint8Array | Readable | undefined;
+}
+
+export interface ClientOptions {
+  signal: AbortSignal;
+  /** Bounds connecting, waiting for headers, and each silence of the body. */
+  timeoutMs: number;
+  /** Called with the error to fail with when the timeout strikes. */
+  onTimeout: (phase: 'headers' | 'body') => Error;
+}
+
+/** Sends one request and resolves once headers arrive; the body then flows through `reply.body`. */
+export type HttpClient = (request: OutgoingRequest, options: ClientOptions) => Promise<UpstreamReply>;
+
+function headerPairs(raw: string[]): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) pairs.push([raw[i]!.toLowerCase(), raw[i + 1]!]);
+  return pairs;
+}
+
+/**
+ * The one-shot client: Node's own http/https, already in the runtime. Using it instead of fetch keeps
+ * Node's internal undici (tens of milliseconds to load) off the CLI's start-up path.
+ */
+export const nodeHttpClient: HttpClient = async (outgoing, options) => {
+  // getBuiltinModule, not `import 'node:http'`: the ESM wrapper reads every export, and one of them is a lazy
+  // getter that loads Node's internal undici (~35 ms of start-up for nothing).
+  const send = process.getBuiltinModule(outgoing.url.protocol === 'https:' ? 'node:https' : 'node:http').request;
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of outgoing.headers) {
+    const existing = headers[name];
+    headers[name] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
+  }
+  const requestOptions: RequestOptions = { method: outgoing.method, headers, signal: options.signal };
+  return new Promise<UpstreamReply>((resolve, reject) => {
+    let response: IncomingMessage | undefined;
+    const request: ClientRequest = send(outgoing.url, requestOptions);
+    request.setTimeout(options.timeoutMs, () => {
+      const error = options.onTimeout(response ? 'body' : 'headers');
+      if (response) response.destroy(error);
+      request.destroy(error);
+    });
+    request.once('error', (error) => {
+      if (response) response.destroy(error);
+      else reject(error);
+    });
+    request.once('response', (incoming) => {
+      response = incoming;
+      // A response cut short of its content-length, or a reset mid-body, must fail, never end quietly.
+      incoming.once('aborted', () => incoming.destroy(Object.assign(new Error('the connection closed mid-body'), { code: 'ECONNRESET' })));
+      resolve({ status: incoming.statusCode ?? 0, statusText: incoming.statusMessage ?? '', headers: headerPairs(incoming.rawHeaders), body: incoming });
+    });
+    const body = outgoing.body;
+    if (body === undefined) request.end();
+    else if (body instanceof Uint8Array) request.end(body);
+    else {
+      body.once('error', (error) => request.destroy(error));
+      body.pipe(request);
+    }
+  });
+};
+
+export function readableFromWeb(stream: ReadableStream<Uint8Array>): Readable {
+  return Readable.fromWeb(stream as import('node:stream/web').ReadableStream<Uint8Array>);
+}
