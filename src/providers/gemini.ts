@@ -15,6 +15,8 @@ function expandGeminiEndpoint(endpoint: string, { model }: EndpointContext): str
   return `v1beta/models/${encodeURIComponent(model)}:${method}${query}${sse}`;
 }
 
+const PATH_MODEL = /(^|\/)models\/([^/:]+)(:|$)/;
+
 export const gemini: ProviderSpec = {
   id: 'gemini',
   label: 'Google AI Studio (Gemini)',
@@ -34,6 +36,11 @@ export const gemini: ProviderSpec = {
   ],
   model: 'path',
   expandEndpoint: expandGeminiEndpoint,
+  modelFromPath: (endpoint) => {
+    const name = PATH_MODEL.exec(endpoint)?.[2];
+    return name === undefined ? undefined : decodeURIComponent(name);
+  },
+  replacePathModel: (endpoint, model) => endpoint.replace(PATH_MODEL, (_m, lead: string, _name: string, tail: string) => `${lead}models/${encodeURIComponent(model)}${tail}`),
   // 50 models a page unless asked for more (1000 at most).
   listModels: { path: 'v1beta/models?pageSize=1000', ids: geminiModelIds },
 };

@@ -67,8 +67,9 @@ export interface ProviderSpec {
   listModels?: ModelList;
   /** Quirk hook: rewrite the endpoint before joining (the model or a version in the path). */
   expandEndpoint?: (endpoint: string, ctx: EndpointContext) => string;
-  /** Quirk hook: query parameters the provider always needs (Azure's api-version). */
-  requiredQuery?: (ctx: EndpointContext) => Array<[string, string]>;
+  /** Quirk hooks for a model in the path: read it (an alias to resolve) and put the upstream model in its place. */
+  modelFromPath?: (endpoint: string) => string | undefined;
+  replacePathModel?: (endpoint: string, model: string) => string;
 }
 
 export interface ProviderCredentials {

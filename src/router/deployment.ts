@@ -134,3 +134,30 @@ export function resolveDirect(ref: string, overrides: DeploymentOverrides, env: 
     params: {},
   };
 }
+
+/**
+ * A provider's own deployment, from its environment variables or defaults: what the proxy's `/<provider>/...`
+ * routes use when the body names no alias. The model may be unknown (the body is forwarded untouched).
+ */
+export function resolveProviderDefault(provider: ProviderSpec, model: string, env: EnvLookup): Deployment {
+  const who = `route ${provider.routePrefix}`;
+  const fromEnv = firstEnv(provider.apiBaseEnv, env);
+  const apiBase = fromEnv?.value ?? provider.defaultApiBase;
+  if (!apiBase) {
+    throw new MissingSettingError(`${who} has no upstream: name an alias from the config in the body's "model", or set ${provider.apiBaseEnv.join(' or ')}`);
+  }
+  const key = firstEnv(provider.apiKeyEnv, env);
+  return {
+    id: `${provider.id}:default`,
+    alias: undefined,
+    provider,
+    model,
+    apiBase: checkBase(apiBase, who),
+    apiKey: key ? new Secret(key.value, key.name) : undefined,
+    apiVersion: provider.id === 'azure' ? firstEnv(['AZURE_API_VERSION'], env)?.value : undefined,
+    headers: {},
+    timeoutMs: undefined,
+    weight: 1,
+    params: {},
+  };
+}

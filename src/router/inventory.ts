@@ -37,13 +37,15 @@ export type ResolvedEntry =
 
 /** An api base for a person: credential-like query values and a password in the URL are masked. */
 export function displayApiBase(base: string): string {
+  let url: URL;
   try {
-    const url = new URL(base);
-    if (url.password) url.password = '***';
-    return displayUrl(url);
+    url = new URL(base);
   } catch {
     return base;
   }
+  if (!url.password && !url.search) return base;
+  if (url.password) url.password = '***';
+  return displayUrl(url);
 }
 
 function whoPrefix(config: Config, alias: string): string {
@@ -72,7 +74,8 @@ export function resolveEntries(config: Config): ResolvedEntry[] {
   });
 }
 
-function summarise(resolved: ResolvedEntry): DeploymentSummary {
+/** What a person may see of a resolved (or unresolvable) entry. */
+export function summariseEntry(resolved: ResolvedEntry): DeploymentSummary {
   const { index, entry } = resolved;
   const id = `${entry.model_name}#${index}`;
   if (resolved.ok) {
@@ -85,7 +88,7 @@ function summarise(resolved: ResolvedEntry): DeploymentSummary {
     index,
     id,
     provider: parsed.ok ? parsed.provider.id : null,
-    model: parsed.ok ? parsed.model : null,
+    model: parsed.ok ? parsed.model : entry.litellm_params.model,
     apiBase: configured ? displayApiBase(configured) : null,
     usable: false,
     reason: resolved.reason,
@@ -102,7 +105,7 @@ export function describeModels(config: Config): AliasSummary[] {
       summary = { alias, wildcard: alias.includes('*'), usable: false, deployments: [] };
       byAlias.set(alias, summary);
     }
-    const deployment = summarise(resolved);
+    const deployment = summariseEntry(resolved);
     summary.deployments.push(deployment);
     summary.usable ||= deployment.usable;
   }

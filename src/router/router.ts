@@ -124,6 +124,17 @@ export class Router {
     return [...new Set(this.config.modelList.map((entry) => entry.model_name))];
   }
 
+  /** Whether a name is an alias or matches a wildcard route (a `provider/model` used directly is neither). */
+  isAlias(model: string): boolean {
+    return this.#exact.has(model) || this.#wildcards.some((route) => route.regex.test(model));
+  }
+
+  /** The configured name serving a model: itself, or the wildcard route it matches (bounded, for metrics). */
+  aliasOf(model: string): string | undefined {
+    if (this.#exact.has(model)) return model;
+    return this.#wildcards.find((route) => route.regex.test(model))?.entry.model_name;
+  }
+
   /** Resolves a model name to its deployments, reading environment references now. */
   resolve(model: string, overrides: DeploymentOverrides = {}): Candidates {
     const exact = this.#exact.get(model);
@@ -211,8 +222,17 @@ export class Router {
     return [];
   }
 
+  /** Sends to one given deployment (a provider's default, a configured route), with the same retry rules. */
+  async sendTo(deployment: Deployment, options: Omit<RouterPassthroughOptions, 'model'>): Promise<UpstreamReply> {
+    return this.#tryDeployments([deployment], options);
+  }
+
   async #tryAlias(options: RouterPassthroughOptions): Promise<UpstreamReply> {
     const { deployments } = this.resolve(options.model, options);
+    return this.#tryDeployments(deployments, options);
+  }
+
+  async #tryDeployments(deployments: Deployment[], options: Omit<RouterPassthroughOptions, 'model'>): Promise<UpstreamReply> {
     const replayable = options.body === undefined || typeof options.body === 'string' || options.body instanceof Uint8Array || options.body instanceof ArrayBuffer;
     // (a stream cannot be sent twice, so it gets no retries)
     const retries = replayable ? (options.retries ?? this.settings.numRetries) : 0;

@@ -33,6 +33,8 @@ export interface PassthroughRequest {
   body?: BodyInit | undefined;
   /** Set false to leave the JSON body's `model` alone. */
   swapModel?: boolean | undefined;
+  /** The alias a path names in the model's place (`models/{alias}:generateContent`): swapped like a body model. */
+  pathModel?: string | undefined;
 }
 
 function queryPairs(query: QueryInit | undefined): Array<readonly [string, string]> {
@@ -67,9 +69,8 @@ function authHeader(deployment: Deployment): [string, HeaderValue] | undefined {
 export function buildUpstreamRequest(deployment: Deployment, request: PassthroughRequest): UpstreamRequest {
   const { provider } = deployment;
   if (request.json !== undefined && request.body !== undefined) throw new UsageError('give either a JSON body or a raw body, not both');
-  const endpoint = provider.expandEndpoint
-    ? provider.expandEndpoint(request.endpoint, { model: deployment.model, apiVersion: deployment.apiVersion })
-    : request.endpoint;
+  const named = request.pathModel !== undefined && provider.replacePathModel ? provider.replacePathModel(request.endpoint, deployment.model) : request.endpoint;
+  const endpoint = provider.expandEndpoint ? provider.expandEndpoint(named, { model: deployment.model, apiVersion: deployment.apiVersion }) : named;
   const url = joinEndpoint(deployment.apiBase, endpoint, provider.join);
   appendQuery(url, queryPairs(request.query));
 

@@ -53,7 +53,7 @@ export function joinEndpoint(apiBase: string, endpoint: string, rule: JoinRule =
   if (seam && basePath.endsWith(`/${seam}`) && (path === seam || path.startsWith(`${seam}/`))) {
     path = path.slice(seam.length + 1);
   }
-  const joined = new URL(`${base.origin}${basePath}/${path}`);
+  const joined = new URL(`${base.origin}${path ? `${basePath}/${path}` : basePath || '/'}`);
   if (query) joined.search = query;
   if (joined.origin !== base.origin || !joined.pathname.startsWith(basePath)) {
     throw new UsageError(`endpoint "${endpoint}" leaves the api base ${base.origin}${basePath}`);

@@ -1,0 +1,89 @@
+import { createServer } from 'node:http';
+import { loadConfig } from '../config/load.ts';
+import { UsageError } from '../errors.ts';
+import { listProviders } from '../providers/registry.ts';
+import { Router } from '../router/router.ts';
+import { Secret } from '../secret.ts';
+import { undiciClient } from '../transport/undici-client.ts';
+import { createAccessLog } from '../proxy/access-log.ts';
+import { ProxyMetrics } from '../proxy/metrics.ts';
+import { createProxyHandler, resolveMasterKey } from '../proxy/server.ts';
+import { parseBytes } from './parse-bytes.ts';
+
+export interface ProxyFlags {
+  config?: string | undefined;
+  port?: number | undefined;
+  host?: string | undefined;
+  'allow-unauthenticated'?: boolean;
+  'max-json-body': string;
+  timeout?: string | undefined;
+  grace: number;
+  'env-file'?: string | undefined;
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+/** `llmpass proxy`: load, bind, print the banner, serve until a signal, then drain. */
+export async function runProxy(flags: ProxyFlags): Promise<void> {
+  if (flags['env-file']) process.loadEnvFile(flags['env-file']);
+  const config = await loadConfig({ configPath: flags.config });
+  const host = flags.host ?? process.env.HOST ?? '127.0.0.1';
+  const port = flags.port ?? (process.env.PORT ? Number(process.env.PORT) : 4000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`port "${process.env.PORT}" (from PORT) is not a port number`);
+  const key = resolveMasterKey(config);
+  if (!key && !LOOPBACK.test(host) && !flags['allow-unauthenticated']) {
+    throw new UsageError(`refusing to serve ${host} without a master key: set general_settings.master_key or LLMPASS_MASTER_KEY, or pass --allow-unauthenticated`);
+  }
+  const timeout = flags.timeout === undefined ? undefined : Number(flags.timeout);
+  if (timeout !== undefined && !(timeout > 0)) throw new UsageError(`--timeout "${flags.timeout}": expected a positive number of seconds`);
+  const maxJsonBody = parseBytes(flags['max-json-body'], '--max-json-body');
+
+  const pool = undiciClient();
+  const router = new Router({ config, client: pool.client });
+  const terminal = Boolean(process.stdout.isTTY);
+  const { log } = await createAccessLog({ pretty: terminal });
+  const metrics = new ProxyMetrics();
+  const handler = createProxyHandler({ config, router, masterKey: key ? new Secret(key, 'master key') : undefined, log, metrics, maxJsonBody, timeout });
+
+  const server = createServer({ requestTimeout: 0, headersTimeout: 30_000, maxHeaderSize: 32 * 1024 }, handler);
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(new UsageError(`cannot listen on ${host}:${port}: ${error.code === 'EADDRINUSE' ? 'the port is in use (--port)' : error.message}`)),
+    );
+    server.listen(port, host, resolve);
+  });
+  const address = server.address();
+  const bound = typeof address === 'object' && address ? `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}` : String(address);
+  const banner = {
+    msg: 'llmpass proxy listening',
+    url: bound,
+    config: config.filepath ?? null,
+    auth: key ? 'master key' : 'none (loopback only)',
+    aliases: router.aliases(),
+    routes: listProviders().map((p) => p.routePrefix),
+  };
+  if (!key && !LOOPBACK.test(host)) process.stderr.write(`warning: serving ${host} without a master key: anyone who can reach it can spend your provider keys\n`);
+  if (terminal) {
+    process.stdout.write(`llmpass proxy on ${bound}\n  config  ${banner.config ?? '(none found)'}\n  auth    ${banner.auth}\n  aliases ${banner.aliases.join(', ') || '(none)'}\n  routes  ${banner.routes.join(' ')}\n`);
+  } else process.stdout.write(`${JSON.stringify(banner)}\n`);
+
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) process.exit(130);
+      stopping = true;
+      log.info({ signal, grace_s: flags.grace }, 'shutting down: no new connections, letting requests in flight finish');
+      server.close(() => resolve());
+      server.closeIdleConnections();
+      const timer = setTimeout(() => {
+        server.closeAllConnections();
+        resolve();
+      }, flags.grace * 1000);
+      timer.unref();
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+  await pool.close().catch(() => undefined);
+}

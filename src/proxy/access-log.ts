@@ -1,0 +1,34 @@
+import pino, { type Logger } from 'pino';
+import type { RequestRecord } from './metrics.ts';
+
+export type AccessLog = Pick<Logger, 'info' | 'warn' | 'error'>;
+
+/**
+ * pino, one JSON line per request (no bodies, no keys), asynchronous so the request path never waits on the
+ * terminal; pretty one-liners when stdout is a terminal.
+ */
+export async function createAccessLog(options: { pretty: boolean; level?: string }): Promise<{ log: AccessLog }> {
+  if (options.pretty) {
+    const { default: pretty } = await import('pino-pretty');
+    return { log: pino({ level: options.level ?? 'info', base: undefined }, pretty({ colorize: true, translateTime: 'HH:MM:ss', ignore: 'pid,hostname', singleLine: true })) };
+  }
+  return { log: pino({ level: options.level ?? 'info', base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ sync: false })) };
+}
+
+export function logRequest(log: AccessLog, record: RequestRecord): void {
+  const line = {
+    method: record.method,
+    route: record.route,
+    provider: record.provider || undefined,
+    alias: record.alias || undefined,
+    deployment: record.deployment || undefined,
+    status: record.status,
+    duration_ms: Math.round(record.durationMs * 10) / 10,
+    ttfb_ms: record.ttfbMs === undefined ? undefined : Math.round(record.ttfbMs * 10) / 10,
+    bytes_in: record.bytesIn,
+    bytes_out: record.bytesOut,
+    error: record.error,
+  };
+  if (record.status >= 500) log.warn(line, 'request');
+  else log.info(line, 'request');
+}

@@ -1,0 +1,41 @@
+import type { Config } from '../config/load.ts';
+import { resolveEnvValue } from '../config/env.ts';
+import type { PassThroughEndpoint } from '../config/schema.ts';
+import type { ProviderSpec } from '../providers/types.ts';
+import type { Deployment } from '../router/deployment.ts';
+
+/**
+ * LiteLLM's `general_settings.pass_through_endpoints`: a route to a fixed target with configured headers (values
+ * may be `os.environ/VAR`), served as a one-off provider so it goes through the same request building and sending.
+ */
+export function configuredRouteDeployment(route: PassThroughEndpoint, config: Config): Deployment {
+  const provider: ProviderSpec = {
+    id: 'pass_through',
+    label: `pass-through ${route.path}`,
+    routePrefix: route.path,
+    apiBaseEnv: [],
+    apiKeyEnv: [],
+    keyRequired: false,
+    auth: { kind: 'none' },
+    join: {},
+    joinExamples: [],
+    model: 'none',
+  };
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(route.headers ?? {})) {
+    headers[name.toLowerCase()] = resolveEnvValue(value, { key: `general_settings.pass_through_endpoints (${route.path}).headers.${name}`, file: config.filepath }, config.env).value;
+  }
+  return {
+    id: `pass_through:${route.path}`,
+    alias: undefined,
+    provider,
+    model: '',
+    apiBase: route.target,
+    apiKey: undefined,
+    apiVersion: undefined,
+    headers,
+    timeoutMs: undefined,
+    weight: 1,
+    params: {},
+  };
+}

@@ -1,0 +1,33 @@
+import { HOP_BY_HOP } from '../transport/headers.ts';
+import { CLIENT_CREDENTIAL_HEADERS } from './auth.ts';
+
+/** Names listed in a `Connection` header are hop-by-hop too (`Connection: x-api-key` must not smuggle one through). */
+function connectionNamed(raw: string[]): Set<string> {
+  const named = new Set<string>();
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if (raw[i]!.toLowerCase() !== 'connection') continue;
+    for (const token of raw[i + 1]!.split(',')) named.add(token.trim().toLowerCase());
+  }
+  return named;
+}
+
+/** The client's end-to-end headers that go upstream: no hop-by-hop header, no credential, no host or length. */
+export function forwardedRequestHeaders(raw: string[]): Array<[string, string]> {
+  const named = connectionNamed(raw);
+  const out: Array<[string, string]> = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (HOP_BY_HOP.has(name) || CLIENT_CREDENTIAL_HEADERS.has(name) || named.has(name)) continue;
+    out.push([name, raw[i + 1]!]);
+  }
+  return out;
+}
+
+const RESPONSE_HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate']);
+
+/** The upstream's end-to-end headers for the client (content-length and content-encoding kept: bytes are untouched). */
+export function forwardedResponseHeaders(headers: Array<[string, string]>): Array<[string, string]> {
+  const named = new Set<string>();
+  for (const [name, value] of headers) if (name === 'connection') for (const t of value.split(',')) named.add(t.trim().toLowerCase());
+  return headers.filter(([name]) => !RESPONSE_HOP_BY_HOP.has(name) && !named.has(name));
+}

@@ -1,0 +1,52 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** What the proxy knows about one request once it is over: for the access log and the metrics alike. */
+export interface RequestRecord {
+  method: string;
+  route: string;
+  provider: string;
+  alias: string;
+  deployment: string;
+  status: number;
+  durationMs: number;
+  ttfbMs: number | undefined;
+  bytesIn: number;
+  bytesOut: number;
+  error?: string | undefined;
+}
+
+const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+/**
+ * Prometheus metrics with prom-client. Labels are bounded: provider ids, configured aliases (wildcard routes as
+ * written, not the requested model), status classes. Never a key, never a URL.
+ */
+export class ProxyMetrics {
+  readonly registry = new Registry();
+  readonly #requests = new Counter({ name: 'llmpass_requests_total', help: 'Requests by provider, alias and status class', labelNames: ['provider', 'alias', 'status'], registers: [this.registry] });
+  readonly #duration = new Histogram({ name: 'llmpass_request_duration_seconds', help: 'Time from request to the end of the response', labelNames: ['provider'], buckets: SECONDS, registers: [this.registry] });
+  readonly #ttfb = new Histogram({ name: 'llmpass_time_to_first_byte_seconds', help: 'Time from request to the upstream answer headers', labelNames: ['provider'], buckets: SECONDS, registers: [this.registry] });
+  readonly #inFlight = new Gauge({ name: 'llmpass_requests_in_flight', help: 'Requests being served', registers: [this.registry] });
+  readonly #failures = new Counter({ name: 'llmpass_upstream_failures_total', help: 'Upstream calls that failed to answer', labelNames: ['provider', 'code'], registers: [this.registry] });
+  readonly #retries = new Counter({ name: 'llmpass_retries_total', help: 'Upstream calls retried', labelNames: ['provider'], registers: [this.registry] });
+
+  started(): void {
+    this.#inFlight.inc();
+  }
+
+  finished(record: RequestRecord): void {
+    this.#inFlight.dec();
+    const provider = record.provider || 'none';
+    this.#requests.inc({ provider, alias: record.alias, status: `${Math.floor(record.status / 100)}xx` });
+    this.#duration.observe({ provider }, record.durationMs / 1000);
+    if (record.ttfbMs !== undefined) this.#ttfb.observe({ provider }, record.ttfbMs / 1000);
+  }
+
+  upstreamFailure(provider: string, code: string): void {
+    this.#failures.inc({ provider, code });
+  }
+
+  retried(provider: string): void {
+    this.#retries.inc({ provider });
+  }
+}

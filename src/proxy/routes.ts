@@ -1,0 +1,40 @@
+import type { PassThroughEndpoint } from '../config/schema.ts';
+import type { ProviderSpec } from '../providers/types.ts';
+
+export type Route =
+  | { kind: 'provider'; provider: ProviderSpec; endpoint: string }
+  | { kind: 'configured'; route: PassThroughEndpoint; subpath: string }
+  | { kind: 'liveliness' }
+  | { kind: 'readiness' }
+  | { kind: 'metrics' };
+
+/**
+ * The route table, built once: LiteLLM's health paths, /metrics, the config's pass_through_endpoints (they win:
+ * a user's own route), then `/<route prefix>/<endpoint>` for every provider, the longest prefix first.
+ */
+export function routeTable(providers: ProviderSpec[], configured: PassThroughEndpoint[]): (path: string, search: string) => Route | undefined {
+  const prefixes = providers
+    .flatMap((provider) => [provider.routePrefix, ...(provider.aliases ?? []).map((a) => `/${a}`)].map((prefix) => ({ prefix: prefix.replace(/\/+$/, ''), provider })))
+    .sort((a, b) => b.prefix.length - a.prefix.length);
+  const custom = configured.map((route) => ({ route, path: route.path.replace(/\/+$/, '') || '/' })).sort((a, b) => b.path.length - a.path.length);
+
+  return (path, search) => {
+    switch (path) {
+      case '/health/liveliness':
+      case '/health/liveness':
+        return { kind: 'liveliness' };
+      case '/health/readiness':
+        return { kind: 'readiness' };
+      case '/metrics':
+        return { kind: 'metrics' };
+    }
+    for (const { route, path: routePath } of custom) {
+      if (path === routePath) return { kind: 'configured', route, subpath: '' };
+      if (route.include_subpath && path.startsWith(`${routePath}/`)) return { kind: 'configured', route, subpath: path.slice(routePath.length) };
+    }
+    for (const { prefix, provider } of prefixes) {
+      if (path.startsWith(`${prefix}/`)) return { kind: 'provider', provider, endpoint: path.slice(prefix.length + 1) + search };
+    }
+    return undefined;
+  };
+}

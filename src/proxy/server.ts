@@ -1,0 +1,203 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import type { Config } from '../config/load.ts';
+import { resolveEnvValue } from '../config/env.ts';
+import { isLlmpassError, UsageError } from '../errors.ts';
+import { listProviders } from '../providers/registry.ts';
+import type { ProviderSpec } from '../providers/types.ts';
+import { resolveProviderDefault, type Deployment } from '../router/deployment.ts';
+import type { Router, RouterEvent, RouterPassthroughOptions } from '../router/router.ts';
+import { isJsonMediaType } from '../transport/headers.ts';
+import type { UpstreamReply } from '../transport/reply.ts';
+import type { Secret } from '../secret.ts';
+import { logRequest, type AccessLog } from './access-log.ts';
+import { masterKeyCheck } from './auth.ts';
+import { sendProxyError } from './errors.ts';
+import { forwardedRequestHeaders, forwardedResponseHeaders } from './forwarding.ts';
+import type { ProxyMetrics, RequestRecord } from './metrics.ts';
+import { readLimited } from './read-body.ts';
+import { routeTable, type Route } from './routes.ts';
+import { configuredRouteDeployment } from './configured-route.ts';
+
+export interface ProxyOptions {
+  config: Config;
+  /** A Router whose client is pooled (undiciClient). */
+  router: Router;
+  masterKey: Secret | undefined;
+  log: AccessLog;
+  metrics: ProxyMetrics;
+  /** Largest JSON body parsed to swap the model; larger ones get 413. */
+  maxJsonBody: number;
+  /** Seconds; the deployment's or the router's when unset. */
+  timeout?: number | undefined;
+  /** Answers `/health/readiness?probe=1`: probes the deployments. */
+  probe?: (() => Promise<{ healthy: boolean; detail: unknown }>) | undefined;
+}
+
+const NO_BODY = new Set(['GET', 'HEAD', 'OPTIONS', 'DELETE']);
+
+function splitUrl(url: string): { path: string; search: string } {
+  const mark = url.indexOf('?');
+  return mark === -1 ? { path: url, search: '' } : { path: url.slice(0, mark), search: url.slice(mark) };
+}
+
+/** `?key=` authenticates Gemini's SDK; it is read and removed, never forwarded. */
+function takeQueryKey(search: string): { key: string | null; rest: string } {
+  if (!search.includes('key=')) return { key: null, rest: search };
+  const params = new URLSearchParams(search);
+  const key = params.get('key');
+  params.delete('key');
+  const rest = params.toString();
+  return { key, rest: rest ? `?${rest}` : '' };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** The model a Gemini-style path names (`models/{model}:method`), if the provider puts it there. */
+function modelInPath(provider: ProviderSpec, endpoint: string): string | undefined {
+  return provider.modelFromPath?.(endpoint);
+}
+
+/**
+ * The proxy's per-request path: route, authenticate, resolve (an alias in the body or the path goes through the
+ * Router; anything else to the provider's own base), forward with bodies streamed both ways, and record.
+ */
+export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  const { router, metrics, log } = options;
+  const route = routeTable(listProviders(), options.config.raw.general_settings?.pass_through_endpoints ?? []);
+  const authenticated = options.masterKey ? masterKeyCheck(options.masterKey) : undefined;
+
+  async function serve(req: IncomingMessage, res: ServerResponse, record: RequestRecord, signal: AbortSignal, started: number): Promise<void> {
+    const { path, search } = splitUrl(req.url ?? '/');
+    const matched: Route | undefined = route(path, search);
+    if (!matched) return sendProxyError(res, 404, `no route for ${req.method} ${path}: use /<provider>/<endpoint>, e.g. /vllm/classify`, 'route_not_found');
+    record.route = matched.kind === 'provider' ? matched.provider.routePrefix : matched.kind === 'configured' ? matched.route.path : path;
+    if (matched.kind === 'provider') record.provider = matched.provider.id;
+    if (matched.kind === 'liveliness') return sendJson(res, 200, { status: 'alive' });
+    if (matched.kind === 'readiness') {
+      if (!search.includes('probe=') || !options.probe) return sendJson(res, 200, { status: 'healthy', aliases: router.aliases().length });
+      const result = await options.probe();
+      return sendJson(res, result.healthy ? 200 : 503, { status: result.healthy ? 'healthy' : 'unhealthy', detail: result.detail });
+    }
+    if (matched.kind === 'metrics') {
+      const body = await metrics.registry.metrics();
+      res.writeHead(200, { 'content-type': metrics.registry.contentType });
+      res.end(body);
+      return;
+    }
+
+    const { key, rest } = takeQueryKey(search);
+    if (authenticated && !authenticated(req.headers, key)) {
+      return sendProxyError(res, 401, 'missing or wrong key: send the master key as Authorization: Bearer, x-api-key, api-key, x-goog-api-key or x-llmpass-api-key', 'invalid_api_key');
+    }
+
+    const method = req.method ?? 'GET';
+    const headers = forwardedRequestHeaders(req.rawHeaders);
+    const contentType = req.headers['content-type'];
+    const hasBody = !NO_BODY.has(method) || req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
+    const base: Omit<RouterPassthroughOptions, 'model'> = {
+      endpoint: '',
+      method,
+      headers,
+      signal,
+      timeout: options.timeout,
+      onEvent: (event: RouterEvent) => {
+        if (event.type === 'retry') metrics.retried(event.deployment.provider.id);
+        if (event.type === 'attempt') record.deployment = event.deployment.id;
+      },
+    };
+
+    let reply: UpstreamReply;
+    if (matched.kind === 'configured') {
+      const deployment: Deployment = configuredRouteDeployment(matched.route, options.config);
+      record.provider = 'configured';
+      // As LiteLLM: without forward_headers only the configured headers (and the body's type) go upstream.
+      const sent = matched.route.forward_headers ? headers : headers.filter(([name]) => name === 'content-type' || name === 'accept');
+      reply = await router.sendTo(deployment, { ...base, headers: sent, endpoint: matched.subpath.replace(/^\/+/, '') + rest, body: hasBody ? req : undefined });
+    } else {
+      const provider = matched.provider;
+      record.provider = provider.id;
+      const endpoint = rest === search ? matched.endpoint : matched.endpoint.slice(0, matched.endpoint.length - search.length) + rest;
+      let json: unknown;
+      let body: Buffer | IncomingMessage | undefined;
+      if (hasBody && isJsonMediaType(contentType)) {
+        const bytes = await readLimited(req, options.maxJsonBody);
+        body = bytes;
+        if (bytes.length) {
+          try {
+            json = JSON.parse(bytes.toString('utf8'));
+          } catch (error) {
+            throw new UsageError(`the body is not valid JSON (${(error as Error).message})`);
+          }
+        }
+      } else if (hasBody) body = req;
+      const bodyModel = (json as { model?: unknown } | undefined)?.model;
+      const alias = typeof bodyModel === 'string' && router.isAlias(bodyModel) ? bodyModel : modelInPath(provider, endpoint);
+      if (alias !== undefined && router.isAlias(alias)) {
+        const { deployments } = router.resolve(alias);
+        const served = deployments[0]!.provider;
+        if (served.id !== provider.id) throw new UsageError(`alias "${alias}" is served by ${served.id}; call it under ${served.routePrefix}/`);
+        record.alias = router.aliasOf(alias) ?? alias;
+        const request = typeof bodyModel === 'string' && bodyModel === alias ? { json } : { body, pathModel: alias };
+        reply = await router.send({ ...base, model: alias, endpoint, ...request });
+      } else {
+        const model = typeof bodyModel === 'string' ? bodyModel : '';
+        reply = await router.sendTo(resolveProviderDefault(provider, model, options.config.env), { ...base, endpoint, body, swapModel: false });
+      }
+    }
+
+    res.writeHead(reply.status, reply.statusText || undefined, forwardedResponseHeaders(reply.headers).flat());
+    record.status = reply.status;
+    record.ttfbMs = performance.now() - started;
+    try {
+      await pipeline(reply.body, res);
+    } catch (error) {
+      // A body cut short must reach the client as a broken response, never as a clean end.
+      record.error = (error as Error).message;
+      res.destroy();
+    }
+  }
+
+  return (req, res) => {
+    const started = performance.now();
+    const socket = req.socket;
+    const readBefore = socket.bytesRead;
+    const writtenBefore = socket.bytesWritten;
+    const record: RequestRecord = { method: req.method ?? 'GET', route: '', provider: '', alias: '', deployment: '', status: 0, durationMs: 0, ttfbMs: undefined, bytesIn: 0, bytesOut: 0 };
+    const controller = new AbortController();
+    metrics.started();
+    res.once('close', () => {
+      if (!res.writableFinished) controller.abort();
+      record.durationMs = performance.now() - started;
+      // A request's bytes often arrive with its headers, before we look: trust content-length when given.
+      record.bytesIn = Number(req.headers['content-length']) || socket.bytesRead - readBefore;
+      record.bytesOut = socket.bytesWritten - writtenBefore;
+      if (record.status === 0) record.status = res.statusCode;
+      metrics.finished(record);
+      logRequest(log, record);
+    });
+    serve(req, res, record, controller.signal, started).catch((error: unknown) => {
+      record.error = (error as Error)?.message;
+      if (controller.signal.aborted) return res.destroy();
+      if (isLlmpassError(error)) {
+        if (error.httpStatus >= 502) metrics.upstreamFailure(record.provider || 'none', error.code);
+        return sendProxyError(res, error.httpStatus, error.message, error.code.toLowerCase());
+      }
+      sendProxyError(res, 500, 'internal error', 'internal_error');
+      log.error({ err: error }, 'unexpected error');
+    });
+  };
+}
+
+/** Resolves the master key: general_settings.master_key (os.environ/VAR allowed), else LLMPASS_MASTER_KEY. */
+export function resolveMasterKey(config: Config): string | undefined {
+  const configured = config.raw.general_settings?.master_key;
+  if (configured) return resolveEnvValue(configured, { key: 'general_settings.master_key', file: config.filepath }, config.env).value;
+  return config.env('LLMPASS_MASTER_KEY') || undefined;
+}
+
+export type { Server };
