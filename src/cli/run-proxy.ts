@@ -45,7 +45,12 @@ export async function runProxy(flags: ProxyFlags): Promise<void> {
   const metrics = new ProxyMetrics();
   const handler = createProxyHandler({ config, router, masterKey: key ? new Secret(key, 'master key') : undefined, log, metrics, maxJsonBody, timeout });
 
-  const server = createServer({ requestTimeout: 0, headersTimeout: 30_000, maxHeaderSize: 32 * 1024 }, handler);
+  let stopping = false;
+  const server = createServer({ requestTimeout: 0, headersTimeout: 30_000, maxHeaderSize: 32 * 1024 }, (req, res) => {
+    // While draining, every answer closes its connection, so kept-alive clients let go too.
+    if (stopping) res.shouldKeepAlive = false;
+    handler(req, res);
+  });
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
@@ -59,7 +64,7 @@ export async function runProxy(flags: ProxyFlags): Promise<void> {
     msg: 'llmpass proxy listening',
     url: bound,
     config: config.filepath ?? null,
-    auth: key ? 'master key' : 'none (loopback only)',
+    auth: key ? 'master key' : LOOPBACK.test(host) ? 'none (loopback only)' : 'none (--allow-unauthenticated)',
     aliases: router.aliases(),
     routes: listProviders().map((p) => p.routePrefix),
   };
@@ -69,12 +74,14 @@ export async function runProxy(flags: ProxyFlags): Promise<void> {
   } else process.stdout.write(`${JSON.stringify(banner)}\n`);
 
   await new Promise<void>((resolve) => {
-    let stopping = false;
     const stop = (signal: NodeJS.Signals) => {
       if (stopping) process.exit(130);
       stopping = true;
       log.info({ signal, grace_s: flags.grace }, 'shutting down: no new connections, letting requests in flight finish');
       server.close(() => resolve());
+      // Connections that finish their request later become idle later: keep closing them.
+      const sweep = setInterval(() => server.closeIdleConnections(), 100);
+      sweep.unref();
       server.closeIdleConnections();
       const timer = setTimeout(() => {
         server.closeAllConnections();

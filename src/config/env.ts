@@ -11,7 +11,7 @@ export interface ValueSite {
 
 export type EnvLookup = (name: string) => string | undefined;
 
-const INTERPOLATION = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+const INTERPOLATION = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|os\.environ\/([A-Za-z_][A-Za-z0-9_]*)/g;
 
 function missing(name: string, site: ValueSite): MissingSettingError {
   const who = site.alias ? `alias "${site.alias}" needs it for ${site.key}` : `${site.key} needs it`;
@@ -30,8 +30,10 @@ export function resolveEnvValue(value: string, site: ValueSite, env: EnvLookup):
     if (found === undefined || found === '') throw missing(name, site);
     return { value: found, source: name };
   }
-  if (!value.includes('${')) return { value };
-  const replaced = value.replace(INTERPOLATION, (_match, name: string) => {
+  if (!value.includes('${') && !value.includes('os.environ/')) return { value };
+  // Inside a longer value too, as LiteLLM resolves headers like "Bearer os.environ/COHERE_API_KEY".
+  const replaced = value.replace(INTERPOLATION, (_match, braced: string | undefined, bare: string | undefined) => {
+    const name = (braced ?? bare)!;
     const found = env(name);
     if (found === undefined) throw missing(name, site);
     return found;

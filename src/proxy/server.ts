@@ -41,14 +41,30 @@ function splitUrl(url: string): { path: string; search: string } {
   return mark === -1 ? { path: url, search: '' } : { path: url.slice(0, mark), search: url.slice(mark) };
 }
 
-/** `?key=` authenticates Gemini's SDK; it is read and removed, never forwarded. */
+/** `?key=` authenticates Gemini's SDK; it is read and removed, never forwarded. The rest stays byte for byte. */
 function takeQueryKey(search: string): { key: string | null; rest: string } {
-  if (!search.includes('key=')) return { key: null, rest: search };
-  const params = new URLSearchParams(search);
-  const key = params.get('key');
-  params.delete('key');
-  const rest = params.toString();
-  return { key, rest: rest ? `?${rest}` : '' };
+  if (!search.includes('key')) return { key: null, rest: search };
+  let key: string | null = null;
+  const kept: string[] = [];
+  for (const part of search.slice(1).split('&')) {
+    const eq = part.indexOf('=');
+    const name = eq === -1 ? part : part.slice(0, eq);
+    let decoded = name;
+    try {
+      decoded = decodeURIComponent(name.replace(/\+/g, ' '));
+    } catch {
+      // a malformed name is not `key`
+    }
+    if (decoded === 'key') {
+      const raw = eq === -1 ? '' : part.slice(eq + 1);
+      try {
+        key = decodeURIComponent(raw.replace(/\+/g, ' '));
+      } catch {
+        key = raw;
+      }
+    } else kept.push(part);
+  }
+  return { key, rest: kept.length ? `?${kept.join('&')}` : '' };
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -131,7 +147,9 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
           try {
             json = JSON.parse(bytes.toString('utf8'));
           } catch (error) {
-            throw new UsageError(`the body is not valid JSON (${(error as Error).message})`);
+            // V8's message quotes the body around the error; only the position goes out (and into the log).
+            const at = /position (\d+)/.exec((error as Error).message)?.[1];
+            throw new UsageError(`the body is not valid JSON${at ? ` (at position ${at})` : ''}`);
           }
         }
       } else if (hasBody) body = req;

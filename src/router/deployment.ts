@@ -2,7 +2,7 @@ import type { Config } from '../config/load.ts';
 import { firstEnv, resolveEnvValue, resolveSecret, type EnvLookup } from '../config/env.ts';
 import type { ModelEntry } from '../config/schema.ts';
 import { displayPath } from '../config/display-path.ts';
-import { MissingSettingError, UnusableModelError } from '../errors.ts';
+import { MissingSettingError, UnusableModelError, UsageError } from '../errors.ts';
 import { parseModelRef } from '../providers/model-ref.ts';
 import type { ProviderSpec } from '../providers/types.ts';
 import { Secret } from '../secret.ts';
@@ -144,7 +144,8 @@ export function resolveProviderDefault(provider: ProviderSpec, model: string, en
   const fromEnv = firstEnv(provider.apiBaseEnv, env);
   const apiBase = fromEnv?.value ?? provider.defaultApiBase;
   if (!apiBase) {
-    throw new MissingSettingError(`${who} has no upstream: name an alias from the config in the body's "model", or set ${provider.apiBaseEnv.join(' or ')}`);
+    // The caller can fix this (name an alias), so it is a 400, not a server fault.
+    throw new UsageError(`${who} has no upstream: name an alias from the config in the body's "model", or set ${provider.apiBaseEnv.join(' or ')}`);
   }
   const key = firstEnv(provider.apiKeyEnv, env);
   return {
