@@ -95,7 +95,6 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
   const contentType = headers.find(([name]) => name === 'content-type')?.[1];
   const payload = await readPayload({ json: flags.json, data: flags.data, form: flags.form, ignoreStdin: flags['ignore-stdin'] }, contentType, process.stdin);
   const router = await Router.fromConfig({ configPath: flags.config });
-  if (payload.length !== undefined && !headers.some(([name]) => name === 'content-length')) headers.push(['content-length', String(payload.length)]);
   const request = {
     model: flags.model,
     endpoint: flags.endpoint,
@@ -104,6 +103,7 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
     headers,
     json: payload.json,
     body: payload.body,
+    bodyLength: payload.length,
     swapModel: flags.swap,
     apiBase: flags['api-base'],
     apiKey: flags['api-key'],

@@ -12,7 +12,7 @@ export async function createAccessLog(options: { pretty: boolean; level?: string
     const { default: pretty } = await import('pino-pretty');
     return { log: pino({ level: options.level ?? 'info', base: undefined }, pretty({ colorize: true, translateTime: 'HH:MM:ss', ignore: 'pid,hostname', singleLine: true })) };
   }
-  return { log: pino({ level: options.level ?? 'info', base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ sync: false })) };
+  return { log: pino({ level: options.level ?? 'info', base: undefined }, pino.destination({ sync: false })) };
 }
 
 export function logRequest(log: AccessLog, record: RequestRecord): void {

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Secret } from '../secret.ts';
 
@@ -20,9 +20,6 @@ export const CLIENT_CREDENTIAL_HEADERS = new Set([
 
 const KEY_HEADERS = ['authorization', 'x-llmpass-api-key', 'x-litellm-api-key', 'x-api-key', 'api-key', 'x-goog-api-key'] as const;
 
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
-}
 
 function candidates(headers: IncomingHttpHeaders, queryKey: string | null): string[] {
   const found: string[] = [];
@@ -38,13 +35,16 @@ function candidates(headers: IncomingHttpHeaders, queryKey: string | null): stri
 /**
  * A request is authenticated when any credential header (or `?key=`) carries the master key, whatever the
  * others carry: the Vertex and AWS SDKs put their own token in Authorization and the key elsewhere.
- * Compared as digests in constant time.
+ * Compared in constant time for a candidate of the key's length (only the length can be learnt by timing).
  */
 export function masterKeyCheck(masterKey: Secret): (headers: IncomingHttpHeaders, queryKey: string | null) => boolean {
-  const expected = digest(masterKey.reveal());
+  const expected = Buffer.from(masterKey.reveal());
   return (headers, queryKey) => {
     let ok = false;
-    for (const candidate of candidates(headers, queryKey)) ok = timingSafeEqual(digest(candidate), expected) || ok;
+    for (const candidate of candidates(headers, queryKey)) {
+      const given = Buffer.from(candidate);
+      if (given.length === expected.length && timingSafeEqual(given, expected)) ok = true;
+    }
     return ok;
   };
 }

@@ -88,6 +88,8 @@ export class Router {
   readonly #health: DeploymentHealth;
   readonly #exact = new Map<string, Array<{ entry: ModelEntry; index: number }>>();
   readonly #wildcards: Array<{ regex: RegExp; entry: ModelEntry; index: number }> = [];
+  /** Resolved deployments per model name (without overrides): resolving reads the environment once per name. */
+  readonly #resolved = new Map<string, Candidates>();
 
   constructor(options: RouterOptions = {}) {
     this.config = options.config ?? configFromObject({ model_list: options.modelList ?? [] });
@@ -137,6 +139,15 @@ export class Router {
 
   /** Resolves a model name to its deployments, reading environment references now. */
   resolve(model: string, overrides: DeploymentOverrides = {}): Candidates {
+    const cacheable = overrides.apiBase === undefined && overrides.apiKey === undefined;
+    const cached = cacheable ? this.#resolved.get(model) : undefined;
+    if (cached) return cached;
+    const resolved = this.#resolveUncached(model, overrides);
+    if (cacheable && resolved.alias !== undefined && this.#resolved.size < 10_000) this.#resolved.set(model, resolved);
+    return resolved;
+  }
+
+  #resolveUncached(model: string, overrides: DeploymentOverrides): Candidates {
     const exact = this.#exact.get(model);
     if (exact) return { alias: model, deployments: this.#resolveAll(exact, overrides) };
     for (const route of this.#wildcards) {

@@ -31,6 +31,8 @@ export interface PassthroughRequest {
   json?: unknown;
   /** Any other body, sent as is and streamed when it is a stream. */
   body?: BodyInit | undefined;
+  /** The byte length of a streamed body, when known, sent as content-length. */
+  bodyLength?: number | undefined;
   /** Set false to leave the JSON body's `model` alone. */
   swapModel?: boolean | undefined;
   /** The alias a path names in the model's place (`models/{alias}:generateContent`): swapped like a body model. */
@@ -94,6 +96,7 @@ export function buildUpstreamRequest(deployment: Deployment, request: Passthroug
     if (!isJsonMediaType(headers.get('content-type') as string | undefined)) headers.set('content-type', 'application/json');
   } else if (request.body !== undefined) {
     body = toUpstreamBody(request.body);
+    if (body.kind === 'stream' && request.bodyLength !== undefined) body.length = request.bodyLength;
     replayable = body.kind === 'bytes';
     // FormData sets its own multipart boundary; a caller's content-type would break it.
     if (body.kind === 'form') headers.delete('content-type');

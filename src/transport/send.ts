@@ -18,6 +18,8 @@ export interface SendOptions {
 
 export const DEFAULT_TIMEOUT_MS = 600_000;
 
+const NEVER = new AbortController().signal;
+
 const NETWORK_CODES: Record<string, string> = {
   ECONNREFUSED: 'connection refused; is the server running and is the api base right?',
   ENOTFOUND: 'host not found; check the api base',
@@ -80,8 +82,8 @@ async function outgoingBody(request: UpstreamRequest): Promise<{ body: Uint8Arra
 export async function sendUpstream(request: UpstreamRequest, options: SendOptions = {}): Promise<UpstreamReply> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const target = describeTarget(request);
-  const controller = new AbortController();
-  const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
+  // Timeouts are the client's (socket or undici timers); only the caller aborts.
+  const signal = options.signal ?? NEVER;
   let settled = false;
   const settle = () => {
     if (settled) return;
@@ -93,6 +95,8 @@ export async function sendUpstream(request: UpstreamRequest, options: SendOption
     const headers = revealHeaders(request.headers);
     if (contentType) headers.push(['content-type', contentType]);
     if (request.body?.kind === 'bytes') headers.push(['content-length', String(request.body.bytes.byteLength)]);
+    // A stream of known size (a file, a client's upload with content-length) keeps its length: no chunking.
+    else if (request.body?.kind === 'stream' && request.body.length !== undefined) headers.push(['content-length', String(request.body.length)]);
     const reply = await (options.client ?? nodeHttpClient)(
       { method: request.method, url: request.url, headers, body },
       {

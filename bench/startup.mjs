@@ -1,0 +1,101 @@
+// Start-up and one-shot call: how much a `llmpass call` costs over the least a Node process needs for the same
+// request (a bare global fetch), next to curl, bare Node and llmpass's own start-up (--help, --version). Then which
+// npm packages --help and the call load: neither should load the undici package (Node's fetch is enough one-shot).
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ALIAS, SERVED_MODEL } from './lib/fixture.mjs';
+import { probeModules } from './lib/modules.mjs';
+import { execOk } from './lib/proc.mjs';
+import { formatTable } from './lib/table.mjs';
+
+export const title = 'start-up and one-shot call';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url));
+const BARE_FETCH = fileURLToPath(new URL('./child/bare-fetch.mjs', import.meta.url));
+const GOAL_RATIO = 1.5;
+const INPUT = 'Hello, world!';
+
+const hasCurl = () => spawnSync('curl', ['--version'], { stdio: 'ignore' }).status === 0;
+
+function commands(url, node) {
+  const body = JSON.stringify({ model: SERVED_MODEL, input: INPUT });
+  const classify = `${url}/classify`;
+  const list = [
+    { id: 'fetch', name: 'node bare-fetch.mjs (baseline)', argv: [node, BARE_FETCH, classify, body], check: classified },
+    ...(hasCurl()
+      ? [{ id: 'curl', name: 'curl -s -X POST /classify', argv: ['curl', '-s', '-X', 'POST', classify, '-H', 'content-type: application/json', '-d', body], check: classified }]
+      : []),
+    { id: 'call', name: `llmpass call ${ALIAS} classify`, argv: [node, BIN, 'call', ALIAS, 'classify', '--json', JSON.stringify({ input: INPUT })], check: classified },
+    { id: 'help', name: 'llmpass --help', argv: [node, BIN, '--help'], check: (out) => out.includes('call') },
+    { id: 'version', name: 'llmpass --version', argv: [node, BIN, '--version'], check: (out) => out.includes(packageVersion()) },
+    { id: 'node', name: 'node -e 0', argv: [node, '-e', '0'], check: () => true },
+  ];
+  return list;
+}
+
+function classified(out) {
+  try {
+    return JSON.parse(out).data?.[0]?.label === 'en';
+  } catch {
+    return false;
+  }
+}
+
+const packageVersion = () => JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+
+/** One run of each command, output checked: a bench of a failing command would time its error path. */
+async function verify(list, cwd) {
+  for (const { name, argv, check } of list) {
+    const { stdout } = await execOk(argv, { cwd });
+    if (!check(stdout)) throw new Error(`${name}: unexpected output:\n${stdout.slice(0, 500)}`);
+  }
+}
+
+const fmt = (ms) => ms.toFixed(1);
+
+async function undiciReport(node, cwd, log) {
+  const help = await probeModules([BIN, '--help'], { cwd, node });
+  const call = await probeModules([BIN, 'call', ALIAS, 'classify', '--json', JSON.stringify({ input: INPUT })], { cwd, node });
+  // The probe itself must see undici when it is there, resolved or bundled; else its "no" means nothing.
+  const control = await probeModules(['--input-type=module', '-e', "await import('undici')"], { cwd: ROOT, node });
+  const bundleSeen = help.bundled.includes('@oclif/core');
+  const probeOk = control.undici && bundleSeen;
+  const yesNo = (r) => (r.undici ? 'yes' : 'no');
+  log(`--help loads undici: ${yesNo(help)}`);
+  log(`call loads undici: ${yesNo(call)}`);
+  log(
+    `  (npm undici package, resolved or bundled into a loaded dist chunk; --help: ${help.packages.length} resolved + ` +
+      `${help.bundled.length} bundled packages, call: ${call.packages.length} + ${call.bundled.length})`,
+  );
+  log(
+    probeOk
+      ? '  probe self-check: ok (a plain import of undici is detected; @oclif/core is seen inside --help\'s chunks)'
+      : `  probe self-check: FAILED (undici import detected: ${control.undici}, bundled @oclif/core seen: ${bundleSeen})`,
+  );
+  return { help: help.undici, call: call.undici, probeOk };
+}
+
+export async function run({ fixture, timer, node = process.execPath, log = console.log }) {
+  const cwd = fixture.dir;
+  const list = commands(fixture.url, node);
+  if (!list.some((c) => c.id === 'curl')) log('curl not found: its row is skipped');
+  await verify(list, cwd);
+
+  const results = await timer.measure(list, { cwd });
+  const byId = Object.fromEntries(list.map((c, i) => [c.id, results[i]]));
+  const base = byId.fetch.median;
+  log(
+    formatTable(
+      [{ title: 'command' }, { title: 'median ms', align: 'right' }, { title: '± sd', align: 'right' }, { title: 'vs fetch', align: 'right' }],
+      results.map((r) => [r.name, fmt(r.median), fmt(r.stddev), `${(r.median / base).toFixed(2)}x`]),
+    ),
+  );
+  const ratio = byId.call.median / base;
+  const pass = ratio <= GOAL_RATIO;
+  log(`goal: llmpass call within ${GOAL_RATIO}x of bare fetch: ${ratio.toFixed(2)}x (${pass ? 'PASS' : 'MISS'})`);
+  log('');
+  const undici = await undiciReport(node, cwd, log);
+  return { results, ratio, pass, undici, ok: undici.probeOk };
+}
