@@ -2,7 +2,9 @@
 // (dist/cli/) bundles oclif and everything else it uses, code-split so each command and each output mode loads
 // only its own chunk: resolving packages and parsing many small files is most of a cold start.
 import { build } from 'esbuild';
-import { rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 
 await rm(new URL('../dist', import.meta.url), { recursive: true, force: true });
 
@@ -35,3 +37,20 @@ await build({
   // Bundled CommonJS packages still call require() for Node built-ins.
   banner: { js: "import { createRequire as __llmpassRequire } from 'node:module'; const require = __llmpassRequire(import.meta.url);" },
 });
+
+// Type declarations for the library (dist/types), from the same sources. Type errors are `npm run typecheck`'s
+// job (CI runs it); declarations are still written so that a build never blocks a test run.
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+try {
+  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdio: ['ignore', 'ignore', 'inherit'] });
+} catch {
+  console.warn('build: type errors (run npm run typecheck); declarations written anyway');
+}
+// tsc keeps `.ts` in declaration imports; consumers resolve the emitted `.js` / `.d.ts` pairs.
+const typesDir = new URL('../dist/types/', import.meta.url);
+for (const file of await readdir(typesDir, { recursive: true })) {
+  if (!file.endsWith('.d.ts')) continue;
+  const path = new URL(file, typesDir);
+  const text = await readFile(path, 'utf8');
+  await writeFile(path, text.replace(/(from\s+'|import\(')(\.{1,2}\/[^']+)\.ts'/g, "$1$2.js'"));
+}

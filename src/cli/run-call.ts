@@ -1,4 +1,5 @@
 import { createWriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { AbortedError, UsageError } from '../errors.ts';
 import { Router, type RouterEvent } from '../router/router.ts';
@@ -86,6 +87,16 @@ function verboseEvent(event: RouterEvent): string | undefined {
   }
 }
 
+/** Opened before anything is written, so an unwritable path is one clear error, not a stream crash. */
+async function openOutput(path: string): Promise<NodeJS.WritableStream> {
+  try {
+    const handle = await open(path, 'w');
+    return createWriteStream('', { fd: handle.fd });
+  } catch (error) {
+    throw new UsageError(`--output ${path}: cannot write (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+}
+
 /** `llmpass call`: flags in, one passthrough through the Router, the reply printed as the output mode says. */
 export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) => void): Promise<number> {
   loadEnvFile(flags['env-file']);
@@ -120,7 +131,8 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
 
   const mode = decideOutputMode({
     stdoutIsTTY: Boolean(process.stdout.isTTY),
-    stderrIsTTY: Boolean(process.stderr.isTTY),
+    // A terminal of no width (a pty without a size) cannot draw a spinner: ora loops forever clearing it.
+    stderrIsTTY: Boolean(process.stderr.isTTY) && (process.stderr.columns ?? 0) > 0,
     env: process.env,
     pretty: flags.pretty,
     raw: flags.raw,
@@ -159,7 +171,7 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
     });
     stopSpinner();
     if (flags.verbose) process.stderr.write(`< HTTP ${response.status} ${response.statusText}\n`);
-    const out = flags.output ? createWriteStream(flags.output) : process.stdout;
+    const out = flags.output ? await openOutput(flags.output) : process.stdout;
     try {
       await printResponse(response, { mode, include: Boolean(flags.include), out });
     } catch (error) {

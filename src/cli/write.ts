@@ -3,12 +3,22 @@ export class OutputClosedError extends Error {
   readonly code = 'LLMPASS_OUTPUT_CLOSED';
 }
 
+const closedOutputs = new WeakSet<object>();
+
+/** Whether the reader of this stream went away (then nothing more can, or needs to, be flushed to it). */
+export function outputClosed(out: object): boolean {
+  return closedOutputs.has(out);
+}
+
+
 /** Writes with backpressure: waits for 'drain' instead of buffering a fast upstream in memory. */
 export function writeChunk(out: NodeJS.WritableStream, chunk: Uint8Array | string): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       cleanup();
-      reject(error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED' ? new OutputClosedError('output closed') : error);
+      const closed = error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED' || error.code === 'ECONNRESET';
+      if (closed) closedOutputs.add(out);
+      reject(closed ? new OutputClosedError('output closed') : error);
     };
     const onDrain = () => {
       cleanup();
@@ -24,6 +34,7 @@ export function writeChunk(out: NodeJS.WritableStream, chunk: Uint8Array | strin
       flushed = out.write(chunk);
     } catch (error) {
       cleanup();
+      closedOutputs.add(out);
       reject(new OutputClosedError(String(error)));
       return;
     }

@@ -147,8 +147,26 @@ export interface ConfigIssue {
 }
 
 /** Validates and reports every problem (the deepest issue of a union, where it says more). */
+const REQUIRED: Record<string, string> = {
+  model_name: 'the alias callers use',
+  litellm_params: 'a mapping with model, api_base, api_key, ...',
+  model: 'the provider-qualified model, e.g. "hosted_vllm/my-model"',
+  path: 'the route, e.g. /my-route',
+  target: 'the URL it forwards to',
+  id: 'the provider id',
+};
+
+/** Validates and reports every problem; a missing key says it is required and what goes there. */
 export function validateConfig(input: unknown): { ok: true; config: RawConfig } | { ok: false; issues: ConfigIssue[] } {
   const result = v.safeParse(configSchema, input);
   if (result.success) return { ok: true, config: result.output };
-  return { ok: false, issues: result.issues.map((issue) => ({ path: formatIssuePath(issue.path), message: issue.message })) };
+  return {
+    ok: false,
+    issues: result.issues.map((issue) => {
+      const last = issue.path?.[issue.path.length - 1]?.key;
+      const missing = issue.input === undefined && typeof last === 'string';
+      const message = missing ? `required${REQUIRED[last] ? `: ${REQUIRED[last]}` : ''}` : issue.message;
+      return { path: formatIssuePath(issue.path), message };
+    }),
+  };
 }

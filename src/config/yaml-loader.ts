@@ -10,12 +10,12 @@ export async function loadYaml11(filepath: string, content: string): Promise<unk
   // Loaded on use: a JSON config, or none, never pays for the YAML parser.
   const { parse, YAMLParseError } = cjsExports(await import('yaml'), 'parse');
   try {
-    return parse(content, { version: '1.1', maxAliasCount: 100, prettyErrors: false, uniqueKeys: false });
+    return parse(content, { version: '1.1', maxAliasCount: 100, prettyErrors: true, uniqueKeys: false });
   } catch (error) {
     if (error instanceof YAMLParseError) {
       const [line, col] = [error.linePos?.[0]?.line, error.linePos?.[0]?.col];
       const where = line ? `:${line}${col ? `:${col}` : ''}` : '';
-      const first = error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? 'invalid YAML';
+      const first = error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '').replace(/\s+/g, ' ') ?? 'invalid YAML';
       throw new ConfigError(`${displayPath(filepath)}${where}: ${first}`, { cause: error });
     }
     throw new ConfigError(`${displayPath(filepath)}: ${(error as Error).message.split('\n')[0]}`, { cause: error });

@@ -89,8 +89,10 @@ export function resolveEntry(config: Config, entry: ModelEntry, index: number, o
     overrides.apiBase ?? resolveApiBase(parsed.provider, params.api_base ?? undefined, who, env, (v) => resolveEnvValue(v, site('api_base'), env).value),
     who,
   );
-  const configuredKey = params.api_key ? resolveSecret(params.api_key, site('api_key'), env) : undefined;
-  const apiKey = overrideKey(overrides.apiKey) ?? resolveApiKey(parsed.provider, configuredKey, who, env);
+  // An override wins before the config's reference is read: a key variable that is unset does not matter then.
+  const apiKey =
+    overrideKey(overrides.apiKey) ??
+    resolveApiKey(parsed.provider, params.api_key ? resolveSecret(params.api_key, site('api_key'), env) : undefined, who, env);
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries({ ...(params.headers ?? {}), ...(params.extra_headers ?? {}) })) {
     headers[name.toLowerCase()] = resolveEnvValue(value, site(`extra_headers.${name}`), env).value;

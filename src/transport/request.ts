@@ -98,8 +98,16 @@ export function buildUpstreamRequest(deployment: Deployment, request: Passthroug
     body = toUpstreamBody(request.body);
     if (body.kind === 'stream' && request.bodyLength !== undefined) body.length = request.bodyLength;
     replayable = body.kind === 'bytes';
-    // FormData sets its own multipart boundary; a caller's content-type would break it.
-    if (body.kind === 'form') headers.delete('content-type');
+    if (body.kind === 'form') {
+      // FormData sets its own multipart boundary; a caller's content-type would break it.
+      headers.delete('content-type');
+      // A multipart `model` field (vLLM's transcriptions) is swapped like a JSON body's.
+      if (request.swapModel !== false && provider.model === 'body' && body.form.has('model')) {
+        const swapped = new FormData();
+        for (const [name, value] of body.form) swapped.append(name, name === 'model' ? deployment.model : value);
+        body = { kind: 'form', form: swapped };
+      }
+    }
   }
 
   const auth = authHeader(deployment);

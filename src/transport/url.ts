@@ -28,8 +28,9 @@ export function splitEndpoint(endpoint: string): { path: string; query: string }
   const path = mark === -1 ? withoutFragment : withoutFragment.slice(0, mark);
   const query = mark === -1 ? '' : withoutFragment.slice(mark + 1);
   for (const segment of path.split('/')) {
-    const decoded = decodeSegment(segment);
-    if (decoded === '..' || decoded === '.' || /[\\/]\.\.?$|^\.\.?[\\/]/.test(decoded)) {
+    // A segment may hide separators (%2F, %5C): every part between them is checked.
+    const parts = decodeSegment(segment).split(/[\\/]/);
+    if (parts.some((part) => part === '..' || part === '.')) {
       throw new UsageError(`endpoint "${endpoint}" has a "." or ".." segment; it must stay below the deployment's api base`);
     }
   }
