@@ -1,5 +1,5 @@
 import type { Config } from '../config/load.ts';
-import { displayApiBase, resolveEntries, type ResolvedEntry } from '../router/inventory.ts';
+import { resolveEntries, summariseEntry, type ResolvedEntry } from '../router/inventory.ts';
 import { probeDeployment, type CheckStatus, type ProbeOptions, type ProbeResult } from './probe.ts';
 
 /** One deployment about to be checked: what the live table shows before the result is in. */
@@ -38,14 +38,8 @@ export interface CheckOptions extends ProbeOptions {
 export const DEFAULT_CHECK_CONCURRENCY = 8;
 
 function plan(resolved: ResolvedEntry): PlannedCheck {
-  const { index, entry } = resolved;
-  const base = { alias: entry.model_name, index, id: `${entry.model_name}#${index}` };
-  if (!resolved.ok) {
-    const configured = entry.litellm_params.api_base;
-    return { ...base, provider: null, model: entry.litellm_params.model, apiBase: configured ? displayApiBase(configured) : null };
-  }
-  const { deployment } = resolved;
-  return { ...base, provider: deployment.provider.id, model: deployment.model, apiBase: displayApiBase(deployment.apiBase) };
+  const { index, id, provider, model, apiBase } = summariseEntry(resolved);
+  return { alias: resolved.entry.model_name, index, id, provider, model, apiBase };
 }
 
 async function forEachBounded<T>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<void>): Promise<void> {

@@ -2,7 +2,7 @@ import { AbortedError, isLlmpassError } from '../errors.ts';
 import type { Deployment } from '../router/deployment.ts';
 import { maskSecret } from '../secret.ts';
 import { buildUpstreamRequest, type PassthroughRequest } from '../transport/request.ts';
-import { sendUpstream, type FetchLike } from '../transport/send.ts';
+import { describeTarget, sendUpstream, transportError, type SendOptions } from '../transport/send.ts';
 import { displayUrl } from '../transport/url.ts';
 
 export type CheckStatus = 'pass' | 'fail' | 'skip';
@@ -24,8 +24,8 @@ export interface ProbeOptions {
   /** A real call instead of the health and model-list probes (`--endpoint classify --data ...`): a 2xx passes. */
   request?: PassthroughRequest | undefined;
   signal?: AbortSignal | undefined;
-  /** The HTTP client; Node's fetch by default. */
-  fetch?: FetchLike | undefined;
+  /** The HTTP client, as `sendUpstream` takes it; Node's http by default. */
+  client?: SendOptions['client'];
 }
 
 export const DEFAULT_CHECK_TIMEOUT_SECONDS = 10;
@@ -119,9 +119,14 @@ export async function probeDeployment(deployment: Deployment, options: ProbeOpti
     const where = `${request.method} ${displayUrl(request.url).slice(request.url.origin.length)}`;
     step = where;
     // The deadline above bounds the whole probe; the transport's own timer is only a backstop behind it.
-    const response = await sendUpstream(request, { signal, timeoutMs: timeoutMs + 1000, fetch: options.fetch });
-    const text = await response.text();
-    return { where, status: response.status, statusText: response.statusText, text };
+    const reply = await sendUpstream(request, { signal, timeoutMs: timeoutMs + 1000, client: options.client });
+    const chunks: Buffer[] = [];
+    try {
+      for await (const chunk of reply.body) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array));
+    } catch (error) {
+      throw transportError(error, describeTarget(request), 'body', signal);
+    }
+    return { where, status: reply.status, statusText: reply.statusText, text: Buffer.concat(chunks).toString('utf8') };
   };
 
   const finish = (result: Outcome): ProbeResult => ({

@@ -16,7 +16,10 @@ export function reportError(error: unknown, options: { debug: boolean; bin: stri
   if (isLlmpassError(error)) code = error.exitCode;
   else if (isOclifParseError(error) || (error as { oclif?: { exit?: number } })?.oclif?.exit === 2) {
     code = EXIT.usage;
-    message = message.split('\n')[0]!.trim();
+    // oclif's flag validation puts a heading first and the actual problems on the lines below it.
+    const lines = message.split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('See more help'));
+    const [first = message, ...rest] = lines;
+    message = /^The following errors? occurred:?$/.test(first) && rest.length ? rest.join('; ') : first;
     message = `${message} (see ${options.bin} --help)`;
   }
   const oneLine = message.replace(/\s*\n\s*/g, ' ').trim();
