@@ -46,7 +46,14 @@ export async function runProxy(flags: ProxyFlags): Promise<void> {
   const terminal = Boolean(process.stdout.isTTY);
   const { log } = await createAccessLog({ pretty: terminal });
   const metrics = new ProxyMetrics();
-  const handler = createProxyHandler({ config, router, masterKey: key ? new Secret(key, 'master key') : undefined, log, metrics, maxJsonBody, timeout });
+  // /health/readiness?probe=1 checks every deployment as `models --check` does (loaded on first use).
+  const probe = async () => {
+    const { checkDeployments } = await import('../check/check.ts');
+    const report = await checkDeployments(config, { client: pool.client, timeout: 5 });
+    const detail = report.results.map((r) => ({ alias: r.alias, deployment: r.id, status: r.status, reason: r.reason, latency_ms: r.latencyMs }));
+    return { healthy: report.ok, detail };
+  };
+  const handler = createProxyHandler({ config, router, masterKey: key ? new Secret(key, 'master key') : undefined, log, metrics, maxJsonBody, timeout, probe });
 
   let stopping = false;
   const server = createServer({ requestTimeout: 0, headersTimeout: 30_000, maxHeaderSize: 32 * 1024 }, (req, res) => {
