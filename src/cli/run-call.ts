@@ -1,4 +1,3 @@
-import { createWriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { AbortedError, UsageError } from '../errors.ts';
@@ -91,7 +90,8 @@ function verboseEvent(event: RouterEvent): string | undefined {
 async function openOutput(path: string): Promise<NodeJS.WritableStream> {
   try {
     const handle = await open(path, 'w');
-    return createWriteStream('', { fd: handle.fd });
+    // The stream owns the handle and closes it when it ends.
+    return handle.createWriteStream();
   } catch (error) {
     throw new UsageError(`--output ${path}: cannot write (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
