@@ -33,6 +33,7 @@ export const azure: ProviderSpec = {
   ],
   model: 'path',
   expandEndpoint: expandAzureEndpoint,
+  modelInBody: (endpoint) => endpoint.replace(/^\/+/, '').startsWith('openai/v1/'),
   // The resource's model catalogue, not its deployments: reachability and the key are checked, the name cannot be.
   listModels: { path: 'openai/models', ids: openAiModelIds, isServed: () => undefined },
 };

@@ -67,6 +67,8 @@ export interface ProviderSpec {
   listModels?: ModelList;
   /** Quirk hook: rewrite the endpoint before joining (the model or a version in the path). */
   expandEndpoint?: (endpoint: string, ctx: EndpointContext) => string;
+  /** Quirk hook: whether this endpoint takes the model in the body after all (Azure's v1 API does). */
+  modelInBody?: (endpoint: string) => boolean;
   /** Quirk hooks for a model in the path: read it (an alias to resolve) and put the upstream model in its place. */
   modelFromPath?: (endpoint: string) => string | undefined;
   replacePathModel?: (endpoint: string, model: string) => string;

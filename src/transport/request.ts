@@ -50,6 +50,10 @@ function queryPairs(query: QueryInit | undefined): Array<readonly [string, strin
   return pairs;
 }
 
+function modelGoesInBody({ provider }: Deployment, endpoint: string): boolean {
+  return provider.modelInBody ? provider.modelInBody(endpoint) : provider.model === 'body';
+}
+
 function authHeader(deployment: Deployment): [string, HeaderValue] | undefined {
   const { apiKey, provider } = deployment;
   if (!apiKey) return undefined;
@@ -91,7 +95,7 @@ export function buildUpstreamRequest(deployment: Deployment, request: Passthroug
   let body: UpstreamBody | undefined;
   let replayable = true;
   if (request.json !== undefined) {
-    const swap = request.swapModel !== false && provider.model === 'body' && isPlainObject(request.json);
+    const swap = request.swapModel !== false && modelGoesInBody(deployment, request.endpoint) && isPlainObject(request.json);
     body = { kind: 'bytes', bytes: new TextEncoder().encode(serialiseWithModel(request.json, swap ? deployment.model : undefined)) };
     if (!isJsonMediaType(headers.get('content-type') as string | undefined)) headers.set('content-type', 'application/json');
   } else if (request.body !== undefined) {
@@ -102,7 +106,7 @@ export function buildUpstreamRequest(deployment: Deployment, request: Passthroug
       // FormData sets its own multipart boundary; a caller's content-type would break it.
       headers.delete('content-type');
       // A multipart `model` field (vLLM's transcriptions) is swapped like a JSON body's.
-      if (request.swapModel !== false && provider.model === 'body' && body.form.has('model')) {
+      if (request.swapModel !== false && modelGoesInBody(deployment, request.endpoint) && body.form.has('model')) {
         const swapped = new FormData();
         for (const [name, value] of body.form) swapped.append(name, name === 'model' ? deployment.model : value);
         body = { kind: 'form', form: swapped };
