@@ -12,6 +12,7 @@ import { arch, platform } from 'node:os';
 const MODULES = {
   startup: () => import('./startup.mjs'),
   proxy: () => import('./proxy.mjs'),
+  router: () => import('./router.mjs'),
 };
 
 function checkRuntime() {
