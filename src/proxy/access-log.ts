@@ -12,7 +12,12 @@ export async function createAccessLog(options: { pretty: boolean; level?: string
     const { default: pretty } = await import('pino-pretty');
     return { log: pino({ level: options.level ?? 'info', base: undefined }, pretty({ colorize: true, translateTime: 'HH:MM:ss', ignore: 'pid,hostname', singleLine: true })) };
   }
-  return { log: pino({ level: options.level ?? 'info', base: undefined }, pino.destination({ sync: false })) };
+  // Lines are gathered and written a few KiB at a time (one write per line cost ~15% of the proxy's CPU under
+  // load), and flushed at least every 200 ms so a quiet proxy's log is still current.
+  const destination = pino.destination({ sync: false, minLength: 8192 });
+  setInterval(() => destination.flush(), 200).unref();
+  process.once('exit', () => destination.flushSync());
+  return { log: pino({ level: options.level ?? 'info', base: undefined }, destination) };
 }
 
 export function logRequest(log: AccessLog, record: RequestRecord): void {
