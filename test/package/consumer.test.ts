@@ -30,7 +30,7 @@ describe('the packed library', () => {
   beforeAll(async () => {
     server = await startVllmServer({ port: 0 });
     dir = await mkdtemp(join(tmpdir(), 'llmpass-consumer-'));
-    const tarball = (await npm(['pack', '--silent', '--pack-destination', dir], root)).trim().split('\n').pop()!;
+    const tarball = (await npm(['pack', '--silent', '--ignore-scripts', '--pack-destination', dir], root)).trim().split('\n').pop()!;
     await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
     await npm(['install', '--prefer-offline', '--no-package-lock', join(dir, tarball), 'typescript@6.0.3', '@types/node@24'], dir);
   }, 180_000);
