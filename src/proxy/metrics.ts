@@ -30,16 +30,29 @@ export class ProxyMetrics {
   readonly #failures = new Counter({ name: 'llmpass_upstream_failures_total', help: 'Upstream calls that failed to answer', labelNames: ['provider', 'code'], registers: [this.registry] });
   readonly #retries = new Counter({ name: 'llmpass_retries_total', help: 'Upstream calls retried', labelNames: ['provider'], registers: [this.registry] });
 
+  // prom-client hashes the label set on every call; the children for each set are kept instead.
+  readonly #children = new Map<string, { requests: { inc(): void }; duration: { observe(v: number): void }; ttfb: { observe(v: number): void } }>();
+
+  #child(provider: string, alias: string, status: string) {
+    const key = `${provider}\u0000${alias}\u0000${status}`;
+    let child = this.#children.get(key);
+    if (!child) {
+      child = { requests: this.#requests.labels(provider, alias, status), duration: this.#duration.labels(provider), ttfb: this.#ttfb.labels(provider) };
+      this.#children.set(key, child);
+    }
+    return child;
+  }
+
   started(): void {
     this.#inFlight.inc();
   }
 
   finished(record: RequestRecord): void {
     this.#inFlight.dec();
-    const provider = record.provider || 'none';
-    this.#requests.inc({ provider, alias: record.alias, status: `${Math.floor(record.status / 100)}xx` });
-    this.#duration.observe({ provider }, record.durationMs / 1000);
-    if (record.ttfbMs !== undefined) this.#ttfb.observe({ provider }, record.ttfbMs / 1000);
+    const child = this.#child(record.provider || 'none', record.alias, `${Math.floor(record.status / 100)}xx`);
+    child.requests.inc();
+    child.duration.observe(record.durationMs / 1000);
+    if (record.ttfbMs !== undefined) child.ttfb.observe(record.ttfbMs / 1000);
   }
 
   upstreamFailure(provider: string, code: string): void {

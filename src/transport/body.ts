@@ -25,19 +25,13 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 }
 
 /**
- * Serialises a JSON body with `model` set to the upstream model, without copying the caller's object (a copy
- * through Object.assign would turn a `__proto__` key into a prototype). The model is replaced where it stands,
- * or inserted first when absent.
+ * Serialises a JSON body with `model` set to the upstream model, without touching the caller's object. A
+ * spread copies own properties as data (a `__proto__` key stays a plain key; Object.assign would set the
+ * copy's prototype instead), and the model keeps its place, or comes first when it was absent.
  */
 export function serialiseWithModel(value: unknown, model: string | undefined): string {
   if (model === undefined || !isPlainObject(value)) return JSON.stringify(value);
-  if (Object.hasOwn(value, 'model')) {
-    return JSON.stringify(value, function replace(this: unknown, key: string, inner: unknown) {
-      return this === value && key === 'model' ? model : inner;
-    });
-  }
-  const rest = JSON.stringify(value);
-  return `{"model":${JSON.stringify(model)}${rest === '{}' ? '}' : `,${rest.slice(1)}`}`;
+  return JSON.stringify(Object.hasOwn(value, 'model') ? { ...value, model } : { model, ...value });
 }
 
 /** Cheap checks first: touching the FormData global loads Node's internal fetch machinery. */
