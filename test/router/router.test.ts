@@ -30,15 +30,16 @@ describe('Router', () => {
   });
 
   it('least-busy sends a new call to the deployment with fewer in flight', async () => {
-    const slow = await upstream((_req, res) => void setTimeout(() => res.end('{}'), 300));
-    const fast = await upstream();
-    const router = new Router({ modelList: [entry('m', slow.url), entry('m', fast.url)], routingStrategy: 'least-busy' });
+    const slow = () => (_req: unknown, res: { end(body: string): void }) => void setTimeout(() => res.end('{}'), 300);
+    const [a, b] = [await upstream(slow()), await upstream(slow())];
+    const router = new Router({ modelList: [entry('m', a.url), entry('m', b.url)], routingStrategy: 'least-busy' });
     const first = router.passthrough({ model: 'm', endpoint: 'x', json: {} });
-    await new Promise((r) => setTimeout(r, 50));
-    const busyOne = slow.requests.length === 1 ? fast : slow;
-    await (await router.passthrough({ model: 'm', endpoint: 'x', json: {} })).arrayBuffer();
-    await (await first).arrayBuffer();
-    expect(busyOne.requests.length).toBe(1);
+    while (a.requests.length + b.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
+    const idle = a.requests.length === 1 ? b : a;
+    const second = router.passthrough({ model: 'm', endpoint: 'x', json: {} });
+    await Promise.all([(await first).arrayBuffer(), (await second).arrayBuffer()]);
+    expect(idle.requests.length).toBe(1);
+    expect(a.requests.length + b.requests.length).toBe(2);
   });
 
   it('retries a 503 on another deployment and honours Retry-After', async () => {
