@@ -1,7 +1,7 @@
 // `npm run bench` (builds first): every benchmark module, one after the other, on this machine and this Node,
 // against the repo's vLLM-compatible server. `node bench/run.mjs [module...]` runs only the named ones.
 // Env: BENCH_RUNS (default 30), BENCH_WARMUP (default 5), BENCH_TIMER=node (skip hyperfine even if installed);
-// BENCH_QUICK=1 for a shorter proxy module (see bench/proxy.mjs for its own settings).
+// BENCH_QUICK=1 for shorter proxy and batch modules (see bench/proxy.mjs and bench/batch.mjs for their own settings).
 //
 // A benchmark module exports `title` and `run({ fixture, timer, node, log })`, which prints its own report and
 // resolves with { ok } (false: a result cannot be trusted; the bench exits 1). Add new ones to MODULES.
@@ -13,6 +13,8 @@ const MODULES = {
   startup: () => import('./startup.mjs'),
   proxy: () => import('./proxy.mjs'),
   router: () => import('./router.mjs'),
+  redis: () => import('./redis.mjs'),
+  batch: () => import('./batch.mjs'),
 };
 
 function checkRuntime() {

@@ -32,8 +32,9 @@ await build({
   outdir: 'dist/cli',
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
-  // oclif's plugins load their own copy of @oclif/core; TypeScript loaders are for oclif's dev mode only.
-  external: ['@oclif/plugin-*', 'typescript', 'ts-node', 'tsx'],
+  // oclif's plugins load their own copy of @oclif/core; TypeScript loaders are for oclif's dev mode only. The
+  // AWS and Google libraries are imported lazily, only to sign a Bedrock or Vertex request: from node_modules then.
+  external: ['@oclif/plugin-*', 'typescript', 'ts-node', 'tsx', '@aws-sdk/*', '@smithy/*', 'google-auth-library'],
   // Bundled CommonJS packages still call require() for Node built-ins.
   banner: { js: "import { createRequire as __llmpassRequire } from 'node:module'; const require = __llmpassRequire(import.meta.url);" },
 });

@@ -26,7 +26,7 @@ export function renderProviderTable(providers: readonly ProviderSummary[]): stri
   ];
   for (const p of providers) {
     const base = p.defaultApiBase ? `\`${p.defaultApiBase}\`` : 'none: set `api_base`';
-    const auth = p.auth === 'bearer' ? 'Bearer' : p.auth === 'none' ? 'none' : `\`${p.auth}\` header`;
+    const auth = p.auth === 'bearer' ? 'Bearer' : p.auth === 'none' ? 'none' : p.authKind === 'signed' ? p.auth : `\`${p.auth}\` header`;
     const keys = `${code(p.keyVariables)}${p.keyVariables.length && !p.keyRequired ? ' (optional)' : ''}`;
     lines.push(`| ${[p.label, `\`${p.id}\``, code(p.aliases), `\`${p.routePrefix}\``, base, auth, keys].map(cell).join(' | ')} |`);
   }

@@ -48,6 +48,16 @@ export class MissingSettingError extends LlmpassError {
   override readonly httpStatus = 500;
 }
 
+/**
+ * A signed provider's own credentials could not be had: no AWS credentials anywhere in the chain, a token endpoint
+ * that refused the service account. A setup to fix, like a missing setting; the proxy answers 502 (its upstream auth).
+ */
+export class CredentialsError extends LlmpassError {
+  override readonly code = 'LLMPASS_CREDENTIALS';
+  override readonly exitCode = 2;
+  override readonly httpStatus = 502;
+}
+
 /** The upstream could not be reached, or the connection broke. */
 export class NetworkError extends LlmpassError {
   override readonly code = 'LLMPASS_NETWORK';
@@ -60,6 +70,23 @@ export class UpstreamTimeoutError extends LlmpassError {
   override readonly code = 'LLMPASS_TIMEOUT';
   override readonly exitCode = 3;
   override readonly httpStatus = 504;
+}
+
+/**
+ * Every deployment of the alias is at its `rpm` or `tpm` limit: refused here, before any upstream call (a 4xx
+ * answer for `call`'s exit code; the proxy answers 429 with Retry-After).
+ */
+export class RateLimitedError extends LlmpassError {
+  override readonly code = 'LLMPASS_RATE_LIMITED';
+  override readonly exitCode = 4;
+  override readonly httpStatus = 429;
+  /** Whole seconds until a window has room again (at least 1). */
+  readonly retryAfterSeconds: number;
+
+  constructor(message: string, retryAfterSeconds: number, options?: { cause?: unknown }) {
+    super(message, options);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
 }
 
 /** The caller aborted (Ctrl-C, a client that went away, an AbortSignal). */

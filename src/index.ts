@@ -2,10 +2,14 @@
 export { passthrough, type PassthroughOptions } from './passthrough.ts';
 export { Router, type RouterOptions, type RouterSettings, type RouterEvent, type RouterPassthroughOptions, type RoutingStrategy } from './router/router.ts';
 export type { Deployment, DeploymentOverrides } from './router/deployment.ts';
+export { MemoryState } from './router/state/memory.ts';
+export { routerStateFromConfig, stateSettings } from './router/state/from-config.ts';
+export type { RouterState, StateReport, StateEvent, StateSettings, DeploymentLimits } from './router/state/types.ts';
+export type { BatchOptions, BatchResult, BatchAnswer, BatchFailure, BatchError, BatchEvent } from './batch/types.ts';
 export { loadConfig, configFromObject, type Config, type LoadConfigOptions } from './config/load.ts';
 export { registerProvider, findProvider, listProviders } from './providers/registry.ts';
 export { parseModelRef, type ParsedModel } from './providers/model-ref.ts';
-export type { ProviderSpec, AuthScheme, JoinRule, ModelPlacement, EndpointContext, ModelList } from './providers/types.ts';
+export type { ProviderSpec, AuthScheme, JoinRule, ModelPlacement, EndpointContext, ModelList, SignedAuth, SignableRequest, ProviderSettings, ProbeCall, ProbeAnswer } from './providers/types.ts';
 export { describeProviders, describeProvider, describeAuth, type ProviderSummary, type ProviderStatus, type DescribeProvidersOptions } from './providers/describe.ts';
 export { describeModels, resolveEntries, displayApiBase, type AliasSummary, type DeploymentSummary, type ResolvedEntry } from './router/inventory.ts';
 export { checkDeployments, type CheckOptions, type CheckReport, type CheckResult, type PlannedCheck } from './check/check.ts';
@@ -24,7 +28,9 @@ export {
   UnknownModelError,
   UnusableModelError,
   MissingSettingError,
+  CredentialsError,
   NetworkError,
   UpstreamTimeoutError,
+  RateLimitedError,
   AbortedError,
 } from './errors.ts';

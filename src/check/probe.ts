@@ -35,6 +35,7 @@ interface Answer {
   where: string;
   status: number;
   statusText: string;
+  headers: Array<[string, string]>;
   text: string;
 }
 
@@ -69,6 +70,7 @@ function exactlyServed(ids: readonly string[], model: string): boolean {
 /** Health, then the model list (is the upstream model among the served ids?), each where the provider has one. */
 async function probeServer(deployment: Deployment, send: (request: PassthroughRequest) => Promise<Answer>): Promise<Outcome> {
   const { provider, model } = deployment;
+  if (!provider.health && !provider.listModels && provider.probe) return probeCredentials(deployment, send);
   if (!provider.health && !provider.listModels) {
     return outcome('skip', `${provider.id} has no health or model-list probe; check it with --endpoint and --data`);
   }
@@ -94,6 +96,14 @@ async function probeServer(deployment: Deployment, send: (request: PassthroughRe
   if (served === undefined) return outcome('pass', `up; ${answer.where} cannot confirm "${model}"`, answer, ids);
   const what = ids.length ? `serves ${quoteList(ids)}` : 'serves no model';
   return outcome('fail', `${what}, not "${model}" (${answer.where})`, answer, ids);
+}
+
+/** A signed provider's own cheap call (it has no health or list call): its judge reads auth failures into words. */
+async function probeCredentials(deployment: Deployment, send: (request: PassthroughRequest) => Promise<Answer>): Promise<Outcome> {
+  const call = deployment.provider.probe!(deployment);
+  const answer = await send({ endpoint: call.endpoint, method: call.method, json: call.json });
+  const verdict = call.judge({ status: answer.status, headers: answer.headers, text: answer.text });
+  return outcome(verdict.ok ? 'pass' : 'fail', `${answer.where}: ${verdict.reason}`, answer);
 }
 
 async function probeCall(request: PassthroughRequest, send: (request: PassthroughRequest) => Promise<Answer>): Promise<Outcome> {
@@ -126,7 +136,7 @@ export async function probeDeployment(deployment: Deployment, options: ProbeOpti
     } catch (error) {
       throw transportError(error, describeTarget(request), 'body', signal);
     }
-    return { where, status: reply.status, statusText: reply.statusText, text: Buffer.concat(chunks).toString('utf8') };
+    return { where, status: reply.status, statusText: reply.statusText, headers: reply.headers, text: Buffer.concat(chunks).toString('utf8') };
   };
 
   const finish = (result: Outcome): ProbeResult => ({

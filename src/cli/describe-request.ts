@@ -13,6 +13,8 @@ function bodyText(request: UpstreamRequest): string | undefined {
 export function describeRequest(request: UpstreamRequest): string {
   const lines = [`${request.method} ${displayUrl(request.url)}`];
   for (const [name, value] of displayHeaders(request.headers)) lines.push(`${name}: ${value}`);
+  const auth = request.deployment.provider.auth;
+  if (auth.kind === 'signed') lines.push(`authorization: <${auth.scheme}, computed when sent>`);
   const body = bodyText(request);
   if (body !== undefined) lines.push('', body);
   return lines.join('\n');
@@ -29,6 +31,8 @@ export function curlCommand(request: UpstreamRequest, bodySource?: string): stri
     const header = `${name}: ${value}`;
     parts.push('-H', /\$[A-Z_][A-Z0-9_]*/.test(value) ? `"${header.replace(/(["\\`])/g, '\\$1')}"` : shellQuote(header));
   }
+  const auth = request.deployment.provider.auth;
+  if (auth.kind === 'signed') parts.push(...(auth.curlArgs?.(request.deployment) ?? []));
   const body = request.body;
   if (body?.kind === 'bytes') parts.push('--data-raw', shellQuote(new TextDecoder().decode(body.bytes)));
   else if (body) parts.push(bodySource ?? '--data-binary @-');

@@ -26,7 +26,15 @@ export const EXIT_CODE_HELP = `EXIT CODES
   0    the upstream answered 2xx
   2    usage or config mistake (unknown alias, bad flag, broken config)
   3    the upstream could not be reached or timed out
-  4    the upstream answered 4xx (the body is still printed)
+  4    the upstream answered 4xx (the body is still printed), or every deployment is at its rpm/tpm limit
   5    the upstream answered 5xx (the body is still printed)
   1    anything else
   130  interrupted (Ctrl-C aborts the upstream request)`;
+
+export const BATCH_EXIT_CODE_HELP = `EXIT CODES (--jsonl)
+  0    every line was answered 2xx
+  3    some line could not reach its upstream or timed out
+  5    else, some line was answered 5xx
+  4    else, some line was answered 4xx
+  1    else, some line failed otherwise (a line that is not JSON)
+  130  interrupted (Ctrl-C stops reading and lets the lines in flight finish; a second aborts them)`;

@@ -23,14 +23,16 @@ function plainHeaderBlock(reply: UpstreamReply): string {
 
 /**
  * Prints the upstream's answer as the output mode says: byte for byte when piped; on a terminal, JSON pretty and
- * coloured, SSE event by event as it arrives, anything else as it is. The renderer (chalk, the SSE parser) is
- * loaded only for a person's terminal.
+ * coloured, SSE and AWS event streams event by event as they arrive, anything else as it is. The renderers (chalk,
+ * the SSE parser, the AWS event-stream codec) are loaded only for a person's terminal.
  */
 export async function printResponse(reply: UpstreamReply, options: PrintOptions): Promise<void> {
   const { mode, out } = options;
   const type = (replyHeader(reply, 'content-type') ?? '').toLowerCase();
   const sse = type.startsWith('text/event-stream');
-  const formatted = mode.pretty && (sse || isJsonMediaType(type));
+  // Bedrock's binary streams: decoded for a person, bytes as they came otherwise.
+  const eventStream = type.startsWith('application/vnd.amazon.eventstream');
+  const formatted = mode.pretty && (sse || eventStream || isJsonMediaType(type));
   if (!formatted && mode.color === 0) {
     if (options.include) await writeChunk(out, plainHeaderBlock(reply));
     return copyRaw(reply.body, out);
@@ -39,5 +41,6 @@ export async function printResponse(reply: UpstreamReply, options: PrintOptions)
   const chalk = pretty.chalkAt(mode.color);
   if (options.include) await writeChunk(out, pretty.headerBlock(reply, chalk));
   if (!formatted) return copyRaw(reply.body, out);
+  if (eventStream) return (await import('./render-eventstream.ts')).renderEventStream(reply.body, out, chalk);
   return sse ? pretty.renderEvents(reply.body, out, chalk) : pretty.renderJson(reply.body, out, chalk);
 }

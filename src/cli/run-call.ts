@@ -1,7 +1,9 @@
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { AbortedError, UsageError } from '../errors.ts';
+import { loadConfig } from '../config/load.ts';
 import { Router, type RouterEvent } from '../router/router.ts';
+import { routerStateFromConfig } from '../router/state/from-config.ts';
 import { displayUrl } from '../transport/url.ts';
 import type { UpstreamRequest } from '../transport/request.ts';
 import { describeTarget, transportError } from '../transport/send.ts';
@@ -37,9 +39,14 @@ export interface CallFlags {
   raw?: boolean;
   'dry-run'?: boolean;
   curl?: boolean;
+  jsonl?: boolean;
+  concurrency?: number | undefined;
+  unordered?: boolean;
+  envelope?: boolean;
+  resume?: string | undefined;
 }
 
-function parseHeaders(values: string[] = []): Array<[string, string]> {
+export function parseHeaders(values: string[] = []): Array<[string, string]> {
   return values.map((value) => {
     const colon = value.indexOf(':');
     if (colon <= 0) throw new UsageError(`--header "${value}": expected 'Name: value'`);
@@ -47,7 +54,7 @@ function parseHeaders(values: string[] = []): Array<[string, string]> {
   });
 }
 
-function parseQuery(values: string[] = []): Array<[string, string]> {
+export function parseQuery(values: string[] = []): Array<[string, string]> {
   return values.map((value) => {
     const eq = value.indexOf('=');
     if (eq <= 0) throw new UsageError(`--query "${value}": expected key=value`);
@@ -55,14 +62,14 @@ function parseQuery(values: string[] = []): Array<[string, string]> {
   });
 }
 
-function parseTimeout(value: string | undefined): number | undefined {
+export function parseTimeout(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const seconds = Number(value);
   if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout "${value}": expected a positive number of seconds`);
   return seconds;
 }
 
-function loadEnvFile(path: string | undefined): void {
+export function loadEnvFile(path: string | undefined): void {
   if (!path) return;
   try {
     process.loadEnvFile(path);
@@ -99,13 +106,19 @@ async function openOutput(path: string): Promise<NodeJS.WritableStream> {
 
 /** `llmpass call`: flags in, one passthrough through the Router, the reply printed as the output mode says. */
 export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) => void): Promise<number> {
+  if (flags.jsonl) return (await import('./run-batch.ts')).runBatch(flags, onDrawing);
   loadEnvFile(flags['env-file']);
   const headers = parseHeaders(flags.header);
   const query = parseQuery(flags.query);
   const timeout = parseTimeout(flags.timeout);
   const contentType = headers.find(([name]) => name === 'content-type')?.[1];
   const payload = await readPayload({ json: flags.json, data: flags.data, form: flags.form, ignoreStdin: flags['ignore-stdin'] }, contentType, process.stdin);
-  const router = await Router.fromConfig({ configPath: flags.config });
+  const config = await loadConfig({ configPath: flags.config });
+  // A call shares the proxies' cooldowns and rate limits when the config names a Redis (not needed to only print).
+  const shared = flags['dry-run'] || flags.curl ? undefined : await routerStateFromConfig(config);
+  const degraded = shared?.report().degraded;
+  if (degraded) process.stderr.write(`${flags.bin}: warning: redis unavailable (${degraded.reason}): rate limits and cooldowns are this call's own\n`);
+  const router = new Router({ config, state: shared });
   const request = {
     model: flags.model,
     endpoint: flags.endpoint,
@@ -193,5 +206,6 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
     throw error;
   } finally {
     process.off('SIGINT', interrupt);
+    await router.close().catch(() => undefined);
   }
 }

@@ -3,9 +3,11 @@ import { loadConfig } from '../config/load.ts';
 import { UsageError } from '../errors.ts';
 import { listProviders } from '../providers/registry.ts';
 import { Router } from '../router/router.ts';
+import { routerStateFromConfig } from '../router/state/from-config.ts';
+import type { RouterState } from '../router/state/types.ts';
 import { Secret } from '../secret.ts';
 import { undiciClient } from '../transport/undici-client.ts';
-import { createAccessLog } from '../proxy/access-log.ts';
+import { createAccessLog, type AccessLog } from '../proxy/access-log.ts';
 import { ProxyMetrics } from '../proxy/metrics.ts';
 import { createProxyHandler, resolveMasterKey } from '../proxy/server.ts';
 import { parseBytes } from './parse-bytes.ts';
@@ -17,6 +19,7 @@ export interface ProxyFlags {
   'allow-unauthenticated'?: boolean;
   'max-json-body': string;
   timeout?: string | undefined;
+  'client-timeout'?: string | undefined;
   grace: number;
   'env-file'?: string | undefined;
 }
@@ -40,9 +43,13 @@ export async function runProxy(flags: ProxyFlags): Promise<void> {
   const timeout = flags.timeout === undefined ? undefined : Number(flags.timeout);
   if (timeout !== undefined && !(timeout > 0)) throw new UsageError(`--timeout "${flags.timeout}": expected a positive number of seconds`);
   const maxJsonBody = parseBytes(flags['max-json-body'], '--max-json-body');
+  const clientTimeout = Number(flags['client-timeout'] ?? 30);
+  if (!(clientTimeout > 0)) throw new UsageError(`--client-timeout "${flags['client-timeout']}": expected a positive number of seconds`);
+  const clientTimeoutMs = clientTimeout * 1000;
 
   const pool = undiciClient();
-  const router = new Router({ config, client: pool.client });
+  // Shared through Redis when router_settings or REDIS_URL names one; a Redis that is down does not stop the start.
+  const router = new Router({ config, client: pool.client, state: await routerStateFromConfig(config) });
   const terminal = Boolean(process.stdout.isTTY);
   const { log } = await createAccessLog({ pretty: terminal });
   const metrics = new ProxyMetrics();
@@ -53,10 +60,13 @@ export async function runProxy(flags: ProxyFlags): Promise<void> {
     const detail = report.results.map((r) => ({ alias: r.alias, deployment: r.id, status: r.status, reason: r.reason, latency_ms: r.latencyMs }));
     return { healthy: report.ok, detail };
   };
-  const handler = createProxyHandler({ config, router, masterKey: key ? new Secret(key, 'master key') : undefined, log, metrics, maxJsonBody, timeout, probe });
+  const handler = createProxyHandler({ config, router, masterKey: key ? new Secret(key, 'master key') : undefined, log, metrics, maxJsonBody, timeout, probe, clientTimeoutMs });
 
   let stopping = false;
-  const server = createServer({ requestTimeout: 0, headersTimeout: 30_000, maxHeaderSize: 32 * 1024 }, (req, res) => {
+  // A client has --client-timeout to send its headers (checked every second, so it is cut near that, not up to
+  // twice it); a whole request may take as long as it needs (an upload), its body's silences are bounded per request.
+  const serverOptions = { requestTimeout: 0, headersTimeout: clientTimeoutMs, connectionsCheckingInterval: Math.min(1000, clientTimeoutMs), maxHeaderSize: 32 * 1024 };
+  const server = createServer(serverOptions, (req, res) => {
     // While draining, every answer closes its connection, so kept-alive clients let go too.
     if (stopping) res.shouldKeepAlive = false;
     handler(req, res);
@@ -82,6 +92,7 @@ export async function runProxy(flags: ProxyFlags): Promise<void> {
   if (terminal) {
     process.stdout.write(`llmpass proxy on ${bound}\n  config  ${banner.config ?? '(none found)'}\n  auth    ${banner.auth}\n  aliases ${banner.aliases.join(', ') || '(none)'}\n  routes  ${banner.routes.join(' ')}\n`);
   } else process.stdout.write(`${JSON.stringify(banner)}\n`);
+  watchRouterState(router.state, log, metrics);
 
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
@@ -103,4 +114,19 @@ export async function runProxy(flags: ProxyFlags): Promise<void> {
     process.on('SIGINT', stop);
   });
   await pool.close().catch(() => undefined);
+  await router.close().catch(() => undefined);
+}
+
+/** Says once in the log when Redis goes away and when it is back, and counts it in /metrics (after the banner). */
+function watchRouterState(state: RouterState, log: AccessLog, metrics: ProxyMetrics): void {
+  const report = state.report();
+  if (report.backend !== 'redis') return;
+  const redis = report.redis;
+  metrics.redisState(report.shared);
+  if (report.degraded) log.warn({ redis, reason: report.degraded.reason }, 'redis unavailable: this replica routes on its own cooldowns, limits and counts until it is back');
+  state.subscribe((event) => {
+    metrics.redisEvent(event);
+    if (event.type === 'degraded') log.warn({ redis, reason: event.reason }, 'redis unavailable: this replica routes on its own cooldowns, limits and counts until it is back');
+    if (event.type === 'restored') log.info({ redis }, 'redis is back: routing state is shared again');
+  });
 }

@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
+import { DEFAULT_CONCURRENCY } from '../batch/types.ts';
 import { BaseCommand } from '../cli/base-command.ts';
-import { EXIT_CODE_HELP } from '../cli/exit-codes.ts';
+import { BATCH_EXIT_CODE_HELP, EXIT_CODE_HELP } from '../cli/exit-codes.ts';
 
 export default class Call extends BaseCommand {
   static override summary = 'Send a payload to any endpoint of a model deployment and print the reply.';
@@ -8,7 +9,11 @@ export default class Call extends BaseCommand {
 
 The payload comes from --json, --data (text, @file or - for stdin), --form, or stdin when it is not a terminal.
 
-${EXIT_CODE_HELP}`;
+With --jsonl, stdin (or --data @FILE) holds one JSON payload per line; each is sent as its own call, --concurrency at a time, and answered by one compact JSON line on stdout, in input order unless --unordered. A failed line prints {"line": n, "error": {...}} and the others go on.
+
+${EXIT_CODE_HELP}
+
+${BATCH_EXIT_CODE_HELP}`;
 
   static override examples = [
     `<%= config.bin %> call roberta-base-language-detection classify --json '{"input":"Hello, world!"}'`,
@@ -16,6 +21,8 @@ ${EXIT_CODE_HELP}`;
     `<%= config.bin %> call hosted_vllm/my-model v1/chat/completions --api-base http://localhost:8000 --json '{"messages":[{"role":"user","content":"hi"}],"stream":true}'`,
     `<%= config.bin %> call whisper v1/audio/transcriptions --form file=@talk.wav --form model=whisper`,
     `<%= config.bin %> call my-gpt chat/completions --data @payload.json --dry-run`,
+    `jq -c '{input: .text}' reviews.jsonl | <%= config.bin %> call roberta-base-language-detection classify --jsonl --concurrency 32 > labels.jsonl`,
+    `<%= config.bin %> call roberta-base-language-detection classify --jsonl --data @inputs.jsonl --envelope --resume labels.jsonl >> labels.jsonl`,
   ];
 
   static override args = {
@@ -45,6 +52,24 @@ ${EXIT_CODE_HELP}`;
     raw: Flags.boolean({ description: 'print the body byte for byte even on a terminal', helpGroup: 'OUTPUT' }),
     'dry-run': Flags.boolean({ description: 'print the resolved request (keys masked) without sending it', exclusive: ['curl'], helpGroup: 'OUTPUT' }),
     curl: Flags.boolean({ description: 'print an equivalent curl command without sending it', helpGroup: 'OUTPUT' }),
+    jsonl: Flags.boolean({
+      description: 'batch: one JSON payload per line in (stdin or --data @FILE), one result per line out',
+      exclusive: ['json', 'form', 'output', 'include', 'pretty', 'dry-run', 'curl', 'verbose'],
+      helpGroup: 'BATCH',
+    }),
+    concurrency: Flags.integer({
+      description: `requests in flight at most, across the alias's deployments (default ${DEFAULT_CONCURRENCY}); halved while the upstream answers 429 or Retry-After`,
+      min: 1,
+      dependsOn: ['jsonl'],
+      helpGroup: 'BATCH',
+    }),
+    unordered: Flags.boolean({ description: 'print each result as it finishes instead of in input order', dependsOn: ['jsonl'], helpGroup: 'BATCH' }),
+    envelope: Flags.boolean({ description: 'print {"line": n, "status": 200, "body": ...} instead of the body alone', dependsOn: ['jsonl'], helpGroup: 'BATCH' }),
+    resume: Flags.string({
+      description: "skip the payload lines FILE (a previous run's output) already answers; needs --envelope or in-order output",
+      dependsOn: ['jsonl'],
+      helpGroup: 'BATCH',
+    }),
     debug: Flags.boolean({ description: 'show stack traces for errors', helpGroup: 'OUTPUT' }),
   };
 

@@ -6,7 +6,7 @@ import { displayPath } from './display-path.ts';
 import type { EnvLookup } from './env.ts';
 import { validateConfig, type ModelEntry, type RawConfig } from './schema.ts';
 import { registerDeclaredProviders } from './declared-providers.ts';
-import { loadJsonConfig, loadYaml11 } from './yaml-loader.ts';
+import { loadJsonConfig, loadYaml11, MAX_CONFIG_BYTES } from './yaml-loader.ts';
 
 export interface Config {
   /** The file it came from; undefined when no file was found or the config was given as an object. */
@@ -26,7 +26,8 @@ export interface LoadConfigOptions {
 }
 
 const MODULE = 'llmpass';
-const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
+
+const MAX_PROBLEMS = 10;
 
 /** Validates a config object (from a file, package.json or code) and reports every problem with its path. */
 export function configFromObject(input: unknown, filepath?: string, processEnv: NodeJS.ProcessEnv = process.env): Config {
@@ -36,8 +37,11 @@ export function configFromObject(input: unknown, filepath?: string, processEnv: 
   }
   const parsed = validateConfig(input ?? {});
   if (!parsed.ok) {
-    const problems = parsed.issues.map((issue) => `${issue.path}: ${issue.message}`);
-    throw new ConfigError(`${where}${problems.join('; ')}`);
+    // Messages may quote a value from the file: its control characters are escaped, so the error stays one line.
+    const problems = parsed.issues.map((issue) => `${issue.path}: ${issue.message}`.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1)));
+    // Every problem at once, up to a screenful: a file of garbage is not a page of errors.
+    const shown = problems.length > MAX_PROBLEMS ? [...problems.slice(0, MAX_PROBLEMS), `and ${problems.length - MAX_PROBLEMS} more`] : problems;
+    throw new ConfigError(`${where}${shown.join('; ')}`);
   }
   const raw = parsed.config;
   if (raw.providers) registerDeclaredProviders(raw.providers, filepath);

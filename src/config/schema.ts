@@ -26,7 +26,10 @@ const httpUrl = v.pipe(
 const count = v.union([v.pipe(v.number(), v.minValue(0)), envRef], 'expected a non-negative number');
 const seconds = v.union([v.pipe(v.number(), v.gtValue(0)), envRef, v.pipe(v.string(), v.regex(/^\d+(\.\d+)?$/))], 'expected seconds as a positive number');
 const scalarText = v.pipe(v.union([v.string(), v.number(), v.boolean()], 'expected a string'), v.transform(String));
-const headerMap = v.record(v.string(), scalarText, 'expected a mapping of header names to values');
+// Header names are tokens and values carry no CR, LF or NUL: a config cannot inject headers either.
+const headerName = v.pipe(v.string(), v.regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'not a valid header name'));
+const headerValue = v.pipe(scalarText, v.check((value: string) => !/[\r\n\u0000]/.test(value), 'a header value must not contain CR, LF or NUL'));
+const headerMap = v.record(headerName, headerValue, 'expected a mapping of header names to values');
 
 export const litellmParamsSchema = v.looseObject(
   {
@@ -66,6 +69,13 @@ export const routerSettingsSchema = v.looseObject(
     cooldown_time: v.nullish(seconds),
     timeout: v.nullish(seconds),
     fallbacks: v.nullish(fallbackList),
+    // Shared state for several replicas (LiteLLM's keys); REDIS_URL in the environment works too.
+    redis_host: v.nullish(scalarText),
+    redis_port: v.nullish(v.union([v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65535)), envRef, v.pipe(v.string(), v.regex(/^\d+$/))], 'expected a port number')),
+    redis_password: v.nullish(scalarText),
+    redis_key_prefix: v.nullish(v.string()),
+    // The rpm and tpm windows' length (60); shorter only to test limits quickly.
+    rate_limit_window_seconds: v.nullish(seconds),
   },
   'expected a mapping',
 );

@@ -11,8 +11,9 @@ export interface ProviderSummary {
   routePrefix: string;
   /** Null for self-hosted servers, which need an api base from the config or the environment. */
   defaultApiBase: string | null;
-  /** `bearer`, the header name that carries the key (`x-api-key`), or `none`. */
+  /** `bearer`, the header name that carries the key (`x-api-key`), a signed scheme's name (`AWS SigV4`), or `none`. */
   auth: string;
+  authKind: AuthScheme['kind'];
   keyVariables: string[];
   keyRequired: boolean;
   baseVariables: string[];
@@ -35,6 +36,8 @@ export function describeAuth(auth: AuthScheme): string {
       return auth.name;
     case 'none':
       return 'none';
+    case 'signed':
+      return auth.scheme;
   }
 }
 
@@ -46,7 +49,9 @@ export function describeProvider(spec: ProviderSpec): ProviderSummary {
     routePrefix: spec.routePrefix,
     defaultApiBase: spec.defaultApiBase ?? null,
     auth: describeAuth(spec.auth),
-    keyVariables: spec.auth.kind === 'none' ? [] : [...spec.apiKeyEnv],
+    authKind: spec.auth.kind,
+    // A signed scheme's credential variables first: they are what most setups use (a key is the alternative).
+    keyVariables: spec.auth.kind === 'none' ? [] : [...(spec.auth.kind === 'signed' ? spec.auth.credentialEnv : []), ...spec.apiKeyEnv],
     keyRequired: spec.keyRequired && spec.auth.kind !== 'none',
     baseVariables: [...spec.apiBaseEnv],
   };

@@ -38,7 +38,12 @@ export const gemini: ProviderSpec = {
   expandEndpoint: expandGeminiEndpoint,
   modelFromPath: (endpoint) => {
     const name = PATH_MODEL.exec(endpoint)?.[2];
-    return name === undefined ? undefined : decodeURIComponent(name);
+    if (name === undefined) return undefined;
+    try {
+      return decodeURIComponent(name);
+    } catch {
+      return undefined; // a malformed escape names no alias; joining the endpoint refuses it
+    }
   },
   replacePathModel: (endpoint, model) => endpoint.replace(PATH_MODEL, (_m, lead: string, _name: string, tail: string) => `${lead}models/${encodeURIComponent(model)}${tail}`),
   // 50 models a page unless asked for more (1000 at most).

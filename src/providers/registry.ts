@@ -1,11 +1,13 @@
 import { UsageError } from '../errors.ts';
 import { anthropic } from './anthropic.ts';
 import { azure } from './azure.ts';
+import { bedrock } from './bedrock.ts';
 import { cohere } from './cohere.ts';
 import { gemini } from './gemini.ts';
 import { ollama } from './ollama.ts';
 import { openai, openAiCompatibles } from './openai.ts';
 import type { ProviderSpec } from './types.ts';
+import { vertexAi } from './vertex.ts';
 import { vllm } from './vllm.ts';
 
 /** The table everything reads: the CLI, the proxy's routes, the docs. Adding a provider is adding an entry. */
@@ -38,4 +40,4 @@ export function providerNames(): string[] {
   return [...byName.keys()];
 }
 
-for (const spec of [vllm, openai, anthropic, gemini, azure, cohere, ollama, ...openAiCompatibles]) registerProvider(spec);
+for (const spec of [vllm, openai, anthropic, gemini, azure, bedrock, vertexAi, cohere, ollama, ...openAiCompatibles]) registerProvider(spec);

@@ -1,10 +1,52 @@
+import type { EnvLookup } from '../config/env.ts';
+import type { Deployment } from '../router/deployment.ts';
 import type { Secret } from '../secret.ts';
 
-/** How the provider expects its credential. Data, so `llmpass providers` can describe it. */
+/** The request as it will be sent, handed to a signing hook: it adds its own headers (and drops stale ones). */
+export interface SignableRequest {
+  method: string;
+  url: URL;
+  /** Lower-case names, values revealed: the hook runs at the moment of sending and nothing prints them after. */
+  headers: Array<[string, string]>;
+  /** The exact bytes sent; a streamed body is buffered first when the scheme signs the body. */
+  body: Uint8Array | undefined;
+}
+
+/** A scheme computed per request (a signature, a short-lived token), by a hook the transport calls last. */
+export interface SignedAuth {
+  kind: 'signed';
+  /** What `llmpass providers` shows (`AWS SigV4`). */
+  scheme: string;
+  /** Variables the signer reads for its credentials, for `llmpass providers` (names only). */
+  credentialEnv: readonly string[];
+  /** Whether the signature covers the body (a stream is then buffered before signing). */
+  signsBody: boolean;
+  sign: (request: SignableRequest, deployment: Deployment) => Promise<void>;
+  /** What `--curl` adds so curl authenticates the same way (shell words; variables left for the shell). */
+  curlArgs?: (deployment: Deployment) => string[];
+}
+
+/** How the provider expects its credential. Data (but for a signer's hook), so `llmpass providers` can describe it. */
 export type AuthScheme =
   | { kind: 'none' }
   | { kind: 'bearer' }
-  | { kind: 'header'; name: string };
+  | { kind: 'header'; name: string }
+  | SignedAuth;
+
+/**
+ * A deployment's own settings (`litellm_params`), read when used: `os.environ/VAR` resolved, a missing variable an
+ * error that names the alias and key. Provider hooks read their settings (a region, a project) through it.
+ */
+export interface ProviderSettings {
+  /** The value as text (a mapping as JSON); undefined when unset or empty. */
+  text(key: string): string | undefined;
+  /** The same, as a Secret that remembers its variable. */
+  secret(key: string): Secret | undefined;
+  /** The environment the config resolves against. */
+  env: EnvLookup;
+  /** Names the deployment in messages (`alias "x" (llmpass.config.yaml)`). */
+  who: string;
+}
 
 /** Where the upstream model goes: the JSON body's `model`, the URL path (expandEndpoint puts it), or nowhere. */
 export type ModelPlacement = 'body' | 'path' | 'none';
@@ -25,6 +67,8 @@ export interface JoinRule {
 export interface EndpointContext {
   model: string;
   apiVersion: string | undefined;
+  /** The deployment's settings; the environment's alone when absent. */
+  settings?: ProviderSettings | undefined;
 }
 
 /** Where the served-model list lives, how to read its ids, and how to tell whether it names a deployment's model. */
@@ -71,7 +115,28 @@ export interface ProviderSpec {
   modelInBody?: (endpoint: string) => boolean;
   /** Quirk hooks for a model in the path: read it (an alias to resolve) and put the upstream model in its place. */
   modelFromPath?: (endpoint: string) => string | undefined;
-  replacePathModel?: (endpoint: string, model: string) => string;
+  replacePathModel?: (endpoint: string, model: string, ctx?: EndpointContext) => string;
+  /** Quirk hook: the api base from the deployment's settings (a region), when neither the config nor the environment names one. */
+  apiBaseFrom?: (settings: ProviderSettings, model: string) => string;
+  /** Quirk hook: settings a proxy path names (Vertex's location), for a request that names no alias. */
+  paramsFromPath?: (endpoint: string) => Record<string, string>;
+  /** A cheap call that proves the credentials where there is no health or list call (`models --check`). */
+  probe?: (deployment: Deployment) => ProbeCall;
+}
+
+/** What a probe call answered. */
+export interface ProbeAnswer {
+  status: number;
+  headers: Array<[string, string]>;
+  text: string;
+}
+
+/** A request for `models --check` and how to read its answer: `ok`, and one line a person can act on. */
+export interface ProbeCall {
+  endpoint: string;
+  method: string;
+  json?: unknown;
+  judge: (answer: ProbeAnswer) => { ok: boolean; reason: string };
 }
 
 export interface ProviderCredentials {

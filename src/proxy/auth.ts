@@ -16,6 +16,8 @@ export const CLIENT_CREDENTIAL_HEADERS = new Set([
   'x-litellm-api-key',
   'cookie',
   'proxy-authorization',
+  // A client's AWS session token (the AWS SDK signs with its own credentials): a credential, never forwarded.
+  'x-amz-security-token',
 ]);
 
 const KEY_HEADERS = ['authorization', 'x-llmpass-api-key', 'x-litellm-api-key', 'x-api-key', 'api-key', 'x-goog-api-key'] as const;

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { StateEvent } from '../router/state/types.ts';
 
 /** What the proxy knows about one request once it is over: for the access log and the metrics alike. */
 export interface RequestRecord {
@@ -29,6 +30,10 @@ export class ProxyMetrics {
   readonly #inFlight = new Gauge({ name: 'llmpass_requests_in_flight', help: 'Requests being served', registers: [this.registry] });
   readonly #failures = new Counter({ name: 'llmpass_upstream_failures_total', help: 'Upstream calls that failed to answer', labelNames: ['provider', 'code'], registers: [this.registry] });
   readonly #retries = new Counter({ name: 'llmpass_retries_total', help: 'Upstream calls retried', labelNames: ['provider'], registers: [this.registry] });
+  // Registered only when Redis is configured: a replica without it has nothing to report here.
+  #redisShared: Gauge | undefined;
+  #redisFallbacks: Counter | undefined;
+  #redisDegraded: Counter | undefined;
 
   // prom-client hashes the label set on every call; the children for each set are kept instead.
   readonly #children = new Map<string, { requests: { inc(): void }; duration: { observe(v: number): void }; ttfb: { observe(v: number): void } }>();
@@ -61,5 +66,21 @@ export class ProxyMetrics {
 
   retried(provider: string): void {
     this.#retries.inc({ provider });
+  }
+
+  /** Starts the Redis metrics: whether routing state is shared now, and what failed over to local state. */
+  redisState(shared: boolean): void {
+    this.#redisShared ??= new Gauge({ name: 'llmpass_redis_shared', help: '1 while routing state is shared through Redis, 0 while this replica routes on its own', registers: [this.registry] });
+    this.#redisFallbacks ??= new Counter({ name: 'llmpass_redis_fallbacks_total', help: 'Redis calls that failed or timed out and were served from local state', labelNames: ['operation'], registers: [this.registry] });
+    this.#redisDegraded ??= new Counter({ name: 'llmpass_redis_degraded_total', help: 'Times this replica lost Redis and went on with its own state', registers: [this.registry] });
+    this.#redisShared.set(shared ? 1 : 0);
+  }
+
+  redisEvent(event: StateEvent): void {
+    if (event.type === 'fallback') this.#redisFallbacks?.inc({ operation: event.operation });
+    else if (event.type === 'degraded') {
+      this.#redisDegraded?.inc();
+      this.#redisShared?.set(0);
+    } else this.#redisShared?.set(1);
   }
 }

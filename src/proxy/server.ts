@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Config } from '../config/load.ts';
 import { resolveEnvValue } from '../config/env.ts';
-import { isLlmpassError, UsageError } from '../errors.ts';
+import { isLlmpassError, RateLimitedError, UsageError } from '../errors.ts';
 import { listProviders } from '../providers/registry.ts';
 import type { ProviderSpec } from '../providers/types.ts';
 import { resolveProviderDefault, type Deployment } from '../router/deployment.ts';
@@ -31,6 +31,8 @@ export interface ProxyOptions {
   timeout?: number | undefined;
   /** Answers `/health/readiness?probe=1`: probes the deployments. */
   probe?: (() => Promise<{ healthy: boolean; detail: unknown }>) | undefined;
+  /** Milliseconds a client may stay silent while sending a body before it gets 408 (slowloris); none when unset. */
+  clientTimeoutMs?: number | undefined;
 }
 
 const NO_BODY = new Set(['GET', 'HEAD', 'OPTIONS', 'DELETE']);
@@ -103,6 +105,24 @@ function relay(reply: UpstreamReply, res: ServerResponse, record: RequestRecord)
   });
 }
 
+/**
+ * Cuts off a client that goes silent while sending its body (a slowloris): `onSilent` after `ms` without a byte.
+ * The clock stops while the body is paused by our own backpressure (an upstream slow to take an upload).
+ */
+function watchBodySilence(req: IncomingMessage, ms: number, onSilent: () => void): void {
+  if (req.complete) return;
+  const socket = req.socket;
+  const arm = () => socket.setTimeout(ms);
+  const disarm = () => socket.setTimeout(0);
+  // Node's server emits 'timeout' on an incomplete request before it would destroy the socket itself.
+  req.once('timeout', onSilent);
+  req.on('pause', disarm);
+  req.on('resume', arm);
+  req.once('end', disarm);
+  req.once('close', disarm);
+  arm();
+}
+
 export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { router, metrics, log } = options;
   const route = routeTable(listProviders(), options.config.raw.general_settings?.pass_through_endpoints ?? []);
@@ -116,9 +136,11 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
     if (matched.kind === 'provider') record.provider = matched.provider.id;
     if (matched.kind === 'liveliness') return sendJson(res, 200, { status: 'alive' });
     if (matched.kind === 'readiness') {
-      if (!search.includes('probe=') || !options.probe) return sendJson(res, 200, { status: 'healthy', aliases: router.aliases().length });
+      // Still ready when Redis is away (the replica routes on its own state): `routing_state` says so.
+      const state = router.state.report();
+      if (!search.includes('probe=') || !options.probe) return sendJson(res, 200, { status: 'healthy', aliases: router.aliases().length, routing_state: state });
       const result = await options.probe();
-      return sendJson(res, result.healthy ? 200 : 503, { status: result.healthy ? 'healthy' : 'unhealthy', detail: result.detail });
+      return sendJson(res, result.healthy ? 200 : 503, { status: result.healthy ? 'healthy' : 'unhealthy', detail: result.detail, routing_state: state });
     }
     if (matched.kind === 'metrics') {
       const body = await metrics.registry.metrics();
@@ -130,6 +152,13 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
     const { key, rest } = takeQueryKey(search);
     if (authenticated && !authenticated(req.headers, key)) {
       return sendProxyError(res, 401, 'missing or wrong key: send the master key as Authorization: Bearer, x-api-key, api-key, x-goog-api-key or x-llmpass-api-key', 'invalid_api_key');
+    }
+
+    // Node decodes only chunked; a body under another transfer coding (gzip, chunked) would go upstream still coded.
+    const coding = req.headers['transfer-encoding'];
+    if (coding !== undefined && coding.trim().toLowerCase() !== 'chunked') {
+      res.shouldKeepAlive = false;
+      return sendProxyError(res, 501, `transfer-encoding "${coding}" is not supported: send the body with content-length or chunked`, 'unsupported_transfer_encoding');
     }
 
     const method = req.method ?? 'GET';
@@ -193,7 +222,7 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
         reply = await router.send({ ...base, model: alias, endpoint, ...request });
       } else {
         const model = typeof bodyModel === 'string' ? bodyModel : '';
-        reply = await router.sendTo(resolveProviderDefault(provider, model, options.config.env), {
+        reply = await router.sendTo(resolveProviderDefault(provider, model, options.config.env, provider.paramsFromPath?.(endpoint)), {
           ...base,
           endpoint,
           body,
@@ -218,20 +247,37 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
     const controller = new AbortController();
     metrics.started();
     res.once('close', () => {
-      if (!res.writableFinished) controller.abort();
+      if (!res.writableFinished) {
+        controller.abort();
+        record.error ??= 'the client closed the connection';
+      }
       record.durationMs = performance.now() - started;
       // A request's bytes often arrive with its headers, before we look: trust content-length when given.
       record.bytesIn = Number(req.headers['content-length']) || socket.bytesRead - readBefore;
       record.bytesOut = socket.bytesWritten - writtenBefore;
-      if (record.status === 0) record.status = res.statusCode;
+      // A client gone before any answer is 499 (nginx's client closed request), not the 200 nobody sent.
+      if (record.status === 0) record.status = res.headersSent ? res.statusCode : 499;
       metrics.finished(record);
       logRequest(log, record);
     });
+    if (options.clientTimeoutMs) {
+      const seconds = options.clientTimeoutMs / 1000;
+      watchBodySilence(req, options.clientTimeoutMs, () => {
+        record.error = `the client sent no body bytes for ${seconds}s`;
+        controller.abort();
+        if (res.headersSent) return void res.destroy();
+        // Not kept alive: Node closes the connection once the 408 is out, without reading the rest.
+        res.shouldKeepAlive = false;
+        sendProxyError(res, 408, `the request body stopped arriving for ${seconds}s (--client-timeout)`, 'client_timeout');
+        record.status = 408;
+      });
+    }
     serve(req, res, record, controller.signal, started).catch((error: unknown) => {
       record.error = (error as Error)?.message;
       if (controller.signal.aborted) return res.destroy();
       if (isLlmpassError(error)) {
         if (error.httpStatus >= 502) metrics.upstreamFailure(record.provider || 'none', error.code);
+        if (error instanceof RateLimitedError && !res.headersSent) res.setHeader('retry-after', String(error.retryAfterSeconds));
         return sendProxyError(res, error.httpStatus, error.message, error.code.toLowerCase());
       }
       sendProxyError(res, 500, 'internal error', 'internal_error');

@@ -4,7 +4,9 @@ import type { ModelEntry } from '../config/schema.ts';
 import { displayPath } from '../config/display-path.ts';
 import { MissingSettingError, UnusableModelError, UsageError } from '../errors.ts';
 import { parseModelRef } from '../providers/model-ref.ts';
-import type { ProviderSpec } from '../providers/types.ts';
+import type { ProviderSettings, ProviderSpec } from '../providers/types.ts';
+import { environmentSettings, providerSettings } from '../config/provider-settings.ts';
+import type { DeploymentLimits } from './state/types.ts';
 import { Secret } from '../secret.ts';
 
 /** One `model_list` entry (or a `provider/model` given directly), resolved and ready to call. */
@@ -21,9 +23,14 @@ export interface Deployment {
   /** `extra_headers` from the config, values resolved. */
   headers: Record<string, string>;
   timeoutMs: number | undefined;
+  /** LiteLLM's `weight`, else its `rpm` (so a deployment allowed more calls gets more of them), else 1. */
   weight: number;
+  /** `litellm_params.rpm` and `tpm` as limits the Router enforces (per replica, or shared through Redis). */
+  limits?: DeploymentLimits | undefined;
   /** The entry's `litellm_params`, for provider-specific settings (regions, projects). */
   params: Record<string, unknown>;
+  /** The same, read through `os.environ/` references: what provider hooks use (environment only when absent). */
+  settings?: ProviderSettings | undefined;
 }
 
 /** What a caller may override on top of the config (`--api-base`, `--api-key`, the library's options). */
@@ -40,10 +47,22 @@ function toSeconds(value: unknown, site: { alias?: string; key: string; file?: s
   return seconds;
 }
 
-function resolveApiBase(provider: ProviderSpec, configured: string | undefined, who: string, env: EnvLookup, resolveConfigured: (v: string) => string): string {
+/** A positive whole limit (`os.environ/VAR` allowed); 0 or unset is no limit. */
+function toLimit(value: unknown, site: { alias?: string; key: string; file?: string }, env: EnvLookup): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const text = typeof value === 'number' ? String(value) : resolveEnvValue(String(value), site, env).value;
+  const limit = Number(text);
+  if (!Number.isFinite(limit) || limit < 0) throw new MissingSettingError(`${site.key} must be a non-negative number, got "${text}"`);
+  return limit > 0 ? Math.floor(limit) || 1 : undefined;
+}
+
+function resolveApiBase(provider: ProviderSpec, configured: string | undefined, who: string, env: EnvLookup, resolveConfigured: (v: string) => string, derived?: () => string | undefined): string {
   if (configured) return resolveConfigured(configured);
   const fromEnv = firstEnv(provider.apiBaseEnv, env);
   if (fromEnv) return fromEnv.value;
+  // A base that follows from the deployment's settings (a region), before the provider's fixed default.
+  const fromSettings = derived?.();
+  if (fromSettings) return fromSettings;
   if (provider.defaultApiBase) return provider.defaultApiBase;
   const vars = provider.apiBaseEnv.join(' or ');
   throw new MissingSettingError(`${who} has no api base: set litellm_params.api_base, pass --api-base, or set ${vars}`);
@@ -84,9 +103,13 @@ export function resolveEntry(config: Config, entry: ModelEntry, index: number, o
   if (!parsed.ok) throw new UnusableModelError(`${who} cannot be called: ${parsed.reason}`);
   const site = (key: string) => ({ alias, key: `model_list[${index}].litellm_params.${key}`, file });
   const env = config.env;
+  const settings = providerSettings(params as Record<string, unknown>, env, site, who);
 
   const apiBase = checkBase(
-    overrides.apiBase ?? resolveApiBase(parsed.provider, params.api_base ?? undefined, who, env, (v) => resolveEnvValue(v, site('api_base'), env).value),
+    overrides.apiBase ??
+      resolveApiBase(parsed.provider, params.api_base ?? undefined, who, env, (v) => resolveEnvValue(v, site('api_base'), env).value, () =>
+        parsed.provider.apiBaseFrom?.(settings, parsed.model),
+      ),
     who,
   );
   // An override wins before the config's reference is read: a key variable that is unset does not matter then.
@@ -99,7 +122,9 @@ export function resolveEntry(config: Config, entry: ModelEntry, index: number, o
   }
   const apiVersion = params.api_version ? resolveEnvValue(params.api_version, site('api_version'), env).value : firstEnv(['AZURE_API_VERSION'], env)?.value;
   const timeout = toSeconds(params.timeout, site('timeout'), env);
-  const weight = Number(params.weight ?? params.rpm ?? 1);
+  const rpm = toLimit(params.rpm, site('rpm'), env);
+  const tpm = toLimit(params.tpm, site('tpm'), env);
+  const weight = Number(params.weight ?? rpm ?? 1);
   return {
     id: `${alias}#${index}`,
     alias,
@@ -111,7 +136,9 @@ export function resolveEntry(config: Config, entry: ModelEntry, index: number, o
     headers,
     timeoutMs: timeout === undefined ? undefined : timeout * 1000,
     weight: Number.isFinite(weight) && weight > 0 ? weight : 1,
+    limits: rpm === undefined && tpm === undefined ? undefined : { rpm, tpm },
     params: params as Record<string, unknown>,
+    settings,
   };
 }
 
@@ -120,7 +147,8 @@ export function resolveDirect(ref: string, overrides: DeploymentOverrides, env: 
   const parsed = parseModelRef(ref);
   if (!parsed.ok) throw new UnusableModelError(`model "${ref}" cannot be called: ${parsed.reason}`);
   const who = `model "${ref}"`;
-  const apiBase = checkBase(overrides.apiBase ?? resolveApiBase(parsed.provider, undefined, who, env, (v) => v), who);
+  const settings = environmentSettings(env, who);
+  const apiBase = checkBase(overrides.apiBase ?? resolveApiBase(parsed.provider, undefined, who, env, (v) => v, () => parsed.provider.apiBaseFrom?.(settings, parsed.model)), who);
   const apiKey = overrideKey(overrides.apiKey) ?? resolveApiKey(parsed.provider, undefined, who, env);
   return {
     id: ref,
@@ -134,6 +162,7 @@ export function resolveDirect(ref: string, overrides: DeploymentOverrides, env: 
     timeoutMs: undefined,
     weight: 1,
     params: {},
+    settings,
   };
 }
 
@@ -141,10 +170,12 @@ export function resolveDirect(ref: string, overrides: DeploymentOverrides, env: 
  * A provider's own deployment, from its environment variables or defaults: what the proxy's `/<provider>/...`
  * routes use when the body names no alias. The model may be unknown (the body is forwarded untouched).
  */
-export function resolveProviderDefault(provider: ProviderSpec, model: string, env: EnvLookup): Deployment {
+export function resolveProviderDefault(provider: ProviderSpec, model: string, env: EnvLookup, params: Record<string, string> = {}): Deployment {
   const who = `route ${provider.routePrefix}`;
+  // `params`: what the request's path names (a location), as an entry's litellm_params would.
+  const settings = providerSettings(params, env, (key) => ({ key: `the path's ${key}` }), who);
   const fromEnv = firstEnv(provider.apiBaseEnv, env);
-  const apiBase = fromEnv?.value ?? provider.defaultApiBase;
+  const apiBase = fromEnv?.value ?? provider.apiBaseFrom?.(settings, model) ?? provider.defaultApiBase;
   if (!apiBase) {
     // The caller can fix this (name an alias), so it is a 400, not a server fault.
     throw new UsageError(`${who} has no upstream: name an alias from the config in the body's "model", or set ${provider.apiBaseEnv.join(' or ')}`);
@@ -161,6 +192,7 @@ export function resolveProviderDefault(provider: ProviderSpec, model: string, en
     headers: {},
     timeoutMs: undefined,
     weight: 1,
-    params: {},
+    params,
+    settings,
   };
 }

@@ -1,13 +1,17 @@
 import { configFromObject, loadConfig, type Config, type LoadConfigOptions } from '../config/load.ts';
 import type { ModelEntry } from '../config/schema.ts';
+import type { BatchOptions, BatchResult } from '../batch/types.ts';
 import { displayPath } from '../config/display-path.ts';
-import { UnknownModelError, UsageError } from '../errors.ts';
+import { RateLimitedError, UnknownModelError, UsageError } from '../errors.ts';
 import { buildUpstreamRequest, type PassthroughRequest, type UpstreamRequest } from '../transport/request.ts';
 import type { HttpClient } from '../transport/http-client.ts';
 import { discardReply, replyHeader, toWebResponse, type UpstreamReply } from '../transport/reply.ts';
 import { sendUpstream } from '../transport/send.ts';
 import { resolveDirect, resolveEntry, type Deployment, type DeploymentOverrides } from './deployment.ts';
-import { DeploymentHealth } from './health.ts';
+import { MemoryState } from './state/memory.ts';
+import { stateSettings } from './state/from-config.ts';
+import type { Refusal, RouterState } from './state/types.ts';
+import { tapUsage } from './usage.ts';
 import { backoffMs, isRetryableError, isRetryableStatus, retryAfterMs, sleep } from './retry.ts';
 import { closest, pickLeastBusy, pickWeighted } from './select.ts';
 import { parseModelRef } from '../providers/model-ref.ts';
@@ -37,11 +41,25 @@ export interface RouterOptions extends RouterSettings {
   config?: Config;
   /** The HTTP client (a pooled undici client in the proxy); Node's http by default. */
   client?: HttpClient;
+  /**
+   * Cooldowns, rpm/tpm windows and in-flight counts: this process's own by default; `routerStateFromConfig`
+   * makes one shared through Redis when the config names one.
+   */
+  state?: RouterState;
 }
 
 export type RouterEvent =
   | { type: 'attempt'; deployment: Deployment; request: UpstreamRequest; attempt: number }
-  | { type: 'retry'; deployment: Deployment; reason: string; delayMs: number }
+  | {
+      type: 'retry';
+      deployment: Deployment;
+      reason: string;
+      delayMs: number;
+      /** The answer's status when an HTTP answer (429, 5xx) is retried; undefined for a connection failure. */
+      status?: number | undefined;
+      /** What the upstream's `Retry-After` asked for, before the cap: batches slow down on it. */
+      retryAfterMs?: number | undefined;
+    }
   | { type: 'cooldown'; deployment: Deployment }
   | { type: 'fallback'; from: string; to: string }
   | { type: 'answered'; deployment: Deployment; status: number };
@@ -85,7 +103,8 @@ export class Router {
   readonly config: Config;
   readonly settings: Required<Omit<RouterSettings, 'timeout'>> & { timeout: number | undefined };
   readonly #client: HttpClient | undefined;
-  readonly #health: DeploymentHealth;
+  /** Cooldowns, rate-limit windows and in-flight counts (shared by replicas when it is Redis-backed). */
+  readonly state: RouterState;
   readonly #exact = new Map<string, Array<{ entry: ModelEntry; index: number }>>();
   readonly #wildcards: Array<{ regex: RegExp; entry: ModelEntry; index: number }> = [];
   /** Resolved deployments per model name (without overrides): resolving reads the environment once per name. */
@@ -105,7 +124,7 @@ export class Router {
       maxBackoffMs: options.maxBackoffMs ?? 5_000,
     };
     this.#client = options.client;
-    this.#health = new DeploymentHealth(this.settings.allowedFails, this.settings.cooldownTime * 1000);
+    this.state = options.state ?? new MemoryState(stateSettings(this.config, this.settings));
     this.config.modelList.forEach((entry, index) => {
       if (entry.model_name.includes('*')) this.#wildcards.push({ regex: wildcardRegex(entry.model_name), entry, index });
       else {
@@ -189,13 +208,35 @@ export class Router {
   #pick(deployments: Deployment[], tried: Set<string>): Deployment {
     const fresh = deployments.filter((d) => !tried.has(d.id));
     const pool = fresh.length ? fresh : deployments;
-    const warm = pool.filter((d) => !this.#health.isCooling(d.id));
+    const warm = pool.filter((d) => !this.state.isCooling(d.id));
     const choices = warm.length ? warm : pool;
     const picked =
       this.settings.routingStrategy === 'least-busy'
-        ? pickLeastBusy(choices, (id) => this.#health.inFlight(id))
+        ? pickLeastBusy(choices, (id) => this.state.inFlight(id))
         : pickWeighted(choices);
     return picked!;
+  }
+
+  /**
+   * Picks a deployment whose rpm/tpm window has room and takes its slot; a full one is left out and another
+   * picked. When every one is full the call is refused, with the time until the first has room.
+   */
+  async #take(deployments: Deployment[], tried: Set<string>): Promise<{ deployment: Deployment; release: () => void }> {
+    let open = deployments;
+    const refused: Array<{ deployment: Deployment; refusal: Refusal }> = [];
+    for (;;) {
+      const deployment = this.#pick(open, tried);
+      const slot = await this.state.acquire(deployment.id, deployment.limits);
+      if (slot.ok) return { deployment, release: slot.release };
+      refused.push({ deployment, refusal: slot });
+      open = open.filter((d) => d !== deployment);
+      if (open.length === 0) throw rateLimited(refused);
+    }
+  }
+
+  /** Ends the state's connections (Redis); the Router is not used after. */
+  async close(): Promise<void> {
+    await this.state.close();
   }
 
   /** The request that would be sent to the deployment picked now: for `--dry-run` and `--curl`. */
@@ -223,9 +264,20 @@ export class Router {
         continue;
       }
       lastError = outcome.error;
-      if (!isRetryableError(lastError)) throw lastError;
+      // An alias whose every deployment is at its rate limit falls back too, as LiteLLM does.
+      if (!isRetryableError(lastError) && !(lastError instanceof RateLimitedError)) throw lastError;
     }
     throw lastError;
+  }
+
+  /**
+   * Sends each payload as its own call (the payload is the JSON body; `options` as for `send`), `concurrency` at a
+   * time and slower while the upstream answers 429, yielding `{ line, status, body }` or `{ line, error }` per
+   * payload, lines counted from 1. See src/batch/. Loaded on first use: single calls never pay for it.
+   */
+  async *batch(payloads: AsyncIterable<unknown> | Iterable<unknown>, options: BatchOptions): AsyncGenerator<BatchResult, void, undefined> {
+    const { batchCalls, numberPayloads } = await import('../batch/batch.ts');
+    yield* batchCalls(this, numberPayloads(payloads), options);
   }
 
   #fallbacksOf(model: string): string[] {
@@ -249,7 +301,7 @@ export class Router {
     const retries = replayable ? (options.retries ?? this.settings.numRetries) : 0;
     const tried = new Set<string>();
     for (let attempt = 0; ; attempt++) {
-      const deployment = this.#pick(deployments, tried);
+      const { deployment, release } = await this.#take(deployments, tried);
       tried.add(deployment.id);
       const request = buildUpstreamRequest(deployment, options);
       options.onEvent?.({ type: 'attempt', deployment, request, attempt });
@@ -261,35 +313,47 @@ export class Router {
           signal: options.signal,
           timeoutMs: timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000,
           client: this.#client,
-          onSettled: this.#health.started(deployment.id),
+          onSettled: release,
         });
       } catch (error) {
         if (!isRetryableError(error) || attempt >= retries || options.signal?.aborted) {
-          if (isRetryableError(error) && this.#health.failed(deployment.id, canCool)) options.onEvent?.({ type: 'cooldown', deployment });
+          if (isRetryableError(error) && this.state.failed(deployment.id, canCool)) options.onEvent?.({ type: 'cooldown', deployment });
           throw error;
         }
-        if (this.#health.failed(deployment.id, canCool)) options.onEvent?.({ type: 'cooldown', deployment });
+        if (this.state.failed(deployment.id, canCool)) options.onEvent?.({ type: 'cooldown', deployment });
         const delayMs = backoffMs(attempt, undefined, this.settings.maxBackoffMs);
         options.onEvent?.({ type: 'retry', deployment, reason: (error as Error).message, delayMs });
         await sleep(delayMs, options.signal);
         continue;
       }
       if (!isRetryableStatus(response.status)) {
-        this.#health.succeeded(deployment.id);
+        this.state.succeeded(deployment.id);
         options.onEvent?.({ type: 'answered', deployment, status: response.status });
+        // Tokens are counted from the answer's usage only where a tpm limit needs them.
+        if (deployment.limits?.tpm !== undefined && response.status < 300) return tapUsage(response, (tokens) => this.state.recordTokens(deployment.id, tokens));
         return response;
       }
-      if (this.#health.failed(deployment.id, canCool)) options.onEvent?.({ type: 'cooldown', deployment });
+      if (this.state.failed(deployment.id, canCool)) options.onEvent?.({ type: 'cooldown', deployment });
       if (attempt >= retries) {
         options.onEvent?.({ type: 'answered', deployment, status: response.status });
         return response;
       }
-      const delayMs = backoffMs(attempt, retryAfterMs(replyHeader(response, 'retry-after') ?? null), this.settings.maxBackoffMs);
-      options.onEvent?.({ type: 'retry', deployment, reason: `HTTP ${response.status}`, delayMs });
+      const retryAfter = retryAfterMs(replyHeader(response, 'retry-after') ?? null);
+      const delayMs = backoffMs(attempt, retryAfter, this.settings.maxBackoffMs);
+      options.onEvent?.({ type: 'retry', deployment, reason: `HTTP ${response.status}`, delayMs, status: response.status, retryAfterMs: retryAfter });
       discardReply(response);
       await sleep(delayMs, options.signal);
     }
   }
+}
+
+function rateLimited(refused: Array<{ deployment: Deployment; refusal: Refusal }>): RateLimitedError {
+  const waitMs = Math.min(...refused.map(({ refusal }) => refusal.retryAfterMs));
+  const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+  const first = refused[0]!.deployment;
+  const who = first.alias === undefined ? `"${first.id}"` : `alias "${first.alias}"`;
+  const limits = refused.map(({ deployment, refusal }) => `${deployment.id} ${refusal.limit} ${deployment.limits?.[refusal.limit]}`).join(', ');
+  return new RateLimitedError(`${who}: every deployment is at its rate limit (${limits}); retry in ${seconds} s`, seconds);
 }
 
 export function assertModel(model: unknown): asserts model is string {

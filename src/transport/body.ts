@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { UsageError } from '../errors.ts';
 
 /**
  * Request bodies as the transport sees them. JSON is parsed once, to swap the model, and serialised once;
@@ -30,6 +31,16 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
  * copy's prototype instead), and the model keeps its place, or comes first when it was absent.
  */
 export function serialiseWithModel(value: unknown, model: string | undefined): string {
+  try {
+    return serialise(value, model);
+  } catch (error) {
+    // JSON.parse takes any depth, JSON.stringify runs out of stack near ten thousand levels: the caller's fault.
+    if (error instanceof RangeError) throw new UsageError('the JSON body is nested too deeply to be rewritten');
+    throw error;
+  }
+}
+
+function serialise(value: unknown, model: string | undefined): string {
   if (model === undefined || !isPlainObject(value)) return JSON.stringify(value);
   return JSON.stringify(Object.hasOwn(value, 'model') ? { ...value, model } : { model, ...value });
 }

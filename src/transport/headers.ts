@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.ts';
+import { ConfigError, UsageError } from '../errors.ts';
 
 /** Headers that describe one connection, not the message: never copied from a caller or an upstream. */
 export const HOP_BY_HOP = new Set([
@@ -19,10 +19,13 @@ export const HOP_BY_HOP = new Set([
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const BAD_VALUE = /[\r\n\u0000]/;
 
-/** Header names are tokens and values carry no CR, LF or NUL: no header injection from any source. */
-export function checkHeader(name: string, value: string, from: string): void {
-  if (!TOKEN.test(name)) throw new UsageError(`${from}: "${name}" is not a valid header name`);
-  if (BAD_VALUE.test(value)) throw new UsageError(`${from}: the value of header "${name}" contains CR, LF or NUL`);
+/**
+ * Header names are tokens and values carry no CR, LF or NUL: no header injection from any source. A caller's
+ * mistake is a UsageError; a deployment's (a header from the config or its environment) is a ConfigError.
+ */
+export function checkHeader(name: string, value: string, from: string, Fault: typeof UsageError | typeof ConfigError = UsageError): void {
+  if (!TOKEN.test(name)) throw new Fault(`${from}: "${JSON.stringify(name).slice(1, -1)}" is not a valid header name`);
+  if (BAD_VALUE.test(value)) throw new Fault(`${from}: the value of header "${name}" contains CR, LF or NUL`);
 }
 
 export type HeaderInput = Record<string, string | string[] | undefined> | Array<[string, string]> | Headers | Iterable<[string, string]>;

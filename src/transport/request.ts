@@ -1,4 +1,5 @@
-import { UsageError } from '../errors.ts';
+import { environmentSettings } from '../config/provider-settings.ts';
+import { ConfigError, UsageError } from '../errors.ts';
 import type { Deployment } from '../router/deployment.ts';
 import type { Secret } from '../secret.ts';
 import { isPlainObject, serialiseWithModel, toUpstreamBody, type BodyInit, type UpstreamBody } from './body.ts';
@@ -63,6 +64,8 @@ function authHeader(deployment: Deployment): [string, HeaderValue] | undefined {
     case 'header':
       return [provider.auth.name.toLowerCase(), { secret: apiKey, prefix: '' }];
     case 'none':
+    case 'signed':
+      // A signed scheme adds its headers when the request is sent (transport/sign.ts).
       return undefined;
   }
 }
@@ -75,15 +78,16 @@ function authHeader(deployment: Deployment): [string, HeaderValue] | undefined {
 export function buildUpstreamRequest(deployment: Deployment, request: PassthroughRequest): UpstreamRequest {
   const { provider } = deployment;
   if (request.json !== undefined && request.body !== undefined) throw new UsageError('give either a JSON body or a raw body, not both');
-  const named = request.pathModel !== undefined && provider.replacePathModel ? provider.replacePathModel(request.endpoint, deployment.model) : request.endpoint;
-  const endpoint = provider.expandEndpoint ? provider.expandEndpoint(named, { model: deployment.model, apiVersion: deployment.apiVersion }) : named;
+  const ctx = { model: deployment.model, apiVersion: deployment.apiVersion, settings: deployment.settings ?? environmentSettings() };
+  const named = request.pathModel !== undefined && provider.replacePathModel ? provider.replacePathModel(request.endpoint, deployment.model, ctx) : request.endpoint;
+  const endpoint = provider.expandEndpoint ? provider.expandEndpoint(named, ctx) : named;
   const url = joinEndpoint(deployment.apiBase, endpoint, provider.join);
   appendQuery(url, queryPairs(request.query));
 
   const headers = new Map<string, HeaderValue>();
   for (const [name, value] of Object.entries(provider.defaultHeaders ?? {})) headers.set(name, value);
   for (const [name, value] of Object.entries(deployment.headers)) {
-    checkHeader(name, value, `extra_headers of ${deployment.alias ?? deployment.id}`);
+    checkHeader(name, value, `extra_headers of ${deployment.alias ?? deployment.id}`, ConfigError);
     headers.set(name, value);
   }
   for (const [name, value] of headerPairs(request.headers)) {
@@ -127,7 +131,7 @@ export function revealHeaders(headers: Map<string, HeaderValue>): Array<[string,
   return [...headers].map(([name, value]) => [name, typeof value === 'string' ? value : value.prefix + value.secret.reveal()]);
 }
 
-const CREDENTIAL_HEADERS = new Set(['authorization', 'x-api-key', 'api-key', 'x-goog-api-key', 'proxy-authorization', 'cookie', 'x-llmpass-api-key', 'x-litellm-api-key']);
+const CREDENTIAL_HEADERS = new Set(['authorization', 'x-api-key', 'api-key', 'x-goog-api-key', 'proxy-authorization', 'cookie', 'x-llmpass-api-key', 'x-litellm-api-key', 'x-amz-security-token']);
 
 /** Header values for a person: credentials as `$VAR` or `***`, and so is any credential header a caller set. */
 export function displayHeaders(headers: Map<string, HeaderValue>): Array<[string, string]> {

@@ -3,6 +3,7 @@ import { AbortedError, LlmpassError, NetworkError, UpstreamTimeoutError } from '
 import { nodeHttpClient, readableFromWeb, type HttpClient } from './http-client.ts';
 import type { UpstreamReply } from './reply.ts';
 import { revealHeaders, type UpstreamRequest } from './request.ts';
+import { signOutgoing } from './sign.ts';
 import { displayUrl } from './url.ts';
 
 export interface SendOptions {
@@ -97,8 +98,10 @@ export async function sendUpstream(request: UpstreamRequest, options: SendOption
     if (request.body?.kind === 'bytes') headers.push(['content-length', String(request.body.bytes.byteLength)]);
     // A stream of known size (a file, a client's upload with content-length) keeps its length: no chunking.
     else if (request.body?.kind === 'stream' && request.body.length !== undefined) headers.push(['content-length', String(request.body.length)]);
+    // Last, with everything final: a signed provider's hook signs exactly what is sent.
+    const outgoing = await signOutgoing(request, { method: request.method, url: request.url, headers, body });
     const reply = await (options.client ?? nodeHttpClient)(
-      { method: request.method, url: request.url, headers, body },
+      outgoing,
       {
         signal,
         timeoutMs,

@@ -2,20 +2,23 @@ import { Agent, request } from 'undici';
 import type { HttpClient } from './http-client.ts';
 
 export interface PoolOptions {
-  /** Connections kept per upstream origin. */
+  /**
+   * Most connections open to one upstream origin; unbounded by default. A cap queues requests inside the proxy,
+   * where no timeout runs: a client beyond it would wait for a free connection longer than its timeout.
+   */
   connectionsPerOrigin?: number;
   /** Seconds an idle connection is kept alive. */
   keepAliveSeconds?: number;
 }
 
 /**
- * A pooled client for long-lived processes (the proxy): keep-alive connections to each upstream origin,
- * bounded per origin, and undici's own header and body timeouts. Bodies are not decompressed: bytes pass
- * through as the upstream sent them.
+ * A pooled client for long-lived processes (the proxy): keep-alive connections to each upstream origin (one per
+ * request in flight, reused when idle), and undici's own header and body timeouts. Bodies are not decompressed:
+ * bytes pass through as the upstream sent them.
  */
 export function undiciClient(options: PoolOptions = {}): { client: HttpClient; close: () => Promise<void> } {
   const agent = new Agent({
-    connections: options.connectionsPerOrigin ?? 128,
+    connections: options.connectionsPerOrigin ?? null,
     keepAliveTimeout: (options.keepAliveSeconds ?? 30) * 1000,
     pipelining: 1,
   });

@@ -4,11 +4,16 @@ import type { JoinRule } from '../providers/types.ts';
 const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
 const FORBIDDEN_CHARS = /[\\\u0000-\u001f\u007f]/;
 
+/** An endpoint as messages show it: control characters escaped, so an error stays one line. */
+function shown(text: string): string {
+  return JSON.stringify(text).slice(1, -1);
+}
+
 function decodeSegment(segment: string): string {
   try {
     return decodeURIComponent(segment);
   } catch {
-    throw new UsageError(`endpoint segment "${segment}" has a malformed %-escape`);
+    throw new UsageError(`endpoint segment "${shown(segment)}" has a malformed %-escape`);
   }
 }
 
@@ -19,19 +24,25 @@ function decodeSegment(segment: string): string {
 export function splitEndpoint(endpoint: string): { path: string; query: string } {
   const trimmed = endpoint.trim();
   if (SCHEME.test(trimmed) || trimmed.startsWith('//')) {
-    throw new UsageError(`endpoint "${endpoint}" is a URL; give a path on the deployment's server, e.g. "classify" or "v1/chat/completions"`);
+    throw new UsageError(`endpoint "${shown(endpoint)}" is a URL; give a path on the deployment's server, e.g. "classify" or "v1/chat/completions"`);
   }
-  if (FORBIDDEN_CHARS.test(trimmed)) throw new UsageError(`endpoint "${JSON.stringify(endpoint).slice(1, -1)}" contains a backslash or a control character`);
+  if (FORBIDDEN_CHARS.test(trimmed)) throw new UsageError(`endpoint "${shown(endpoint)}" contains a backslash or a control character`);
   const hash = trimmed.indexOf('#');
   const withoutFragment = hash === -1 ? trimmed : trimmed.slice(0, hash);
   const mark = withoutFragment.indexOf('?');
   const path = mark === -1 ? withoutFragment : withoutFragment.slice(0, mark);
   const query = mark === -1 ? '' : withoutFragment.slice(mark + 1);
   for (const segment of path.split('/')) {
-    // A segment may hide separators (%2F, %5C): every part between them is checked.
-    const parts = decodeSegment(segment).split(/[\\/]/);
-    if (parts.some((part) => part === '..' || part === '.')) {
-      throw new UsageError(`endpoint "${endpoint}" has a "." or ".." segment; it must stay below the deployment's api base`);
+    // A segment may hide separators (%2F, %5C): every part between them is checked, in every reading a server may
+    // make of it: a gateway that decodes before the server behind it decodes again (`..%252f`).
+    let reading = decodeSegment(segment);
+    for (let depth = 0; ; depth++) {
+      if (reading.split(/[\\/]/).some((part) => part === '..' || part === '.')) {
+        throw new UsageError(`endpoint "${shown(endpoint)}" has a "." or ".." segment; it must stay below the deployment's api base`);
+      }
+      if (depth === 3 || !reading.includes('%')) break;
+      // Decoded again as a lenient server would: the escapes that matter, whatever malformed ones are around them.
+      reading = reading.replace(/%(2e|2f|5c|25)/gi, (escape) => decodeURIComponent(escape));
     }
   }
   return { path: path.split('/').filter(Boolean).join('/'), query };
@@ -57,7 +68,7 @@ export function joinEndpoint(apiBase: string, endpoint: string, rule: JoinRule =
   const joined = new URL(`${base.origin}${path ? `${basePath}/${path}` : basePath || '/'}`);
   if (query) joined.search = query;
   if (joined.origin !== base.origin || !joined.pathname.startsWith(basePath)) {
-    throw new UsageError(`endpoint "${endpoint}" leaves the api base ${base.origin}${basePath}`);
+    throw new UsageError(`endpoint "${shown(endpoint)}" leaves the api base ${base.origin}${basePath}`);
   }
   return joined;
 }

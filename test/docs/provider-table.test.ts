@@ -45,7 +45,7 @@ describe('README provider table', () => {
 
   it('escapes pipes inside cells', () => {
     const rendered = renderProviderTable([
-      { id: 'x', label: 'A | B', aliases: [], routePrefix: '/x', defaultApiBase: null, auth: 'none', keyVariables: [], keyRequired: false, baseVariables: [] },
+      { id: 'x', label: 'A | B', aliases: [], routePrefix: '/x', defaultApiBase: null, auth: 'none', authKind: 'none', keyVariables: [], keyRequired: false, baseVariables: [] },
     ]);
     expect(rendered.split('\n')[2]).toBe('| A \\| B | `x` | – | `/x` | none: set `api_base` | none | – |');
   });

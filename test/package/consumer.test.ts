@@ -40,7 +40,7 @@ describe('the packed library', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('runs the seed passthrough from a plain .mjs file without loading oclif, chalk or ora', async () => {
+  it('runs the seed passthrough from a plain .mjs file without loading oclif, chalk or ora', { timeout: 60_000 }, async () => {
     await writeFile(
       join(dir, 'seed.mjs'),
       `import { passthrough, Router, UnknownModelError } from 'llmpass';
@@ -58,7 +58,7 @@ console.log(JSON.stringify({ status: res.status, label: body.data[0].label, seco
     expect(JSON.parse(seed.stdout)).toEqual({ status: 200, label: 'en', second: 'fr', code: 'LLMPASS_UNKNOWN_MODEL', loaded: [] });
   });
 
-  it.each(['node16', 'bundler'])('type-checks from TypeScript with moduleResolution %s', async (resolution) => {
+  it.each(['node16', 'bundler'])('type-checks from TypeScript with moduleResolution %s', { timeout: 120_000 }, async (resolution) => {
     await writeFile(
       join(dir, 'use.ts'),
       `import { passthrough, Router, type RouterEvent, type ProviderSpec, registerProvider, LlmpassError } from 'llmpass';

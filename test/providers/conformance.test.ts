@@ -10,6 +10,9 @@ import { findProvider, listProviders } from '../../src/providers/registry.ts';
 import { Router } from '../../src/router/router.ts';
 import { joinEndpoint } from '../../src/transport/url.ts';
 import { echo, startFakeUpstream, type FakeServer, type RecordedRequest } from '../fixtures/fake-upstream.ts';
+import { makeServiceAccount } from '../fixtures/fake-google.ts';
+import { sendJson } from '../fixtures/respond.ts';
+import { verifySigV4 } from '../fixtures/sigv4-verify.ts';
 
 /** The credential header a row expects, and the form of its value: `${prefix}${key}`. */
 interface AuthExpectation {
@@ -47,7 +50,18 @@ interface Row {
   env?: Record<string, string>;
   /** A known product bug this row shows: the row runs with it.fails until it is fixed. */
   bug?: string;
+  /**
+   * A signed scheme (SigV4, an OAuth token): what the credential header must pass instead of carrying a key's
+   * canary. test/cloud/ covers these providers in depth (published vectors, a verifying fake, token refresh).
+   */
+  signed?: (req: RecordedRequest) => void;
 }
+
+/** Bedrock's conformance credentials: the fake recomputes the signature with them. */
+const AWS_KEY = { accessKeyId: 'AKIDCONFORMANCE', secretAccessKey: 'conformance-aws-secret', region: 'us-east-1', service: 'bedrock' };
+/** Where the conformance fake issues Vertex's token (the service account's token_uri). */
+const TOKEN_PATH = '/conformance-oauth/token';
+const TOKEN = 'ya29.conformance-token';
 
 /** Declared in a config, without code. */
 const ACME: DeclaredProvider = {
@@ -93,6 +107,19 @@ const ROWS: readonly Row[] = [
   { name: 'perplexity', provider: 'perplexity', defaultApiBase: 'https://api.perplexity.ai', model: 'sonar', base: '', endpoint: 'chat/completions', path: '/chat/completions', keyEnv: 'PERPLEXITYAI_API_KEY', auth: BEARER, model_in: 'body' },
   { name: 'deepinfra', provider: 'deepinfra', defaultApiBase: 'https://api.deepinfra.com/v1/openai', model: 'meta-llama/Meta-Llama-3-8B-Instruct', base: '/v1/openai', endpoint: 'embeddings', path: '/v1/openai/embeddings', keyEnv: 'DEEPINFRA_API_KEY', auth: BEARER, model_in: 'body' },
   { name: 'mistral', provider: 'mistral', defaultApiBase: 'https://api.mistral.ai/v1', model: 'mistral-small-latest', base: '/v1', endpoint: 'embeddings', path: '/v1/embeddings', keyEnv: 'MISTRAL_API_KEY', auth: BEARER, model_in: 'body' },
+  // Bedrock: SigV4 for the service `bedrock`, the model id one %3A-encoded path segment; or a Bedrock API key as Bearer.
+  {
+    name: 'bedrock (SigV4)', provider: 'bedrock', defaultApiBase: 'https://bedrock-runtime.us-west-2.amazonaws.com', model: 'anthropic.claude-3-5-sonnet-20240620-v1:0', base: '', endpoint: 'converse', path: '/model/anthropic.claude-3-5-sonnet-20240620-v1%3A0/converse', keyEnv: undefined, auth: BEARER, model_in: 'path',
+    params: { aws_region_name: 'us-east-1', aws_access_key_id: AWS_KEY.accessKeyId, aws_secret_access_key: AWS_KEY.secretAccessKey },
+    signed: (req) => expect(verifySigV4(req, AWS_KEY)).toMatchObject({ ok: true }),
+  },
+  { name: 'bedrock (API key)', provider: 'bedrock', defaultApiBase: 'https://bedrock-runtime.us-west-2.amazonaws.com', model: 'meta.llama3-8b-instruct-v1:0', base: '', endpoint: 'invoke', path: '/model/meta.llama3-8b-instruct-v1%3A0/invoke', keyEnv: 'AWS_BEARER_TOKEN_BEDROCK', auth: BEARER, model_in: 'path' },
+  // Vertex AI: project, location, publisher and model in the path; an OAuth token from the service account's token_uri.
+  {
+    name: 'vertex_ai', provider: 'vertex_ai', defaultApiBase: 'https://us-central1-aiplatform.googleapis.com', model: 'gemini-2.0-flash', base: '', endpoint: 'generateContent', path: '/v1/projects/conformance-project/locations/us-central1/publishers/google/models/gemini-2.0-flash:generateContent', keyEnv: undefined, auth: BEARER, model_in: 'path',
+    params: { vertex_project: 'conformance-project', vertex_location: 'us-central1', vertex_credentials: 'os.environ/CONFORMANCE_VERTEX_SA' },
+    signed: (req) => expect(req.headers.authorization).toBe(`Bearer ${TOKEN}`),
+  },
   // A provider declared in the config: its own header and key variable.
   { name: 'acme (declared in the config)', provider: 'acme', defaultApiBase: 'https://llm.acme.example/v1', model: 'acme-large', base: '/v1', endpoint: 'chat/completions', path: '/v1/chat/completions', keyEnv: 'ACME_KEY', auth: header('x-acme-key'), model_in: 'body' },
 ];
@@ -110,7 +137,8 @@ let allEnv: Record<string, string>;
 let keyVars: string[];
 
 beforeAll(async () => {
-  fake = await startFakeUpstream(echo());
+  const answer = echo();
+  fake = await startFakeUpstream((req, res) => (req.path === TOKEN_PATH ? sendJson(res, 200, { access_token: TOKEN, expires_in: 3600, token_type: 'Bearer' }) : answer(req, res)));
   // A config that declares a provider registers it, as loading the config file would.
   configFromObject({ providers: [ACME] }, undefined, {});
   keyVars = [...new Set([...listProviders().flatMap((p) => p.apiKeyEnv), ...ROWS.flatMap((r) => (r.keyEnv ? [r.keyEnv] : []))])];
@@ -118,6 +146,7 @@ beforeAll(async () => {
   for (const name of keyVars) allEnv[name] = canary(name);
   // The alias's api_base must win over the provider's base variables: a request sent there fails.
   for (const name of listProviders().flatMap((p) => p.apiBaseEnv)) allEnv[name] = `http://127.0.0.1:9/${name}`;
+  allEnv.CONFORMANCE_VERTEX_SA = JSON.stringify(makeServiceAccount(`${fake.url}${TOKEN_PATH}`).json);
 });
 
 afterAll(async () => {
@@ -186,7 +215,8 @@ describe('provider conformance: the same passthrough through every provider', ()
       const res = await router.passthrough({ model: alias, endpoint: row.endpoint, json: sent });
       expect(res.status).toBe(200);
       await res.arrayBuffer();
-      const got = fake.requests.slice(before);
+      // (Vertex's token request goes to the same fake; it is the token endpoint's, not the provider's.)
+      const got = fake.requests.slice(before).filter((req) => req.path !== TOKEN_PATH);
       expect(got).toHaveLength(1);
       const req = got[0]!;
 
@@ -198,7 +228,8 @@ describe('provider conformance: the same passthrough through every provider', ()
 
       // The credential: this provider's canary in its header, in its form, and no other credential header.
       const own = row.keyEnv ? canary(row.keyEnv) : undefined;
-      if (row.auth) {
+      if (row.signed) row.signed(req);
+      else if (row.auth) {
         expect(own, 'a row with an auth header names its key variable').toBeDefined();
         expect(req.headers[row.auth.header]).toBe(`${row.auth.prefix}${own}`);
       }

@@ -1,0 +1,109 @@
+import { Transform } from 'node:stream';
+import type { UpstreamReply } from '../transport/reply.ts';
+import { replyHeader } from '../transport/reply.ts';
+
+/** A JSON answer larger than this is not parsed for its usage (its tokens go uncounted). */
+const MAX_JSON_BYTES = 8 * 1024 * 1024;
+
+interface Usage {
+  total?: number;
+  input?: number;
+  output?: number;
+}
+
+function count(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+/** Reads the usage shapes providers report: OpenAI's and vLLM's, Anthropic's, Gemini's `usageMetadata`. */
+function readUsage(body: unknown, into: Usage): void {
+  if (typeof body !== 'object' || body === null) return;
+  const object = body as Record<string, unknown>;
+  const usage = (object.usage ?? (object.message as Record<string, unknown> | undefined)?.usage) as Record<string, unknown> | undefined;
+  if (usage && typeof usage === 'object') {
+    into.total = count(usage.total_tokens) ?? into.total;
+    into.input = count(usage.prompt_tokens) ?? count(usage.input_tokens) ?? into.input;
+    // Anthropic's stream repeats the running output count in each message_delta: the last one is the total.
+    into.output = count(usage.completion_tokens) ?? count(usage.output_tokens) ?? into.output;
+  }
+  const gemini = object.usageMetadata as Record<string, unknown> | undefined;
+  if (gemini && typeof gemini === 'object') into.total = count(gemini.totalTokenCount) ?? into.total;
+}
+
+function tokensOf(usage: Usage): number | undefined {
+  if (usage.total !== undefined) return usage.total;
+  if (usage.input === undefined && usage.output === undefined) return undefined;
+  return (usage.input ?? 0) + (usage.output ?? 0);
+}
+
+/** The tokens a whole JSON body reports using. */
+export function tokensInJson(text: string): number | undefined {
+  const usage: Usage = {};
+  try {
+    readUsage(JSON.parse(text), usage);
+  } catch {
+    return undefined;
+  }
+  return tokensOf(usage);
+}
+
+/** Collects usage from SSE `data:` lines as they pass, parsing only lines that mention it. */
+class SseUsage {
+  readonly usage: Usage = {};
+  #pending = '';
+
+  push(text: string): void {
+    const lines = (this.#pending + text).split('\n');
+    this.#pending = lines.pop() ?? '';
+    for (const line of lines) this.#line(line);
+  }
+
+  end(): number | undefined {
+    if (this.#pending) this.#line(this.#pending);
+    return tokensOf(this.usage);
+  }
+
+  #line(line: string): void {
+    if (!line.startsWith('data:') || !line.includes('usage')) return;
+    try {
+      readUsage(JSON.parse(line.slice(5)), this.usage);
+    } catch {
+      // not JSON (`[DONE]`, a partial event): no usage in it
+    }
+  }
+}
+
+/**
+ * The same reply, its body passed through unchanged while the usage it reports is read on the side; `onTokens`
+ * gets the tokens when the body has ended. Only JSON and SSE answers are read; others are returned as they are.
+ */
+export function tapUsage(reply: UpstreamReply, onTokens: (tokens: number) => void): UpstreamReply {
+  const type = (replyHeader(reply, 'content-type') ?? '').toLowerCase();
+  const sse = type.startsWith('text/event-stream');
+  if (!sse && !type.includes('json')) return reply;
+  const decoder = new TextDecoder();
+  const events = new SseUsage();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      if (sse) events.push(decoder.decode(chunk, { stream: true }));
+      else if ((size += chunk.length) <= MAX_JSON_BYTES) chunks.push(chunk);
+      callback(null, chunk);
+    },
+    flush(callback) {
+      const tokens = sse ? events.end() : size <= MAX_JSON_BYTES ? tokensInJson(Buffer.concat(chunks).toString('utf8')) : undefined;
+      if (tokens !== undefined && tokens > 0) onTokens(tokens);
+      callback();
+    },
+  });
+  // Errors both ways, by hand (stream.pipeline costs an AbortController and a DOMException per answer): a body
+  // cut short fails the tap with its typed error, a reader that goes away destroys the upstream body.
+  const body = reply.body;
+  body.once('error', (error) => tap.destroy(error));
+  tap.once('close', () => {
+    if (!body.readableEnded) body.destroy();
+  });
+  body.pipe(tap);
+  return { ...reply, body: tap };
+}

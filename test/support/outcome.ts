@@ -1,0 +1,72 @@
+// How an HTTP exchange really ended, seen from a client: a status and a clean end, or an error after some bytes.
+// And what a process holds open, read from /proc (Linux), to show that faults leave nothing behind.
+import { readdirSync, readFileSync } from 'node:fs';
+import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
+
+export interface Outcome {
+  /** 0 when no answer came. */
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  /** The body ended cleanly (complete per its framing). */
+  ended: boolean;
+  /** Why it did not: a reset, a premature close. */
+  error?: string;
+  ms: number;
+}
+
+export interface OutcomeOptions {
+  method?: string;
+  headers?: OutgoingHttpHeaders;
+  body?: string | Buffer;
+}
+
+/** One request on its own connection, resolving however it ends; never rejects. */
+export function exchange(url: string, options: OutcomeOptions = {}): Promise<Outcome> {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let status = 0;
+    let headers: IncomingHttpHeaders = {};
+    let done = false;
+    const finish = (ended: boolean, error?: string) => {
+      if (done) return;
+      done = true;
+      resolve({ status, headers, body: Buffer.concat(chunks), ended, ms: performance.now() - started, ...(error === undefined ? {} : { error }) });
+    };
+    const req = httpRequest(url, { method: options.method ?? 'GET', headers: options.headers, agent: false }, (res) => {
+      status = res.statusCode ?? 0;
+      headers = res.headers;
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.once('end', () => finish(true));
+      res.once('error', (error) => finish(false, (error as NodeJS.ErrnoException).code ?? error.message));
+      res.once('aborted', () => finish(false, 'aborted'));
+      res.once('close', () => finish(res.complete && res.readableEnded, 'closed'));
+    });
+    req.once('error', (error) => finish(false, (error as NodeJS.ErrnoException).code ?? error.message));
+    req.end(options.body);
+  });
+}
+
+/** Open file descriptors of a process (sockets included). */
+export function openFds(pid: number): number {
+  return readdirSync(`/proc/${pid}/fd`).length;
+}
+
+/** Resident and peak resident memory of a process, in bytes. */
+export function memory(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (name: string) => Number(status.match(new RegExp(`^${name}:\\s*(\\d+) kB`, 'm'))?.[1] ?? 0) * 1024;
+  return { rss: kib('VmRSS'), peak: kib('VmHWM') };
+}
+
+/** Polls until `read()` is at most `limit`, resolving with the last reading (which the caller asserts on). */
+export async function settlesTo(read: () => number, limit: number, ms = 3_000): Promise<number> {
+  const end = Date.now() + ms;
+  let value = read();
+  while (value > limit && Date.now() < end) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    value = read();
+  }
+  return value;
+}
