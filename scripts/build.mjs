@@ -55,3 +55,8 @@ for (const file of await readdir(typesDir, { recursive: true })) {
   const text = await readFile(path, 'utf8');
   await writeFile(path, text.replace(/(from\s+'|import\(')(\.{1,2}\/[^']+)\.ts'/g, "$1$2.js'"));
 }
+
+// oclif's manifest: with it, start-up reads one JSON file instead of importing the command table to learn the
+// commands and flags (measured here: --version 92 -> 76 ms, a one-shot call 140 -> 123 ms).
+const oclifBin = createRequire(import.meta.url).resolve('oclif/bin/run.js');
+execFileSync(process.execPath, [oclifBin, 'manifest'], { stdio: ['ignore', 'ignore', 'inherit'] });

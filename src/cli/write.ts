@@ -11,6 +11,13 @@ export function outputClosed(out: object): boolean {
 }
 
 
+/** Remembers that the reader of `out` went away, from wherever that was seen (oclif's help output too). */
+export function watchForClosedOutput(out: NodeJS.WritableStream): void {
+  out.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') closedOutputs.add(out);
+  });
+}
+
 /** Writes with backpressure: waits for 'drain' instead of buffering a fast upstream in memory. */
 export function writeChunk(out: NodeJS.WritableStream, chunk: Uint8Array | string): Promise<void> {
   return new Promise((resolve, reject) => {
