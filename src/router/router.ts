@@ -89,6 +89,12 @@ function numberSetting(...values: unknown[]): number | undefined {
   return undefined;
 }
 
+/**
+ * Longest model name a wildcard route is matched against: a pattern with several `*` backtracks, and the name
+ * may come from a client's body (the proxy), so a huge one must not cost quadratic time.
+ */
+const MAX_WILDCARD_NAME = 512;
+
 function wildcardRegex(pattern: string): RegExp {
   const escaped = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
   return new RegExp(`^${escaped.join('(.*)')}$`);
@@ -147,13 +153,22 @@ export class Router {
 
   /** Whether a name is an alias or matches a wildcard route (a `provider/model` used directly is neither). */
   isAlias(model: string): boolean {
-    return this.#exact.has(model) || this.#wildcards.some((route) => route.regex.test(model));
+    return this.#exact.has(model) || this.#wildcardFor(model) !== undefined;
   }
 
   /** The configured name serving a model: itself, or the wildcard route it matches (bounded, for metrics). */
   aliasOf(model: string): string | undefined {
     if (this.#exact.has(model)) return model;
-    return this.#wildcards.find((route) => route.regex.test(model))?.entry.model_name;
+    return this.#wildcardFor(model)?.route.entry.model_name;
+  }
+
+  #wildcardFor(model: string): { route: { regex: RegExp; entry: ModelEntry; index: number }; match: RegExpExecArray } | undefined {
+    if (model.length > MAX_WILDCARD_NAME) return undefined;
+    for (const route of this.#wildcards) {
+      const match = route.regex.exec(model);
+      if (match) return { route, match };
+    }
+    return undefined;
   }
 
   /** Resolves a model name to its deployments, reading environment references now. */
@@ -169,9 +184,9 @@ export class Router {
   #resolveUncached(model: string, overrides: DeploymentOverrides): Candidates {
     const exact = this.#exact.get(model);
     if (exact) return { alias: model, deployments: this.#resolveAll(exact, overrides) };
-    for (const route of this.#wildcards) {
-      const match = route.regex.exec(model);
-      if (!match) continue;
+    const wildcard = this.#wildcardFor(model);
+    if (wildcard) {
+      const { route, match } = wildcard;
       const upstream = route.entry.litellm_params.model.replace('*', match[1] ?? '');
       const entry = { ...route.entry, model_name: route.entry.model_name, litellm_params: { ...route.entry.litellm_params, model: upstream } };
       return { alias: route.entry.model_name, deployments: this.#resolveAll([{ entry, index: route.index }], overrides) };

@@ -147,3 +147,13 @@ describe('Router', () => {
     expect((server.requests[0]!.json as { model: string }).model).toBe('papluca/x');
   });
 });
+
+describe('wildcard routes and hostile model names', () => {
+  it('a huge model name is not matched against wildcard patterns (no quadratic backtracking)', () => {
+    const router = new Router({ modelList: [{ model_name: 'a*b*c*d', litellm_params: { model: 'hosted_vllm/*', api_base: 'http://127.0.0.1:9' } }] });
+    const started = performance.now();
+    expect(router.isAlias(`a${'b'.repeat(2_000_000)}`)).toBe(false);
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(router.isAlias('aXbYcZd')).toBe(true);
+  });
+});
