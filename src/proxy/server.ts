@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Config } from '../config/load.ts';
+import type { PassThroughEndpoint } from '../config/schema.ts';
 import { resolveEnvValue } from '../config/env.ts';
 import { isLlmpassError, RateLimitedError, UsageError } from '../errors.ts';
 import { listProviders } from '../providers/registry.ts';
@@ -127,6 +128,13 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
   const { router, metrics, log } = options;
   const route = routeTable(listProviders(), options.config.raw.general_settings?.pass_through_endpoints ?? []);
   const authenticated = options.masterKey ? masterKeyCheck(options.masterKey) : undefined;
+  // A configured route's deployment (its headers' env references read) is built on first use, as aliases are.
+  const configured = new Map<PassThroughEndpoint, Deployment>();
+  const configuredDeployment = (entry: PassThroughEndpoint): Deployment => {
+    let deployment = configured.get(entry);
+    if (!deployment) configured.set(entry, (deployment = configuredRouteDeployment(entry, options.config)));
+    return deployment;
+  };
 
   async function serve(req: IncomingMessage, res: ServerResponse, record: RequestRecord, signal: AbortSignal, started: number): Promise<void> {
     const { path, search } = splitUrl(req.url ?? '/');
@@ -179,7 +187,7 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
 
     let reply: UpstreamReply;
     if (matched.kind === 'configured') {
-      const deployment: Deployment = configuredRouteDeployment(matched.route, options.config);
+      const deployment = configuredDeployment(matched.route);
       record.provider = 'configured';
       // As LiteLLM: without forward_headers only the configured headers (and the body's type) go upstream.
       const sent = matched.route.forward_headers ? headers : headers.filter(([name]) => name === 'content-type' || name === 'accept');
@@ -212,13 +220,17 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
       } else if (hasBody) body = req;
       const length = body === req ? Number(req.headers['content-length']) : NaN;
       const bodyModel = (json as { model?: unknown } | undefined)?.model;
-      const alias = typeof bodyModel === 'string' && router.isAlias(bodyModel) ? bodyModel : modelInPath(provider, endpoint);
-      if (alias !== undefined && router.isAlias(alias)) {
+      // One lookup each for the body's model and, failing that, the path's: aliasOf answers the configured name.
+      const bodyAlias = typeof bodyModel === 'string' ? router.aliasOf(bodyModel) : undefined;
+      const pathModel = bodyAlias === undefined ? modelInPath(provider, endpoint) : undefined;
+      const pathAlias = pathModel === undefined ? undefined : router.aliasOf(pathModel);
+      const alias = bodyAlias !== undefined ? (bodyModel as string) : pathAlias !== undefined ? pathModel : undefined;
+      if (alias !== undefined) {
         const { deployments } = router.resolve(alias);
         const served = deployments[0]!.provider;
         if (served.id !== provider.id) throw new UsageError(`alias "${alias}" is served by ${served.id}; call it under ${served.routePrefix}/`);
-        record.alias = router.aliasOf(alias) ?? alias;
-        const request = typeof bodyModel === 'string' && bodyModel === alias ? { json } : { body, pathModel: alias };
+        record.alias = (bodyAlias ?? pathAlias)!;
+        const request = bodyAlias !== undefined ? { json } : { body, pathModel: alias };
         reply = await router.send({ ...base, model: alias, endpoint, ...request });
       } else {
         const model = typeof bodyModel === 'string' ? bodyModel : '';

@@ -1,5 +1,6 @@
 import { configFromObject, loadConfig, type Config, type LoadConfigOptions } from '../config/load.ts';
 import type { ModelEntry } from '../config/schema.ts';
+import { DEFAULT_ALLOWED_FAILS, DEFAULT_COOLDOWN_SECONDS, firstNumber } from '../config/numbers.ts';
 import type { BatchOptions, BatchResult } from '../batch/types.ts';
 import { displayPath } from '../config/display-path.ts';
 import { RateLimitedError, UnknownModelError, UsageError } from '../errors.ts';
@@ -80,15 +81,6 @@ interface Candidates {
   deployments: Deployment[];
 }
 
-function numberSetting(...values: unknown[]): number | undefined {
-  for (const value of values) {
-    if (value === undefined || value === null) continue;
-    const n = Number(value);
-    if (Number.isFinite(n) && n >= 0) return n;
-  }
-  return undefined;
-}
-
 /**
  * Longest model name a wildcard route is matched against: a pattern with several `*` backtracks, and the name
  * may come from a client's body (the proxy), so a huge one must not cost quadratic time.
@@ -121,12 +113,12 @@ export class Router {
     const router = this.config.raw.router_settings ?? {};
     const litellm = this.config.raw.litellm_settings ?? {};
     this.settings = {
-      numRetries: numberSetting(options.numRetries, router.num_retries, litellm.num_retries) ?? 2,
+      numRetries: firstNumber(options.numRetries, router.num_retries, litellm.num_retries) ?? 2,
       routingStrategy: (options.routingStrategy ?? (router.routing_strategy as RoutingStrategy | undefined) ?? 'simple-shuffle') as RoutingStrategy,
-      allowedFails: numberSetting(options.allowedFails, router.allowed_fails) ?? 3,
-      cooldownTime: numberSetting(options.cooldownTime, router.cooldown_time) ?? 5,
+      allowedFails: firstNumber(options.allowedFails, router.allowed_fails) ?? DEFAULT_ALLOWED_FAILS,
+      cooldownTime: firstNumber(options.cooldownTime, router.cooldown_time) ?? DEFAULT_COOLDOWN_SECONDS,
       fallbacks: options.fallbacks ?? router.fallbacks ?? litellm.fallbacks ?? [],
-      timeout: numberSetting(options.timeout, router.timeout, litellm.request_timeout),
+      timeout: firstNumber(options.timeout, router.timeout, litellm.request_timeout),
       maxBackoffMs: options.maxBackoffMs ?? 5_000,
     };
     this.#client = options.client;
