@@ -1,25 +1,14 @@
 // rpm and tpm as limits in one process: a full deployment is skipped, an alias with none left is refused with
 // the time until one has room, and tpm is counted from the usage answers report.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Router } from '../../src/router/router.ts';
 import { RateLimitedError } from '../../src/errors.ts';
 import { configFromObject } from '../../src/config/load.ts';
-import { resetMidBody, sseChunks, startFakeUpstream, status, type FakeServer } from '../fixtures/fake-upstream.ts';
+import { resetMidBody, sseChunks, status } from '../fixtures/fake-upstream.ts';
+import { fakeUpstreams, vllmEntry } from '../support/upstreams.ts';
 
-const servers: FakeServer[] = [];
-async function upstream(handler = status(200, { ok: true })): Promise<FakeServer> {
-  const server = await startFakeUpstream(handler);
-  servers.push(server);
-  return server;
-}
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-
-const entry = (alias: string, base: string, extra: Record<string, unknown> = {}) => ({
-  model_name: alias,
-  litellm_params: { model: `hosted_vllm/${alias}-upstream`, api_base: base, ...extra },
-});
+const upstream = fakeUpstreams(() => status(200, { ok: true }));
+const entry = vllmEntry;
 
 async function call(router: Router, model = 'm'): Promise<number> {
   const res = await router.passthrough({ model, endpoint: 'v1/chat/completions', json: { model } });

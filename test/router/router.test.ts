@@ -1,22 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Router, type RouterEvent } from '../../src/router/router.ts';
 import { NetworkError } from '../../src/errors.ts';
-import { echo, resetMidBody, sequence, startFakeUpstream, status, type FakeServer } from '../fixtures/fake-upstream.ts';
+import { echo, resetMidBody, sequence, status } from '../fixtures/fake-upstream.ts';
+import { fakeUpstreams, vllmEntry } from '../support/upstreams.ts';
 
-const servers: FakeServer[] = [];
-async function upstream(handler = echo()): Promise<FakeServer> {
-  const server = await startFakeUpstream(handler);
-  servers.push(server);
-  return server;
-}
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-
-const entry = (alias: string, base: string, extra: Record<string, unknown> = {}) => ({
-  model_name: alias,
-  litellm_params: { model: `hosted_vllm/${alias}-upstream`, api_base: base, ...extra },
-});
+const upstream = fakeUpstreams(() => echo());
+const entry = vllmEntry;
 
 describe('Router', () => {
   it('spreads calls over deployments in proportion to their weight', async () => {
