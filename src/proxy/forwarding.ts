@@ -25,9 +25,14 @@ export function forwardedRequestHeaders(raw: string[]): Array<[string, string]> 
 
 const RESPONSE_HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate']);
 
-/** The upstream's end-to-end headers for the client (content-length and content-encoding kept: bytes are untouched). */
-export function forwardedResponseHeaders(headers: Array<[string, string]>): Array<[string, string]> {
-  const named = new Set<string>();
-  for (const [name, value] of headers) if (name === 'connection') for (const t of value.split(',')) named.add(t.trim().toLowerCase());
-  return headers.filter(([name]) => !RESPONSE_HOP_BY_HOP.has(name) && !named.has(name));
+/**
+ * The upstream's end-to-end headers for the client (content-length and content-encoding kept: bytes are
+ * untouched), flat as `writeHead` takes them.
+ */
+export function forwardedResponseHeaders(headers: Array<[string, string]>): string[] {
+  let named: Set<string> | undefined;
+  for (const [name, value] of headers) if (name === 'connection') for (const t of value.split(',')) (named ??= new Set()).add(t.trim().toLowerCase());
+  const out: string[] = [];
+  for (const [name, value] of headers) if (!RESPONSE_HOP_BY_HOP.has(name) && !named?.has(name)) out.push(name, value);
+  return out;
 }

@@ -16,6 +16,12 @@ export interface RequestRecord {
   error?: string | undefined;
 }
 
+interface Children {
+  requests: { inc(): void };
+  duration: { observe(v: number): void };
+  ttfb: { observe(v: number): void };
+}
+
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
 /**
@@ -35,15 +41,20 @@ export class ProxyMetrics {
   #redisFallbacks: Counter | undefined;
   #redisDegraded: Counter | undefined;
 
-  // prom-client hashes the label set on every call; the children for each set are kept instead.
-  readonly #children = new Map<string, { requests: { inc(): void }; duration: { observe(v: number): void }; ttfb: { observe(v: number): void } }>();
+  // prom-client hashes the label set on every call; the children for each set are kept instead, found by
+  // provider, alias and status class without building a key per request.
+  readonly #children = new Map<string, Map<string, Map<number, Children>>>();
 
-  #child(provider: string, alias: string, status: string) {
-    const key = `${provider}\u0000${alias}\u0000${status}`;
-    let child = this.#children.get(key);
+  #child(provider: string, alias: string, status: number): Children {
+    let byAlias = this.#children.get(provider);
+    if (!byAlias) this.#children.set(provider, (byAlias = new Map()));
+    let byClass = byAlias.get(alias);
+    if (!byClass) byAlias.set(alias, (byClass = new Map()));
+    const statusClass = Math.floor(status / 100);
+    let child = byClass.get(statusClass);
     if (!child) {
-      child = { requests: this.#requests.labels(provider, alias, status), duration: this.#duration.labels(provider), ttfb: this.#ttfb.labels(provider) };
-      this.#children.set(key, child);
+      child = { requests: this.#requests.labels(provider, alias, `${statusClass}xx`), duration: this.#duration.labels(provider), ttfb: this.#ttfb.labels(provider) };
+      byClass.set(statusClass, child);
     }
     return child;
   }
@@ -54,7 +65,7 @@ export class ProxyMetrics {
 
   finished(record: RequestRecord): void {
     this.#inFlight.dec();
-    const child = this.#child(record.provider || 'none', record.alias, `${Math.floor(record.status / 100)}xx`);
+    const child = this.#child(record.provider || 'none', record.alias, record.status);
     child.requests.inc();
     child.duration.observe(record.durationMs / 1000);
     if (record.ttfbMs !== undefined) child.ttfb.observe(record.ttfbMs / 1000);

@@ -108,20 +108,23 @@ function relay(reply: UpstreamReply, res: ServerResponse, record: RequestRecord)
 
 /**
  * Cuts off a client that goes silent while sending its body (a slowloris): `onSilent` after `ms` without a byte.
- * The clock stops while the body is paused by our own backpressure (an upstream slow to take an upload).
+ * Silence while the body is paused by our own backpressure (an upstream slow to take an upload) does not count:
+ * the clock is wound again; once reading resumes, the bytes waiting in the socket reset it.
  */
 function watchBodySilence(req: IncomingMessage, ms: number, onSilent: () => void): void {
   if (req.complete) return;
   const socket = req.socket;
-  const arm = () => socket.setTimeout(ms);
-  const disarm = () => socket.setTimeout(0);
   // Node's server emits 'timeout' on an incomplete request before it would destroy the socket itself.
-  req.once('timeout', onSilent);
-  req.on('pause', disarm);
-  req.on('resume', arm);
-  req.once('end', disarm);
-  req.once('close', disarm);
-  arm();
+  const onTimeout = () => {
+    if (req.isPaused()) socket.setTimeout(ms);
+    else onSilent();
+  };
+  req.on('timeout', onTimeout);
+  req.once('end', () => {
+    req.off('timeout', onTimeout);
+    socket.setTimeout(0);
+  });
+  socket.setTimeout(ms);
 }
 
 export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage, res: ServerResponse) => void {
@@ -244,7 +247,7 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
       }
     }
 
-    res.writeHead(reply.status, reply.statusText || undefined, forwardedResponseHeaders(reply.headers).flat());
+    res.writeHead(reply.status, reply.statusText || undefined, forwardedResponseHeaders(reply.headers));
     record.status = reply.status;
     record.ttfbMs = performance.now() - started;
     await relay(reply, res, record);

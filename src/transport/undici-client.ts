@@ -1,5 +1,7 @@
-import { Agent, request } from 'undici';
-import type { HttpClient } from './http-client.ts';
+import { Readable } from 'node:stream';
+import { Agent, type Dispatcher } from 'undici';
+import type { ClientOptions, HttpClient, OutgoingRequest } from './http-client.ts';
+import type { UpstreamReply } from './reply.ts';
 
 export interface PoolOptions {
   /**
@@ -11,10 +13,128 @@ export interface PoolOptions {
   keepAliveSeconds?: number;
 }
 
+type Controller = Dispatcher.DispatchController;
+
+function abortError(reason: unknown): Error {
+  return reason instanceof Error ? reason : Object.assign(new Error('the request was aborted'), { name: 'AbortError' });
+}
+
+/** The reply's body: undici's chunks pushed as they arrive, paused while the reader is behind. */
+class ReplyBody extends Readable {
+  readonly #controller: Controller;
+  done = false;
+
+  constructor(controller: Controller) {
+    super();
+    this.#controller = controller;
+  }
+
+  override _read(): void {
+    if (this.#controller.paused) this.#controller.resume();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    // A reader that lets go early (a client gone away) stops the upstream response.
+    if (!this.done) {
+      this.done = true;
+      this.#controller.abort(abortError(error));
+    }
+    callback(error);
+  }
+}
+
 /**
- * A pooled client for long-lived processes (the proxy): keep-alive connections to each upstream origin (one per
- * request in flight, reused when idle), and undici's own header and body timeouts. Bodies are not decompressed:
- * bytes pass through as the upstream sent them.
+ * One exchange on undici's dispatch API: the promise settles with the headers, the body then flows through a
+ * ReplyBody. (undici's `request()` wraps the same exchange in an AsyncResource handler, a body stream of its
+ * own and an abort signal of its own; at proxy rates those cost more than everything the proxy does itself.)
+ */
+class Exchange implements Dispatcher.DispatchHandler {
+  readonly #options: ClientOptions;
+  readonly #resolve: (reply: UpstreamReply) => void;
+  readonly #reject: (error: unknown) => void;
+  #controller: Controller | undefined;
+  #body: ReplyBody | undefined;
+  #failure: Error | undefined;
+  readonly #timer: NodeJS.Timeout;
+  readonly #onAbort = () => this.#fail(abortError(this.#options.signal.reason));
+
+  constructor(options: ClientOptions, resolve: (reply: UpstreamReply) => void, reject: (error: unknown) => void) {
+    this.#options = options;
+    this.#resolve = resolve;
+    this.#reject = reject;
+    // undici's headersTimeout starts once the request is written; a request waiting for a pooled connection
+    // would have no deadline. This one starts now and fails the exchange, queued or sent.
+    this.#timer = setTimeout(() => this.#fail(options.onTimeout('headers')), options.timeoutMs);
+    options.signal.addEventListener('abort', this.#onAbort);
+  }
+
+  /** Fails before the headers: rejects now; a request still queued is aborted when the pool starts it. */
+  #fail(error: Error): void {
+    if (this.#failure || this.#body) {
+      if (this.#body && !this.#body.done) this.#body.destroy(error);
+      return;
+    }
+    this.#failure = error;
+    this.#settle();
+    this.#controller?.abort(error);
+    this.#reject(error);
+  }
+
+  #settle(): void {
+    clearTimeout(this.#timer);
+    this.#options.signal.removeEventListener('abort', this.#onAbort);
+  }
+
+  onRequestStart(controller: Controller): void {
+    this.#controller = controller;
+    if (this.#failure) controller.abort(this.#failure);
+  }
+
+  onResponseStart(controller: Controller, statusCode: number, headers: Record<string, string | string[] | undefined>, statusMessage?: string): void {
+    if (statusCode < 200 || this.#failure) return;
+    const pairs: Array<[string, string]> = [];
+    for (const name in headers) {
+      const value = headers[name];
+      if (value === undefined) continue;
+      if (typeof value === 'string') pairs.push([name, value]);
+      else for (const one of value) pairs.push([name, one]);
+    }
+    const body = new ReplyBody(controller);
+    this.#body = body;
+    this.#settle();
+    this.#resolve({ status: statusCode, statusText: statusMessage ?? '', headers: pairs, body });
+  }
+
+  onResponseData(controller: Controller, chunk: Buffer): void {
+    if (this.#body && !this.#body.push(chunk)) controller.pause();
+  }
+
+  onResponseEnd(): void {
+    const body = this.#body;
+    if (!body) return;
+    body.done = true;
+    body.push(null);
+  }
+
+  onResponseError(_controller: Controller, error: Error): void {
+    const code = (error as { code?: string }).code;
+    const body = this.#body;
+    if (body) {
+      if (body.done) return;
+      body.done = true;
+      // undici reports a silent body as its own error; ours says what to change.
+      body.destroy(code === 'UND_ERR_BODY_TIMEOUT' ? this.#options.onTimeout('body') : error);
+      return;
+    }
+    if (this.#failure) return;
+    this.#fail(code === 'UND_ERR_HEADERS_TIMEOUT' ? this.#options.onTimeout('headers') : error);
+  }
+}
+
+/**
+ * A pooled client for long-lived processes (the proxy, batches): keep-alive connections to each upstream origin
+ * (one per request in flight, reused when idle), and undici's own header and body timeouts. Bodies are not
+ * decompressed: bytes pass through as the upstream sent them.
  */
 export function undiciClient(options: PoolOptions = {}): { client: HttpClient; close: () => Promise<void> } {
   const agent = new Agent({
@@ -22,50 +142,28 @@ export function undiciClient(options: PoolOptions = {}): { client: HttpClient; c
     keepAliveTimeout: (options.keepAliveSeconds ?? 30) * 1000,
     pipelining: 1,
   });
-  const client: HttpClient = async (outgoing, { signal, timeoutMs, onTimeout }) => {
-    const headers: string[] = [];
-    for (const [name, value] of outgoing.headers) headers.push(name, value);
-    // undici's headersTimeout starts once the request is written; a request waiting for a pooled connection
-    // would have no deadline. This one starts now and aborts the request, queued or sent.
-    const deadline = new AbortController();
-    const abortFromCaller = () => deadline.abort(signal.reason);
-    signal.addEventListener('abort', abortFromCaller, { once: true });
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      deadline.abort();
-    }, timeoutMs);
-    try {
-      const response = await request(outgoing.url, {
-        method: outgoing.method as 'GET',
-        headers,
-        body: outgoing.body ?? null,
-        signal: deadline.signal,
-        dispatcher: agent,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-      });
-      clearTimeout(timer);
-      const pairs: Array<[string, string]> = [];
-      for (const [name, value] of Object.entries(response.headers)) {
-        if (value === undefined) continue;
-        for (const one of Array.isArray(value) ? value : [value]) pairs.push([name, one]);
+  const client: HttpClient = (outgoing: OutgoingRequest, clientOptions: ClientOptions) =>
+    new Promise<UpstreamReply>((resolve, reject) => {
+      if (clientOptions.signal.aborted) return reject(abortError(clientOptions.signal.reason));
+      const headers: string[] = [];
+      for (const [name, value] of outgoing.headers) headers.push(name, value);
+      const exchange = new Exchange(clientOptions, resolve, reject);
+      try {
+        agent.dispatch(
+          {
+            origin: outgoing.url.origin,
+            path: outgoing.url.pathname + outgoing.url.search,
+            method: outgoing.method as Dispatcher.HttpMethod,
+            headers,
+            body: outgoing.body ?? null,
+            headersTimeout: clientOptions.timeoutMs,
+            bodyTimeout: clientOptions.timeoutMs,
+          },
+          exchange,
+        );
+      } catch (error) {
+        exchange.onResponseError(undefined as never, error as Error);
       }
-      const body = response.body;
-      // undici reports a silent body as its own error; turn it into ours where it is raised.
-      const destroy = body.destroy.bind(body);
-      body.destroy = ((error?: Error) => {
-        if ((error as { code?: string } | undefined)?.code === 'UND_ERR_BODY_TIMEOUT') return destroy(onTimeout('body'));
-        return destroy(error);
-      }) as typeof body.destroy;
-      return { status: response.statusCode, statusText: response.statusText ?? '', headers: pairs, body };
-    } catch (error) {
-      clearTimeout(timer);
-      if (timedOut || (error as { code?: string }).code === 'UND_ERR_HEADERS_TIMEOUT') throw onTimeout('headers');
-      throw error;
-    } finally {
-      signal.removeEventListener('abort', abortFromCaller);
-    }
-  };
+    });
   return { client, close: () => agent.close() };
 }

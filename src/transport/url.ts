@@ -52,8 +52,22 @@ export function splitEndpoint(endpoint: string): { path: string; query: string }
  * Joins an endpoint to an api base with exactly one slash, keeping the base's path (a gateway prefix) and
  * the endpoint's query string, then applying the provider's join rule (see JoinRule).
  */
+/** Parsed api bases: a deployment's base is parsed once, not on every request (bounded; bases are few). */
+const parsedBases = new Map<string, { origin: string; pathname: string }>();
+
+function parseBase(apiBase: string): { origin: string; pathname: string } {
+  let parsed = parsedBases.get(apiBase);
+  if (!parsed) {
+    const url = new URL(apiBase);
+    parsed = { origin: url.origin, pathname: url.pathname };
+    if (parsedBases.size >= 1000) parsedBases.clear();
+    parsedBases.set(apiBase, parsed);
+  }
+  return parsed;
+}
+
 export function joinEndpoint(apiBase: string, endpoint: string, rule: JoinRule = {}): URL {
-  const base = new URL(apiBase);
+  const base = parseBase(apiBase);
   let basePath = base.pathname.replace(/\/+$/, '');
   if (rule.stripBaseSuffix && basePath.endsWith(rule.stripBaseSuffix)) {
     basePath = basePath.slice(0, -rule.stripBaseSuffix.length);
