@@ -28,9 +28,6 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
 /** `llmpass proxy`: load, bind, print the banner, serve until a signal, then drain. */
 export async function runProxy(flags: ProxyFlags): Promise<void> {
-  // Streamed bodies make short-lived 64 KiB chunks; a small young generation collects them before they pile
-  // up (measured: a 1 GiB upload's peak RSS drops by ~50 MiB at the same throughput). Set before the heap grows.
-  if (!process.execArgv.some((flag) => flag.includes('semi-space'))) process.getBuiltinModule('node:v8').setFlagsFromString('--max-semi-space-size=2');
   if (flags['env-file']) process.loadEnvFile(flags['env-file']);
   const config = await loadConfig({ configPath: flags.config });
   const host = flags.host ?? process.env.HOST ?? '127.0.0.1';

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
 import type { ClientOptions, HttpClient, OutgoingRequest } from './http-client.ts';
 import type { UpstreamReply } from './reply.ts';
+import { youngBufferCollector } from './young-buffers.ts';
 
 export interface PoolOptions {
   /**
@@ -50,6 +51,7 @@ class ReplyBody extends Readable {
  */
 class Exchange implements Dispatcher.DispatchHandler {
   readonly #options: ClientOptions;
+  readonly #streamed: (bytes: number) => void;
   readonly #resolve: (reply: UpstreamReply) => void;
   readonly #reject: (error: unknown) => void;
   #controller: Controller | undefined;
@@ -58,8 +60,9 @@ class Exchange implements Dispatcher.DispatchHandler {
   readonly #timer: NodeJS.Timeout;
   readonly #onAbort = () => this.#fail(abortError(this.#options.signal.reason));
 
-  constructor(options: ClientOptions, resolve: (reply: UpstreamReply) => void, reject: (error: unknown) => void) {
+  constructor(options: ClientOptions, streamed: (bytes: number) => void, resolve: (reply: UpstreamReply) => void, reject: (error: unknown) => void) {
     this.#options = options;
+    this.#streamed = streamed;
     this.#resolve = resolve;
     this.#reject = reject;
     // undici's headersTimeout starts once the request is written; a request waiting for a pooled connection
@@ -105,7 +108,12 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.#resolve({ status: statusCode, statusText: statusMessage ?? '', headers: pairs, body });
   }
 
+  onBodySent(chunk: Buffer | string): void {
+    this.#streamed(chunk.length);
+  }
+
   onResponseData(controller: Controller, chunk: Buffer): void {
+    this.#streamed(chunk.length);
     if (this.#body && !this.#body.push(chunk)) controller.pause();
   }
 
@@ -142,12 +150,13 @@ export function undiciClient(options: PoolOptions = {}): { client: HttpClient; c
     keepAliveTimeout: (options.keepAliveSeconds ?? 30) * 1000,
     pipelining: 1,
   });
+  const streamed = youngBufferCollector();
   const client: HttpClient = (outgoing: OutgoingRequest, clientOptions: ClientOptions) =>
     new Promise<UpstreamReply>((resolve, reject) => {
       if (clientOptions.signal.aborted) return reject(abortError(clientOptions.signal.reason));
       const headers: string[] = [];
       for (const [name, value] of outgoing.headers) headers.push(name, value);
-      const exchange = new Exchange(clientOptions, resolve, reject);
+      const exchange = new Exchange(clientOptions, streamed, resolve, reject);
       try {
         agent.dispatch(
           {
