@@ -1,4 +1,7 @@
-import { handle, run as runOclif } from '@oclif/core';
+import { fileURLToPath } from 'node:url';
+import { Config, Plugin } from '@oclif/core/config';
+import { handle } from '@oclif/core/handle';
+import { run as runOclif } from '@oclif/core/run';
 import { outputClosed, watchForClosedOutput } from './write.ts';
 
 /** Waits until stdout has handed everything to the OS, or its reader has gone: whichever comes first. */
@@ -17,6 +20,20 @@ function drained(out: NodeJS.WriteStream): Promise<void> {
   });
 }
 
+/** Commands of our own: they run with none of the core plugins loaded. */
+const OWN_COMMANDS = new Set(['call', 'models', 'providers', 'proxy']);
+
+/**
+ * oclif's config with the root plugin alone. The core plugins (help, not-found, autocomplete) serve `help`,
+ * unknown commands and `autocomplete`; loading them (their manifests, a minimatch over every dependency) is ~8 ms
+ * of a one-shot call that needs none of them. `llmpass call --help` still works: it is oclif's own Help class.
+ */
+async function configWithoutPlugins(binUrl: string): Promise<Config> {
+  const root = new Plugin({ root: fileURLToPath(binUrl), isRoot: true });
+  await root.load();
+  return Config.load({ root: root.root, plugins: new Map([[root.name, root]]) });
+}
+
 /**
  * The CLI's entry: oclif (bundled into this file's chunk, so start-up resolves no packages). As oclif's own
  * `execute`, except that a stdout whose reader went away (`| head`) is not waited on: its 'drain' never comes.
@@ -24,7 +41,8 @@ function drained(out: NodeJS.WriteStream): Promise<void> {
 export async function run(binUrl: string): Promise<void> {
   watchForClosedOutput(process.stdout);
   try {
-    await runOclif(process.argv.slice(2), binUrl);
+    const argv = process.argv.slice(2);
+    await runOclif(argv, OWN_COMMANDS.has(argv[0] ?? '') ? await configWithoutPlugins(binUrl) : binUrl);
     await drained(process.stdout);
   } catch (error) {
     await handle(error instanceof Error ? error : new Error(String(error)));

@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../cli/base-command.ts';
 import { decideOutputMode } from '../cli/output-mode.ts';
 import type { ProviderStatus } from '../providers/describe.ts';

@@ -11,7 +11,7 @@ function minorCollections(run: () => void): Promise<number> {
     // gc entries are delivered asynchronously.
     setTimeout(() => {
       observer.disconnect();
-      resolve(seen.filter((entry) => (entry.detail as { kind?: number } | undefined)?.kind === constants.NODE_PERFORMANCE_GC_MINOR).length);
+      resolve(seen.filter((entry) => ((entry as { detail?: { kind?: number } }).detail)?.kind === constants.NODE_PERFORMANCE_GC_MINOR).length);
     }, 50);
   });
 }
