@@ -134,6 +134,34 @@ describe('reading it as LiteLLM does', () => {
     expect(params.timeout).toBe(30);
   });
 
+  it('reads the rest of YAML 1.1 as PyYAML does: merge keys, a repeated key overriding, yes/on, 1e3 kept as text', async () => {
+    const { cwd } = project({
+      'llmpass.config.yaml': `defaults: &defaults
+  api_base: http://127.0.0.1:8000
+  timeout: 30
+model_list:
+  - model_name: m
+    litellm_params:
+      <<: *defaults
+      model: hosted_vllm/m
+      timeout: 60
+      timeout: 90
+general_settings:
+  background_health_checks: on
+  disable_spend_logs: yes
+  note: 1e3
+`,
+    });
+    const config = await loadConfig({ cwd, env: {} });
+    const params = config.modelList[0]!.litellm_params;
+    expect(params.api_base).toBe('http://127.0.0.1:8000');
+    expect(params.timeout).toBe(90);
+    const general = config.raw.general_settings as Record<string, unknown>;
+    expect(general.background_health_checks).toBe(true);
+    expect(general.disable_spend_logs).toBe(true);
+    expect(general.note).toBe('1e3');
+  });
+
   it('loads a full LiteLLM proxy config with every section', async () => {
     const { cwd } = project({
       'llmpass.config.yaml': `# a LiteLLM proxy config, unchanged
