@@ -233,7 +233,9 @@ export class Router {
     const refused: Array<{ deployment: Deployment; refusal: Refusal }> = [];
     for (;;) {
       const deployment = this.#pick(open, tried);
-      const slot = await this.state.acquire(deployment.id, deployment.limits);
+      // This process's own state answers at once; only a shared one (Redis) is awaited.
+      const pending = this.state.acquire(deployment.id, deployment.limits);
+      const slot = pending instanceof Promise ? await pending : pending;
       if (slot.ok) return { deployment, release: slot.release };
       refused.push({ deployment, refusal: slot });
       open = open.filter((d) => d !== deployment);
@@ -259,7 +261,9 @@ export class Router {
 
   /** As passthrough, answering with the transport's reply (a Node stream body) for faces that pipe it. */
   async send(options: RouterPassthroughOptions): Promise<UpstreamReply> {
-    const chain = [options.model, ...this.#fallbacksOf(options.model)];
+    const fallbacks = this.#fallbacksOf(options.model);
+    if (fallbacks.length === 0) return this.#tryAlias(options);
+    const chain = [options.model, ...fallbacks];
     let lastError: unknown;
     for (const [position, model] of chain.entries()) {
       if (position > 0) options.onEvent?.({ type: 'fallback', from: chain[position - 1]!, to: model });

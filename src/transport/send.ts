@@ -66,7 +66,7 @@ export function transportError(error: unknown, target: string, phase: 'connect' 
   return new NetworkError(`${target}: ${reason}${tail}`, { cause: error });
 }
 
-async function outgoingBody(request: UpstreamRequest): Promise<{ body: Uint8Array | Readable | undefined; contentType?: string }> {
+function outgoingBody(request: UpstreamRequest): { body: Uint8Array | Readable | undefined; contentType?: string } {
   const body = request.body;
   if (!body) return { body: undefined };
   if (body.kind === 'bytes') return { body: body.bytes };
@@ -92,14 +92,16 @@ export async function sendUpstream(request: UpstreamRequest, options: SendOption
     options.onSettled?.();
   };
   try {
-    const { body, contentType } = await outgoingBody(request);
+    const { body, contentType } = outgoingBody(request);
     const headers = revealHeaders(request.headers);
     if (contentType) headers.push(['content-type', contentType]);
     if (request.body?.kind === 'bytes') headers.push(['content-length', String(request.body.bytes.byteLength)]);
     // A stream of known size (a file, a client's upload with content-length) keeps its length: no chunking.
     else if (request.body?.kind === 'stream' && request.body.length !== undefined) headers.push(['content-length', String(request.body.length)]);
     // Last, with everything final: a signed provider's hook signs exactly what is sent.
-    const outgoing = await signOutgoing(request, { method: request.method, url: request.url, headers, body });
+    const unsigned = { method: request.method, url: request.url, headers, body };
+    // (awaited only when the provider signs: a plain request goes out without another turn of the microtask queue)
+    const outgoing = request.deployment.provider.auth.kind === 'signed' ? await signOutgoing(request, unsigned) : unsigned;
     const reply = await (options.client ?? nodeHttpClient)(
       outgoing,
       {
