@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { isCredentialKey, masked, quoteValue } from './quote-value.ts';
 
 /**
  * LiteLLM's config shape, validated structurally. Unknown keys are kept (a LiteLLM config.yaml has many
@@ -18,11 +19,14 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
+/**
+ * A message quoting the value it refuses, as `not a URL ("htp:/x")`: quoteValue() masks what looks like a key, and
+ * validateConfig() drops the quote under a credential's key. The quote is always this suffix, so it can.
+ */
+const quoting = (text: string) => (issue: { input: unknown }) => `${text} (${quoteValue(issue.input)})`;
+
 const envRef = v.pipe(v.string(), v.regex(ENV_REF));
-const httpUrl = v.pipe(
-  v.string('expected a URL string'),
-  v.check(isHttpUrl, (issue) => `not a URL (${JSON.stringify(issue.input)})`),
-);
+const httpUrl = v.pipe(v.string('expected a URL string'), v.check(isHttpUrl, quoting('not a URL')));
 const count = v.union([v.pipe(v.number(), v.minValue(0)), envRef], 'expected a non-negative number');
 const seconds = v.union([v.pipe(v.number(), v.gtValue(0)), envRef, v.pipe(v.string(), v.regex(/^\d+(\.\d+)?$/))], 'expected seconds as a positive number');
 const scalarText = v.pipe(v.union([v.string(), v.number(), v.boolean()], 'expected a string'), v.transform(String));
@@ -146,7 +150,8 @@ export function formatIssuePath(path: ReadonlyArray<{ key: unknown }> | undefine
   let out = '';
   for (const { key } of path ?? []) {
     if (typeof key === 'number') out += `[${key}]`;
-    else out += out ? `.${String(key)}` : String(key);
+    // A mapping's keys come from the file too: a key pasted as one is masked like a value.
+    else out += out ? `.${masked(String(key))}` : masked(String(key));
   }
   return out || '(top level)';
 }
@@ -168,14 +173,19 @@ const REQUIRED: Record<string, string> = {
 
 /** Validates and reports every problem; a missing key says it is required and what goes there. */
 export function validateConfig(input: unknown): { ok: true; config: RawConfig } | { ok: false; issues: ConfigIssue[] } {
-  const result = v.safeParse(configSchema, input);
+  // valibot's own messages ("... but received <value>") quote the value as written: ours quote it through quoteValue().
+  const fallbackMessage = (issue: v.BaseIssue<unknown>) => quoting(`expected ${issue.expected ?? 'another value'}`)(issue);
+  const result = v.safeParse(configSchema, input, { message: fallbackMessage });
   if (result.success) return { ok: true, config: result.output };
   return {
     ok: false,
     issues: result.issues.map((issue) => {
       const last = issue.path?.[issue.path.length - 1]?.key;
       const missing = issue.input === undefined && typeof last === 'string';
-      const message = missing ? `required${REQUIRED[last] ? `: ${REQUIRED[last]}` : ''}` : issue.message;
+      let message = missing ? `required${REQUIRED[last] ? `: ${REQUIRED[last]}` : ''}` : issue.message;
+      // Under api_key, master_key, vertex_credentials... the value is not quoted at all, even masked.
+      const quote = ` (${quoteValue(issue.input)})`;
+      if (issue.path?.some(({ key }) => isCredentialKey(key)) && message.endsWith(quote)) message = message.slice(0, -quote.length);
       return { path: formatIssuePath(issue.path), message };
     }),
   };
