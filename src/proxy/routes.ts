@@ -14,7 +14,7 @@ export type Route =
  */
 export function routeTable(providers: ProviderSpec[], configured: PassThroughEndpoint[]): (path: string, search: string) => Route | undefined {
   const prefixes = providers
-    .flatMap((provider) => [provider.routePrefix, ...(provider.aliases ?? []).map((a) => `/${a}`)].map((prefix) => ({ prefix: prefix.replace(/\/+$/, ''), provider })))
+    .flatMap((provider) => [provider.routePrefix, ...(provider.aliases ?? []).map((a) => `/${a}`)].map((prefix) => ({ prefix: `${prefix.replace(/\/+$/, '')}/`, provider })))
     .sort((a, b) => b.prefix.length - a.prefix.length);
   const custom = configured.map((route) => ({ route, path: route.path.replace(/\/+$/, '') || '/' })).sort((a, b) => b.path.length - a.path.length);
 
@@ -32,8 +32,9 @@ export function routeTable(providers: ProviderSpec[], configured: PassThroughEnd
       if (path === routePath) return { kind: 'configured', route, subpath: '' };
       if (route.include_subpath && path.startsWith(`${routePath}/`)) return { kind: 'configured', route, subpath: path.slice(routePath.length) };
     }
+    // Prefixes end with their slash: nothing is built per request to match them.
     for (const { prefix, provider } of prefixes) {
-      if (path.startsWith(`${prefix}/`)) return { kind: 'provider', provider, endpoint: path.slice(prefix.length + 1) + search };
+      if (path.startsWith(prefix)) return { kind: 'provider', provider, endpoint: path.slice(prefix.length) + search };
     }
     return undefined;
   };
