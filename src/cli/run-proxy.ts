@@ -10,6 +10,7 @@ import { undiciClient } from '../transport/undici-client.ts';
 import { createAccessLog, type AccessLog } from '../proxy/access-log.ts';
 import { ProxyMetrics } from '../proxy/metrics.ts';
 import { createProxyHandler, resolveMasterKey } from '../proxy/server.ts';
+import { restartWithExposedGc } from './expose-gc.ts';
 import { parseBytes } from './parse-bytes.ts';
 
 export interface ProxyFlags {
@@ -28,6 +29,7 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
 /** `llmpass proxy`: load, bind, print the banner, serve until a signal, then drain. */
 export async function runProxy(flags: ProxyFlags): Promise<void> {
+  restartWithExposedGc();
   if (flags['env-file']) process.loadEnvFile(flags['env-file']);
   const config = await loadConfig({ configPath: flags.config });
   const host = flags.host ?? process.env.HOST ?? '127.0.0.1';

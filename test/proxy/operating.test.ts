@@ -299,3 +299,17 @@ describe('binding without a master key', () => {
     await local.stop();
   });
 });
+
+describe('process', () => {
+  // Linux shows a process's arguments in /proc; elsewhere (or where Node cannot replace a process) it runs as started.
+  it.runIf(process.platform === 'linux')('restarts itself in place with --expose-gc: same pid, still serving', async () => {
+    const { readFileSync } = await import('node:fs');
+    const started = await startProxyCli({ config: configFor(vllm.url), env: { VLLM_API_KEY: VLLM_KEY, LLMPASS_MASTER_KEY: MASTER_KEY } });
+    const argv = readFileSync(`/proc/${started.child.pid}/cmdline`, 'utf8').split('\0');
+    expect(argv).toContain('--expose-gc');
+    expect(argv).toContain('proxy');
+    const answer = await postJson(`${started.url}/vllm/classify`, { model: ALIAS, input: 'Hello, world!' }, MASTER_KEY);
+    expect(answer.status).toBe(200);
+    await started.stop();
+  });
+});
