@@ -20,6 +20,7 @@ import { startServer } from './lib/server-proc.mjs';
 import { median } from './lib/stats.mjs';
 import { formatTable } from './lib/table.mjs';
 import { CLASSIFY_ANSWER, SSE_EVENTS, SSE_GAP_MS } from './lib/upstream-spec.mjs';
+import { positive } from './lib/env.mjs';
 
 export const title = 'llmpass proxy vs a minimal undici pass-through, and the upstream direct';
 
@@ -32,14 +33,6 @@ const MIB = 1024 * 1024;
 const ROUNDS = 2;
 
 const GOALS = { rps: 0.9, p99: 1.2, sseAddedMs: 1, uploadRssMib: 150, uploadRatio: 1.0 };
-
-function positive(name, fallback) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!(n > 0)) throw new Error(`${name} must be a positive number, got ${JSON.stringify(raw)}`);
-  return n;
-}
 
 function settings() {
   const quick = Boolean(process.env.BENCH_QUICK) && process.env.BENCH_QUICK !== '0';

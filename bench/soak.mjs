@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { memory } from './lib/procfs.mjs';
 import { formatTable } from './lib/table.mjs';
+import { positive } from './lib/env.mjs';
 
 const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url));
 const MIB = 1024 * 1024;
@@ -29,14 +30,6 @@ const CONCURRENCY = Math.round(positive('SOAK_CONCURRENCY', 48));
 const DEADLINE_MS = 15_000; // no request may take longer, faults included (--timeout 1, --client-timeout 2)
 const MASTER_KEY = `sk-soak-${randomBytes(6).toString('hex')}`;
 const ALIAS = 'soak-model';
-
-function positive(name, fallback) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!(n > 0)) throw new Error(`${name} must be a positive number, got ${JSON.stringify(raw)}`);
-  return n;
-}
 
 const sha256 = (data) => createHash('sha256').update(data).digest('hex');
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
