@@ -1,5 +1,7 @@
 import { Readable } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
+// The hook undici's own request() uses to take an aborted request out of a pool's queue (undici has no public one).
+import undiciSymbols from 'undici/lib/core/symbols.js';
 import type { ClientOptions, HttpClient, OutgoingRequest } from './http-client.ts';
 import type { UpstreamReply } from './reply.ts';
 import { youngBufferCollector } from './young-buffers.ts';
@@ -55,6 +57,8 @@ class Exchange implements Dispatcher.DispatchHandler {
   readonly #resolve: (reply: UpstreamReply) => void;
   readonly #reject: (error: unknown) => void;
   #controller: Controller | undefined;
+  /** Takes the request out of the pool's queue while it waits for a connection (set by undici, see dispatch). */
+  cancelQueued: ((reason: Error) => void) | undefined;
   #body: ReplyBody | undefined;
   #failure: Error | undefined;
   readonly #timer: NodeJS.Timeout;
@@ -71,7 +75,10 @@ class Exchange implements Dispatcher.DispatchHandler {
     options.signal.addEventListener('abort', this.#onAbort);
   }
 
-  /** Fails before the headers: rejects now; a request still queued is aborted when the pool starts it. */
+  /**
+   * Fails before the headers: rejects now. A request still waiting for a pooled connection leaves the queue at
+   * once; started later, its abort would cost the kept-alive connection it was given.
+   */
   #fail(error: Error): void {
     if (this.#failure || this.#body) {
       if (this.#body && !this.#body.done) this.#body.destroy(error);
@@ -79,7 +86,8 @@ class Exchange implements Dispatcher.DispatchHandler {
     }
     this.#failure = error;
     this.#settle();
-    this.#controller?.abort(error);
+    if (this.#controller) this.#controller.abort(error);
+    else this.cancelQueued?.(error);
     this.#reject(error);
   }
 
@@ -167,7 +175,11 @@ export function undiciClient(options: PoolOptions = {}): { client: HttpClient; c
             body: outgoing.body ?? null,
             headersTimeout: clientOptions.timeoutMs,
             bodyTimeout: clientOptions.timeoutMs,
-          },
+            // Called (by the pool, then the client) while the request waits for a connection.
+            [undiciSymbols.kQueuedAbort]: (cancel: (reason: Error) => void) => {
+              exchange.cancelQueued = cancel;
+            },
+          } as Dispatcher.DispatchOptions,
           exchange,
         );
       } catch (error) {
