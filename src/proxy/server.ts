@@ -108,23 +108,35 @@ function relay(reply: UpstreamReply, res: ServerResponse, record: RequestRecord)
 
 /**
  * Cuts off a client that goes silent while sending its body (a slowloris): `onSilent` after `ms` without a byte.
- * Silence while the body is paused by our own backpressure (an upstream slow to take an upload) does not count:
- * the clock is wound again; once reading resumes, the bytes waiting in the socket reset it.
+ * The clock stops while the body is paused by our own backpressure (an upstream slow to take an upload) and once
+ * the body has all arrived; each resume starts it afresh.
  */
-function watchBodySilence(req: IncomingMessage, ms: number, onSilent: () => void): void {
+function watchBodySilence(req: IncomingMessage, res: ServerResponse, ms: number, onSilent: () => void): void {
   if (req.complete) return;
   const socket = req.socket;
-  // Node's server emits 'timeout' on an incomplete request before it would destroy the socket itself.
-  const onTimeout = () => {
-    if (req.isPaused()) socket.setTimeout(ms);
-    else onSilent();
+  let armed = false;
+  const arm = () => {
+    if (req.complete) return;
+    armed = true;
+    socket.setTimeout(ms);
   };
-  req.on('timeout', onTimeout);
-  req.once('end', () => {
-    req.off('timeout', onTimeout);
-    socket.setTimeout(0);
+  const disarm = () => {
+    if (!armed) return;
+    armed = false;
+    // Once the answer is out Node has set the connection's keep-alive timeout on the socket: it stays.
+    if (!res.writableFinished) socket.setTimeout(0);
+  };
+  // Node emits 'timeout' on a request still arriving; on a complete one only the response hears it, and with
+  // nobody listening Node would reset the connection (a body all received, still being passed upstream).
+  req.once('timeout', onSilent);
+  res.on('timeout', () => {
+    if (req.complete) disarm();
   });
-  socket.setTimeout(ms);
+  req.on('pause', disarm);
+  req.on('resume', arm);
+  req.once('end', disarm);
+  req.once('close', disarm);
+  arm();
 }
 
 export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage, res: ServerResponse) => void {
@@ -277,7 +289,7 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
     });
     if (options.clientTimeoutMs) {
       const seconds = options.clientTimeoutMs / 1000;
-      watchBodySilence(req, options.clientTimeoutMs, () => {
+      watchBodySilence(req, res, options.clientTimeoutMs, () => {
         record.error = `the client sent no body bytes for ${seconds}s`;
         controller.abort();
         if (res.headersSent) return void res.destroy();
