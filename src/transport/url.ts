@@ -48,10 +48,6 @@ export function splitEndpoint(endpoint: string): { path: string; query: string }
   return { path: path.split('/').filter(Boolean).join('/'), query };
 }
 
-/**
- * Joins an endpoint to an api base with exactly one slash, keeping the base's path (a gateway prefix) and
- * the endpoint's query string, then applying the provider's join rule (see JoinRule).
- */
 /** Parsed api bases: a deployment's base is parsed once, not on every request (bounded; bases are few). */
 const parsedBases = new Map<string, { origin: string; pathname: string }>();
 
@@ -66,6 +62,10 @@ function parseBase(apiBase: string): { origin: string; pathname: string } {
   return parsed;
 }
 
+/**
+ * Joins an endpoint to an api base with exactly one slash, keeping the base's path (a gateway prefix) and
+ * the endpoint's query string, then applying the provider's join rule (see JoinRule).
+ */
 export function joinEndpoint(apiBase: string, endpoint: string, rule: JoinRule = {}): URL {
   const base = parseBase(apiBase);
   let basePath = base.pathname.replace(/\/+$/, '');
