@@ -50,7 +50,7 @@ export async function runProxy(flags: ProxyFlags): Promise<void> {
   // Shared through Redis when router_settings or REDIS_URL names one; a Redis that is down does not stop the start.
   const router = new Router({ config, client: pool.client, state: await routerStateFromConfig(config) });
   const terminal = Boolean(process.stdout.isTTY);
-  const { log } = await createAccessLog({ pretty: terminal });
+  const { log, flush: flushLog } = await createAccessLog({ pretty: terminal });
   const metrics = new ProxyMetrics();
   // /health/readiness?probe=1 checks every deployment as `models --check` does (loaded on first use).
   const probe = async () => {
@@ -114,6 +114,7 @@ export async function runProxy(flags: ProxyFlags): Promise<void> {
   });
   await pool.close().catch(() => undefined);
   await router.close().catch(() => undefined);
+  await flushLog();
 }
 
 /** Says once in the log when Redis goes away and when it is back, and counts it in /metrics (after the banner). */

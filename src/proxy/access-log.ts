@@ -7,17 +7,30 @@ export type AccessLog = Pick<Logger, 'info' | 'warn' | 'error'>;
  * pino, one JSON line per request (no bodies, no keys), asynchronous so the request path never waits on the
  * terminal; pretty one-liners when stdout is a terminal.
  */
-export async function createAccessLog(options: { pretty: boolean; level?: string }): Promise<{ log: AccessLog }> {
+export async function createAccessLog(options: { pretty: boolean; level?: string }): Promise<{ log: AccessLog; flush: () => Promise<void> }> {
   if (options.pretty) {
     const { default: pretty } = await import('pino-pretty');
-    return { log: pino({ level: options.level ?? 'info', base: undefined }, pretty({ colorize: true, translateTime: 'HH:MM:ss', ignore: 'pid,hostname', singleLine: true })) };
+    return { log: pino({ level: options.level ?? 'info', base: undefined }, pretty({ colorize: true, translateTime: 'HH:MM:ss', ignore: 'pid,hostname', singleLine: true })), flush: async () => undefined };
   }
   // Lines are gathered and written a few KiB at a time (one write per line cost ~15% of the proxy's CPU under
   // load), and flushed at least every 200 ms so a quiet proxy's log is still current.
   const destination = pino.destination({ sync: false, minLength: 8192 });
-  setInterval(() => destination.flush(), 200).unref();
-  process.once('exit', () => destination.flushSync());
-  return { log: pino({ level: options.level ?? 'info', base: undefined }, destination) };
+  // A reader that went away (`| head`, a log shipper that died) is not the proxy's failure: lines are dropped.
+  let gone = false;
+  destination.on('error', () => {
+    gone = true;
+  });
+  setInterval(() => {
+    if (!gone) destination.flush();
+  }, 200).unref();
+  // Flushed asynchronously on the way out (run-proxy awaits it), never with flushSync at exit: sonic-boom's
+  // flushSync retries a write to a closed pipe forever, so a proxy whose log reader had gone never exited.
+  const flush = () =>
+    new Promise<void>((resolve) => {
+      if (gone) return resolve();
+      destination.flush(() => resolve());
+    });
+  return { log: pino({ level: options.level ?? 'info', base: undefined }, destination), flush };
 }
 
 export function logRequest(log: AccessLog, record: RequestRecord): void {

@@ -313,3 +313,14 @@ describe('process', () => {
     await started.stop();
   });
 });
+
+describe('a log reader that went away', () => {
+  it('SIGTERM still ends the proxy, exit 0 (the access log drops its lines instead of retrying a closed pipe)', async () => {
+    const started = await startProxyCli({ config: configFor(vllm.url), env: { VLLM_API_KEY: VLLM_KEY, LLMPASS_MASTER_KEY: MASTER_KEY } });
+    expect((await postJson(`${started.url}/vllm/classify`, { model: ALIAS, input: 'Hello' }, MASTER_KEY)).status).toBe(200);
+    started.child.stdout!.destroy();
+    expect((await postJson(`${started.url}/vllm/classify`, { model: ALIAS, input: 'Hello again' }, MASTER_KEY)).status).toBe(200);
+    const exit = await started.stop('SIGTERM', 5_000);
+    expect(exit).toMatchObject({ code: 0, signal: null });
+  });
+});
