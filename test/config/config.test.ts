@@ -249,6 +249,76 @@ environment_variables:
     const config = await loadConfig({ cwd, env: {} });
     expect(config.modelList).toEqual([]);
   });
+
+  it('a file of comments only is an empty config, as an empty file is (PyYAML reads no document as None)', async () => {
+    const comments = '# model_list:\n#   - model_name: x\n';
+    const empty = await loadConfig({ cwd: project({ 'llmpass.config.yaml': '' }).cwd, env: {} });
+    const searched = await loadConfig({ cwd: project({ 'llmpass.config.yaml': comments }).cwd, env: {} });
+    expect([searched.filepath, searched.modelList]).toEqual([empty.filepath, []]);
+    const { dir, cwd } = project({ 'llmpass.config.yaml': comments });
+    const named = await loadConfig({ cwd, configPath: 'llmpass.config.yaml', env: {} });
+    expect([named.filepath, named.modelList]).toEqual([join(dir, 'llmpass.config.yaml'), []]);
+  });
+
+  it('a file of several YAML documents is refused in one line, as safe_load refuses it', async () => {
+    const { cwd } = project({ 'llmpass.config.yaml': `${VLLM_ENTRY}---\nmodel_list: []\n` });
+    const error = await loadError(loadConfig({ cwd, env: {} }));
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toMatch(/llmpass\.config\.yaml: holds 2 YAML documents/);
+    expect(error.message).not.toContain('\n');
+  });
+
+  it('reads booleans, numbers and dates as PyYAML does: y/n stay text, a date stays the text as written', async () => {
+    const { cwd } = project({
+      'llmpass.config.yaml': `model_list:
+  - model_name: azure
+    litellm_params:
+      model: azure/gpt-4o
+      api_base: https://example.openai.azure.com
+      api_version: 2024-02-01
+general_settings:
+  axes: {x: 1, y: 2, n: 3}
+  answer: y
+  upper: N
+  explicit: !!bool YES
+  stamp: 2024-02-01 10:00:00
+  hex: 0x1F
+  octal: 0777
+  sexagesimal: 1:30
+  nothing: ~
+`,
+    });
+    const config = await loadConfig({ cwd, env: {} });
+    expect(config.modelList[0]!.litellm_params.api_version).toBe('2024-02-01');
+    expect(config.raw.general_settings).toMatchObject({
+      axes: { x: 1, y: 2, n: 3 },
+      answer: 'y',
+      upper: 'N',
+      explicit: true,
+      stamp: '2024-02-01 10:00:00',
+      hex: 31,
+      octal: 511,
+      sexagesimal: 90,
+      nothing: null,
+    });
+  });
+
+  it('merges defaults into thousands of deployments (js-yaml stops at 10,000 merged keys by default)', async () => {
+    const deployments = Array.from({ length: 2_000 }, (_, i) => `  - model_name: m${i}\n    litellm_params:\n      <<: *defaults\n      model: hosted_vllm/m${i}\n`);
+    const { cwd } = project({
+      'llmpass.config.yaml': `defaults: &defaults
+  api_base: http://127.0.0.1:8000/v1
+  timeout: 30
+  rpm: 60
+  tpm: 20_000
+  max_retries: 2
+model_list:
+${deployments.join('')}`,
+    });
+    const config = await loadConfig({ cwd, env: {} });
+    expect(config.modelList).toHaveLength(2_000);
+    expect(config.modelList[1_999]!.litellm_params).toMatchObject({ model: 'hosted_vllm/m1999', api_base: 'http://127.0.0.1:8000/v1', tpm: 20000 });
+  });
 });
 
 describe('errors name the file and the path in it', () => {
@@ -332,6 +402,25 @@ router_settings:
     const { cwd } = project({ 'llmpass.config.yaml': brokenYaml });
     const error = await loadError(loadConfig({ cwd, env: {} }));
     expect(error.message).toMatch(/llmpass\.config\.yaml:\d+(:\d+)?: /);
+  });
+
+  it('an unquoted value read as a tag or an alias is not quoted in the error (a key starting with ! or *)', async () => {
+    const cases: Array<[string, RegExp]> = [
+      ['!Secr3tValue', /unknown tag/],
+      ['!!Secr3tValue', /unknown tag/],
+      ['!<!Secr3tValue> x', /unknown tag/],
+      ['!Secr3t!Value x', /unknown tag/],
+      ['!Secr%3tValue x', /invalid tag/],
+      ['*Secr3tValue', /unknown alias/],
+    ];
+    for (const [value, reason] of cases) {
+      const { cwd } = project({ 'llmpass.config.yaml': `general_settings:\n  master_key: ${value}\n` });
+      const error = await loadError(loadConfig({ cwd, env: {} }));
+      expect(error, value).toBeInstanceOf(ConfigError);
+      expect(error.message, value).toMatch(/llmpass\.config\.yaml:2:\d+: /);
+      expect(error.message, value).toMatch(reason);
+      expect(error.message, value).not.toMatch(/Secr|\n/);
+    }
   });
 
   it('a top level that is not a mapping is refused', async () => {

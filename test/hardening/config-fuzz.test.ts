@@ -142,10 +142,17 @@ describe('files made to exhaust', () => {
   });
 
   it('a merge-key bomb is refused quickly', async () => {
+    // Nested merges: a key merged twice is copied once, so this one grows slowly and loads; it must be quick.
     const lines = ['x0: &x0 {a: 1, b: 2}'];
     for (let i = 1; i < 40; i++) lines.push(`x${i}: &x${i}\n  <<: [*x${i - 1}, *x${i - 1}, *x${i - 1}, *x${i - 1}]\n  k${i}: ${i}`);
     const { ms } = await load(lines.join('\n'), 'merge-bomb.yaml');
     expect(ms).toBeLessThan(1_000);
+    // Wide merges: 5,000 copies of 2,000 keys, ten million copied keys if nothing stopped them.
+    const keys = Array.from({ length: 2_000 }, (_, i) => `k${i}: ${i}`).join(', ');
+    const wide = [`w: &w {${keys}}`, ...Array.from({ length: 5_000 }, (_, i) => `m${i}: {<<: *w}`)];
+    const refused = await load(wide.join('\n'), 'merge-wide.yaml');
+    expect(refused.error?.message).toMatch(/merge-wide\.yaml:\d+:\d+: its merge keys \(<<\) copy over 200000 values/);
+    expect(refused.ms).toBeLessThan(1_000);
   });
 
   it('deep nesting (100,000 levels) in YAML and in JSON is a config error, not a crash', async () => {
