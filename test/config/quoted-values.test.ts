@@ -2,7 +2,7 @@
 // masked, and a value under a credential's key (api_key, master_key, redis_password...) is not quoted at all.
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.ts';
-import { quoteValue } from '../../src/config/quote-value.ts';
+import { masked, quoteValue } from '../../src/config/quote-value.ts';
 import { ConfigError } from '../../src/errors.ts';
 import { assertBuilt, runCli } from '../support/cli.ts';
 import { cleanupTemp, tempConfig } from '../support/tmp.ts';
@@ -53,6 +53,69 @@ describe('what of a value an error quotes', () => {
     expect(quoteValue('OPENAI_API_KEY=Zm9vYmFyYmF6cXV4cXV1eHF1dXg=')).toBe('"OPEN…"');
   });
 
+  it('key shapes with dots or slashes are masked: AWS secret keys, Google OAuth tokens, JWTs, GitHub tokens', () => {
+    const shapes = [
+      'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', // AWS secret access key, `/` inside
+      'wJalrXUtnFEMI+K7MDENG+bPxRfiCYEXAMPLEKEY',
+      'ya29.a0AfExampleCanary-Token_0123456789',
+      'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJjYW5hcnkifQ.c2lnbmF0dXJl', // a JWT
+      'ghp_ExampleCanary0123456789abcdefABCDEF',
+      'github_pat_11ExampleCanary_0123456789abcdef',
+      'sk-ant-api03-ExampleCanary',
+    ];
+    for (const key of shapes) {
+      expect(quoteValue(key)).toBe(`"${key.slice(0, 4)}…"`);
+      expect(quoteValue(`Authorization: Bearer ${key}`)).toBe('"Auth…"');
+    }
+    expect(quoteValue('aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY')).toBe('"aws_…"');
+    expect(quoteValue('htp://h/?access_token=ya29.a0AfExample')).toBe('"htp:…"');
+  });
+
+  it('URLs, model names and short typos still show as written', () => {
+    for (const value of [
+      'https://my-resource.openai.azure.com/openai/deployments/gpt-4o',
+      'http://localhost:8000/v1/chat/completions/abcdefgh', // 40 characters after the port, one case: a path
+      'hosted_vllm/papluca/xlm-roberta-base-language-detection',
+      'bedrock/anthropic.claude-3-5-sonnet-20240620-v1:0',
+      'openai/gpt-4o',
+      'opneai/gpt-4o',
+      'gpt4o',
+      'htp:/x',
+      'eyes',
+      'sky-1',
+      'https://example.com/?eyes=1',
+    ]) {
+      expect(quoteValue(value)).toBe(JSON.stringify(value));
+    }
+  });
+
+  it('a value past a few hundred characters shows its first four only, in linear time however it is made', () => {
+    const url = `https://example.com/${'path/'.repeat(60)}`;
+    expect(quoteValue(url)).toBe('"http…"');
+    const MiB = 1024 * 1024;
+    const pathological = [
+      '='.repeat(MiB),
+      `${'='.repeat(MiB)}/`,
+      `${'a'.repeat(MiB)}/`,
+      `${'0123456789'.repeat(MiB / 10)}/`,
+      `${'=a'.repeat(MiB / 2)}/`,
+      `${':aaaaaaaaaaaaaaaaaaaaaaaaa'.repeat(MiB / 26)}.`,
+      `${'-eyJ'.repeat(MiB / 4)}`,
+    ];
+    for (const value of pathological) {
+      const start = performance.now();
+      const shown = masked(value);
+      expect(performance.now() - start).toBeLessThan(100);
+      expect(shown).toBe(`${value.slice(0, 4)}…`);
+    }
+    // Just short enough to be scanned: shown whole, and as fast.
+    for (const value of ['='.repeat(255), `${'='.repeat(254)}/`, `${'a'.repeat(254)}/`, `${'=a'.repeat(127)}/`]) {
+      const start = performance.now();
+      expect(masked(value)).toBe(value);
+      expect(performance.now() - start).toBeLessThan(100);
+    }
+  });
+
   it('a list or a mapping is named by its kind, never printed', () => {
     expect(quoteValue([KEY])).toBe('a list');
     expect(quoteValue({ key: KEY })).toBe('a mapping');
@@ -74,6 +137,24 @@ describe('config errors never quote a key', () => {
     const message = await loadError(`general_settings:\n  pass_through_endpoints:\n    - { path: /x, target: "${opaque}" }\n`);
     expect(message).toContain('general_settings.pass_through_endpoints[0].target: not a URL ("Zm9v…")');
     expect(message).not.toContain(opaque.slice(4));
+  });
+
+  it('an AWS secret key or a JWT pasted into a URL field is masked', async () => {
+    const aws = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+    const message = await loadError(keyInApiBase.replace(KEY, aws));
+    expect(message).toContain('model_list[0].litellm_params.api_base: not a URL ("wJal…")');
+    expect(message).not.toContain(aws.slice(4));
+
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJjYW5hcnkifQ.c2lnbmF0dXJl';
+    const target = await loadError(`general_settings:\n  pass_through_endpoints:\n    - { path: /x, target: "${jwt}" }\n`);
+    expect(target).toContain('general_settings.pass_through_endpoints[0].target: not a URL ("eyJh…")');
+    expect(target).not.toContain(jwt.slice(4));
+  });
+
+  it('a value of nearly 1 MiB, the most a config file holds, is cut short in the error', async () => {
+    const message = await loadError(keyInApiBase.replace(KEY, `${'='.repeat(1024 * 1024 - 200)}/`));
+    expect(message).toContain('model_list[0].litellm_params.api_base: not a URL ("====…")');
+    expect(message.length).toBeLessThan(1000);
   });
 
   it('a bad value under api_key, master_key or any key naming a credential is not quoted, even masked', async () => {
