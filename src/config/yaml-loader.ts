@@ -116,7 +116,8 @@ export async function loadYaml11(filepath: string, content: string): Promise<unk
       const mark = error.mark;
       const where = mark ? `:${mark.line + 1}:${mark.column + 1}` : '';
       // The reason alone: the exception's message adds a snippet of the file (a key, maybe) over several lines.
-      throw new ConfigError(`${displayPath(filepath)}${where}: ${printable(safeReason(error.reason).replace(/\s+/g, ' '))}`, { cause: error });
+      // No `cause`: the parser's own message carries a snippet of the file (a key, maybe) that a logger would print.
+      throw new ConfigError(`${displayPath(filepath)}${where}: ${printable(safeReason(error.reason).replace(/\s+/g, ' '))}`);
     }
     throw new ConfigError(`${displayPath(filepath)}: ${printable((error as Error).message.split('\n')[0] ?? '')}`, { cause: error });
   }
@@ -141,6 +142,7 @@ export function loadJsonConfig(filepath: string, content: string): unknown {
     const message = (error as Error).message;
     const place = /\(line (\d+) column (\d+)\)/.exec(message);
     const reason = message.replace(/, ".*is not valid JSON$/s, '').replace(/ in JSON at position \d+.*$/s, '');
-    throw new ConfigError(`${displayPath(filepath)}${place ? `:${place[1]}:${place[2]}` : ''}: invalid JSON: ${printable(reason)}`, { cause: error });
+    // No `cause`: V8's message quotes the text around the error.
+    throw new ConfigError(`${displayPath(filepath)}${place ? `:${place[1]}:${place[2]}` : ''}: invalid JSON: ${printable(reason)}`);
   }
 }

@@ -260,6 +260,18 @@ environment_variables:
     expect([named.filepath, named.modelList]).toEqual([join(dir, 'llmpass.config.yaml'), []]);
   });
 
+  it('a parse error keeps no cause that quotes the file: a logger printing the error prints no key', async () => {
+    for (const [name, text] of [
+      ['llmpass.config.yaml', 'model_list:\n  - model_name: a\n    litellm_params: { api_key: sk-never-logged-42, model: [\n'],
+      ['llmpass.config.json', '{"model_list": [{"model_name": "a", "litellm_params": {"api_key": "sk-never-logged-42"}}]} x'],
+    ] as const) {
+      const error = await loadError(loadConfig({ cwd: project({ [name]: text }).cwd, env: {} }));
+      expect(error).toBeInstanceOf(ConfigError);
+      const printed = `${error.message} ${String((error as { cause?: unknown }).cause ?? '')}`;
+      expect(printed, name).not.toContain('sk-never-logged');
+    }
+  });
+
   it('a file of several YAML documents is refused in one line, as safe_load refuses it', async () => {
     const { cwd } = project({ 'llmpass.config.yaml': `${VLLM_ENTRY}---\nmodel_list: []\n` });
     const error = await loadError(loadConfig({ cwd, env: {} }));
