@@ -1,26 +1,11 @@
-import type { Readable } from 'node:stream';
 import { UsageError } from '../errors.ts';
 import type { SignableRequest } from '../providers/types.ts';
 import type { OutgoingRequest } from './http-client.ts';
+import { readWhole } from './read-whole.ts';
 import type { UpstreamRequest } from './request.ts';
 
 /** A body a signature must cover is held whole; past this it is refused rather than held. */
 export const MAX_SIGNED_BODY = 64 * 1024 * 1024;
-
-async function readWhole(body: Readable): Promise<Uint8Array> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
-    size += bytes.length;
-    if (size > MAX_SIGNED_BODY) {
-      body.destroy();
-      throw new UsageError(`the body is over ${MAX_SIGNED_BODY / 1024 / 1024} MiB, the most held to be signed`);
-    }
-    chunks.push(bytes);
-  }
-  return Buffer.concat(chunks);
-}
 
 /**
  * The signing seam: a provider whose auth is `signed` sees the request exactly as it will go out (method, final
@@ -34,7 +19,11 @@ export async function signOutgoing(request: UpstreamRequest, outgoing: OutgoingR
   if (auth.signsBody && body !== undefined && !(body instanceof Uint8Array)) {
     // A signature covers the payload's hash, so a stream is read whole first: the services that sign bodies
     // (SigV4 outside S3) take no UNSIGNED-PAYLOAD.
-    body = await readWhole(body);
+    const stream = body;
+    body = await readWhole(stream, MAX_SIGNED_BODY, () => {
+      stream.destroy();
+      return new UsageError(`the body is over ${MAX_SIGNED_BODY / 1024 / 1024} MiB, the most held to be signed`);
+    });
     headers = [...headers.filter(([name]) => name !== 'content-length'), ['content-length', String(body.byteLength)]];
   }
   const signable: SignableRequest = { method: outgoing.method, url: outgoing.url, headers: [...headers], body: body instanceof Uint8Array ? body : undefined };
