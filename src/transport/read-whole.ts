@@ -1,7 +1,8 @@
 import type { Readable } from 'node:stream';
 
 /**
- * Reads a stream whole, under `limit` bytes: past it, rejects with `tooLarge()` and reads no further; a stream
+ * Reads a stream whole, under `limit` bytes: past it, rejects with `tooLarge()` and stops collecting (what is
+ * still to come is the caller's: the proxy lets a client's body drain, the signer destroys its stream). A stream
  * that closes before its end (a client gone mid-body) rejects too. Listeners rather than `for await`: the async
  * iterator costs a few stream helpers per call, measurable on the proxy's per-request path.
  */

@@ -1,0 +1,34 @@
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { readWhole } from '../../src/transport/read-whole.ts';
+
+const tooLarge = () => new Error('too large');
+
+describe('readWhole', () => {
+  it('reads every chunk, strings included', async () => {
+    expect((await readWhole(Readable.from([Buffer.from('ab'), 'cd', Buffer.from('e')]), 5, tooLarge)).toString()).toBe('abcde');
+  });
+
+  it('refuses a stream past the limit with the caller\'s error, holding no more than the limit', async () => {
+    let sent = 0;
+    const endless = new Readable({
+      read() {
+        sent += 1024;
+        setImmediate(() => this.push(Buffer.alloc(1024)));
+      },
+    });
+    await expect(readWhole(endless, 4096, tooLarge)).rejects.toThrow('too large');
+    endless.destroy();
+    expect(sent).toBeGreaterThan(4096);
+  });
+
+  it('rejects a stream that closes before its end, and one that fails', async () => {
+    const cut = new Readable({ read() {} });
+    const reading = readWhole(cut, 100, tooLarge);
+    cut.push('partial');
+    cut.destroy();
+    await expect(reading).rejects.toThrow(/closed before its end/);
+    const failing = new Readable({ read() { this.destroy(new Error('reset')); } });
+    await expect(readWhole(failing, 100, tooLarge)).rejects.toThrow('reset');
+  });
+});
