@@ -115,8 +115,7 @@ export async function loadYaml11(filepath: string, content: string): Promise<unk
     if (error instanceof yaml.YAMLException) {
       const mark = error.mark;
       const where = mark ? `:${mark.line + 1}:${mark.column + 1}` : '';
-      // The reason alone: the exception's message adds a snippet of the file (a key, maybe) over several lines.
-      // No `cause`: the parser's own message carries a snippet of the file (a key, maybe) that a logger would print.
+      // The reason alone, and no `cause`: the exception's message carries a snippet of the file (a key, maybe).
       throw new ConfigError(`${displayPath(filepath)}${where}: ${printable(safeReason(error.reason).replace(/\s+/g, ' '))}`);
     }
     throw new ConfigError(`${displayPath(filepath)}: ${printable((error as Error).message.split('\n')[0] ?? '')}`, { cause: error });
