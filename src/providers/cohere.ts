@@ -13,7 +13,14 @@ export const cohere: ProviderSpec = {
   keyRequired: true,
   auth: { kind: 'bearer' },
   join: {},
-  joinExamples: [['https://api.cohere.com', 'v2/rerank', 'https://api.cohere.com/v2/rerank']],
+  // cohere-ai's CohereClientV2 and CohereClient (v1) join these to their base as written.
+  joinExamples: [
+    ['https://api.cohere.com', 'v2/rerank', 'https://api.cohere.com/v2/rerank'],
+    ['https://api.cohere.com', 'v2/chat', 'https://api.cohere.com/v2/chat'],
+    ['https://api.cohere.com', 'v2/embed', 'https://api.cohere.com/v2/embed'],
+    ['https://api.cohere.com', 'v1/chat', 'https://api.cohere.com/v1/chat'],
+    ['https://api.cohere.com', 'v1/models', 'https://api.cohere.com/v1/models'],
+  ],
   model: 'body',
   infersBareModel: /^(command-|embed-english|embed-multilingual|rerank-)/,
   listModels: { path: 'v1/models', ids: modelNames },

@@ -33,6 +33,13 @@ export const gemini: ProviderSpec = {
       'v1beta/models/gemini-2.0-flash:generateContent',
       'https://generativelanguage.googleapis.com/v1beta/models/gemini-2.0-flash:generateContent',
     ],
+    // @google/genai joins `<apiVersion>/<path>` to its base.
+    [
+      'https://generativelanguage.googleapis.com',
+      'v1beta/models/text-embedding-004:batchEmbedContents',
+      'https://generativelanguage.googleapis.com/v1beta/models/text-embedding-004:batchEmbedContents',
+    ],
+    ['https://generativelanguage.googleapis.com', 'v1beta/models', 'https://generativelanguage.googleapis.com/v1beta/models'],
   ],
   model: 'path',
   expandEndpoint: expandGeminiEndpoint,

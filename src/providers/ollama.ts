@@ -13,7 +13,14 @@ export const ollama: ProviderSpec = {
   keyRequired: false,
   auth: { kind: 'bearer' },
   join: {},
-  joinExamples: [['http://localhost:11434', 'api/chat', 'http://localhost:11434/api/chat']],
+  // The ollama client joins `/api/*` to its host; OpenAI's SDK at `<host>/v1` writes `v1/*`.
+  joinExamples: [
+    ['http://localhost:11434', 'api/chat', 'http://localhost:11434/api/chat'],
+    ['http://localhost:11434', 'api/embed', 'http://localhost:11434/api/embed'],
+    ['http://localhost:11434', 'api/tags', 'http://localhost:11434/api/tags'],
+    ['http://localhost:11434', 'v1/chat/completions', 'http://localhost:11434/v1/chat/completions'],
+    ['http://localhost:11434', 'v1/models', 'http://localhost:11434/v1/models'],
+  ],
   model: 'body',
   health: { path: 'api/version' },
   // Tags list full names (`llama3.2:latest`); a name without a tag means `:latest`, as Ollama resolves it.

@@ -12,8 +12,19 @@ interface OpenAiCompatible {
   isServed?: ModelList['isServed'];
 }
 
+/**
+ * The tails of a base's path, longest first (`/openai/v1`: `openai/v1`, `v1`): an endpoint may start with any of
+ * them and still mean the base, as SDKs that join from the host write it (Groq's `openai/v1/chat/completions`) and
+ * as OpenAI's SDK pointed at `/<route>/v1` does.
+ */
+export function baseSeams(base: string): string[] {
+  const segments = new URL(base).pathname.split('/').filter(Boolean);
+  return segments.map((_, i) => segments.slice(i).join('/'));
+}
+
 /** The many services that speak OpenAI's API differ only by base URL and key variable. */
 function openAiCompatible(entry: OpenAiCompatible): ProviderSpec {
+  const seams = baseSeams(entry.base);
   const spec: ProviderSpec = {
     id: entry.id,
     label: entry.label,
@@ -23,8 +34,9 @@ function openAiCompatible(entry: OpenAiCompatible): ProviderSpec {
     apiKeyEnv: entry.keyEnv,
     keyRequired: true,
     auth: { kind: 'bearer' },
-    join: { collapseSeam: 'v1' },
-    joinExamples: [[entry.base, 'chat/completions', `${entry.base}/chat/completions`]],
+    join: { collapseSeam: seams },
+    // Every spelling an SDK or a person writes reaches the same URL: from the base, or with the base's own path again.
+    joinExamples: ['', ...seams.map((seam) => `${seam}/`)].map((lead) => [entry.base, `${lead}chat/completions`, `${entry.base}/chat/completions`] as const),
     model: 'body',
   };
   if (entry.aliases) spec.aliases = entry.aliases;

@@ -55,12 +55,13 @@ export type ModelPlacement = 'body' | 'path' | 'none';
  * How an endpoint joins the api base. The base's path is always kept; on top of that:
  * - `stripBaseSuffix`: the base may be written with this suffix that is not part of the server root
  *   (vLLM's `/v1`: root-level `/classify` and `/v1/chat/completions` both live on the root);
- * - `collapseSeam`: when the base ends with this segment and the endpoint starts with it, keep one
- *   (OpenAI's base is `/v1`, and both `chat/completions` and `v1/chat/completions` are written).
+ * - `collapseSeam`: when the base ends with this path and the endpoint starts with it, keep one; a list is tried
+ *   longest first (OpenAI's base is `/v1`, and both `chat/completions` and `v1/chat/completions` are written; Groq's
+ *   is `/openai/v1`, and its SDK writes `openai/v1/chat/completions`).
  */
 export interface JoinRule {
   stripBaseSuffix?: string;
-  collapseSeam?: string;
+  collapseSeam?: string | readonly string[];
 }
 
 /** What a provider's quirk hook may look at when it rewrites an endpoint. */
