@@ -1,4 +1,4 @@
-import { modelNames } from './model-lists.ts';
+import { cohereAliasList, modelNames } from './model-lists.ts';
 import type { ProviderSpec } from './types.ts';
 
 /** The base is the host; endpoints carry their version (`v2/chat`, `v2/rerank`, `v2/embed`). */
@@ -24,4 +24,5 @@ export const cohere: ProviderSpec = {
   model: 'body',
   infersBareModel: /^(command-|embed-english|embed-multilingual|rerank-)/,
   listModels: { path: 'v1/models', ids: modelNames },
+  aliasLists: [{ path: 'v1/models', answer: cohereAliasList }],
 };

@@ -1,4 +1,4 @@
-import { modelNames } from './model-lists.ts';
+import { modelNames, ollamaAliasList, openAiAliasList } from './model-lists.ts';
 import type { ProviderSpec } from './types.ts';
 
 /** A local server with no key; the native API is under /api, the OpenAI-compatible one under /v1. */
@@ -25,4 +25,8 @@ export const ollama: ProviderSpec = {
   health: { path: 'api/version' },
   // Tags list full names (`llama3.2:latest`); a name without a tag means `:latest`, as Ollama resolves it.
   listModels: { path: 'api/tags', ids: modelNames, isServed: (ids, model) => ids.includes(model) || (!model.includes(':') && ids.includes(`${model}:latest`)) },
+  aliasLists: [
+    { path: 'api/tags', answer: ollamaAliasList },
+    { path: 'v1/models', answer: openAiAliasList },
+  ],
 };

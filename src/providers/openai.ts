@@ -1,5 +1,5 @@
-import { openAiModelIds } from './model-lists.ts';
-import type { ModelList, ProviderSpec } from './types.ts';
+import { openAiAliasList, openAiModelIds, togetherAliasList } from './model-lists.ts';
+import type { AliasList, ModelList, ProviderSpec } from './types.ts';
 
 interface OpenAiCompatible {
   id: string;
@@ -10,6 +10,8 @@ interface OpenAiCompatible {
   aliases?: readonly string[];
   listModels?: boolean;
   isServed?: ModelList['isServed'];
+  /** The list's shape when it is not OpenAI's. */
+  aliasList?: AliasList['answer'];
 }
 
 /**
@@ -38,6 +40,8 @@ function openAiCompatible(entry: OpenAiCompatible): ProviderSpec {
     // Every spelling an SDK or a person writes reaches the same URL: from the base, or with the base's own path again.
     joinExamples: ['', ...seams.map((seam) => `${seam}/`)].map((lead) => [entry.base, `${lead}chat/completions`, `${entry.base}/chat/completions`] as const),
     model: 'body',
+    // Even a service without a list of its own (Perplexity) gets one of its aliases through the proxy.
+    aliasLists: [{ path: 'models', answer: entry.aliasList ?? openAiAliasList }],
   };
   if (entry.aliases) spec.aliases = entry.aliases;
   if (entry.listModels !== false) {
@@ -76,6 +80,7 @@ export const openAiCompatibles: ProviderSpec[] = [
     base: 'https://api.together.xyz/v1',
     keyEnv: ['TOGETHER_API_KEY', 'TOGETHER_AI_API_KEY', 'TOGETHERAI_API_KEY', 'TOGETHER_AI_TOKEN'],
     baseEnv: ['TOGETHER_AI_API_BASE'],
+    aliasList: togetherAliasList,
   }),
   openAiCompatible({
     id: 'fireworks_ai',

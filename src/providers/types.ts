@@ -1,3 +1,4 @@
+import type { ListedAlias } from './model-lists.ts';
 import type { EnvLookup } from '../config/env.ts';
 import type { Deployment } from '../router/deployment.ts';
 import type { Secret } from '../secret.ts';
@@ -83,6 +84,13 @@ export interface ModelList {
   isServed?: (ids: readonly string[], model: string) => boolean | undefined;
 }
 
+/** A model-list request of this provider's SDKs, which the proxy answers with the route's aliases in its shape. */
+export interface AliasList {
+  /** The list's endpoint; every spelling that joins to the same path matches (`models`, `v1/models`). */
+  path: string;
+  answer: (aliases: readonly ListedAlias[]) => unknown;
+}
+
 export interface ProviderSpec {
   /** The prefix of a model string (`hosted_vllm/...`) and the provider's name everywhere. */
   id: string;
@@ -110,6 +118,8 @@ export interface ProviderSpec {
   /** Cheap liveness probe and the served-model list, for `models --check`. */
   health?: { path: string };
   listModels?: ModelList;
+  /** The model lists the proxy answers itself when the config has aliases for this provider. */
+  aliasLists?: readonly AliasList[];
   /** Quirk hook: rewrite the endpoint before joining (the model or a version in the path). */
   expandEndpoint?: (endpoint: string, ctx: EndpointContext) => string;
   /** Quirk hook: whether this endpoint takes the model in the body after all (Azure's v1 API does). */
@@ -117,6 +127,11 @@ export interface ProviderSpec {
   /** Quirk hooks for a model in the path: read it (an alias to resolve) and put the upstream model in its place. */
   modelFromPath?: (endpoint: string) => string | undefined;
   replacePathModel?: (endpoint: string, model: string, ctx?: EndpointContext) => string;
+  /**
+   * Quirk hook: the JSON body's copies of the path's model, swapped too when the path named an alias (Gemini's
+   * `requests[].model` in `batchEmbedContents`: Google refuses a body model that differs from the URL's).
+   */
+  replaceBodyModels?: (json: unknown, alias: string, model: string) => unknown;
   /** Quirk hook: the api base from the deployment's settings (a region), when neither the config nor the environment names one. */
   apiBaseFrom?: (settings: ProviderSettings, model: string) => string;
   /** Quirk hook: settings a proxy path names (Vertex's location), for a request that names no alias. */

@@ -1,11 +1,13 @@
 import type { PassThroughEndpoint } from '../config/schema.ts';
 import type { ProviderSpec } from '../providers/types.ts';
+import type { AllAliasesShape } from './alias-lists.ts';
 
 export type Route =
   | { kind: 'provider'; provider: ProviderSpec; endpoint: string }
   | { kind: 'configured'; route: PassThroughEndpoint; subpath: string }
   | { kind: 'liveliness' }
   | { kind: 'readiness' }
+  | { kind: 'aliases'; shape: AllAliasesShape }
   | { kind: 'metrics' };
 
 /**
@@ -27,6 +29,13 @@ export function routeTable(providers: ProviderSpec[], configured: PassThroughEnd
         return { kind: 'readiness' };
       case '/metrics':
         return { kind: 'metrics' };
+      // LiteLLM's lists of what callers may use.
+      case '/v1/models':
+      case '/models':
+        return { kind: 'aliases', shape: 'openai' };
+      case '/model/info':
+      case '/v1/model/info':
+        return { kind: 'aliases', shape: 'litellm' };
     }
     for (const { route, path: routePath } of custom) {
       if (path === routePath) return { kind: 'configured', route, subpath: '' };

@@ -100,7 +100,8 @@ export function buildUpstreamRequest(deployment: Deployment, request: Passthroug
   let replayable = true;
   if (request.json !== undefined) {
     const swap = request.swapModel !== false && modelGoesInBody(deployment, request.endpoint) && isPlainObject(request.json);
-    body = { kind: 'bytes', bytes: new TextEncoder().encode(serialiseWithModel(request.json, swap ? deployment.model : undefined)) };
+    const json = request.pathModel !== undefined && provider.replaceBodyModels ? provider.replaceBodyModels(request.json, request.pathModel, deployment.model) : request.json;
+    body = { kind: 'bytes', bytes: new TextEncoder().encode(serialiseWithModel(json, swap ? deployment.model : undefined)) };
     if (!isJsonMediaType(headers.get('content-type') as string | undefined)) headers.set('content-type', 'application/json');
   } else if (request.body !== undefined) {
     body = toUpstreamBody(request.body);

@@ -25,8 +25,8 @@ describe('call --dry-run: each provider SDK\'s endpoint spellings reach the prov
   for (const [model, endpoint, url] of SPELLINGS) {
     it(`${model} ${endpoint} → ${url}`, async () => {
       const result = await runCli({ args: ['call', model, endpoint, '--dry-run', '--json', '{}'], cwd: dir, env });
-      expect(result.code, result.stderr.toString('utf8')).toBe(0);
-      expect(result.stdout.toString('utf8').split('\n')[0]).toBe(`POST ${url}`);
+      expect(result.code, result.stderr).toBe(0);
+      expect(String(result.stdout).split('\n')[0]).toBe(`POST ${url}`);
     });
   }
 });
