@@ -260,8 +260,7 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
           deployment = resolveProviderDefault(provider, model, options.config.env, provider.paramsFromPath?.(endpoint));
         } catch (error) {
           // No upstream but the alias the body meant, misspelt: `call`'s message, closest aliases and all.
-          if (model) router.resolve(model);
-          throw error;
+          throw model ? router.unknownModel(model, (error as Error).message) : error;
         }
         reply = await router.sendTo(deployment, {
           ...base,
