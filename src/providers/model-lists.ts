@@ -39,6 +39,11 @@ export function openAiAliasList(aliases: readonly ListedAlias[]): unknown {
   return { object: 'list', data: aliases.map(({ alias, provider }) => ({ id: alias, object: 'model', created: 0, owned_by: provider })) };
 }
 
+/** Mistral's SDK checks each card's `type` (`base`) and `capabilities`. */
+export function mistralAliasList(aliases: readonly ListedAlias[]): unknown {
+  return { object: 'list', data: aliases.map(({ alias, provider }) => ({ id: alias, object: 'model', created: 0, owned_by: provider, type: 'base', capabilities: {} })) };
+}
+
 /** Together's list is a bare array of model objects. */
 export function togetherAliasList(aliases: readonly ListedAlias[]): unknown {
   return aliases.map(({ alias, provider }) => ({ id: alias, object: 'model', created: 0, type: 'chat', display_name: alias, organization: provider }));

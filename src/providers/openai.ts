@@ -1,4 +1,4 @@
-import { openAiAliasList, openAiModelIds, togetherAliasList } from './model-lists.ts';
+import { mistralAliasList, openAiAliasList, openAiModelIds, togetherAliasList } from './model-lists.ts';
 import type { AliasList, ModelList, ProviderSpec } from './types.ts';
 
 interface OpenAiCompatible {
@@ -116,5 +116,12 @@ export const openAiCompatibles: ProviderSpec[] = [
     keyEnv: ['DEEPINFRA_API_KEY'],
     baseEnv: ['DEEPINFRA_API_BASE'],
   }),
-  openAiCompatible({ id: 'mistral', label: 'Mistral', base: 'https://api.mistral.ai/v1', keyEnv: ['MISTRAL_API_KEY'], baseEnv: ['MISTRAL_API_BASE'] }),
+  openAiCompatible({
+    id: 'mistral',
+    label: 'Mistral',
+    base: 'https://api.mistral.ai/v1',
+    keyEnv: ['MISTRAL_API_KEY'],
+    baseEnv: ['MISTRAL_API_BASE'],
+    aliasList: mistralAliasList,
+  }),
 ];
