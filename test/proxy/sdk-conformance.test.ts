@@ -38,7 +38,7 @@ interface Ctx {
 
 interface SdkCall {
   /** What the README's table says was tested. */
-  name: 'chat' | 'stream' | 'embeddings' | 'models' | 'chat (v1)';
+  name: 'chat' | 'stream' | 'embeddings' | 'embeddings (InvokeModel)' | 'models' | 'chat (v1)';
   /** The path the upstream must see; none for a model list, which the proxy answers itself. */
   path?: string;
   run: (ctx: Ctx) => Promise<Answer>;
@@ -300,7 +300,7 @@ const ROWS: readonly SdkRow[] = [
         },
       },
       {
-        name: 'embeddings',
+        name: 'embeddings (InvokeModel)',
         path: '/model/anthropic.claude-upstream-v1%3A0/invoke',
         run: async (ctx) => {
           const answer = await bedrockClient(ctx).send(new InvokeModelCommand({ modelId: ctx.alias, contentType: 'application/json', body: JSON.stringify({ inputText: PROMPT }) }));
