@@ -4,10 +4,9 @@
 // provider's key in the provider's header, and no client credential. The README's SDK table is this table.
 import { readFileSync } from 'node:fs';
 import Anthropic from '@anthropic-ai/sdk';
-import { BedrockRuntimeClient, ConverseCommand, ConverseStreamCommand, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
+import { ConverseCommand, ConverseStreamCommand, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
 import { GoogleGenAI } from '@google/genai';
 import { Mistral } from '@mistralai/mistralai';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { CohereClient, CohereClientV2 } from 'cohere-ai';
 import Groq from 'groq-sdk';
 import { Ollama } from 'ollama';
@@ -19,6 +18,7 @@ import { startFakeBedrock } from '../fixtures/fake-bedrock.ts';
 import { anthropicLike, openAiLike, startFakeUpstream, type FakeHandler, type FakeServer, type RecordedRequest } from '../fixtures/fake-upstream.ts';
 import { sendJson } from '../fixtures/respond.ts';
 import { cohereLike, geminiLike, ollamaLike, underPrefix } from '../fixtures/sdk-upstreams.ts';
+import { CLIENT_SIDE_AWS, proxiedBedrockClient } from '../support/bedrock-client.ts';
 import { ROOT } from '../support/cli.ts';
 import { headerText, startProxyCli, stopAllProxies, type ProxyCli } from '../support/proxy.ts';
 import { cleanupTemp } from '../support/tmp.ts';
@@ -95,23 +95,7 @@ const openAiCalls = (client: (ctx: Ctx) => OpenAI | Groq | Together, prefix: str
   ];
 };
 
-function bedrockClient(ctx: Ctx): BedrockRuntimeClient {
-  const client = new BedrockRuntimeClient({
-    region: 'us-east-1',
-    endpoint: `${ctx.proxy}/bedrock`,
-    requestHandler: new NodeHttpHandler(),
-    credentials: { accessKeyId: 'AKIDCLIENTSIDE', secretAccessKey: 'client-side-secret' },
-    maxAttempts: 1,
-  });
-  client.middlewareStack.add(
-    (next) => async (args) => {
-      (args.request as { headers: Record<string, string> }).headers['x-llmpass-api-key'] = MASTER_KEY;
-      return next(args);
-    },
-    { step: 'build', name: 'llmpassKey' },
-  );
-  return client;
-}
+const bedrockClient = (ctx: Ctx) => proxiedBedrockClient(ctx.proxy, MASTER_KEY);
 
 const BEARER = { header: 'authorization', prefix: 'Bearer ' };
 
@@ -367,7 +351,7 @@ function expectUpstream(row: SdkRow, call: SdkCall, req: RecordedRequest): void 
   expect(text.includes(upstreamModel(row)) || req.path.includes(encodeURIComponent(upstreamModel(row)))).toBe(true);
   // The provider's key in the provider's header, and no client credential.
   expect(text).not.toContain(MASTER_KEY);
-  expect(text).not.toContain('AKIDCLIENTSIDE');
+  for (const client of [CLIENT_SIDE_AWS.accessKeyId, CLIENT_SIDE_AWS.sessionToken]) expect(text).not.toContain(client);
   if (row.credential === 'sigv4') {
     expect(req.headers.authorization).toMatch(new RegExp(`^AWS4-HMAC-SHA256 Credential=${AWS_KEY.accessKeyId}/`));
     expect((fakes.get(row) as Awaited<ReturnType<typeof startFakeBedrock>>).verdicts.at(-1)).toMatchObject({ ok: true });
