@@ -24,6 +24,7 @@ beforeAll(async () => {
       entry('local-llama', 'ollama/llama3.2:latest'),
       entry('team-command', 'cohere/command-r-plus'),
       entry('team-together', 'together_ai/meta-llama/Llama-3.3-70B-Instruct-Turbo'),
+      entry('team-azure', 'azure/gpt4o-prod'),
       entry('anthropic/*', 'anthropic/*'),
     ].join('')}`,
     env: { LLMPASS_MASTER_KEY: MASTER_KEY, MISTRAL_API_BASE: `${mistral.url}/v1`, MISTRAL_API_KEY: MISTRAL_KEY },
@@ -45,7 +46,7 @@ describe('model lists answered with aliases', () => {
     expect(answer.status).toBe(200);
     const body = answer.json<{ object: string; data: Array<{ id: string; object: string; owned_by: string }> }>();
     expect(body.object).toBe('list');
-    expect(ids(body)).toEqual(['lang', 'lang-large', 'fast-llama', 'team-claude', 'team-gemini', 'local-llama', 'team-command', 'team-together']);
+    expect(ids(body)).toEqual(['lang', 'lang-large', 'fast-llama', 'team-claude', 'team-gemini', 'local-llama', 'team-command', 'team-together', 'team-azure']);
     expect(body.data[0]).toEqual({ id: 'lang', object: 'model', created: 0, owned_by: 'hosted_vllm' });
   });
 
@@ -59,7 +60,7 @@ describe('model lists answered with aliases', () => {
     expect(answer.status).toBe(200);
     const body = answer.json<{ data: Array<{ model_name: string; litellm_params: Record<string, unknown>; model_info: { id: string } }> }>();
     expect(body.data[0]).toEqual({ model_name: 'lang', litellm_params: { model: 'hosted_vllm/papluca/xlm-roberta-base-language-detection' }, model_info: { id: 'lang#0' } });
-    expect(body.data).toHaveLength(9);
+    expect(body.data).toHaveLength(10);
     expect(answer.text).not.toContain('unused-upstream-key');
     expect(answer.text).not.toContain('127.0.0.1:9');
   });
@@ -68,6 +69,7 @@ describe('model lists answered with aliases', () => {
     expect(ids((await get('/vllm/v1/models')).json())).toEqual(['lang', 'lang-large']);
     for (const path of ['/groq/openai/v1/models', '/groq/v1/models', '/groq/models']) expect(ids((await get(path)).json()), path).toEqual(['fast-llama']);
     expect(ids((await get('/ollama/v1/models')).json())).toEqual(['local-llama']);
+    expect(ids((await get('/azure/openai/v1/models')).json())).toEqual(['team-azure']);
   });
 
   it('each provider\'s own shape: Anthropic, Gemini (v1beta and v1), Ollama tags, Cohere, Together', async () => {
