@@ -151,14 +151,14 @@ describe('probe reasons', () => {
   });
 
   it('mask before cutting to length: a key straddling the cut leaves no piece of itself', async () => {
-    const server = await startFakeUpstream((_req, res) => sendJson(res, 401, { e: `${'.'.repeat(170)}${TOKEN.key}${TOKEN.key}` }));
+    const server = await startFakeUpstream((_req, res) => sendJson(res, 401, { e: `${'.'.repeat(176)}${TOKEN.key}` }));
     try {
       const straddling = configFromObject({ model_list: [{ model_name: 'k', litellm_params: { model: 'hosted_vllm/m', api_base: server.url, api_key: TOKEN.key } }] }, undefined, {});
       const [entry] = resolveEntries(straddling);
       if (!entry?.ok) throw new Error('did not resolve');
       const result = await probeDeployment(entry.deployment, { timeout: 5 });
       expect(result.reason).toMatch(/401/);
-      // the key is 20 characters: no 6 of them in a row may show
+      // the snippet is cut at 200 characters, 18 of the key's 20 in: no 6 of them in a row may show
       for (let i = 0; i + 6 <= TOKEN.key.length; i++) expect(result.reason).not.toContain(TOKEN.key.slice(i, i + 6));
     } finally {
       await server.close();
