@@ -89,6 +89,13 @@ export class RateLimitedError extends LlmpassError {
   }
 }
 
+/** The answer could not be written where it was to go (`--output` on a full disk, stdout to /dev/full). */
+export class OutputError extends LlmpassError {
+  override readonly code = 'LLMPASS_OUTPUT';
+  override readonly exitCode = 1;
+  override readonly httpStatus = 500;
+}
+
 /** The caller aborted (Ctrl-C, a client that went away, an AbortSignal). */
 export class AbortedError extends LlmpassError {
   override readonly code = 'LLMPASS_ABORTED';

@@ -1,5 +1,5 @@
 import { AbortedError, isLlmpassError } from '../errors.ts';
-import type { Deployment } from '../router/deployment.ts';
+import { deploymentSecrets, type Deployment } from '../router/deployment.ts';
 import { maskSecret } from '../secret.ts';
 import { buildUpstreamRequest, type PassthroughRequest } from '../transport/request.ts';
 import { describeTarget, sendUpstream, transportError, type SendOptions } from '../transport/send.ts';
@@ -123,6 +123,7 @@ export async function probeDeployment(deployment: Deployment, options: ProbeOpti
   const timer = setTimeout(() => deadline.abort(), timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, deadline.signal]) : deadline.signal;
   let step = '';
+  const secrets = deploymentSecrets(deployment);
 
   const send = async (passthrough: PassthroughRequest): Promise<Answer> => {
     const request = buildUpstreamRequest(deployment, passthrough);
@@ -136,12 +137,13 @@ export async function probeDeployment(deployment: Deployment, options: ProbeOpti
     } catch (error) {
       throw transportError(error, describeTarget(request), 'body', signal);
     }
-    return { where, status: reply.status, statusText: reply.statusText, headers: reply.headers, text: Buffer.concat(chunks).toString('utf8') };
+    // Masked before anything reads or cuts it: an upstream may echo a header or key it was sent.
+    return { where, status: reply.status, statusText: reply.statusText, headers: reply.headers, text: maskSecret(Buffer.concat(chunks).toString('utf8'), secrets) };
   };
 
   const finish = (result: Outcome): ProbeResult => ({
     ...result,
-    reason: maskSecret(result.reason, [deployment.apiKey]),
+    reason: maskSecret(result.reason, secrets),
     latencyMs: Math.round(performance.now() - started),
   });
 

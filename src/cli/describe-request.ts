@@ -1,5 +1,4 @@
-import { displayHeaders, type UpstreamRequest } from '../transport/request.ts';
-import { displayUrl } from '../transport/url.ts';
+import { displayHeaders, displayRequestUrl, type UpstreamRequest } from '../transport/request.ts';
 
 function bodyText(request: UpstreamRequest): string | undefined {
   const body = request.body;
@@ -11,7 +10,7 @@ function bodyText(request: UpstreamRequest): string | undefined {
 
 /** The resolved request for `--dry-run` and `--verbose`: credentials show as `$VAR` or `***`, never their value. */
 export function describeRequest(request: UpstreamRequest): string {
-  const lines = [`${request.method} ${displayUrl(request.url)}`];
+  const lines = [`${request.method} ${displayRequestUrl(request)}`];
   for (const [name, value] of displayHeaders(request.headers)) lines.push(`${name}: ${value}`);
   const auth = request.deployment.provider.auth;
   if (auth.kind === 'signed') lines.push(`authorization: <${auth.scheme}, computed when sent>`);
@@ -26,7 +25,7 @@ function shellQuote(text: string): string {
 
 /** An equivalent curl command. A key from an environment variable stays a `$VAR` the shell expands. */
 export function curlCommand(request: UpstreamRequest, bodySource?: string): string {
-  const parts = ['curl', '-X', request.method, shellQuote(displayUrl(request.url))];
+  const parts = ['curl', '-X', request.method, shellQuote(displayRequestUrl(request))];
   for (const [name, value] of displayHeaders(request.headers)) {
     const header = `${name}: ${value}`;
     parts.push('-H', /\$[A-Z_][A-Z0-9_]*/.test(value) ? `"${header.replace(/(["\\`])/g, '\\$1')}"` : shellQuote(header));

@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { AbortedError, UsageError } from '../errors.ts';
+import { AbortedError, OutputError, UsageError } from '../errors.ts';
 import { loadConfig } from '../config/load.ts';
 import { Router, type RouterEvent } from '../router/router.ts';
 import { routerStateFromConfig } from '../router/state/from-config.ts';
@@ -12,7 +12,7 @@ import { EXIT, exitCodeForStatus } from './exit-codes.ts';
 import { decideOutputMode } from './output-mode.ts';
 import { readPayload } from './payload.ts';
 import { printResponse } from './print-response.ts';
-import { OutputClosedError } from './write.ts';
+import { endOutput, OutputClosedError, outputFailure, watchForClosedOutput } from './write.ts';
 
 export interface CallFlags {
   model: string;
@@ -98,7 +98,9 @@ async function openOutput(path: string): Promise<NodeJS.WritableStream> {
   try {
     const handle = await open(path, 'w');
     // The stream owns the handle and closes it when it ends.
-    return handle.createWriteStream();
+    const stream = handle.createWriteStream();
+    watchForClosedOutput(stream, path);
+    return stream;
   } catch (error) {
     throw new UsageError(`--output ${path}: cannot write (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
@@ -193,10 +195,17 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
         response.body.destroy();
         return exitCodeForStatus(response.status);
       }
+      // Our side failed to write, not the upstream to send: that error, as it is.
+      if (error instanceof OutputError) {
+        response.body.destroy();
+        throw error;
+      }
       throw transportError(error, describeTarget({ method: lastRequest?.method ?? 'GET', url: lastRequest?.url ?? new URL('http://upstream') }), 'body', controller.signal);
     } finally {
-      if (out !== process.stdout) await new Promise<void>((resolve) => (out as NodeJS.WritableStream).end(resolve));
+      if (out !== process.stdout) await endOutput(out);
     }
+    const failed = outputFailure(out);
+    if (failed) throw failed;
     return exitCodeForStatus(response.status);
   } catch (error) {
     stopSpinner();

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { AbortedError, LlmpassError, NetworkError, UpstreamTimeoutError } from '../errors.ts';
 import { nodeHttpClient, readableFromWeb, type HttpClient } from './http-client.ts';
 import type { UpstreamReply } from './reply.ts';
-import { revealHeaders, type UpstreamRequest } from './request.ts';
+import { revealHeaders, revealUrl, type UpstreamRequest } from './request.ts';
 import { signOutgoing } from './sign.ts';
 import { displayUrl } from './url.ts';
 
@@ -99,7 +99,7 @@ export async function sendUpstream(request: UpstreamRequest, options: SendOption
     // A stream of known size (a file, a client's upload with content-length) keeps its length: no chunking.
     else if (request.body?.kind === 'stream' && request.body.length !== undefined) headers.push(['content-length', String(request.body.length)]);
     // Last, with everything final: a signed provider's hook signs exactly what is sent.
-    const unsigned = { method: request.method, url: request.url, headers, body };
+    const unsigned = { method: request.method, url: revealUrl(request), headers, body };
     // (awaited only when the provider signs: a plain request goes out without another turn of the microtask queue)
     const outgoing = request.deployment.provider.auth.kind === 'signed' ? await signOutgoing(request, unsigned) : unsigned;
     const reply = await (options.client ?? nodeHttpClient)(
