@@ -22,17 +22,8 @@ const env = { TL_AWS_ID: KEY.accessKeyId, TL_AWS_SECRET: KEY.secretAccessKey, AW
 
 beforeAll(async () => {
   bedrock = await startFakeBedrock({ key: KEY });
-  config = `model_list:
-  - model_name: my-claude
-    litellm_params:
-      model: bedrock/${MODEL}
-      api_base: ${bedrock.url}
-      aws_region_name: us-east-1
-      aws_access_key_id: os.environ/TL_AWS_ID
-      aws_secret_access_key: os.environ/TL_AWS_SECRET
-general_settings:
-  master_key: os.environ/MASTER
-`;
+  const params = { model: `bedrock/${MODEL}`, api_base: bedrock.url, aws_region_name: 'us-east-1', aws_access_key_id: 'os.environ/TL_AWS_ID', aws_secret_access_key: 'os.environ/TL_AWS_SECRET' };
+  config = JSON.stringify({ model_list: [{ model_name: 'my-claude', litellm_params: params }], general_settings: { master_key: 'os.environ/MASTER' } });
 });
 
 afterAll(async () => {
