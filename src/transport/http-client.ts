@@ -46,8 +46,8 @@ export const nodeHttpClient: HttpClient = async (outgoing, options) => {
     headers[name] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
   }
   const requestOptions: RequestOptions = { method: outgoing.method, headers, signal: options.signal };
-  const target = describeTarget(outgoing);
-  const typed = (error: unknown, phase: 'connect' | 'body') => transportError(error, target, phase, options.signal);
+  // The target is described only when something fails (displayUrl is work a successful call does not need).
+  const typed = (error: unknown, phase: 'connect' | 'body') => transportError(error, describeTarget(outgoing), phase, options.signal);
   const timeoutMs = timerDelay(options.timeoutMs);
   return new Promise<UpstreamReply>((resolve, reject) => {
     let response: IncomingMessage | undefined;
@@ -55,7 +55,7 @@ export const nodeHttpClient: HttpClient = async (outgoing, options) => {
     if (timeoutMs !== undefined) {
       request.setTimeout(timeoutMs, () => {
         const phase = response ? 'body' : 'headers';
-        const error = options.onTimeout?.(phase) ?? upstreamTimeout(target, phase, timeoutMs);
+        const error = options.onTimeout?.(phase) ?? upstreamTimeout(describeTarget(outgoing), phase, timeoutMs);
         if (response) response.destroy(error);
         request.destroy(error);
       });

@@ -37,7 +37,6 @@ function outgoingBody(request: UpstreamRequest): { body: Uint8Array | Readable |
  */
 export async function sendUpstream(request: UpstreamRequest, options: SendOptions = {}): Promise<UpstreamReply> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const target = describeTarget(request);
   // Timeouts are the client's (socket or undici timers); only the caller aborts.
   const signal = options.signal ?? NEVER;
   let settled = false;
@@ -63,6 +62,6 @@ export async function sendUpstream(request: UpstreamRequest, options: SendOption
     return reply;
   } catch (error) {
     settle();
-    throw transportError(error, target, 'connect', options.signal);
+    throw transportError(error, describeTarget(request), 'connect', options.signal);
   }
 }

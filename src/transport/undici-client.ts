@@ -54,7 +54,7 @@ class ReplyBody extends Readable {
  */
 class Exchange implements Dispatcher.DispatchHandler {
   readonly #options: ClientOptions;
-  readonly #target: string;
+  readonly #outgoing: OutgoingRequest;
   readonly #timeoutMs: number | undefined;
   readonly #streamed: (bytes: number) => void;
   readonly #resolve: (reply: UpstreamReply) => void;
@@ -75,7 +75,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     reject: (error: unknown) => void,
   ) {
     this.#options = options;
-    this.#target = describeTarget(outgoing);
+    this.#outgoing = outgoing;
     this.#timeoutMs = timerDelay(options.timeoutMs);
     this.#streamed = streamed;
     this.#resolve = resolve;
@@ -92,11 +92,11 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   #timedOut(phase: 'headers' | 'body'): Error {
-    return this.#options.onTimeout?.(phase) ?? upstreamTimeout(this.#target, phase, this.#timeoutMs!);
+    return this.#options.onTimeout?.(phase) ?? upstreamTimeout(describeTarget(this.#outgoing), phase, this.#timeoutMs!);
   }
 
   #typed(error: Error, phase: 'connect' | 'body'): Error {
-    return transportError(error, this.#target, phase, this.#options.signal);
+    return transportError(error, describeTarget(this.#outgoing), phase, this.#options.signal);
   }
 
   /**
