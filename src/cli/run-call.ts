@@ -5,8 +5,6 @@ import { loadConfig } from '../config/load.ts';
 import { Router, type RouterEvent } from '../router/router.ts';
 import { routerStateFromConfig } from '../router/state/from-config.ts';
 import { displayUrl } from '../transport/url.ts';
-import type { UpstreamRequest } from '../transport/request.ts';
-import { describeTarget, transportError } from '../transport/send.ts';
 import { curlCommand, describeRequest } from './describe-request.ts';
 import { EXIT, exitCodeForStatus } from './exit-codes.ts';
 import { decideOutputMode } from './output-mode.ts';
@@ -160,7 +158,6 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
   // ora is loaded only when a spinner will be drawn.
   const startSpinner = mode.spinner && !flags.verbose ? (await import('./spinner.ts')).startSpinner : undefined;
   let spinner: { stop(): void } | undefined;
-  let lastRequest: UpstreamRequest | undefined;
   const stopSpinner = () => {
     spinner?.stop();
     spinner = undefined;
@@ -172,7 +169,6 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
       ...request,
       signal: controller.signal,
       onEvent: (event) => {
-        if (event.type === 'attempt') lastRequest = event.request;
         if (flags.verbose) {
           stopSpinner();
           const line = verboseEvent(event);
@@ -200,7 +196,7 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
         response.body.destroy();
         throw error;
       }
-      throw transportError(error, describeTarget({ method: lastRequest?.method ?? 'GET', url: lastRequest?.url ?? new URL('http://upstream') }), 'body', controller.signal);
+      throw error;
     } finally {
       if (out !== process.stdout) await endOutput(out);
     }
