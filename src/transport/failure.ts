@@ -33,8 +33,9 @@ function causeCode(error: unknown): string | undefined {
   return undefined;
 }
 
-export function describeTarget(request: { method: string; url: URL }): string {
-  return `[${request.method}] "${displayUrl(request.url)}"`;
+/** `[POST] "url"` for a message, credential-like query values masked. */
+export function describeTarget(request: { method: string; url: URL }, shownUrl = displayUrl(request.url)): string {
+  return `[${request.method}] "${shownUrl}"`;
 }
 
 /** A caller's own reason (`abort(new Error('client gone'))`) is kept; the runtime's generic one is not. */

@@ -17,6 +17,11 @@ export interface ClientOptions {
   timeoutMs: number;
   /** The error to fail with when the timeout strikes; an UpstreamTimeoutError naming the target by default. */
   onTimeout?: ((phase: 'headers' | 'body') => Error) | undefined;
+  /**
+   * How a failure names the target: `[POST] "url"` with the api base's own query masked. The outgoing URL may
+   * carry a credential (`?code=`), so failures never describe it themselves when this is given.
+   */
+  target?: (() => string) | undefined;
 }
 
 /**
@@ -47,7 +52,7 @@ export const nodeHttpClient: HttpClient = async (outgoing, options) => {
   }
   const requestOptions: RequestOptions = { method: outgoing.method, headers, signal: options.signal };
   // The target is described only when something fails (displayUrl is work a successful call does not need).
-  const typed = (error: unknown, phase: 'connect' | 'body') => transportError(error, describeTarget(outgoing), phase, options.signal);
+  const typed = (error: unknown, phase: 'connect' | 'body') => transportError(error, options.target?.() ?? describeTarget(outgoing), phase, options.signal);
   const timeoutMs = timerDelay(options.timeoutMs);
   return new Promise<UpstreamReply>((resolve, reject) => {
     let response: IncomingMessage | undefined;
@@ -55,7 +60,7 @@ export const nodeHttpClient: HttpClient = async (outgoing, options) => {
     if (timeoutMs !== undefined) {
       request.setTimeout(timeoutMs, () => {
         const phase = response ? 'body' : 'headers';
-        const error = options.onTimeout?.(phase) ?? upstreamTimeout(describeTarget(outgoing), phase, timeoutMs);
+        const error = options.onTimeout?.(phase) ?? upstreamTimeout(options.target?.() ?? describeTarget(outgoing), phase, timeoutMs);
         if (response) response.destroy(error);
         request.destroy(error);
       });

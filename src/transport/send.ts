@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { describeTarget, transportError } from './failure.ts';
 import { nodeHttpClient, readableFromWeb, type HttpClient } from './http-client.ts';
 import type { UpstreamReply } from './reply.ts';
-import { revealHeaders, revealUrl, type UpstreamRequest } from './request.ts';
+import { displayRequestUrl, revealHeaders, revealUrl, type UpstreamRequest } from './request.ts';
 import { signOutgoing } from './sign.ts';
 
 export interface SendOptions {
@@ -56,12 +56,12 @@ export async function sendUpstream(request: UpstreamRequest, options: SendOption
     const unsigned = { method: request.method, url: revealUrl(request), headers, body };
     // (awaited only when the provider signs: a plain request goes out without another turn of the microtask queue)
     const outgoing = request.deployment.provider.auth.kind === 'signed' ? await signOutgoing(request, unsigned) : unsigned;
-    const reply = await (options.client ?? nodeHttpClient)(outgoing, { signal, timeoutMs });
+    const reply = await (options.client ?? nodeHttpClient)(outgoing, { signal, timeoutMs, target: () => describeTarget(request, displayRequestUrl(request)) });
     reply.body.once('close', settle);
     reply.body.once('error', settle);
     return reply;
   } catch (error) {
     settle();
-    throw transportError(error, describeTarget(request), 'connect', options.signal);
+    throw transportError(error, describeTarget(request, displayRequestUrl(request)), 'connect', options.signal);
   }
 }

@@ -91,12 +91,16 @@ class Exchange implements Dispatcher.DispatchHandler {
     return this.#timeoutMs ?? 0;
   }
 
+  #describe(): string {
+    return this.#options.target?.() ?? describeTarget(this.#outgoing);
+  }
+
   #timedOut(phase: 'headers' | 'body'): Error {
-    return this.#options.onTimeout?.(phase) ?? upstreamTimeout(describeTarget(this.#outgoing), phase, this.#timeoutMs!);
+    return this.#options.onTimeout?.(phase) ?? upstreamTimeout(this.#describe(), phase, this.#timeoutMs!);
   }
 
   #typed(error: Error, phase: 'connect' | 'body'): Error {
-    return transportError(error, describeTarget(this.#outgoing), phase, this.#options.signal);
+    return transportError(error, this.#describe(), phase, this.#options.signal);
   }
 
   /**
@@ -186,7 +190,7 @@ export function undiciClient(options: PoolOptions = {}): { client: HttpClient; c
   const streamed = youngBufferCollector();
   const client: HttpClient = (outgoing: OutgoingRequest, clientOptions: ClientOptions) =>
     new Promise<UpstreamReply>((resolve, reject) => {
-      if (clientOptions.signal.aborted) return reject(transportError(abortError(clientOptions.signal.reason), describeTarget(outgoing), 'connect', clientOptions.signal));
+      if (clientOptions.signal.aborted) return reject(transportError(abortError(clientOptions.signal.reason), clientOptions.target?.() ?? describeTarget(outgoing), 'connect', clientOptions.signal));
       const headers: string[] = [];
       for (const [name, value] of outgoing.headers) headers.push(name, value);
       const exchange = new Exchange(outgoing, clientOptions, streamed, resolve, reject);

@@ -174,7 +174,8 @@ describe('secret canaries: AWS keys and service-account keys', () => {
     expect(outputs.join('\n')).toContain('could not get a Google access token');
     expect(outputs.join('\n')).toContain('are not valid JSON');
     expect(oauth.issued.length).toBeGreaterThan(0);
-  });
+    // ~25 CLI runs one after another: a deadline for a loaded machine, not a speed goal
+  }, 120_000);
 
   it('the proxy answers and logs none of them', async () => {
     const post = (path: string, body: unknown, key = MASTER) =>
