@@ -2,7 +2,8 @@ import { environmentSettings } from '../config/provider-settings.ts';
 import { ConfigError, UsageError } from '../errors.ts';
 import type { Deployment } from '../router/deployment.ts';
 import type { Secret } from '../secret.ts';
-import { isPlainObject, serialiseWithModel, toUpstreamBody, type BodyInit, type UpstreamBody } from './body.ts';
+import { toUpstreamBody, type BodyInit, type UpstreamBody } from './body.ts';
+import { jsonBodyOf } from './json-body.ts';
 import { checkHeader, headerPairs, HOP_BY_HOP, isJsonMediaType, type HeaderInput } from './headers.ts';
 import { appendQuery, joinEndpoint } from './url.ts';
 
@@ -28,7 +29,10 @@ export interface PassthroughRequest {
   method?: string | undefined;
   query?: QueryInit | undefined;
   headers?: HeaderInput | undefined;
-  /** A JSON value: an object gets its `model` swapped for the upstream model. */
+  /**
+   * A JSON value, or JSON text already scanned (a JsonBody, as the CLI and the proxy read it): an object gets its
+   * `model` swapped for the upstream model, and nothing else changes.
+   */
   json?: unknown;
   /** Any other body, sent as is and streamed when it is a stream. */
   body?: BodyInit | undefined;
@@ -99,8 +103,9 @@ export function buildUpstreamRequest(deployment: Deployment, request: Passthroug
   let body: UpstreamBody | undefined;
   let replayable = true;
   if (request.json !== undefined) {
-    const swap = request.swapModel !== false && modelGoesInBody(deployment, request.endpoint) && isPlainObject(request.json);
-    body = { kind: 'bytes', bytes: new TextEncoder().encode(serialiseWithModel(request.json, swap ? deployment.model : undefined)) };
+    const json = jsonBodyOf(request.json);
+    const swap = request.swapModel !== false && modelGoesInBody(deployment, request.endpoint);
+    body = { kind: 'bytes', bytes: swap ? json.withModel(deployment.model) : json.bytes };
     if (!isJsonMediaType(headers.get('content-type') as string | undefined)) headers.set('content-type', 'application/json');
   } else if (request.body !== undefined) {
     body = toUpstreamBody(request.body);
