@@ -5,7 +5,7 @@ import { UsageError } from '../errors.ts';
 /** Deeper JSON is refused: no API body needs it, and every parser downstream pays for it (pydantic stops at 200). */
 export const MAX_JSON_DEPTH = 256;
 /** The proxy scans a large body a slice at a time, letting other requests run in between. */
-const SLICE_BYTES = 4 * 1024 * 1024;
+const SLICE_BYTES = 2 * 1024 * 1024;
 
 /** A JSON body refused before it goes anywhere; `reason` says what and where, without quoting the body. */
 export class JsonBodyError extends UsageError {
@@ -50,22 +50,27 @@ export class JsonBody {
 
   /** The bytes with every top-level `model` set to `model` in its place, or put first when absent. */
   withModel(model: string): Uint8Array {
+    const parts = this.partsWithModel(model);
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  }
+
+  /** The same, as slices of the original bytes around the new model's: nothing is copied. */
+  partsWithModel(model: string): Uint8Array[] {
     const { isObject, modelSpans, objectStart, hasMembers } = this.#layout;
-    if (!isObject) return this.bytes;
+    if (!isObject) return [this.bytes];
     const value = Buffer.from(JSON.stringify(model));
-    const parts: Uint8Array[] = [];
     if (modelSpans.length === 0) {
       const open = objectStart + 1;
-      parts.push(this.bytes.subarray(0, open), Buffer.from(`"model":${value}${hasMembers ? ',' : ''}`), this.bytes.subarray(open));
-    } else {
-      let at = 0;
-      for (const [start, end] of modelSpans) {
-        parts.push(this.bytes.subarray(at, start), value);
-        at = end;
-      }
-      parts.push(this.bytes.subarray(at));
+      return [this.bytes.subarray(0, open), Buffer.from(`"model":${value}${hasMembers ? ',' : ''}`), this.bytes.subarray(open)];
     }
-    return Buffer.concat(parts);
+    const parts: Uint8Array[] = [];
+    let at = 0;
+    for (const [start, end] of modelSpans) {
+      parts.push(this.bytes.subarray(at, start), value);
+      at = end;
+    }
+    parts.push(this.bytes.subarray(at));
+    return parts;
   }
 }
 

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { environmentSettings } from '../config/provider-settings.ts';
 import { ConfigError, UsageError } from '../errors.ts';
 import type { Deployment } from '../router/deployment.ts';
@@ -74,6 +75,16 @@ function authHeader(deployment: Deployment): [string, HeaderValue] | undefined {
   }
 }
 
+/** Past this, a spliced JSON body goes as its parts, a stream of known length: copying it whole blocks the event loop. */
+const SPLICE_COPY_LIMIT = 8 * 1024 * 1024;
+
+function splicedBody(parts: Uint8Array[]): UpstreamBody {
+  if (parts.length === 1) return { kind: 'bytes', bytes: parts[0]! };
+  const length = parts.reduce((sum, part) => sum + part.byteLength, 0);
+  if (length <= SPLICE_COPY_LIMIT) return { kind: 'bytes', bytes: Buffer.concat(parts, length) };
+  return { kind: 'stream', stream: Readable.from(parts, { objectMode: false }), length };
+}
+
 /**
  * Builds the upstream request: the endpoint joined to the deployment's base by the provider's rule, headers in
  * order of precedence (provider defaults < config extra_headers < caller < credentials), the JSON body's model
@@ -105,7 +116,8 @@ export function buildUpstreamRequest(deployment: Deployment, request: Passthroug
   if (request.json !== undefined) {
     const json = jsonBodyOf(request.json);
     const swap = request.swapModel !== false && modelGoesInBody(deployment, request.endpoint);
-    body = { kind: 'bytes', bytes: swap ? json.withModel(deployment.model) : json.bytes };
+    body = splicedBody(swap ? json.partsWithModel(deployment.model) : [json.bytes]);
+    replayable = body.kind === 'bytes';
     if (!isJsonMediaType(headers.get('content-type') as string | undefined)) headers.set('content-type', 'application/json');
   } else if (request.body !== undefined) {
     body = toUpstreamBody(request.body);
