@@ -72,6 +72,14 @@ describe('JSON Lines input', () => {
     ]);
   });
 
+  it('a line that is not UTF-8, or nested past the limit, is a failed input, never sent with U+FFFD', async () => {
+    const lines = [Buffer.concat([Buffer.from('{"input":"caf'), Buffer.from([0xe9]), Buffer.from('"}')]), Buffer.from(`${'['.repeat(300)}${']'.repeat(300)}`)];
+    expect(await all(payloadLines(Readable.from(lines)))).toEqual([
+      { line: 1, error: { code: 'LLMPASS_INVALID_JSON', message: 'line 1 is not JSON (it is not UTF-8, as JSON must be)' } },
+      { line: 2, error: { code: 'LLMPASS_INVALID_JSON', message: expect.stringMatching(/^line 2 is nested too deeply \(over 256 levels/) } },
+    ]);
+  });
+
   it('skips the payloads a resume plan marks done', async () => {
     const lines = ['{"a":1}', '', '{"b":2}', '{"c":3}'];
     let skipped = 0;
