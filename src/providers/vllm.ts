@@ -1,4 +1,4 @@
-import { openAiModelIds } from './model-lists.ts';
+import { openAiAliasList, openAiModelIds } from './model-lists.ts';
 import type { ProviderSpec } from './types.ts';
 
 /**
@@ -26,4 +26,5 @@ export const vllm: ProviderSpec = {
   model: 'body',
   health: { path: 'health' },
   listModels: { path: 'v1/models', ids: openAiModelIds },
+  aliasLists: [{ path: 'v1/models', answer: openAiAliasList }],
 };

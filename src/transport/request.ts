@@ -4,7 +4,7 @@ import { ConfigError, UsageError } from '../errors.ts';
 import type { Deployment } from '../router/deployment.ts';
 import type { Secret } from '../secret.ts';
 import { toUpstreamBody, type BodyInit, type UpstreamBody } from './body.ts';
-import { jsonBodyOf } from './json-body.ts';
+import { JsonBody, jsonBodyOf } from './json-body.ts';
 import { checkHeader, headerPairs, HOP_BY_HOP, isJsonMediaType, type HeaderInput } from './headers.ts';
 import { appendQuery, joinEndpoint } from './url.ts';
 
@@ -75,6 +75,11 @@ function authHeader(deployment: Deployment): [string, HeaderValue] | undefined {
   }
 }
 
+/** JSON text as a value, for a provider hook that rewrites more than the top-level model (then, and only then, parsed). */
+function valueOf(json: unknown): unknown {
+  return json instanceof JsonBody ? JSON.parse(Buffer.from(json.bytes.buffer, json.bytes.byteOffset, json.bytes.byteLength).toString('utf8')) : json;
+}
+
 /** Past this, a spliced JSON body goes as its parts, a stream of known length: copying it whole blocks the event loop. */
 const SPLICE_COPY_LIMIT = 8 * 1024 * 1024;
 
@@ -114,7 +119,9 @@ export function buildUpstreamRequest(deployment: Deployment, request: Passthroug
   let body: UpstreamBody | undefined;
   let replayable = true;
   if (request.json !== undefined) {
-    const json = jsonBodyOf(request.json);
+    // A provider that repeats the path's model inside the body (Gemini) swaps those copies on the value.
+    const value = request.pathModel !== undefined && provider.replaceBodyModels ? provider.replaceBodyModels(valueOf(request.json), request.pathModel, deployment.model) : request.json;
+    const json = jsonBodyOf(value);
     const swap = request.swapModel !== false && modelGoesInBody(deployment, request.endpoint);
     body = splicedBody(swap ? json.partsWithModel(deployment.model) : [json.bytes]);
     replayable = body.kind === 'bytes';
