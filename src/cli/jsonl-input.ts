@@ -24,8 +24,9 @@ export async function* readLineBytes(chunks: AsyncIterable<Uint8Array | string>)
   if (parts.length) yield withoutCr(Buffer.concat(parts));
 }
 
+/** A line of its own (a copy): a line in flight must not keep the whole chunk it came in alive. */
 function withoutCr(bytes: Buffer): Buffer {
-  return bytes.length > 0 && bytes[bytes.length - 1] === 13 ? bytes.subarray(0, bytes.length - 1) : bytes;
+  return Buffer.from(bytes.length > 0 && bytes[bytes.length - 1] === 13 ? bytes.subarray(0, bytes.length - 1) : bytes);
 }
 
 /** The same lines as text. */

@@ -105,9 +105,10 @@ export function jsonBodyOf(value: unknown): JsonBody {
   try {
     text = JSON.stringify(value);
   } catch (error) {
-    // JSON.stringify runs out of stack near ten thousand levels: the caller's fault.
-    if (error instanceof RangeError) throw new JsonBodyError(`over ${MAX_JSON_DEPTH} levels of arrays and objects`, true, 'the JSON body');
-    throw error;
+    // JSON.stringify runs out of stack near ten thousand levels, or past V8's longest string: the caller's fault.
+    if (!(error instanceof RangeError)) throw error;
+    if (/call stack/i.test(error.message)) throw new JsonBodyError(`over ${MAX_JSON_DEPTH} levels of arrays and objects`, true, 'the JSON body');
+    throw new UsageError('the JSON body is too large to serialise');
   }
   if (text === undefined) throw new UsageError('the JSON body is not a JSON value (a function or undefined)');
   return scanJson(Buffer.from(text), 'the JSON body');

@@ -75,6 +75,17 @@ describe('what is refused', () => {
     expect(() => scan(deep)).toThrow(`the body is nested too deeply (over ${MAX_JSON_DEPTH} levels of arrays and objects, at position ${MAX_JSON_DEPTH})`);
   });
 
+  it('a library value nested past the limit, or past any stack', () => {
+    const nest = (depth: number) => {
+      let value: unknown = [];
+      for (let i = 1; i < depth; i++) value = [value];
+      return value;
+    };
+    expect(() => jsonBodyOf({ model: 'a', x: nest(MAX_JSON_DEPTH - 1) })).not.toThrow();
+    expect(() => jsonBodyOf({ model: 'a', x: nest(MAX_JSON_DEPTH) })).toThrow(/^the JSON body is nested too deeply \(over 256 levels/);
+    expect(() => jsonBodyOf(nest(100_000))).toThrow(/^the JSON body is nested too deeply/);
+  });
+
   it('invalid UTF-8, anywhere, in one go or a slice at a time', async () => {
     const bad = Buffer.concat([Buffer.from('{"model":"a","input":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
     expect(() => scan(bad)).toThrow('the body is not valid JSON (it is not UTF-8, as JSON must be)');
