@@ -12,6 +12,7 @@ import { arch, platform } from 'node:os';
 const MODULES = {
   startup: () => import('./startup.mjs'),
   proxy: () => import('./proxy.mjs'),
+  json: () => import('./json-body.mjs'),
   router: () => import('./router.mjs'),
   redis: () => import('./redis.mjs'),
   batch: () => import('./batch.mjs'),

@@ -1,10 +1,11 @@
 import type { BatchInput } from '../batch/types.ts';
+import { JsonBodyError, scanJson } from '../transport/json-body.ts';
 
 /**
  * Splits a byte stream into lines (LF or CRLF; a last line without a newline counts), holding no more than the
  * line being read. Chunks are pulled as lines are taken, so a slow consumer slows the reading.
  */
-export async function* readLines(chunks: AsyncIterable<Uint8Array | string>): AsyncGenerator<string, void, undefined> {
+export async function* readLineBytes(chunks: AsyncIterable<Uint8Array | string>): AsyncGenerator<Buffer, void, undefined> {
   let parts: Buffer[] = [];
   for await (const raw of chunks) {
     const chunk = typeof raw === 'string' ? Buffer.from(raw) : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
@@ -15,15 +16,22 @@ export async function* readLines(chunks: AsyncIterable<Uint8Array | string>): As
         bytes = Buffer.concat([...parts, bytes]);
         parts = [];
       }
-      yield bytes.toString('utf8', 0, bytes.length > 0 && bytes[bytes.length - 1] === 13 ? bytes.length - 1 : bytes.length);
+      yield withoutCr(bytes);
       start = newline + 1;
     }
     if (start < chunk.length) parts.push(chunk.subarray(start));
   }
-  if (parts.length) {
-    const bytes = Buffer.concat(parts);
-    yield bytes.toString('utf8', 0, bytes[bytes.length - 1] === 13 ? bytes.length - 1 : bytes.length);
-  }
+  if (parts.length) yield withoutCr(Buffer.concat(parts));
+}
+
+/** A line of its own (a copy): a line in flight must not keep the whole chunk it came in alive. */
+function withoutCr(bytes: Buffer): Buffer {
+  return Buffer.from(bytes.length > 0 && bytes[bytes.length - 1] === 13 ? bytes.subarray(0, bytes.length - 1) : bytes);
+}
+
+/** The same lines as text. */
+export async function* readLines(chunks: AsyncIterable<Uint8Array | string>): AsyncGenerator<string, void, undefined> {
+  for await (const bytes of readLineBytes(chunks)) yield bytes.toString('utf8');
 }
 
 export const INVALID_LINE = 'LLMPASS_INVALID_JSON';
@@ -34,32 +42,33 @@ export interface PayloadLineOptions {
   onSkip?: (() => void) | undefined;
 }
 
-const BLANK = /^\s*$/;
+const isSpace = (byte: number) => byte === 32 || byte === 9 || byte === 13;
 
 /**
  * JSON Lines as batch inputs: blank lines are skipped (no result), each other line is a payload numbered by its
- * line in the input, and a line that does not parse is a failed input, not the end of the run.
+ * line in the input, scanned as bytes (its model swapped by splicing, like any JSON body), and a line that does not
+ * scan is a failed input, not the end of the run.
  */
-export async function* payloadLines(lines: AsyncIterable<string>, options: PayloadLineOptions = {}): AsyncGenerator<BatchInput, void, undefined> {
+export async function* payloadLines(lines: AsyncIterable<Uint8Array | string>, options: PayloadLineOptions = {}): AsyncGenerator<BatchInput, void, undefined> {
   let line = 0;
   let index = 0;
-  for await (const text of lines) {
+  for await (const raw of lines) {
     line += 1;
-    if (BLANK.test(text)) continue;
+    const bytes = typeof raw === 'string' ? Buffer.from(raw) : raw;
+    if (bytes.every(isSpace)) continue;
     index += 1;
     if (options.done?.(line, index)) {
       options.onSkip?.();
       continue;
     }
     try {
-      yield { line, payload: JSON.parse(text) };
+      yield { line, payload: scanJson(bytes, `line ${line}`) };
     } catch (error) {
-      yield { line, error: { code: INVALID_LINE, message: `line ${line} is not JSON (${(error as Error).message})` } };
+      if (!(error instanceof JsonBodyError)) throw error;
+      yield { line, error: { code: INVALID_LINE, message: error.tooDeep ? error.message : `line ${line} is not JSON (${error.reason})` } };
     }
   }
 }
-
-const isSpace = (byte: number) => byte === 32 || byte === 9 || byte === 13;
 
 /** Payload lines in a file (non-blank lines), counted in the background for the progress bar's total. */
 export async function countPayloadLines(chunks: AsyncIterable<Uint8Array>): Promise<number> {

@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { UsageError } from '../errors.ts';
 import type { BodyInit } from '../transport/body.ts';
 import { isJsonMediaType } from '../transport/headers.ts';
+import { JsonBodyError, scanJson, type JsonBody } from '../transport/json-body.ts';
 
 export interface PayloadFlags {
   json?: string | undefined;
@@ -15,7 +16,7 @@ export interface PayloadFlags {
 }
 
 export interface Payload {
-  json?: unknown;
+  json?: JsonBody;
   body?: BodyInit;
   /** How `--curl` should send it (`--data-binary @file`, `-F ...`); undefined for JSON, which is printed inline. */
   curlSource?: string;
@@ -23,18 +24,20 @@ export interface Payload {
   length?: number;
 }
 
-function parseJson(text: string, from: string): unknown {
+/** JSON is scanned as bytes, never decoded first: invalid UTF-8 is refused, not silently replaced. */
+function parseJson(bytes: Uint8Array, from: string): JsonBody {
   try {
-    return JSON.parse(text);
+    return scanJson(bytes, from);
   } catch (error) {
-    throw new UsageError(`${from} is not valid JSON (${(error as Error).message}); to send it as is, set --header 'content-type: ...'`);
+    if (error instanceof JsonBodyError && !error.tooDeep) throw new UsageError(`${error.message}; to send it as is, set --header 'content-type: ...'`);
+    throw error;
   }
 }
 
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 async function fileSize(path: string, flag: string): Promise<number> {
@@ -71,14 +74,14 @@ async function buildForm(fields: string[]): Promise<FormData> {
 
 /**
  * The request body from `--json`, `--data` (text, `@file` or `-` for stdin, as curl's), `--form`, or stdin when it
- * is not a terminal. JSON is parsed here once; anything else is streamed, never read whole.
+ * is not a terminal. JSON is scanned here once; anything else is streamed, never read whole.
  */
 export async function readPayload(flags: PayloadFlags, contentType: string | undefined, stdin: NodeJS.ReadStream): Promise<Payload> {
   const given = [flags.json !== undefined && '--json', flags.data !== undefined && '--data', flags.form?.length && '--form'].filter(Boolean);
   if (given.length > 1) throw new UsageError(`give one payload: ${given.join(' and ')} were both set`);
   const asJson = contentType === undefined || isJsonMediaType(contentType);
 
-  if (flags.json !== undefined) return { json: parseJson(flags.json, '--json') };
+  if (flags.json !== undefined) return { json: parseJson(Buffer.from(flags.json), '--json') };
   if (flags.form?.length) return { body: await buildForm(flags.form), curlSource: flags.form.map((f) => `-F '${f.replace(/'/g, `'\\''`)}'`).join(' ') };
   if (flags.data !== undefined) {
     const data = flags.data;
@@ -86,10 +89,10 @@ export async function readPayload(flags: PayloadFlags, contentType: string | und
     if (data.startsWith('@')) {
       const path = data.slice(1);
       const length = await fileSize(path, '--data');
-      if (asJson) return { json: parseJson(await readFile(path, 'utf8'), `--data @${path}`) };
+      if (asJson) return { json: parseJson(await readFile(path), `--data @${path}`) };
       return { body: createReadStream(path), curlSource: `--data-binary @${path}`, length };
     }
-    return asJson ? { json: parseJson(data, '--data') } : { body: data };
+    return asJson ? { json: parseJson(Buffer.from(data), '--data') } : { body: data };
   }
   if (!flags.ignoreStdin && !stdin.isTTY) return fromStdin(stdin, asJson, 'stdin');
   return {};
@@ -97,7 +100,7 @@ export async function readPayload(flags: PayloadFlags, contentType: string | und
 
 async function fromStdin(stdin: NodeJS.ReadStream, asJson: boolean, from: string): Promise<Payload> {
   if (!asJson) return { body: stdin as unknown as Readable, curlSource: '--data-binary @-' };
-  const text = await readAll(stdin);
-  if (text.trim() === '') return {};
-  return { json: parseJson(text, from) };
+  const bytes = await readAll(stdin);
+  if (bytes.every((byte) => byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09)) return {};
+  return { json: parseJson(bytes, from) };
 }

@@ -9,7 +9,7 @@ import { Router } from '../router/router.ts';
 import { routerStateFromConfig } from '../router/state/from-config.ts';
 import { readResume, type ResumePlan } from './batch-resume.ts';
 import { BatchTally } from './batch-tally.ts';
-import { countPayloadLines, payloadLines, readLines } from './jsonl-input.ts';
+import { countPayloadLines, payloadLines, readLineBytes } from './jsonl-input.ts';
 import { LineWriter } from './line-writer.ts';
 import { decideOutputMode } from './output-mode.ts';
 import { loadEnvFile, parseHeaders, parseQuery, parseTimeout, type CallFlags } from './run-call.ts';
@@ -155,7 +155,7 @@ export async function runBatch(flags: CallFlags, onDrawing: (stop: () => void) =
       });
     }
 
-    const inputs = payloadLines(readLines(input.stream), { done: resume?.done, onSkip: () => (tally.skipped += 1) });
+    const inputs = payloadLines(readLineBytes(input.stream), { done: resume?.done, onSkip: () => (tally.skipped += 1) });
     const writer = new LineWriter(process.stdout);
     const onEvent = (event: BatchEvent) => {
       if (event.type === 'window') window = { limit: event.limit, max: event.max, pauseUntil: Date.now() + event.pauseMs };

@@ -1,3 +1,4 @@
+import { UsageError } from '../errors.ts';
 import { HOP_BY_HOP } from '../transport/headers.ts';
 import { CLIENT_CREDENTIAL_HEADERS } from './auth.ts';
 
@@ -11,13 +12,23 @@ function connectionNamed(raw: string[]): Set<string> {
   return named;
 }
 
-/** The client's end-to-end headers that go upstream: no hop-by-hop header, no credential, no host or length. */
+/**
+ * The client's end-to-end headers that go upstream: no hop-by-hop header, no credential, no host or length. Two
+ * different content-types are refused: the proxy judges the body by one (Node keeps the first) and the upstream
+ * might read the other; the same one repeated goes once.
+ */
 export function forwardedRequestHeaders(raw: string[]): Array<[string, string]> {
   const named = connectionNamed(raw);
   const out: Array<[string, string]> = [];
+  let contentType: string | undefined;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
     if (HOP_BY_HOP.has(name) || CLIENT_CREDENTIAL_HEADERS.has(name) || named.has(name)) continue;
+    if (name === 'content-type') {
+      if (contentType !== undefined && contentType !== raw[i + 1]) throw new UsageError('the request has two different content-type headers: send one');
+      if (contentType !== undefined) continue;
+      contentType = raw[i + 1]!;
+    }
     out.push([name, raw[i + 1]!]);
   }
   return out;

@@ -6,5 +6,5 @@ import { readWhole } from '../transport/read-whole.ts';
 export function readLimited(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) return Promise.reject(new BodyTooLargeError(`the JSON body is ${declared} bytes; the limit is ${limit} (--max-json-body)`));
-  return readWhole(req, limit, () => new BodyTooLargeError(`the JSON body is over ${limit} bytes (--max-json-body)`));
+  return readWhole(req, limit, () => new BodyTooLargeError(`the JSON body is over ${limit} bytes (--max-json-body)`), Number.isFinite(declared) ? declared : undefined);
 }

@@ -8,6 +8,7 @@ import type { ProviderSpec } from '../providers/types.ts';
 import { resolveProviderDefault, type Deployment } from '../router/deployment.ts';
 import type { Router, RouterEvent, RouterPassthroughOptions } from '../router/router.ts';
 import { isJsonMediaType } from '../transport/headers.ts';
+import { scanJsonYielding, type JsonBody } from '../transport/json-body.ts';
 import type { UpstreamReply } from '../transport/reply.ts';
 import type { Secret } from '../secret.ts';
 import { logRequest, type AccessLog } from './access-log.ts';
@@ -222,23 +223,16 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
       const provider = matched.provider;
       record.provider = provider.id;
       const endpoint = rest === search ? matched.endpoint : matched.endpoint.slice(0, matched.endpoint.length - search.length) + rest;
-      let json: unknown;
+      let json: JsonBody | undefined;
       let body: Buffer | IncomingMessage | undefined;
       if (hasBody && isJsonMediaType(contentType)) {
         const bytes = await readLimited(req, options.maxJsonBody);
         body = bytes;
-        if (bytes.length) {
-          try {
-            json = JSON.parse(bytes.toString('utf8'));
-          } catch (error) {
-            // V8's message quotes the body around the error; only the position goes out (and into the log).
-            const at = /position (\d+)/.exec((error as Error).message)?.[1];
-            throw new UsageError(`the body is not valid JSON${at ? ` (at position ${at})` : ''}`);
-          }
-        }
+        // Checked and its model found without building objects, yielding to other requests on a large body.
+        if (bytes.length) json = await scanJsonYielding(bytes, 'the body');
       } else if (hasBody) body = req;
       const length = body === req ? Number(req.headers['content-length']) : NaN;
-      const bodyModel = (json as { model?: unknown } | undefined)?.model;
+      const bodyModel = json?.model;
       // One lookup each for the body's model and, failing that, the path's: aliasOf answers the configured name.
       const bodyAlias = typeof bodyModel === 'string' ? router.aliasOf(bodyModel) : undefined;
       const pathModel = bodyAlias === undefined ? modelInPath(provider, endpoint) : undefined;

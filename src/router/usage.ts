@@ -47,23 +47,56 @@ export function tokensInJson(text: string): number | undefined {
   return tokensOf(usage);
 }
 
-/** Collects usage from SSE `data:` lines as they pass, parsing only lines that mention it. */
-class SseUsage {
+/**
+ * Collects usage from SSE `data:` lines as they pass, parsing only lines that mention it. Linear in the stream: each
+ * chunk is searched once for line ends, and a line is held only while it may be a `data:` line under the size
+ * bound (a larger one is dropped as it arrives, its tokens uncounted, as for a JSON answer).
+ */
+export class SseUsage {
   readonly usage: Usage = {};
-  #pending = '';
+  #parts: string[] = [];
+  #held = 0;
+  #dropping = false;
+
+  /** Characters held for the line being read. */
+  get held(): number {
+    return this.#held;
+  }
 
   push(text: string): void {
-    const lines = (this.#pending + text).split('\n');
-    this.#pending = lines.pop() ?? '';
-    for (const line of lines) this.#line(line);
+    let start = 0;
+    for (let newline = text.indexOf('\n'); newline !== -1; newline = text.indexOf('\n', start)) {
+      this.#take(text.slice(start, newline));
+      this.#lineEnded();
+      start = newline + 1;
+    }
+    if (start < text.length) this.#take(text.slice(start));
   }
 
   end(): number | undefined {
-    if (this.#pending) this.#line(this.#pending);
+    this.#lineEnded();
     return tokensOf(this.usage);
   }
 
-  #line(line: string): void {
+  #take(piece: string): void {
+    if (this.#dropping || piece === '') return;
+    // Once five characters are in, they say whether this is a `data:` line (the pieces before are shorter).
+    const notData = this.#held < 5 && this.#held + piece.length >= 5 && !(this.#parts.join('') + piece.slice(0, 5)).startsWith('data:');
+    this.#held += piece.length;
+    if (notData || this.#held > MAX_JSON_BYTES) {
+      this.#dropping = true;
+      this.#parts = [];
+      this.#held = 0;
+      return;
+    }
+    this.#parts.push(piece);
+  }
+
+  #lineEnded(): void {
+    const line = this.#parts.length === 1 ? this.#parts[0]! : this.#parts.join('');
+    this.#parts = [];
+    this.#held = 0;
+    this.#dropping = false;
     if (!line.startsWith('data:') || !line.includes('usage')) return;
     try {
       readUsage(JSON.parse(line.slice(5)), this.usage);

@@ -1,8 +1,7 @@
 import { Readable } from 'node:stream';
-import { UsageError } from '../errors.ts';
 
 /**
- * Request bodies as the transport sees them. JSON is parsed once, to swap the model, and serialised once;
+ * Request bodies as the transport sees them. JSON is scanned once and its model spliced in (transport/json-body.ts);
  * everything else (audio, files, multipart) is streamed and never held whole in memory.
  */
 export type UpstreamBody =
@@ -20,30 +19,6 @@ export type BodyInit =
   | ReadableStream<Uint8Array>
   | Readable
   | AsyncIterable<Uint8Array>;
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/**
- * Serialises a JSON body with `model` set to the upstream model, without touching the caller's object. A
- * spread copies own properties as data (a `__proto__` key stays a plain key; Object.assign would set the
- * copy's prototype instead), and the model keeps its place, or comes first when it was absent.
- */
-export function serialiseWithModel(value: unknown, model: string | undefined): string {
-  try {
-    return serialise(value, model);
-  } catch (error) {
-    // JSON.parse takes any depth, JSON.stringify runs out of stack near ten thousand levels: the caller's fault.
-    if (error instanceof RangeError) throw new UsageError('the JSON body is nested too deeply to be rewritten');
-    throw error;
-  }
-}
-
-function serialise(value: unknown, model: string | undefined): string {
-  if (model === undefined || !isPlainObject(value)) return JSON.stringify(value);
-  return JSON.stringify(Object.hasOwn(value, 'model') ? { ...value, model } : { model, ...value });
-}
 
 /** Cheap checks first: touching the FormData global loads Node's internal fetch machinery. */
 export function toUpstreamBody(body: BodyInit): UpstreamBody {

@@ -6,28 +6,31 @@ import type { Readable } from 'node:stream';
  * that closes before its end (a client gone mid-body) rejects too. Listeners rather than `for await`: the async
  * iterator costs a few stream helpers per call, measurable on the proxy's per-request path.
  */
-export function readWhole(stream: Readable, limit: number, tooLarge: () => Error): Promise<Buffer> {
+export function readWhole(stream: Readable, limit: number, tooLarge: () => Error, expectedLength?: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    // A body of announced length is copied into place as it arrives: a large one is never held twice, and no
+    // single copy of it all blocks the event loop at the end.
+    const whole = expectedLength !== undefined && expectedLength > 64 * 1024 && expectedLength <= limit ? Buffer.allocUnsafe(expectedLength) : undefined;
     const onData = (chunk: Buffer | string) => {
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       size += bytes.length;
-      if (size > limit) {
-        done();
-        reject(tooLarge());
-        return;
-      }
-      chunks.push(bytes);
+      if (size > limit) fail(tooLarge());
+      else if (!whole) chunks.push(bytes);
+      else if (size <= whole.length) bytes.copy(whole, size - bytes.length);
+      else fail(new Error(`the body is longer than its announced ${whole.length} bytes`));
     };
-    const onEnd = () => {
-      done();
-      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
-    };
-    const onError = (error: Error) => {
+    const fail = (error: Error) => {
       done();
       reject(error);
     };
+    const onEnd = () => {
+      done();
+      if (whole) resolve(size === whole.length ? whole : whole.subarray(0, size));
+      else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    };
+    const onError = fail;
     const onClose = () => {
       done();
       reject(Object.assign(new Error('the body stream closed before its end'), { code: 'ECONNRESET' }));

@@ -1,8 +1,10 @@
+import { Readable } from 'node:stream';
 import { environmentSettings } from '../config/provider-settings.ts';
 import { ConfigError, UsageError } from '../errors.ts';
 import type { Deployment } from '../router/deployment.ts';
 import type { Secret } from '../secret.ts';
-import { isPlainObject, serialiseWithModel, toUpstreamBody, type BodyInit, type UpstreamBody } from './body.ts';
+import { toUpstreamBody, type BodyInit, type UpstreamBody } from './body.ts';
+import { JsonBody, jsonBodyOf } from './json-body.ts';
 import { checkHeader, headerPairs, HOP_BY_HOP, isJsonMediaType, type HeaderInput } from './headers.ts';
 import { appendQuery, displayUrl, joinEndpoint } from './url.ts';
 
@@ -28,7 +30,10 @@ export interface PassthroughRequest {
   method?: string | undefined;
   query?: QueryInit | undefined;
   headers?: HeaderInput | undefined;
-  /** A JSON value: an object gets its `model` swapped for the upstream model. */
+  /**
+   * A JSON value, or JSON text already scanned (a JsonBody, as the CLI and the proxy read it): an object gets its
+   * `model` swapped for the upstream model, and nothing else changes.
+   */
   json?: unknown;
   /** Any other body, sent as is and streamed when it is a stream. */
   body?: BodyInit | undefined;
@@ -70,6 +75,21 @@ function authHeader(deployment: Deployment): [string, HeaderValue] | undefined {
   }
 }
 
+/** JSON text as a value, for a provider hook that rewrites more than the top-level model (then, and only then, parsed). */
+function valueOf(json: unknown): unknown {
+  return json instanceof JsonBody ? JSON.parse(Buffer.from(json.bytes.buffer, json.bytes.byteOffset, json.bytes.byteLength).toString('utf8')) : json;
+}
+
+/** Past this, a spliced JSON body goes as its parts, a stream of known length: copying it whole blocks the event loop. */
+const SPLICE_COPY_LIMIT = 8 * 1024 * 1024;
+
+function splicedBody(parts: Uint8Array[]): UpstreamBody {
+  if (parts.length === 1) return { kind: 'bytes', bytes: parts[0]! };
+  const length = parts.reduce((sum, part) => sum + part.byteLength, 0);
+  if (length <= SPLICE_COPY_LIMIT) return { kind: 'bytes', bytes: Buffer.concat(parts, length) };
+  return { kind: 'stream', stream: Readable.from(parts, { objectMode: false }), length };
+}
+
 /**
  * Builds the upstream request: the endpoint joined to the deployment's base by the provider's rule, headers in
  * order of precedence (provider defaults < config extra_headers < caller < credentials), the JSON body's model
@@ -101,9 +121,12 @@ export function buildUpstreamRequest(deployment: Deployment, request: Passthroug
   let body: UpstreamBody | undefined;
   let replayable = true;
   if (request.json !== undefined) {
-    const swap = request.swapModel !== false && modelGoesInBody(deployment, request.endpoint) && isPlainObject(request.json);
-    const json = request.pathModel !== undefined && provider.replaceBodyModels ? provider.replaceBodyModels(request.json, request.pathModel, deployment.model) : request.json;
-    body = { kind: 'bytes', bytes: new TextEncoder().encode(serialiseWithModel(json, swap ? deployment.model : undefined)) };
+    // A provider that repeats the path's model inside the body (Gemini) swaps those copies on the value.
+    const value = request.pathModel !== undefined && provider.replaceBodyModels ? provider.replaceBodyModels(valueOf(request.json), request.pathModel, deployment.model) : request.json;
+    const json = jsonBodyOf(value);
+    const swap = request.swapModel !== false && modelGoesInBody(deployment, request.endpoint);
+    body = splicedBody(swap ? json.partsWithModel(deployment.model) : [json.bytes]);
+    replayable = body.kind === 'bytes';
     if (!isJsonMediaType(headerText(headers.get('content-type')))) headers.set('content-type', 'application/json');
   } else if (request.body !== undefined) {
     body = toUpstreamBody(request.body);

@@ -7,6 +7,7 @@ import { AdaptiveWindow } from '../../src/batch/adaptive-window.ts';
 import { readResume } from '../../src/cli/batch-resume.ts';
 import { BatchTally } from '../../src/cli/batch-tally.ts';
 import { payloadLines, readLines, countPayloadLines } from '../../src/cli/jsonl-input.ts';
+import type { JsonBody } from '../../src/transport/json-body.ts';
 import { LineSet } from '../../src/cli/line-set.ts';
 import { cleanupTemp, tempDir } from '../support/tmp.ts';
 
@@ -62,10 +63,20 @@ describe('JSON Lines input', () => {
 
   it('numbers payloads by their input line, skips blank lines, and turns a bad line into a failed input', async () => {
     const lines = ['{"a":1}', '', 'nope', '{"b":2}'];
-    expect(await all(payloadLines(Readable.from(lines)))).toEqual([
+    // A payload is the line's bytes, scanned (its model is spliced when sent): read back here as values.
+    const inputs = (await all(payloadLines(Readable.from(lines)))).map((input) => ('payload' in input ? { line: input.line, payload: JSON.parse(Buffer.from((input.payload as JsonBody).bytes).toString()) as unknown } : input));
+    expect(inputs).toEqual([
       { line: 1, payload: { a: 1 } },
       { line: 3, error: { code: 'LLMPASS_INVALID_JSON', message: expect.stringMatching(/^line 3 is not JSON/) } },
       { line: 4, payload: { b: 2 } },
+    ]);
+  });
+
+  it('a line that is not UTF-8, or nested past the limit, is a failed input, never sent with U+FFFD', async () => {
+    const lines = [Buffer.concat([Buffer.from('{"input":"caf'), Buffer.from([0xe9]), Buffer.from('"}')]), Buffer.from(`${'['.repeat(300)}${']'.repeat(300)}`)];
+    expect(await all(payloadLines(Readable.from(lines)))).toEqual([
+      { line: 1, error: { code: 'LLMPASS_INVALID_JSON', message: 'line 1 is not JSON (it is not UTF-8, as JSON must be)' } },
+      { line: 2, error: { code: 'LLMPASS_INVALID_JSON', message: expect.stringMatching(/^line 2 is nested too deeply \(over 256 levels/) } },
     ]);
   });
 

@@ -2,7 +2,7 @@
 // keys next to a model that is swapped, bodies nested past any stack, over the limit, or under a misleading
 // content-type. Each gets a clear 4xx or goes upstream untouched; none is a 500, none pollutes a prototype.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serialiseWithModel } from '../../src/transport/body.ts';
+import { jsonBodyOf } from '../../src/transport/json-body.ts';
 import { echo, startFakeUpstream } from '../fixtures/fake-upstream.ts';
 import type { FakeServer } from '../fixtures/recording.ts';
 import { exchange, type Outcome } from '../support/outcome.ts';
@@ -99,7 +99,7 @@ describe('__proto__ and constructor keys', () => {
 
   it('the same in the library: serialising does not touch Object.prototype', () => {
     const parsed = JSON.parse(hostile) as Record<string, unknown>;
-    const text = serialiseWithModel(parsed, 'served-model');
+    const text = Buffer.from(jsonBodyOf(parsed).withModel('served-model')).toString();
     expect(text).toContain('"__proto__":{"polluted":"yes"');
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect((Object.prototype as Record<string, unknown>).polluted2).toBeUndefined();

@@ -1,6 +1,13 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { serialiseWithModel, toUpstreamBody } from '../../src/transport/body.ts';
+import { toUpstreamBody } from '../../src/transport/body.ts';
+import { jsonBodyOf } from '../../src/transport/json-body.ts';
+
+/** A value's JSON text with its model set as the transport sends it (undefined: no model to set). */
+function serialiseWithModel(value: unknown, model: string | undefined): string {
+  const json = jsonBodyOf(value);
+  return Buffer.from(model === undefined ? json.bytes : json.withModel(model)).toString();
+}
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null) {

@@ -31,4 +31,12 @@ describe('readWhole', () => {
     const failing = new Readable({ read() { this.destroy(new Error('reset')); } });
     await expect(readWhole(failing, 100, tooLarge)).rejects.toThrow('reset');
   });
+
+  it('copies a body of announced length into one buffer as it arrives, and refuses one longer than announced', async () => {
+    const chunks = Array.from({ length: 40 }, (_, i) => Buffer.alloc(4096, i));
+    const whole = await readWhole(Readable.from(chunks), 1 << 20, tooLarge, 40 * 4096);
+    expect(whole.equals(Buffer.concat(chunks))).toBe(true);
+    await expect(readWhole(Readable.from(chunks), 1 << 20, tooLarge, 39 * 4096)).rejects.toThrow(/longer than its announced/);
+    await expect(readWhole(Readable.from(chunks), 100 * 1024, tooLarge, 200 * 1024)).rejects.toThrow('too large');
+  });
 });
