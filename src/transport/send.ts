@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { AbortedError, LlmpassError, NetworkError, UpstreamTimeoutError } from '../errors.ts';
 import { nodeHttpClient, readableFromWeb, type HttpClient } from './http-client.ts';
-import type { UpstreamReply } from './reply.ts';
+import { discardReply, usableReason, type UpstreamReply } from './reply.ts';
 import { revealHeaders, type UpstreamRequest } from './request.ts';
 import { signOutgoing } from './sign.ts';
 import { displayUrl } from './url.ts';
@@ -117,6 +117,12 @@ export async function sendUpstream(request: UpstreamRequest, options: SendOption
     );
     reply.body.once('close', settle);
     reply.body.once('error', settle);
+    // HTTP's statuses are 100-599 (RFC 9110 §15): anything else is not an answer any caller can pass on.
+    if (reply.status < 100 || reply.status > 599) {
+      discardReply(reply);
+      throw new NetworkError(`${target}: the server answered status ${reply.status}, which is not an HTTP status`);
+    }
+    reply.statusText = usableReason(reply.statusText);
     return reply;
   } catch (error) {
     settle();
