@@ -111,7 +111,6 @@ describe('generated upstream answers', () => {
         }
         expect(response.status).toBeGreaterThanOrEqual(200);
         expect(response.status).toBeLessThanOrEqual(599);
-        // eslint-disable-next-line no-control-regex
         expect(response.statusText).toMatch(/^[\x20-\x7e]*$/);
         await response.arrayBuffer().catch((error: unknown) => {
           if (!(error instanceof LlmpassError)) untypedBodyErrors.push(String(error));
