@@ -181,7 +181,7 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
       },
     });
     stopSpinner();
-    if (flags.verbose) process.stderr.write(`< HTTP ${response.status} ${response.statusText}\n`);
+    if (flags.verbose) process.stderr.write(`< HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}\n`);
     const out = flags.output ? await openOutput(flags.output) : process.stdout;
     try {
       await printResponse(response, { mode, include: Boolean(flags.include), out });

@@ -5,7 +5,7 @@ export default class Proxy extends BaseCommand {
   static override summary = 'Serve the passthrough over HTTP: POST /vllm/classify with the master key, for any client or SDK.';
   static override description = `Routes /<provider>/<endpoint> (/vllm, /openai, /anthropic, /gemini, ...) to the deployment the body's "model" alias names, or to the provider's own base URL and key from the environment. Provider keys stay on the proxy; clients present the master key (general_settings.master_key or LLMPASS_MASTER_KEY) as Authorization: Bearer, x-api-key, api-key, x-goog-api-key or x-llmpass-api-key, and it is never forwarded.
 
-Health: GET /health/liveliness, /health/readiness (?probe=1 checks every deployment). Metrics: GET /metrics (Prometheus).
+Health: GET /health/liveliness, /health/readiness (?probe=1 with the master key checks every deployment). Metrics: GET /metrics (Prometheus).
 SIGTERM or SIGINT stops accepting and lets requests in flight finish within --grace seconds; a second signal exits at once.`;
 
   static override examples = [

@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
 
 const TYPES: Record<number, string> = {
   400: 'invalid_request_error',
@@ -24,6 +24,7 @@ export function sendProxyError(res: ServerResponse, status: number, message: str
     return;
   }
   const body = JSON.stringify({ error: { message, type: TYPES[status] ?? 'error', code } });
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  // Our own reason, always: a relayed answer whose writeHead failed has left the upstream's unusable one on `res`.
+  res.writeHead(status, STATUS_CODES[status] ?? 'Error', { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }

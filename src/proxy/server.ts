@@ -2,14 +2,14 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Config } from '../config/load.ts';
 import type { PassThroughEndpoint } from '../config/schema.ts';
 import { resolveEnvValue } from '../config/env.ts';
-import { isLlmpassError, RateLimitedError, UsageError } from '../errors.ts';
+import { isLlmpassError, NetworkError, RateLimitedError, UsageError } from '../errors.ts';
 import { listProviders } from '../providers/registry.ts';
 import type { ProviderSpec } from '../providers/types.ts';
 import { resolveProviderDefault, type Deployment } from '../router/deployment.ts';
 import type { Router, RouterEvent, RouterPassthroughOptions } from '../router/router.ts';
 import { isJsonMediaType } from '../transport/headers.ts';
 import { scanJsonYielding, type JsonBody } from '../transport/json-body.ts';
-import type { UpstreamReply } from '../transport/reply.ts';
+import { discardReply, type UpstreamReply } from '../transport/reply.ts';
 import type { Secret } from '../secret.ts';
 import { logRequest, type AccessLog } from './access-log.ts';
 import { masterKeyCheck } from './auth.ts';
@@ -20,6 +20,7 @@ import { readLimited } from './read-body.ts';
 import { routeTable, type Route } from './routes.ts';
 import { configuredRouteDeployment } from './configured-route.ts';
 import { allAliasesAnswer, routeAliasList } from './alias-lists.ts';
+import { sharedProbe } from './shared-probe.ts';
 
 export interface ProxyOptions {
   config: Config;
@@ -37,6 +38,9 @@ export interface ProxyOptions {
   /** Milliseconds a client may stay silent while sending a body before it gets 408 (slowloris); none when unset. */
   clientTimeoutMs?: number | undefined;
 }
+
+/** How long a readiness probe's result answers later callers: no client can make the deployments be probed faster. */
+const PROBE_REUSE_MS = 5_000;
 
 const NO_BODY = new Set(['GET', 'HEAD', 'OPTIONS', 'DELETE']);
 
@@ -141,10 +145,24 @@ function watchBodySilence(req: IncomingMessage, res: ServerResponse, ms: number,
   arm();
 }
 
+/**
+ * Runs one request's failure handling; if that fails too (a header Node refuses, a socket already gone), the
+ * request ends with its connection destroyed and a log line. One request's trouble never reaches the process.
+ */
+function endRequest(res: ServerResponse, log: AccessLog, answer: () => void): void {
+  try {
+    answer();
+  } catch (error) {
+    res.destroy();
+    log.error({ err: error }, 'failed to answer a failed request');
+  }
+}
+
 export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { router, metrics, log } = options;
   const route = routeTable(listProviders(), options.config.raw.general_settings?.pass_through_endpoints ?? []);
   const authenticated = options.masterKey ? masterKeyCheck(options.masterKey) : undefined;
+  const probe = options.probe && sharedProbe(options.probe, PROBE_REUSE_MS);
   // A configured route's deployment (its headers' env references read) is built on first use, as aliases are.
   const configured = new Map<PassThroughEndpoint, Deployment>();
   const configuredDeployment = (entry: PassThroughEndpoint): Deployment => {
@@ -163,8 +181,11 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
     if (matched.kind === 'readiness') {
       // Still ready when Redis is away (the replica routes on its own state): `routing_state` says so.
       const state = router.state.report();
-      if (!search.includes('probe=') || !options.probe) return sendJson(res, 200, { status: 'healthy', aliases: router.aliases().length, routing_state: state });
-      const result = await options.probe();
+      // Open to load balancers; only a caller with the key learns about deployments or makes them be probed.
+      const trusted = !authenticated || authenticated(req.headers, takeQueryKey(search).key);
+      if (!search.includes('probe=') || !probe) return sendJson(res, 200, trusted ? { status: 'healthy', aliases: router.aliases().length, routing_state: state } : { status: 'healthy', routing_state: state });
+      if (!trusted) return sendProxyError(res, 401, 'probing the deployments (?probe=) needs the master key', 'invalid_api_key');
+      const result = await probe();
       return sendJson(res, result.healthy ? 200 : 503, { status: result.healthy ? 'healthy' : 'unhealthy', detail: result.detail, routing_state: state });
     }
     if (matched.kind === 'metrics') {
@@ -176,6 +197,8 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
 
     const { key, rest } = takeQueryKey(search);
     if (authenticated && !authenticated(req.headers, key)) {
+      // A keyless client's body is never read: the connection closes once the 401 is out.
+      res.shouldKeepAlive = false;
       return sendProxyError(res, 401, 'missing or wrong key: send the master key as Authorization: Bearer, x-api-key, api-key, x-goog-api-key or x-llmpass-api-key', 'invalid_api_key');
     }
 
@@ -266,7 +289,14 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
       }
     }
 
-    res.writeHead(reply.status, reply.statusText || undefined, forwardedResponseHeaders(reply.headers));
+    try {
+      res.writeHead(reply.status, reply.statusText || undefined, forwardedResponseHeaders(reply.headers));
+    } catch (error) {
+      // A header Node will not write (a byte it refuses): 502 saying so, with none of the upstream's headers left.
+      discardReply(reply);
+      for (const name of res.getHeaderNames()) res.removeHeader(name);
+      throw new NetworkError(`the upstream's answer cannot be relayed: ${(error as Error).message}`);
+    }
     record.status = reply.status;
     record.ttfbMs = performance.now() - started;
     await relay(reply, res, record);
@@ -296,7 +326,7 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
     });
     if (options.clientTimeoutMs) {
       const seconds = options.clientTimeoutMs / 1000;
-      watchBodySilence(req, res, options.clientTimeoutMs, () => {
+      watchBodySilence(req, res, options.clientTimeoutMs, () => endRequest(res, log, () => {
         record.error = `the client sent no body bytes for ${seconds}s`;
         controller.abort();
         if (res.headersSent) return void res.destroy();
@@ -304,19 +334,23 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
         res.shouldKeepAlive = false;
         sendProxyError(res, 408, `the request body stopped arriving for ${seconds}s (--client-timeout)`, 'client_timeout');
         record.status = 408;
-      });
+      }));
     }
-    serve(req, res, record, controller.signal, started).catch((error: unknown) => {
-      record.error = (error as Error)?.message;
-      if (controller.signal.aborted) return res.destroy();
-      if (isLlmpassError(error)) {
-        if (error.httpStatus >= 502) metrics.upstreamFailure(record.provider || 'none', error.code);
-        if (error instanceof RateLimitedError && !res.headersSent) res.setHeader('retry-after', String(error.retryAfterSeconds));
-        return sendProxyError(res, error.httpStatus, error.message, error.code.toLowerCase());
-      }
-      sendProxyError(res, 500, 'internal error', 'internal_error');
-      log.error({ err: error }, 'unexpected error');
-    });
+    serve(req, res, record, controller.signal, started).catch((error: unknown) =>
+      endRequest(res, log, () => {
+        record.error = (error as Error)?.message;
+        if (controller.signal.aborted) return res.destroy();
+        // Answered before the client's body is all in: close after the answer rather than read the rest.
+        if (!req.complete) res.shouldKeepAlive = false;
+        if (isLlmpassError(error)) {
+          if (error.httpStatus >= 502) metrics.upstreamFailure(record.provider || 'none', error.code);
+          if (error instanceof RateLimitedError && !res.headersSent) res.setHeader('retry-after', String(error.retryAfterSeconds));
+          return sendProxyError(res, error.httpStatus, error.message, error.code.toLowerCase());
+        }
+        sendProxyError(res, 500, 'internal error', 'internal_error');
+        log.error({ err: error }, 'unexpected error');
+      }),
+    );
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { NetworkError } from '../errors.ts';
 
 /**
  * The upstream's answer as the transport hands it over: status, headers as received, and the body as a Node
@@ -25,15 +26,36 @@ export function discardReply(reply: UpstreamReply): void {
   reply.body.destroy();
 }
 
-const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
+/**
+ * The reason phrase as it may be relayed, printed or put in a Response: printable ASCII, else none. It carries no
+ * meaning (RFC 9110 §15), and UTF-8 or control bytes in it break Node's writeHead, the web Response and terminals.
+ */
+export function usableReason(text: string): string {
+  return /^[\x20-\x7e]*$/.test(text) ? text.trim() : '';
+}
 
-/** The library's face: a web-standard Response whose body streams; a body that fails rejects with the client's typed error. */
+const NULL_BODY_STATUS = new Set([204, 205, 304]);
+
+/**
+ * The library's face: a web-standard Response whose body streams, whose body fails with the client's typed error. An answer the web
+ * Response cannot hold (a status outside 200-599, a header it refuses) is a typed NetworkError, never a TypeError.
+ */
 export function toWebResponse(reply: UpstreamReply): Response {
+  try {
+    return webResponse(reply);
+  } catch (error) {
+    discardReply(reply);
+    throw new NetworkError(`the upstream's answer (status ${reply.status}) cannot be represented as a Response: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+function webResponse(reply: UpstreamReply): Response {
   const headers = new Headers();
   for (const [name, value] of reply.headers) headers.append(name, value);
+  if (reply.status < 200 || reply.status > 599) throw new RangeError(`status ${reply.status} is outside 200-599`);
   if (NULL_BODY_STATUS.has(reply.status)) {
     discardReply(reply);
-    return new Response(null, { status: reply.status, statusText: reply.statusText, headers });
+    return new Response(null, { status: reply.status, statusText: usableReason(reply.statusText), headers });
   }
   const iterator = reply.body[Symbol.asyncIterator]();
   const body = new ReadableStream<Uint8Array>({
@@ -51,5 +73,5 @@ export function toWebResponse(reply: UpstreamReply): Response {
       reply.body.destroy();
     },
   });
-  return new Response(body, { status: reply.status, statusText: reply.statusText, headers });
+  return new Response(body, { status: reply.status, statusText: usableReason(reply.statusText), headers });
 }

@@ -1,7 +1,8 @@
 import type { Readable } from 'node:stream';
+import { NetworkError } from '../errors.ts';
 import { describeTarget, transportError } from './failure.ts';
 import { nodeHttpClient, readableFromWeb, type HttpClient } from './http-client.ts';
-import type { UpstreamReply } from './reply.ts';
+import { discardReply, usableReason, type UpstreamReply } from './reply.ts';
 import { displayRequestUrl, revealHeaders, revealUrl, type UpstreamRequest } from './request.ts';
 import { signOutgoing } from './sign.ts';
 
@@ -59,6 +60,12 @@ export async function sendUpstream(request: UpstreamRequest, options: SendOption
     const reply = await (options.client ?? nodeHttpClient)(outgoing, { signal, timeoutMs, target: () => describeTarget(request, displayRequestUrl(request)) });
     reply.body.once('close', settle);
     reply.body.once('error', settle);
+    // HTTP's statuses are 100-599 (RFC 9110 §15): anything else is not an answer any caller can pass on.
+    if (reply.status < 100 || reply.status > 599) {
+      discardReply(reply);
+      throw new NetworkError(`${describeTarget(request, displayRequestUrl(request))}: the server answered status ${reply.status}, which is not an HTTP status`);
+    }
+    reply.statusText = usableReason(reply.statusText);
     return reply;
   } catch (error) {
     settle();
