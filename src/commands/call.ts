@@ -26,6 +26,9 @@ ${BATCH_EXIT_CODE_HELP}`;
     `<%= config.bin %> call roberta-base-language-detection classify --jsonl --data @inputs.jsonl --envelope --resume labels.jsonl >> labels.jsonl`,
   ];
 
+  // Request items (`input=Hola`, `Header:Value`, `name==value`, ...) follow MODEL and ENDPOINT.
+  static override strict = false;
+
   static override args = {
     model: Args.string({ description: 'an alias from the config, or provider/model (e.g. hosted_vllm/my-model)', required: true, ignoreStdin: true }),
     endpoint: Args.string({ description: 'the path on the deployment\'s server, e.g. classify or v1/chat/completions', required: true, ignoreStdin: true }),
@@ -75,10 +78,10 @@ ${BATCH_EXIT_CODE_HELP}`;
   };
 
   async run(): Promise<void> {
-    const { args, flags } = await this.parse(Call);
+    const { args, argv, flags } = await this.parse(Call);
     this.showStack = flags.debug;
     const { runCall } = await import('../cli/run-call.ts');
-    const drawing = await runCall({ model: args.model, endpoint: args.endpoint, ...flags, bin: this.config.bin }, (stop) => {
+    const drawing = await runCall({ model: args.model, endpoint: args.endpoint, items: (argv as string[]).slice(2), ...flags, bin: this.config.bin }, (stop) => {
       this.stopDrawing = stop;
     });
     process.exitCode = drawing;
