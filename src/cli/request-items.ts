@@ -64,7 +64,8 @@ export function parseRequestItem(item: string): RequestItem {
     if (!found) continue;
     const [sep, kind] = found;
     const key = text(chars.slice(0, at));
-    const value = text(chars.slice(at + sep.length));
+    const rest = chars.slice(at + sep.length);
+    const value = text(rest);
     if (key === '') throw new UsageError(`request item "${item}" has no name before "${sep}" (expected ${ITEM_SHAPES})`);
     switch (kind) {
       case 'header':
@@ -78,8 +79,10 @@ export function parseRequestItem(item: string): RequestItem {
       case 'json-file':
         return { kind, key, path: fileArgument(value, item) };
       case 'upload': {
-        const [path = '', ...options] = value.split(';');
-        const type = options.find((o) => o.startsWith('type='))?.slice(5);
+        // `file@talk.wav;type=audio/wav`, as curl's -F; an escaped `\;` stays in the path.
+        const typeAt = rest.findLastIndex((c, i) => c.ch === ';' && !c.escaped && text(rest.slice(i + 1, i + 6)) === 'type=');
+        const path = typeAt < 0 ? value : text(rest.slice(0, typeAt));
+        const type = typeAt < 0 ? undefined : text(rest.slice(typeAt + 6));
         return { kind, key, path: fileArgument(path, item), ...(type ? { type } : {}) };
       }
     }

@@ -13,6 +13,8 @@ describe('parseRequestItem', () => {
     ['text=@notes.txt', { kind: 'string-file', key: 'text', path: 'notes.txt' }],
     ['file@talk.wav', { kind: 'upload', key: 'file', path: 'talk.wav' }],
     ['file@talk.wav;type=audio/wav', { kind: 'upload', key: 'file', path: 'talk.wav', type: 'audio/wav' }],
+    ['file@a\\;b.wav;type=audio/wav', { kind: 'upload', key: 'file', path: 'a;b.wav', type: 'audio/wav' }],
+    ['file@a;b.wav', { kind: 'upload', key: 'file', path: 'a;b.wav' }],
     ['X-Trace:abc', { kind: 'header', name: 'X-Trace', value: 'abc' }],
     ['X-Trace: a b ', { kind: 'header', name: 'X-Trace', value: 'a b' }],
     ['X-Empty;', { kind: 'header', name: 'X-Empty', value: '' }],
