@@ -15,6 +15,7 @@ export const cohere: ProviderSpec = {
   join: {},
   joinExamples: [['https://api.cohere.com', 'v2/rerank', 'https://api.cohere.com/v2/rerank']],
   model: 'body',
+  endpoints: ['v2/chat', 'v2/embed', 'v2/rerank', 'v1/models'],
   infersBareModel: /^(command-|embed-english|embed-multilingual|rerank-)/,
   listModels: { path: 'v1/models', ids: modelNames },
 };

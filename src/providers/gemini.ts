@@ -35,6 +35,7 @@ export const gemini: ProviderSpec = {
     ],
   ],
   model: 'path',
+  endpoints: ['generateContent', 'streamGenerateContent?alt=sse', 'countTokens', 'embedContent', 'v1beta/models'],
   expandEndpoint: expandGeminiEndpoint,
   modelFromPath: (endpoint) => {
     const name = PATH_MODEL.exec(endpoint)?.[2];

@@ -1,4 +1,4 @@
-import { modelNames } from './model-lists.ts';
+import { isOllamaTags, modelNames } from './model-lists.ts';
 import type { ProviderSpec } from './types.ts';
 
 /** A local server with no key; the native API is under /api, the OpenAI-compatible one under /v1. */
@@ -15,7 +15,8 @@ export const ollama: ProviderSpec = {
   join: {},
   joinExamples: [['http://localhost:11434', 'api/chat', 'http://localhost:11434/api/chat']],
   model: 'body',
+  endpoints: ['api/chat', 'api/generate', 'api/embed', 'api/tags', 'api/show', 'v1/chat/completions', 'v1/embeddings'],
   health: { path: 'api/version' },
   // Tags list full names (`llama3.2:latest`); a name without a tag means `:latest`, as Ollama resolves it.
-  listModels: { path: 'api/tags', ids: modelNames, isServed: (ids, model) => ids.includes(model) || (!model.includes(':') && ids.includes(`${model}:latest`)) },
+  listModels: { path: 'api/tags', ids: modelNames, recognises: isOllamaTags, isServed: (ids, model) => ids.includes(model) || (!model.includes(':') && ids.includes(`${model}:latest`)) },
 };

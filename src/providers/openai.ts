@@ -10,6 +10,7 @@ interface OpenAiCompatible {
   aliases?: readonly string[];
   listModels?: boolean;
   isServed?: ModelList['isServed'];
+  endpoints?: readonly string[];
 }
 
 /** The many services that speak OpenAI's API differ only by base URL and key variable. */
@@ -26,6 +27,7 @@ function openAiCompatible(entry: OpenAiCompatible): ProviderSpec {
     join: { collapseSeam: 'v1' },
     joinExamples: [[entry.base, 'chat/completions', `${entry.base}/chat/completions`]],
     model: 'body',
+    endpoints: entry.endpoints ?? ['chat/completions', 'embeddings', 'models'],
   };
   if (entry.aliases) spec.aliases = entry.aliases;
   if (entry.listModels !== false) {
@@ -43,6 +45,7 @@ export const openai: ProviderSpec = {
     base: 'https://api.openai.com/v1',
     keyEnv: ['OPENAI_API_KEY'],
     baseEnv: ['OPENAI_BASE_URL', 'OPENAI_API_BASE'],
+    endpoints: ['chat/completions', 'responses', 'completions', 'embeddings', 'audio/transcriptions', 'audio/speech', 'images/generations', 'moderations', 'models'],
   }),
   // A self-hosted OpenAI-compatible server often has no key.
   keyRequired: false,
