@@ -43,6 +43,10 @@ export async function run(binUrl: string): Promise<void> {
   try {
     const argv = process.argv.slice(2);
     await runOclif(argv, OWN_COMMANDS.has(argv[0] ?? '') ? await configWithoutPlugins(binUrl) : binUrl);
+    if (argv[0] === 'autocomplete') {
+      const config = await Config.load(binUrl);
+      await (await import('./completion-scripts.ts')).addDynamicCompletion(config.cacheDir, config.bin);
+    }
     await drained(process.stdout);
   } catch (error) {
     await handle(error instanceof Error ? error : new Error(String(error)));
