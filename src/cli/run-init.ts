@@ -5,6 +5,7 @@ import { displayPath } from '../config/display-path.ts';
 import { discoverModels, type Discovered } from './discover-models.ts';
 import { aliasesFor, renderInitConfig } from './init-config.ts';
 import { EXIT } from './exit-codes.ts';
+import { parseTimeout } from './run-call.ts';
 
 export interface InitFlags {
   'api-base'?: string | undefined;
@@ -38,13 +39,6 @@ function checkVariable(name: string | undefined): string | undefined {
   if (name === undefined || name === '') return undefined;
   if (!VARIABLE.test(name)) throw new UsageError(`--api-key-env "${name}": expected the name of an environment variable, e.g. VLLM_API_KEY (never the key itself)`);
   return name;
-}
-
-function parseTimeout(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout "${value}": expected a positive number of seconds`);
-  return seconds;
 }
 
 /**

@@ -33,6 +33,7 @@ ${BATCH_EXIT_CODE_HELP}`;
 
   // Request items (`input=Hola`, `Header:Value`, `name==value`, ...) follow MODEL and ENDPOINT.
   static override strict = false;
+  static override usage = '<%= command.id %> MODEL ENDPOINT [ITEM...] [FLAGS]';
 
   static override args = {
     model: Args.string({ description: 'an alias from the config, or provider/model (e.g. hosted_vllm/my-model)', required: true, ignoreStdin: true }),
