@@ -40,8 +40,16 @@ export function builtInProviderTable(): string {
 
 export type TableUpdate = { ok: true; text: string; changed: boolean } | { ok: false; problem: string };
 
+/** Where a generated table sits in the README (the provider table's by default; the SDK table has its own). */
+export interface TableMarkers {
+  start: string;
+  end: string;
+}
+
+const PROVIDER_MARKERS: TableMarkers = { start: START, end: END };
+
 /** Puts `table` between the markers; says what is wrong when the markers are missing or out of order. */
-export function replaceProviderTable(readme: string, table: string): TableUpdate {
+export function replaceProviderTable(readme: string, table: string, { start: START, end: END }: TableMarkers = PROVIDER_MARKERS): TableUpdate {
   const start = readme.indexOf(START);
   const end = readme.indexOf(END);
   if (start === -1 || end === -1) {
@@ -59,11 +67,14 @@ export function replaceProviderTable(readme: string, table: string): TableUpdate
 export type TableCheck = { ok: true } | { ok: false; problem: string };
 
 /** Whether the README (undefined: there is none) holds exactly `table` between the markers. */
-export function checkProviderTable(readme: string | undefined, table: string): TableCheck {
+export function checkProviderTable(readme: string | undefined, table: string, markers: TableMarkers = PROVIDER_MARKERS): TableCheck {
   if (readme === undefined) return { ok: false, problem: 'there is no README.md to check' };
-  const update = replaceProviderTable(readme, table);
+  const update = replaceProviderTable(readme, table, markers);
   if (!update.ok) return update;
-  if (update.changed) return { ok: false, problem: 'the provider table in the README is stale: run `npm run docs:providers` and commit README.md' };
+  if (update.changed) {
+    const fix = markers === PROVIDER_MARKERS ? 'run `npm run docs:providers`' : `put the current table between ${markers.start} and ${markers.end}`;
+    return { ok: false, problem: `the ${markers === PROVIDER_MARKERS ? 'provider ' : ''}table in the README is stale: ${fix} and commit README.md` };
+  }
   return { ok: true };
 }
 

@@ -58,6 +58,16 @@ export class CredentialsError extends LlmpassError {
   override readonly httpStatus = 502;
 }
 
+/**
+ * A request body over what llmpass holds in memory (a JSON body to rewrite past --max-json-body, a body to sign past
+ * 64 MiB): refused as the client's mistake, 413 from the proxy.
+ */
+export class BodyTooLargeError extends LlmpassError {
+  override readonly code = 'LLMPASS_BODY_TOO_LARGE';
+  override readonly exitCode = 2;
+  override readonly httpStatus = 413;
+}
+
 /** The upstream could not be reached, or the connection broke. */
 export class NetworkError extends LlmpassError {
   override readonly code = 'LLMPASS_NETWORK';
@@ -87,6 +97,13 @@ export class RateLimitedError extends LlmpassError {
     super(message, options);
     this.retryAfterSeconds = retryAfterSeconds;
   }
+}
+
+/** The answer could not be written where it was to go (`--output` on a full disk, stdout to /dev/full). */
+export class OutputError extends LlmpassError {
+  override readonly code = 'LLMPASS_OUTPUT';
+  override readonly exitCode = 1;
+  override readonly httpStatus = 500;
 }
 
 /** The caller aborted (Ctrl-C, a client that went away, an AbortSignal). */

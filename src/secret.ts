@@ -5,15 +5,18 @@ const MASK = '***';
 /**
  * A credential that shows as `***` however it is printed, logged or serialised. Only `reveal()` gives the
  * value, and only the provider's auth step calls it. `source` names the environment variable it came from,
- * so dry runs can print `$OPENAI_API_KEY` instead of the value.
+ * so dry runs can print `$OPENAI_API_KEY` instead of the value; `shown` is a value's own display when it was
+ * written around references (`Bearer $TOKEN`).
  */
 export class Secret {
   readonly #value: string;
   readonly source: string | undefined;
+  readonly #shown: string | undefined;
 
-  constructor(value: string, source?: string) {
+  constructor(value: string, source?: string, shown?: string) {
     this.#value = value;
     this.source = source;
+    this.#shown = shown;
   }
 
   reveal(): string {
@@ -22,7 +25,7 @@ export class Secret {
 
   /** What may be shown to a person: the variable's name when known, else the mask. */
   describe(): string {
-    return this.source ? `$${this.source}` : MASK;
+    return this.#shown ?? (this.source ? `$${this.source}` : MASK);
   }
 
   toString(): string {
@@ -38,6 +41,7 @@ export class Secret {
   }
 }
 
+/** Replaces every secret's value in a text with the mask (values under 4 characters would mask innocent text). */
 export function maskSecret(text: string, secrets: Iterable<Secret | undefined>): string {
   let out = text;
   for (const secret of secrets) {

@@ -3,8 +3,6 @@ import type { Router, RouterEvent, RouterPassthroughOptions } from '../router/ro
 import { retryAfterMs, sleep } from '../router/retry.ts';
 import { isJsonMediaType } from '../transport/headers.ts';
 import { discardReply, replyHeader, type UpstreamReply } from '../transport/reply.ts';
-import type { UpstreamRequest } from '../transport/request.ts';
-import { describeTarget, transportError } from '../transport/send.ts';
 import type { BatchError, BatchResult } from './types.ts';
 
 /** The request every line shares; the payload is added per line. */
@@ -115,27 +113,20 @@ async function sendLine(
   signal: AbortSignal,
   feedback: LineFeedback,
 ): Promise<BatchResult | { refusedForMs: number }> {
-  let sent: UpstreamRequest | undefined;
   try {
     const reply = await router.send({
       ...request,
       json: payload,
       signal,
       onEvent: (event) => {
-        if (event.type === 'attempt') sent = event.request;
-        else if (event.type === 'retry' && (event.status === 429 || event.retryAfterMs !== undefined)) feedback.overloaded(event.retryAfterMs);
+        if (event.type === 'retry' && (event.status === 429 || event.retryAfterMs !== undefined)) feedback.overloaded(event.retryAfterMs);
         feedback.onEvent?.(event);
       },
     });
     const retryAfter = replyHeader(reply, 'retry-after');
     if (reply.status === 429 || (retryAfter !== undefined && reply.status >= 400)) feedback.overloaded(retryAfterMs(retryAfter ?? null));
     else feedback.answered();
-    let body: unknown;
-    try {
-      body = await readBody(reply);
-    } catch (error) {
-      throw transportError(error, describeTarget(sent ?? { method: 'POST', url: new URL('http://upstream') }), 'body', signal);
-    }
+    const body = await readBody(reply);
     if (reply.status >= 200 && reply.status < 300) return { line, status: reply.status, body };
     return { line, error: httpFailure(reply, body) };
   } catch (error) {

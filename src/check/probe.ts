@@ -1,8 +1,11 @@
-import { AbortedError, isLlmpassError } from '../errors.ts';
-import type { Deployment } from '../router/deployment.ts';
+import { AbortedError, isLlmpassError, LlmpassError } from '../errors.ts';
+import { deploymentSecrets, type Deployment } from '../router/deployment.ts';
 import { maskSecret } from '../secret.ts';
 import { buildUpstreamRequest, type PassthroughRequest } from '../transport/request.ts';
-import { describeTarget, sendUpstream, transportError, type SendOptions } from '../transport/send.ts';
+import { timerDelay } from '../transport/failure.ts';
+import { readWhole } from '../transport/read-whole.ts';
+import { discardReply } from '../transport/reply.ts';
+import { sendUpstream, type SendOptions } from '../transport/send.ts';
 import { displayUrl } from '../transport/url.ts';
 
 export type CheckStatus = 'pass' | 'fail' | 'skip';
@@ -29,6 +32,12 @@ export interface ProbeOptions {
 }
 
 export const DEFAULT_CHECK_TIMEOUT_SECONDS = 10;
+
+/**
+ * The most of one answer a probe reads. Model lists run to a few MB at most; past this the answer is refused for
+ * that deployment rather than held (a 540 MB list once took a run to 1.7 GB, then past V8's string limit).
+ */
+export const MAX_PROBE_ANSWER_BYTES = 16 * 1024 * 1024;
 
 interface Answer {
   /** `GET /v1/models`, for messages. */
@@ -120,9 +129,11 @@ export async function probeDeployment(deployment: Deployment, options: ProbeOpti
   const seconds = options.timeout ?? DEFAULT_CHECK_TIMEOUT_SECONDS;
   const timeoutMs = seconds * 1000;
   const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(), timeoutMs);
+  const delay = timerDelay(timeoutMs);
+  const timer = delay === undefined ? undefined : setTimeout(() => deadline.abort(), delay);
   const signal = options.signal ? AbortSignal.any([options.signal, deadline.signal]) : deadline.signal;
   let step = '';
+  const secrets = deploymentSecrets(deployment);
 
   const send = async (passthrough: PassthroughRequest): Promise<Answer> => {
     const request = buildUpstreamRequest(deployment, passthrough);
@@ -130,18 +141,17 @@ export async function probeDeployment(deployment: Deployment, options: ProbeOpti
     step = where;
     // The deadline above bounds the whole probe; the transport's own timer is only a backstop behind it.
     const reply = await sendUpstream(request, { signal, timeoutMs: timeoutMs + 1000, client: options.client });
-    const chunks: Buffer[] = [];
-    try {
-      for await (const chunk of reply.body) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array));
-    } catch (error) {
-      throw transportError(error, describeTarget(request), 'body', signal);
-    }
-    return { where, status: reply.status, statusText: reply.statusText, headers: reply.headers, text: Buffer.concat(chunks).toString('utf8') };
+    const bytes = await readWhole(reply.body, MAX_PROBE_ANSWER_BYTES, () => {
+      discardReply(reply);
+      return new LlmpassError(`${where}: ${reply.status} but the answer is too large (over ${MAX_PROBE_ANSWER_BYTES / 1024 / 1024} MB)`);
+    });
+    // Masked before anything reads or cuts it: an upstream may echo a header or key it was sent.
+    return { where, status: reply.status, statusText: reply.statusText, headers: reply.headers, text: maskSecret(bytes.toString('utf8'), secrets) };
   };
 
   const finish = (result: Outcome): ProbeResult => ({
     ...result,
-    reason: maskSecret(result.reason, [deployment.apiKey]),
+    reason: maskSecret(result.reason, secrets),
     latencyMs: Math.round(performance.now() - started),
   });
 
@@ -151,8 +161,8 @@ export async function probeDeployment(deployment: Deployment, options: ProbeOpti
   } catch (error) {
     if (options.signal?.aborted) throw new AbortedError('interrupted; the checks were aborted', { cause: error });
     if (deadline.signal.aborted) return finish(outcome('fail', `no answer within ${seconds}s${step ? ` (${step})` : ''}`));
-    if (!isLlmpassError(error)) throw error;
-    return finish(outcome('fail', error.message));
+    // Whatever else went wrong fails this deployment only: the others' results and the report are still written.
+    return finish(outcome('fail', isLlmpassError(error) ? error.message : `the probe failed: ${(error as Error)?.message ?? String(error)}`));
   } finally {
     clearTimeout(timer);
   }

@@ -1,5 +1,6 @@
 import { Command } from '@oclif/core/command';
 import { reportError, debugEnabled } from './report-error.ts';
+import { ownOutputErrors } from './write.ts';
 
 /**
  * Owns `catch` for every command: stop whatever draws on stderr, print the error in one line, set the exit
@@ -8,6 +9,12 @@ import { reportError, debugEnabled } from './report-error.ts';
 export abstract class BaseCommand extends Command {
   protected showStack = false;
   protected stopDrawing: (() => void) | undefined;
+
+  protected override async init(): Promise<void> {
+    await super.init();
+    // oclif's stdout listener (added as its Command loads) throws on a full disk: ours reports it in one line.
+    ownOutputErrors(process.stdout);
+  }
 
   protected override async catch(error: Error & { exitCode?: number }): Promise<void> {
     this.stopDrawing?.();

@@ -1,5 +1,4 @@
-import { displayHeaders, type HeaderValue, type UpstreamRequest } from '../transport/request.ts';
-import { displayUrl } from '../transport/url.ts';
+import { displayHeaders, displayRequestUrl, type HeaderValue, type UpstreamRequest } from '../transport/request.ts';
 import { formFilePaths } from './form-file-paths.ts';
 
 /** Node's multipart encoder gives a file part with no type this one; curl must be told the same. */
@@ -31,7 +30,7 @@ function bodyText(request: UpstreamRequest): string | undefined {
 
 /** The resolved request for `--dry-run` and `--verbose`: credentials show as `$VAR` or `***`, never their value. */
 export function describeRequest(request: UpstreamRequest): string {
-  const lines = [`${request.method} ${displayUrl(request.url)}`];
+  const lines = [`${request.method} ${displayRequestUrl(request)}`];
   for (const [name, value] of displayHeaders(request.headers)) lines.push(`${name}: ${value}`);
   const auth = request.deployment.provider.auth;
   if (auth.kind === 'signed') lines.push(`authorization: <${auth.scheme}, computed when sent>`);
@@ -45,19 +44,20 @@ export function shellQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
-const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const REFERENCE = /(\$[A-Za-z_][A-Za-z0-9_]*)/;
+const WHOLE_REFERENCE = /^\$[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
- * A header as one shell word. Everything is literal except a credential read from an environment variable,
- * which is the only part left to the shell to expand (`'authorization: Bearer '"$OPENAI_API_KEY"`).
+ * A header as one shell word. Everything is literal except the `$VAR` references a configured credential shows
+ * (`'authorization: Bearer '"$OPENAI_API_KEY"`): the shell expands those, and only those. A caller's own header is
+ * a plain string, never a credential, so all of it stays literal.
  */
 function curlHeader(name: string, value: HeaderValue, shown: string): string {
   // curl sends `Name;` as an empty header; `Name:` would remove it.
   if (shown === '') return shellQuote(`${name};`);
-  if (typeof value !== 'string' && value.secret.source && SHELL_NAME.test(value.secret.source) && shown === value.prefix + value.secret.describe()) {
-    return `${shellQuote(`${name}: ${value.prefix}`)}"$${value.secret.source}"`;
-  }
-  return shellQuote(`${name}: ${shown}`);
+  if (typeof value === 'string' || shown !== value.prefix + value.secret.describe()) return shellQuote(`${name}: ${shown}`);
+  const pieces = `${name}: ${shown}`.split(REFERENCE).filter(Boolean);
+  return pieces.map((piece) => (WHOLE_REFERENCE.test(piece) ? `"${piece}"` : shellQuote(piece))).join('');
 }
 
 /** A value inside curl's -F syntax, where `;` and `,` end a value unless it is double-quoted. */
@@ -84,7 +84,7 @@ function curlFormArgs(form: FormData): string[] {
  * variable stays a `$VAR` for the shell to expand.
  */
 export function curlCommand(request: UpstreamRequest, bodySource?: { file: string }): string {
-  const url = displayUrl(request.url);
+  const url = displayRequestUrl(request);
   // curl globs [] and {} in URLs unless told not to.
   const parts = ['curl', ...(/[[\]{}]/.test(url) ? ['--globoff'] : []), '-X', request.method, shellQuote(url)];
   const shown = displayHeaders(request.headers);

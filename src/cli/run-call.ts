@@ -1,19 +1,17 @@
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { AbortedError, UsageError } from '../errors.ts';
+import { AbortedError, OutputError, UsageError } from '../errors.ts';
 import { loadConfig } from '../config/load.ts';
 import { Router, type RouterEvent } from '../router/router.ts';
 import { routerStateFromConfig } from '../router/state/from-config.ts';
 import { displayUrl } from '../transport/url.ts';
-import type { UpstreamRequest } from '../transport/request.ts';
-import { describeTarget, transportError } from '../transport/send.ts';
 import { curlCommand, describeRequest } from './describe-request.ts';
 import { EXIT, exitCodeForStatus } from './exit-codes.ts';
 import { decideOutputMode } from './output-mode.ts';
 import { readPayload } from './payload.ts';
 import { itemHeaders, itemQuery, parseRequestItems } from './request-items.ts';
 import { printResponse } from './print-response.ts';
-import { OutputClosedError } from './write.ts';
+import { endOutput, OutputClosedError, outputFailure, watchForClosedOutput } from './write.ts';
 
 export interface CallFlags {
   model: string;
@@ -101,7 +99,9 @@ async function openOutput(path: string): Promise<NodeJS.WritableStream> {
   try {
     const handle = await open(path, 'w');
     // The stream owns the handle and closes it when it ends.
-    return handle.createWriteStream();
+    const stream = handle.createWriteStream();
+    watchForClosedOutput(stream, path);
+    return stream;
   } catch (error) {
     throw new UsageError(`--output ${path}: cannot write (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
@@ -162,7 +162,6 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
   // ora is loaded only when a spinner will be drawn.
   const startSpinner = mode.spinner && !flags.verbose ? (await import('./spinner.ts')).startSpinner : undefined;
   let spinner: { stop(): void } | undefined;
-  let lastRequest: UpstreamRequest | undefined;
   const stopSpinner = () => {
     spinner?.stop();
     spinner = undefined;
@@ -174,7 +173,6 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
       ...request,
       signal: controller.signal,
       onEvent: (event) => {
-        if (event.type === 'attempt') lastRequest = event.request;
         if (flags.verbose) {
           stopSpinner();
           const line = verboseEvent(event);
@@ -197,10 +195,17 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
         response.body.destroy();
         return exitCodeForStatus(response.status);
       }
-      throw transportError(error, describeTarget({ method: lastRequest?.method ?? 'GET', url: lastRequest?.url ?? new URL('http://upstream') }), 'body', controller.signal);
+      // Our side failed to write, not the upstream to send: that error, as it is.
+      if (error instanceof OutputError) {
+        response.body.destroy();
+        throw error;
+      }
+      throw error;
     } finally {
-      if (out !== process.stdout) await new Promise<void>((resolve) => (out as NodeJS.WritableStream).end(resolve));
+      if (out !== process.stdout) await endOutput(out);
     }
+    const failed = outputFailure(out);
+    if (failed) throw failed;
     return exitCodeForStatus(response.status);
   } catch (error) {
     stopSpinner();

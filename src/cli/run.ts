@@ -2,7 +2,8 @@ import { fileURLToPath } from 'node:url';
 import { Config, Plugin } from '@oclif/core/config';
 import { handle } from '@oclif/core/handle';
 import { run as runOclif } from '@oclif/core/run';
-import { outputClosed, watchForClosedOutput } from './write.ts';
+import { reportError } from './report-error.ts';
+import { outputClosed, outputFailure, watchForClosedOutput } from './write.ts';
 
 /** Waits until stdout has handed everything to the OS, or its reader has gone: whichever comes first. */
 function drained(out: NodeJS.WriteStream): Promise<void> {
@@ -48,6 +49,9 @@ export async function run(binUrl: string): Promise<void> {
       await (await import('./completion-scripts.ts')).addDynamicCompletion(config.cacheDir, config.bin);
     }
     await drained(process.stdout);
+    // A write that failed after the command returned (a dry run to a full disk) still fails the run, in one line.
+    const failed = outputFailure(process.stdout);
+    if (failed && !process.exitCode) process.exitCode = reportError(failed, { debug: false, bin: 'llmpass' });
   } catch (error) {
     await handle(error instanceof Error ? error : new Error(String(error)));
   }

@@ -23,7 +23,7 @@ function missing(name: string, site: ValueSite): MissingSettingError {
  * Resolves `os.environ/VAR` (LiteLLM's form) and `${VAR}` inside a string, when a deployment is used rather than
  * at load: a missing variable for an alias nobody calls is not an error.
  */
-export function resolveEnvValue(value: string, site: ValueSite, env: EnvLookup): { value: string; source?: string } {
+export function resolveEnvValue(value: string, site: ValueSite, env: EnvLookup): { value: string; source?: string; shown?: string } {
   if (ENV_REF.test(value)) {
     const name = value.replace(ENV_REF, '');
     const found = env(name);
@@ -32,19 +32,27 @@ export function resolveEnvValue(value: string, site: ValueSite, env: EnvLookup):
   }
   if (!value.includes('${') && !value.includes('os.environ/')) return { value };
   // Inside a longer value too, as LiteLLM resolves headers like "Bearer os.environ/COHERE_API_KEY".
+  let referenced = false;
   const replaced = value.replace(INTERPOLATION, (_match, braced: string | undefined, bare: string | undefined) => {
     const name = (braced ?? bare)!;
     const found = env(name);
     if (found === undefined) throw missing(name, site);
+    referenced = true;
     return found;
   });
-  return { value: replaced };
+  if (!referenced) return { value };
+  // How a person sees it: the text around the references as written, each reference as `$VAR`.
+  const shown = value.replace(INTERPOLATION, (_match, braced: string | undefined, bare: string | undefined) => `$${braced ?? bare}`);
+  return { value: replaced, shown };
 }
 
-/** A key resolved to a Secret that remembers its variable, so dry runs show `$VAR`, never the value. */
+/**
+ * A config value resolved to a Secret that shows as `$VAR` (or `Bearer $VAR` for a value written around a reference),
+ * and as `***` when written out in the file: a literal in a credential's place is itself the credential.
+ */
 export function resolveSecret(value: string, site: ValueSite, env: EnvLookup): Secret {
   const resolved = resolveEnvValue(value, site, env);
-  return new Secret(resolved.value, resolved.source);
+  return new Secret(resolved.value, resolved.source, resolved.shown);
 }
 
 /** The first of several conventional variables that is set (`HOSTED_VLLM_API_KEY`, then `VLLM_API_KEY`). */

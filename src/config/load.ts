@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { cjsExports } from './cjs-import.ts';
 import { displayPath } from './display-path.ts';
@@ -54,10 +56,25 @@ export function configFromObject(input: unknown, filepath?: string, processEnv: 
   };
 }
 
-async function explorer() {
+/**
+ * Where the search up stops: the repository root (the nearest `.git`) or the home directory, whichever comes first.
+ * Neither above the working directory (a CI workspace, /tmp/x): only the working directory. A config may be
+ * JavaScript, and a directory above these is not the user's to trust.
+ */
+export function searchStopDir(cwd: string, home = homedir()): string {
+  const start = resolve(cwd);
+  const homeDir = resolve(home);
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (dir === homeDir || existsSync(join(dir, '.git'))) return dir;
+    if (dirname(dir) === dir) return start;
+  }
+}
+
+async function explorer(stopDir?: string) {
   const { cosmiconfig, getDefaultSearchPlaces } = cjsExports(await import('cosmiconfig'), 'cosmiconfig');
   return cosmiconfig(MODULE, {
     searchStrategy: 'global',
+    ...(stopDir ? { stopDir } : {}),
     searchPlaces: [
       `${MODULE}.config.yaml`,
       `${MODULE}.config.yml`,
@@ -84,13 +101,14 @@ async function checkReadable(filepath: string, from: string): Promise<void> {
 
 /**
  * Finds and loads the config: `--config`, else `LLMPASS_CONFIG`, else cosmiconfig's search up from the working
- * directory (`llmpass.config.yaml`, `.llmpassrc*`, `package.json#llmpass`...). No file found is an empty config.
+ * directory to the repository root or home (`llmpass.config.yaml`, `.llmpassrc*`, `package.json#llmpass`...), then
+ * the user's own config directory (`~/.config/llmpass`). No file found is an empty config.
  */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<Config> {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
   const named = options.configPath ?? env.LLMPASS_CONFIG;
-  const search = await explorer();
+  const search = await explorer(named ? undefined : searchStopDir(cwd));
   if (named) {
     const filepath = resolve(cwd, named);
     await checkReadable(filepath, options.configPath ? '--config' : 'LLMPASS_CONFIG');

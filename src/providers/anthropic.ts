@@ -1,4 +1,4 @@
-import { openAiModelIds } from './model-lists.ts';
+import { anthropicAliasList, openAiModelIds } from './model-lists.ts';
 import type { ProviderSpec } from './types.ts';
 
 /** The base has no path; endpoints carry `/v1`. The version header is required, and a caller may set another. */
@@ -22,4 +22,5 @@ export const anthropic: ProviderSpec = {
   infersBareModel: /^claude-/,
   // The list is paged and leaves aliases (`claude-sonnet-4-0`) out: a listed id confirms, an absent one proves nothing.
   listModels: { path: 'v1/models?limit=1000', ids: openAiModelIds, isServed: (ids, model) => (ids.includes(model) ? true : undefined) },
+  aliasLists: [{ path: 'v1/models', answer: anthropicAliasList }],
 };

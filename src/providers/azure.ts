@@ -1,4 +1,4 @@
-import { openAiModelIds } from './model-lists.ts';
+import { openAiAliasList, openAiModelIds } from './model-lists.ts';
 import type { EndpointContext, ProviderSpec } from './types.ts';
 
 export const AZURE_DEFAULT_API_VERSION = '2024-10-21';
@@ -37,4 +37,6 @@ export const azure: ProviderSpec = {
   modelInBody: (endpoint) => endpoint.replace(/^\/+/, '').startsWith('openai/v1/'),
   // The resource's model catalogue, not its deployments: reachability and the key are checked, the name cannot be.
   listModels: { path: 'openai/models', ids: openAiModelIds, isServed: () => undefined },
+  // The v1 API's list (OpenAI's SDK at `<resource>/openai/v1`) names deployments, which aliases stand for.
+  aliasLists: [{ path: 'openai/v1/models', answer: openAiAliasList }],
 };

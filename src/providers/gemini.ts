@@ -1,4 +1,4 @@
-import { geminiModelIds } from './model-lists.ts';
+import { geminiAliasList, geminiModelIds } from './model-lists.ts';
 import type { EndpointContext, ProviderSpec } from './types.ts';
 
 const METHOD_ONLY = /^:?([A-Za-z]+)(\?.*)?$/;
@@ -17,6 +17,23 @@ function expandGeminiEndpoint(endpoint: string, { model }: EndpointContext): str
 
 const PATH_MODEL = /(^|\/)models\/([^/:]+)(:|$)/;
 
+type JsonObject = Record<string, unknown>;
+const isObject = (value: unknown): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Bodies that repeat the path's model as `models/<name>` (`batchEmbedContents`' `requests[]`, `countTokens`'
+ * `generateContentRequest`, `batchGenerateContent`'s `batch`): the ones naming the alias name the upstream model.
+ */
+function replaceGeminiBodyModels(json: unknown, alias: string, model: string): unknown {
+  if (!isObject(json)) return json;
+  const swap = <T>(holder: T): T =>
+    isObject(holder) && (holder.model === alias || holder.model === `models/${alias}`) ? ({ ...holder, model: `models/${model}` } as T) : holder;
+  const out = { ...swap(json) }; // a copy: the caller's body stays as sent
+  if (Array.isArray(out.requests)) out.requests = out.requests.map(swap);
+  for (const key of ['generateContentRequest', 'batch']) if (isObject(out[key])) out[key] = swap(out[key]);
+  return out;
+}
+
 export const gemini: ProviderSpec = {
   id: 'gemini',
   label: 'Google AI Studio (Gemini)',
@@ -33,6 +50,13 @@ export const gemini: ProviderSpec = {
       'v1beta/models/gemini-2.0-flash:generateContent',
       'https://generativelanguage.googleapis.com/v1beta/models/gemini-2.0-flash:generateContent',
     ],
+    // @google/genai joins `<apiVersion>/<path>` to its base.
+    [
+      'https://generativelanguage.googleapis.com',
+      'v1beta/models/text-embedding-004:batchEmbedContents',
+      'https://generativelanguage.googleapis.com/v1beta/models/text-embedding-004:batchEmbedContents',
+    ],
+    ['https://generativelanguage.googleapis.com', 'v1beta/models', 'https://generativelanguage.googleapis.com/v1beta/models'],
   ],
   model: 'path',
   endpoints: ['generateContent', 'streamGenerateContent?alt=sse', 'countTokens', 'embedContent', 'v1beta/models'],
@@ -46,7 +70,12 @@ export const gemini: ProviderSpec = {
       return undefined; // a malformed escape names no alias; joining the endpoint refuses it
     }
   },
+  replaceBodyModels: replaceGeminiBodyModels,
   replacePathModel: (endpoint, model) => endpoint.replace(PATH_MODEL, (_m, lead: string, _name: string, tail: string) => `${lead}models/${encodeURIComponent(model)}${tail}`),
   // 50 models a page unless asked for more (1000 at most).
   listModels: { path: 'v1beta/models?pageSize=1000', ids: geminiModelIds },
+  aliasLists: [
+    { path: 'v1beta/models', answer: geminiAliasList },
+    { path: 'v1/models', answer: geminiAliasList },
+  ],
 };

@@ -1,5 +1,5 @@
-import { openAiModelIds } from './model-lists.ts';
-import type { ModelList, ProviderSpec } from './types.ts';
+import { mistralAliasList, openAiAliasList, openAiModelIds, togetherAliasList } from './model-lists.ts';
+import type { AliasList, ModelList, ProviderSpec } from './types.ts';
 
 interface OpenAiCompatible {
   id: string;
@@ -11,10 +11,23 @@ interface OpenAiCompatible {
   listModels?: boolean;
   isServed?: ModelList['isServed'];
   endpoints?: readonly string[];
+  /** The list's shape when it is not OpenAI's. */
+  aliasList?: AliasList['answer'];
+}
+
+/**
+ * The tails of a base's path, longest first (`/openai/v1`: `openai/v1`, `v1`): an endpoint may start with any of
+ * them and still mean the base, as SDKs that join from the host write it (Groq's `openai/v1/chat/completions`) and
+ * as OpenAI's SDK pointed at `/<route>/v1` does.
+ */
+export function baseSeams(base: string): string[] {
+  const segments = new URL(base).pathname.split('/').filter(Boolean);
+  return segments.map((_, i) => segments.slice(i).join('/'));
 }
 
 /** The many services that speak OpenAI's API differ only by base URL and key variable. */
 function openAiCompatible(entry: OpenAiCompatible): ProviderSpec {
+  const seams = baseSeams(entry.base);
   const spec: ProviderSpec = {
     id: entry.id,
     label: entry.label,
@@ -24,10 +37,13 @@ function openAiCompatible(entry: OpenAiCompatible): ProviderSpec {
     apiKeyEnv: entry.keyEnv,
     keyRequired: true,
     auth: { kind: 'bearer' },
-    join: { collapseSeam: 'v1' },
-    joinExamples: [[entry.base, 'chat/completions', `${entry.base}/chat/completions`]],
+    join: { collapseSeam: seams },
+    // Every spelling an SDK or a person writes reaches the same URL: from the base, or with the base's own path again.
+    joinExamples: ['', ...seams.map((seam) => `${seam}/`)].map((lead) => [entry.base, `${lead}chat/completions`, `${entry.base}/chat/completions`] as const),
     model: 'body',
     endpoints: entry.endpoints ?? ['chat/completions', 'embeddings', 'models'],
+    // Even a service without a list of its own (Perplexity) gets one of its aliases through the proxy.
+    aliasLists: [{ path: 'models', answer: entry.aliasList ?? openAiAliasList }],
   };
   if (entry.aliases) spec.aliases = entry.aliases;
   if (entry.listModels !== false) {
@@ -67,6 +83,7 @@ export const openAiCompatibles: ProviderSpec[] = [
     base: 'https://api.together.xyz/v1',
     keyEnv: ['TOGETHER_API_KEY', 'TOGETHER_AI_API_KEY', 'TOGETHERAI_API_KEY', 'TOGETHER_AI_TOKEN'],
     baseEnv: ['TOGETHER_AI_API_BASE'],
+    aliasList: togetherAliasList,
   }),
   openAiCompatible({
     id: 'fireworks_ai',
@@ -102,5 +119,12 @@ export const openAiCompatibles: ProviderSpec[] = [
     keyEnv: ['DEEPINFRA_API_KEY'],
     baseEnv: ['DEEPINFRA_API_BASE'],
   }),
-  openAiCompatible({ id: 'mistral', label: 'Mistral', base: 'https://api.mistral.ai/v1', keyEnv: ['MISTRAL_API_KEY'], baseEnv: ['MISTRAL_API_BASE'] }),
+  openAiCompatible({
+    id: 'mistral',
+    label: 'Mistral',
+    base: 'https://api.mistral.ai/v1',
+    keyEnv: ['MISTRAL_API_KEY'],
+    baseEnv: ['MISTRAL_API_BASE'],
+    aliasList: mistralAliasList,
+  }),
 ];

@@ -1,3 +1,4 @@
+import type { ListedAlias } from './model-lists.ts';
 import type { EnvLookup } from '../config/env.ts';
 import type { Deployment } from '../router/deployment.ts';
 import type { Secret } from '../secret.ts';
@@ -55,12 +56,13 @@ export type ModelPlacement = 'body' | 'path' | 'none';
  * How an endpoint joins the api base. The base's path is always kept; on top of that:
  * - `stripBaseSuffix`: the base may be written with this suffix that is not part of the server root
  *   (vLLM's `/v1`: root-level `/classify` and `/v1/chat/completions` both live on the root);
- * - `collapseSeam`: when the base ends with this segment and the endpoint starts with it, keep one
- *   (OpenAI's base is `/v1`, and both `chat/completions` and `v1/chat/completions` are written).
+ * - `collapseSeam`: when the base ends with this path and the endpoint starts with it, keep one; a list is tried
+ *   longest first (OpenAI's base is `/v1`, and both `chat/completions` and `v1/chat/completions` are written; Groq's
+ *   is `/openai/v1`, and its SDK writes `openai/v1/chat/completions`).
  */
 export interface JoinRule {
   stripBaseSuffix?: string;
-  collapseSeam?: string;
+  collapseSeam?: string | readonly string[];
 }
 
 /** What a provider's quirk hook may look at when it rewrites an endpoint. */
@@ -82,6 +84,13 @@ export interface ModelList {
   isServed?: (ids: readonly string[], model: string) => boolean | undefined;
   /** Whether a list answer is this server's own (vLLM's entries are `owned_by: vllm`), so `llmpass init` can name the provider. */
   recognises?: (body: unknown) => boolean;
+}
+
+/** A model-list request of this provider's SDKs, which the proxy answers with the route's aliases in its shape. */
+export interface AliasList {
+  /** The list's endpoint; every spelling that joins to the same path matches (`models`, `v1/models`). */
+  path: string;
+  answer: (aliases: readonly ListedAlias[]) => unknown;
 }
 
 export interface ProviderSpec {
@@ -113,6 +122,8 @@ export interface ProviderSpec {
   /** Cheap liveness probe and the served-model list, for `models --check`. */
   health?: { path: string };
   listModels?: ModelList;
+  /** The model lists the proxy answers itself when the config has aliases for this provider. */
+  aliasLists?: readonly AliasList[];
   /** Quirk hook: rewrite the endpoint before joining (the model or a version in the path). */
   expandEndpoint?: (endpoint: string, ctx: EndpointContext) => string;
   /** Quirk hook: whether this endpoint takes the model in the body after all (Azure's v1 API does). */
@@ -120,6 +131,11 @@ export interface ProviderSpec {
   /** Quirk hooks for a model in the path: read it (an alias to resolve) and put the upstream model in its place. */
   modelFromPath?: (endpoint: string) => string | undefined;
   replacePathModel?: (endpoint: string, model: string, ctx?: EndpointContext) => string;
+  /**
+   * Quirk hook: the JSON body's copies of the path's model, swapped too when the path named an alias (Gemini's
+   * `requests[].model` in `batchEmbedContents`: Google refuses a body model that differs from the URL's).
+   */
+  replaceBodyModels?: (json: unknown, alias: string, model: string) => unknown;
   /** Quirk hook: the api base from the deployment's settings (a region), when neither the config nor the environment names one. */
   apiBaseFrom?: (settings: ProviderSettings, model: string) => string;
   /** Quirk hook: settings a proxy path names (Vertex's location), for a request that names no alias. */

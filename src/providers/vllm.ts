@@ -1,4 +1,4 @@
-import { openAiModelIds, ownedBy } from './model-lists.ts';
+import { openAiAliasList, openAiModelIds, ownedBy } from './model-lists.ts';
 import type { ProviderSpec } from './types.ts';
 
 /**
@@ -27,4 +27,5 @@ export const vllm: ProviderSpec = {
   endpoints: ['classify', 'score', 'rerank', 'pooling', 'tokenize', 'detokenize', 'v1/chat/completions', 'v1/completions', 'v1/embeddings', 'v1/audio/transcriptions', 'v1/models', 'health'],
   health: { path: 'health' },
   listModels: { path: 'v1/models', ids: openAiModelIds, recognises: ownedBy('vllm') },
+  aliasLists: [{ path: 'v1/models', answer: openAiAliasList }],
 };

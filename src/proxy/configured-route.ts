@@ -1,8 +1,10 @@
 import type { Config } from '../config/load.ts';
-import { resolveEnvValue } from '../config/env.ts';
+import { resolveEnvValue, resolveSecret } from '../config/env.ts';
 import type { PassThroughEndpoint } from '../config/schema.ts';
 import type { ProviderSpec } from '../providers/types.ts';
+import { splitApiBase } from '../router/api-base.ts';
 import type { Deployment } from '../router/deployment.ts';
+import type { Secret } from '../secret.ts';
 
 /**
  * LiteLLM's `general_settings.pass_through_endpoints`: a route to a fixed target with configured headers (values
@@ -21,16 +23,16 @@ export function configuredRouteDeployment(route: PassThroughEndpoint, config: Co
     joinExamples: [],
     model: 'none',
   };
-  const headers: Record<string, string> = {};
+  const headers: Record<string, Secret> = {};
   for (const [name, value] of Object.entries(route.headers ?? {})) {
-    headers[name.toLowerCase()] = resolveEnvValue(value, { key: `general_settings.pass_through_endpoints (${route.path}).headers.${name}`, file: config.filepath }, config.env).value;
+    headers[name.toLowerCase()] = resolveSecret(value, { key: `general_settings.pass_through_endpoints (${route.path}).headers.${name}`, file: config.filepath }, config.env);
   }
   return {
     id: `pass_through:${route.path}`,
     alias: undefined,
     provider,
     model: '',
-    apiBase: route.target,
+    ...splitApiBase(resolveEnvValue(route.target, { key: `general_settings.pass_through_endpoints (${route.path}).target`, file: config.filepath }, config.env).value, `pass-through ${route.path}`),
     apiKey: undefined,
     apiVersion: undefined,
     headers,

@@ -1,11 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { LlmpassError } from '../errors.ts';
+import { BodyTooLargeError } from '../errors.ts';
 import { readWhole } from '../transport/read-whole.ts';
-
-export class BodyTooLargeError extends LlmpassError {
-  override readonly code = 'LLMPASS_BODY_TOO_LARGE';
-  override readonly httpStatus = 413;
-}
 
 /** Reads a body that must be parsed (JSON to rewrite) under a size limit; the stream is abandoned past it. */
 export function readLimited(req: IncomingMessage, limit: number): Promise<Buffer> {

@@ -1,16 +1,26 @@
 import type { PassThroughEndpoint } from '../config/schema.ts';
 import type { ProviderSpec } from '../providers/types.ts';
+import type { AllAliasesShape } from './alias-lists.ts';
 
 export type Route =
   | { kind: 'provider'; provider: ProviderSpec; endpoint: string }
   | { kind: 'configured'; route: PassThroughEndpoint; subpath: string }
   | { kind: 'liveliness' }
   | { kind: 'readiness' }
+  | { kind: 'aliases'; shape: AllAliasesShape }
   | { kind: 'metrics' };
+
+/** LiteLLM's lists of what callers may use (after a config's own routes, which win). */
+const ALIAS_LISTS: ReadonlyMap<string, AllAliasesShape> = new Map([
+  ['/v1/models', 'openai'],
+  ['/models', 'openai'],
+  ['/model/info', 'litellm'],
+  ['/v1/model/info', 'litellm'],
+]);
 
 /**
  * The route table, built once: LiteLLM's health paths, /metrics, the config's pass_through_endpoints (they win:
- * a user's own route), then `/<route prefix>/<endpoint>` for every provider, the longest prefix first.
+ * a user's own route), LiteLLM's model lists, then `/<route prefix>/<endpoint>` for every provider, the longest prefix first.
  */
 export function routeTable(providers: ProviderSpec[], configured: PassThroughEndpoint[]): (path: string, search: string) => Route | undefined {
   const prefixes = providers
@@ -32,6 +42,8 @@ export function routeTable(providers: ProviderSpec[], configured: PassThroughEnd
       if (path === routePath) return { kind: 'configured', route, subpath: '' };
       if (route.include_subpath && path.startsWith(`${routePath}/`)) return { kind: 'configured', route, subpath: path.slice(routePath.length) };
     }
+    const aliasList = ALIAS_LISTS.get(path);
+    if (aliasList) return { kind: 'aliases', shape: aliasList };
     // Prefixes end with their slash: nothing is built per request to match them.
     for (const { prefix, provider } of prefixes) {
       if (path.startsWith(prefix)) return { kind: 'provider', provider, endpoint: path.slice(prefix.length) + search };

@@ -18,6 +18,7 @@ import type { ProxyMetrics, RequestRecord } from './metrics.ts';
 import { readLimited } from './read-body.ts';
 import { routeTable, type Route } from './routes.ts';
 import { configuredRouteDeployment } from './configured-route.ts';
+import { allAliasesAnswer, routeAliasList } from './alias-lists.ts';
 
 export interface ProxyOptions {
   config: Config;
@@ -185,6 +186,9 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
     }
 
     const method = req.method ?? 'GET';
+    if (matched.kind === 'aliases') return sendJson(res, 200, allAliasesAnswer(router, matched.shape));
+    const aliasList = matched.kind === 'provider' && method === 'GET' ? routeAliasList(matched.provider, matched.endpoint, router) : undefined;
+    if (aliasList !== undefined) return sendJson(res, 200, aliasList);
     const headers = forwardedRequestHeaders(req.rawHeaders);
     const contentType = req.headers['content-type'];
     const hasBody = !NO_BODY.has(method) || req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
@@ -245,11 +249,20 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
         const served = deployments[0]!.provider;
         if (served.id !== provider.id) throw new UsageError(`alias "${alias}" is served by ${served.id}; call it under ${served.routePrefix}/`);
         record.alias = (bodyAlias ?? pathAlias)!;
-        const request = bodyAlias !== undefined ? { json } : { body, pathModel: alias };
+        // A path alias leaves the body as sent, unless the provider repeats the model in it (read once, above).
+        const pathBody = json !== undefined && provider.replaceBodyModels ? { json } : { body };
+        const request = bodyAlias !== undefined ? { json } : { ...pathBody, pathModel: alias };
         reply = await router.send({ ...base, model: alias, endpoint, ...request });
       } else {
         const model = typeof bodyModel === 'string' ? bodyModel : '';
-        reply = await router.sendTo(resolveProviderDefault(provider, model, options.config.env, provider.paramsFromPath?.(endpoint)), {
+        let deployment: Deployment;
+        try {
+          deployment = resolveProviderDefault(provider, model, options.config.env, provider.paramsFromPath?.(endpoint));
+        } catch (error) {
+          // No upstream but the alias the body meant, misspelt: `call`'s message, closest aliases and all.
+          throw model ? router.unknownModel(model, (error as Error).message) : error;
+        }
+        reply = await router.sendTo(deployment, {
           ...base,
           endpoint,
           body,

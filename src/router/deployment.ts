@@ -8,6 +8,8 @@ import type { ProviderSettings, ProviderSpec } from '../providers/types.ts';
 import { environmentSettings, providerSettings } from '../config/provider-settings.ts';
 import type { DeploymentLimits } from './state/types.ts';
 import { Secret } from '../secret.ts';
+import { isCredentialKey } from '../config/quote-value.ts';
+import { baseSecrets, splitApiBase } from './api-base.ts';
 
 /** One `model_list` entry (or a `provider/model` given directly), resolved and ready to call. */
 export interface Deployment {
@@ -17,11 +19,16 @@ export interface Deployment {
   provider: ProviderSpec;
   /** The model the upstream is asked for, without the provider prefix. */
   model: string;
+  /** Without the userinfo and query it may have been written with: those are `baseAuth` and `baseQuery`. */
   apiBase: string;
+  /** Userinfo of the api base, sent as Basic auth (below extra_headers, a caller's headers and the api key). */
+  baseAuth?: Secret | undefined;
+  /** The api base's query string, sent before the endpoint's. */
+  baseQuery?: Secret | undefined;
   apiKey: Secret | undefined;
   apiVersion: string | undefined;
-  /** `extra_headers` from the config, values resolved. */
-  headers: Record<string, string>;
+  /** `extra_headers` from the config, values resolved, each a Secret: a configured value may be a credential. */
+  headers: Record<string, Secret>;
   timeoutMs: number | undefined;
   /** LiteLLM's `weight`, else its `rpm` (so a deployment allowed more calls gets more of them), else 1. */
   weight: number;
@@ -83,14 +90,21 @@ function overrideKey(key: string | Secret | undefined): Secret | undefined {
   return typeof key === 'string' ? new Secret(key) : key;
 }
 
-function checkBase(base: string, who: string): string {
-  try {
-    const url = new URL(base);
-    if (url.protocol === 'http:' || url.protocol === 'https:') return base;
-  } catch {
-    // fall through to the error
+/** Every credential a deployment holds, for masking text an upstream or a library may echo. */
+export function deploymentSecrets(deployment: Deployment): Secret[] {
+  const secrets = [...Object.values(deployment.headers), ...baseSecrets(deployment)];
+  if (deployment.apiKey) secrets.push(deployment.apiKey);
+  const settings = deployment.settings;
+  for (const key of Object.keys(deployment.params)) {
+    if (!settings || !isCredentialKey(key)) continue;
+    try {
+      const secret = settings.secret(key);
+      if (secret) secrets.push(secret);
+    } catch {
+      // a variable it needs is unset: then it holds nothing to mask
+    }
   }
-  throw new MissingSettingError(`${who}: api base is not an http(s) URL ("${base}")`);
+  return secrets;
 }
 
 /** Resolves a config entry when it is used: environment references are read now, not at load. */
@@ -105,7 +119,7 @@ export function resolveEntry(config: Config, entry: ModelEntry, index: number, o
   const env = config.env;
   const settings = providerSettings(params as Record<string, unknown>, env, site, who);
 
-  const apiBase = checkBase(
+  const base = splitApiBase(
     overrides.apiBase ??
       resolveApiBase(parsed.provider, params.api_base ?? undefined, who, env, (v) => resolveEnvValue(v, site('api_base'), env).value, () =>
         parsed.provider.apiBaseFrom?.(settings, parsed.model),
@@ -116,9 +130,9 @@ export function resolveEntry(config: Config, entry: ModelEntry, index: number, o
   const apiKey =
     overrideKey(overrides.apiKey) ??
     resolveApiKey(parsed.provider, params.api_key ? resolveSecret(params.api_key, site('api_key'), env) : undefined, who, env);
-  const headers: Record<string, string> = {};
+  const headers: Record<string, Secret> = {};
   for (const [name, value] of Object.entries({ ...(params.headers ?? {}), ...(params.extra_headers ?? {}) })) {
-    headers[name.toLowerCase()] = resolveEnvValue(value, site(`extra_headers.${name}`), env).value;
+    headers[name.toLowerCase()] = resolveSecret(value, site(`extra_headers.${name}`), env);
   }
   const apiVersion = params.api_version ? resolveEnvValue(params.api_version, site('api_version'), env).value : firstEnv(['AZURE_API_VERSION'], env)?.value;
   const timeout = toSeconds(params.timeout, site('timeout'), env);
@@ -130,7 +144,7 @@ export function resolveEntry(config: Config, entry: ModelEntry, index: number, o
     alias,
     provider: parsed.provider,
     model: parsed.model,
-    apiBase,
+    ...base,
     apiKey,
     apiVersion: parsed.provider.id === 'azure' || params.api_version ? apiVersion : undefined,
     headers,
@@ -148,14 +162,14 @@ export function resolveDirect(ref: string, overrides: DeploymentOverrides, env: 
   if (!parsed.ok) throw new UnusableModelError(`model "${ref}" cannot be called: ${parsed.reason}`);
   const who = `model "${ref}"`;
   const settings = environmentSettings(env, who);
-  const apiBase = checkBase(overrides.apiBase ?? resolveApiBase(parsed.provider, undefined, who, env, (v) => v, () => parsed.provider.apiBaseFrom?.(settings, parsed.model)), who);
+  const base = splitApiBase(overrides.apiBase ?? resolveApiBase(parsed.provider, undefined, who, env, (v) => v, () => parsed.provider.apiBaseFrom?.(settings, parsed.model)), who);
   const apiKey = overrideKey(overrides.apiKey) ?? resolveApiKey(parsed.provider, undefined, who, env);
   return {
     id: ref,
     alias: undefined,
     provider: parsed.provider,
     model: parsed.model,
-    apiBase,
+    ...base,
     apiKey,
     apiVersion: parsed.provider.id === 'azure' ? firstEnv(['AZURE_API_VERSION'], env)?.value : undefined,
     headers: {},
@@ -186,7 +200,7 @@ export function resolveProviderDefault(provider: ProviderSpec, model: string, en
     alias: undefined,
     provider,
     model,
-    apiBase: checkBase(apiBase, who),
+    ...splitApiBase(apiBase, who),
     apiKey: key ? new Secret(key.value, key.name) : undefined,
     apiVersion: provider.id === 'azure' ? firstEnv(['AZURE_API_VERSION'], env)?.value : undefined,
     headers: {},

@@ -3,7 +3,7 @@ import type { ModelEntry } from '../config/schema.ts';
 import { displayPath } from '../config/display-path.ts';
 import { isLlmpassError } from '../errors.ts';
 import { parseModelRef } from '../providers/model-ref.ts';
-import { displayUrl } from '../transport/url.ts';
+import { displayBase, splitApiBase } from './api-base.ts';
 import { resolveEntry, type Deployment } from './deployment.ts';
 
 /** One `model_list` entry as `llmpass models` shows it: where it goes, and whether it can be called now. */
@@ -35,17 +35,13 @@ export type ResolvedEntry =
   | { index: number; entry: ModelEntry; ok: true; deployment: Deployment }
   | { index: number; entry: ModelEntry; ok: false; reason: string };
 
-/** An api base for a person: credential-like query values and a password in the URL are masked. */
+/** An api base as configured, for a person: userinfo and query values (credentials sent with it) masked. */
 export function displayApiBase(base: string): string {
-  let url: URL;
   try {
-    url = new URL(base);
+    return displayBase(splitApiBase(base, 'api base'));
   } catch {
     return base;
   }
-  if (!url.password && !url.search) return base;
-  if (url.password) url.password = '***';
-  return displayUrl(url);
 }
 
 function whoPrefix(config: Config, alias: string): string {
@@ -80,7 +76,7 @@ export function summariseEntry(resolved: ResolvedEntry): DeploymentSummary {
   const id = `${entry.model_name}#${index}`;
   if (resolved.ok) {
     const { deployment } = resolved;
-    return { index, id, provider: deployment.provider.id, model: deployment.model, apiBase: displayApiBase(deployment.apiBase), usable: true, reason: null };
+    return { index, id, provider: deployment.provider.id, model: deployment.model, apiBase: displayBase(deployment), usable: true, reason: null };
   }
   const parsed = parseModelRef(entry.litellm_params.model);
   const configured = entry.litellm_params.api_base ?? (parsed.ok ? parsed.provider.defaultApiBase : undefined);

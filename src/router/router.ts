@@ -203,6 +203,12 @@ export class Router {
     return resolved;
   }
 
+  /** `call`'s answer to a name that is no alias (the closest aliases suggested), `also` saying what else failed. */
+  unknownModel(model: string, also?: string): UnknownModelError {
+    const error = this.#unknown(model);
+    return also ? new UnknownModelError(`${error.message}; ${also}`) : error;
+  }
+
   #unknown(model: string): UnknownModelError {
     const where = this.config.filepath ? `in ${displayPath(this.config.filepath)}` : 'in any config (none was found; pass --config or create llmpass.config.yaml)';
     const near = closest(model, this.aliases());

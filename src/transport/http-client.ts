@@ -1,5 +1,6 @@
 import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import { Readable } from 'node:stream';
+import { describeTarget, timerDelay, transportError, upstreamTimeout } from './failure.ts';
 import type { UpstreamReply } from './reply.ts';
 
 /** What a client is asked to send: everything resolved, credentials revealed. */
@@ -12,13 +13,17 @@ export interface OutgoingRequest {
 
 export interface ClientOptions {
   signal: AbortSignal;
-  /** Bounds connecting, waiting for headers, and each silence of the body. */
+  /** Bounds connecting, waiting for headers, and each silence of the body; past what a timer holds, none. */
   timeoutMs: number;
-  /** Called with the error to fail with when the timeout strikes. */
-  onTimeout: (phase: 'headers' | 'body') => Error;
+  /** The error to fail with when the timeout strikes; an UpstreamTimeoutError naming the target by default. */
+  onTimeout?: ((phase: 'headers' | 'body') => Error) | undefined;
 }
 
-/** Sends one request and resolves once headers arrive; the body then flows through `reply.body`. */
+/**
+ * Sends one request and resolves once headers arrive; the body then flows through `reply.body`. Every failure,
+ * before the headers (a rejection) or after them (`reply.body`'s error), is a NetworkError, an
+ * UpstreamTimeoutError or an AbortedError (test/transport/client-contract.test.ts holds both clients to it).
+ */
 export type HttpClient = (request: OutgoingRequest, options: ClientOptions) => Promise<UpstreamReply>;
 
 function headerPairs(raw: string[]): Array<[string, string]> {
@@ -41,20 +46,29 @@ export const nodeHttpClient: HttpClient = async (outgoing, options) => {
     headers[name] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
   }
   const requestOptions: RequestOptions = { method: outgoing.method, headers, signal: options.signal };
+  // The target is described only when something fails (displayUrl is work a successful call does not need).
+  const typed = (error: unknown, phase: 'connect' | 'body') => transportError(error, describeTarget(outgoing), phase, options.signal);
+  const timeoutMs = timerDelay(options.timeoutMs);
   return new Promise<UpstreamReply>((resolve, reject) => {
     let response: IncomingMessage | undefined;
     const request: ClientRequest = send(outgoing.url, requestOptions);
-    request.setTimeout(options.timeoutMs, () => {
-      const error = options.onTimeout(response ? 'body' : 'headers');
-      if (response) response.destroy(error);
-      request.destroy(error);
-    });
+    if (timeoutMs !== undefined) {
+      request.setTimeout(timeoutMs, () => {
+        const phase = response ? 'body' : 'headers';
+        const error = options.onTimeout?.(phase) ?? upstreamTimeout(describeTarget(outgoing), phase, timeoutMs);
+        if (response) response.destroy(error);
+        request.destroy(error);
+      });
+    }
     request.once('error', (error) => {
       if (response) response.destroy(error);
-      else reject(error);
+      else reject(typed(error, 'connect'));
     });
     request.once('response', (incoming) => {
       response = incoming;
+      // Every way the body can fail goes through _destroy (Node's own "aborted" reset included): typed there.
+      const destroy = incoming._destroy;
+      incoming._destroy = (error, callback) => destroy.call(incoming, error && typed(error, 'body'), callback);
       // A response cut short of its content-length, or a reset mid-body, must fail, never end quietly.
       incoming.once('aborted', () => incoming.destroy(Object.assign(new Error('the connection closed mid-body'), { code: 'ECONNRESET' })));
       resolve({ status: incoming.statusCode ?? 0, statusText: incoming.statusMessage ?? '', headers: headerPairs(incoming.rawHeaders), body: incoming });

@@ -1,5 +1,4 @@
 import type { Readable } from 'node:stream';
-import { LlmpassError } from '../errors.ts';
 
 /**
  * The upstream's answer as the transport hands it over: status, headers as received, and the body as a Node
@@ -28,7 +27,7 @@ export function discardReply(reply: UpstreamReply): void {
 
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
 
-/** The library's face: a web-standard Response whose body streams, with body errors kept typed. */
+/** The library's face: a web-standard Response whose body streams; a body that fails rejects with the client's typed error. */
 export function toWebResponse(reply: UpstreamReply): Response {
   const headers = new Headers();
   for (const [name, value] of reply.headers) headers.append(name, value);
@@ -44,7 +43,8 @@ export function toWebResponse(reply: UpstreamReply): Response {
         if (done) controller.close();
         else controller.enqueue(value instanceof Uint8Array ? value : new TextEncoder().encode(String(value)));
       } catch (error) {
-        controller.error(error instanceof LlmpassError ? error : error);
+        // Already typed by the client (NetworkError, UpstreamTimeoutError, AbortedError).
+        controller.error(error);
       }
     },
     cancel() {

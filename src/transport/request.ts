@@ -4,7 +4,7 @@ import type { Deployment } from '../router/deployment.ts';
 import type { Secret } from '../secret.ts';
 import { isPlainObject, serialiseWithModel, toUpstreamBody, type BodyInit, type UpstreamBody } from './body.ts';
 import { checkHeader, headerPairs, HOP_BY_HOP, isJsonMediaType, type HeaderInput } from './headers.ts';
-import { appendQuery, joinEndpoint } from './url.ts';
+import { appendQuery, displayUrl, joinEndpoint } from './url.ts';
 
 /** A header whose value holds a credential stays a Secret until the moment of sending. */
 export type HeaderValue = string | { secret: Secret; prefix: string };
@@ -86,9 +86,11 @@ export function buildUpstreamRequest(deployment: Deployment, request: Passthroug
 
   const headers = new Map<string, HeaderValue>();
   for (const [name, value] of Object.entries(provider.defaultHeaders ?? {})) headers.set(name, value);
-  for (const [name, value] of Object.entries(deployment.headers)) {
-    checkHeader(name, value, `extra_headers of ${deployment.alias ?? deployment.id}`, ConfigError);
-    headers.set(name, value);
+  // The api base's userinfo, as curl sends it: any Authorization set below replaces it.
+  if (deployment.baseAuth) headers.set('authorization', { secret: deployment.baseAuth, prefix: 'Basic ' });
+  for (const [name, secret] of Object.entries(deployment.headers)) {
+    checkHeader(name, secret.reveal(), `extra_headers of ${deployment.alias ?? deployment.id}`, ConfigError);
+    headers.set(name, { secret, prefix: '' });
   }
   for (const [name, value] of headerPairs(request.headers)) {
     if (HOP_BY_HOP.has(name)) continue;
@@ -100,8 +102,9 @@ export function buildUpstreamRequest(deployment: Deployment, request: Passthroug
   let replayable = true;
   if (request.json !== undefined) {
     const swap = request.swapModel !== false && modelGoesInBody(deployment, request.endpoint) && isPlainObject(request.json);
-    body = { kind: 'bytes', bytes: new TextEncoder().encode(serialiseWithModel(request.json, swap ? deployment.model : undefined)) };
-    if (!isJsonMediaType(headers.get('content-type') as string | undefined)) headers.set('content-type', 'application/json');
+    const json = request.pathModel !== undefined && provider.replaceBodyModels ? provider.replaceBodyModels(request.json, request.pathModel, deployment.model) : request.json;
+    body = { kind: 'bytes', bytes: new TextEncoder().encode(serialiseWithModel(json, swap ? deployment.model : undefined)) };
+    if (!isJsonMediaType(headerText(headers.get('content-type')))) headers.set('content-type', 'application/json');
   } else if (request.body !== undefined) {
     body = toUpstreamBody(request.body);
     if (body.kind === 'stream' && request.bodyLength !== undefined) body.length = request.bodyLength;
@@ -126,9 +129,31 @@ export function buildUpstreamRequest(deployment: Deployment, request: Passthroug
   return { method, url, headers, body, replayable, deployment };
 }
 
+function headerText(value: HeaderValue | undefined): string | undefined {
+  return typeof value === 'object' ? value.prefix + value.secret.reveal() : value;
+}
+
 /** Header values as sent: the only place a credential is revealed. */
 export function revealHeaders(headers: Map<string, HeaderValue>): Array<[string, string]> {
-  return [...headers].map(([name, value]) => [name, typeof value === 'string' ? value : value.prefix + value.secret.reveal()]);
+  return [...headers].map(([name, value]) => [name, headerText(value)!]);
+}
+
+/** The URL as sent: the api base's own query (a credential) first, then the endpoint's. */
+export function revealUrl(request: Pick<UpstreamRequest, 'url' | 'deployment'>): URL {
+  const query = request.deployment.baseQuery;
+  if (!query) return request.url;
+  const url = new URL(request.url);
+  url.search = `${query.reveal()}${url.search ? `&${url.search.slice(1)}` : ''}`;
+  return url;
+}
+
+/** The URL for a person: the api base's query with its values masked, then the endpoint's, credential-like ones masked. */
+export function displayRequestUrl(request: Pick<UpstreamRequest, 'url' | 'deployment'>): string {
+  const shown = displayUrl(request.url);
+  const query = request.deployment.baseQuery;
+  if (!query) return shown;
+  const mark = shown.indexOf('?');
+  return mark === -1 ? `${shown}?${query.describe()}` : `${shown.slice(0, mark)}?${query.describe()}&${shown.slice(mark + 1)}`;
 }
 
 const CREDENTIAL_HEADERS = new Set(['authorization', 'x-api-key', 'api-key', 'x-goog-api-key', 'proxy-authorization', 'cookie', 'x-llmpass-api-key', 'x-litellm-api-key', 'x-amz-security-token']);

@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.ts';
+import { BodyTooLargeError } from '../errors.ts';
 import type { SignableRequest } from '../providers/types.ts';
 import type { OutgoingRequest } from './http-client.ts';
 import { readWhole } from './read-whole.ts';
@@ -18,12 +18,14 @@ export async function signOutgoing(request: UpstreamRequest, outgoing: OutgoingR
   let { body, headers } = outgoing;
   if (auth.signsBody && body !== undefined && !(body instanceof Uint8Array)) {
     // A signature covers the payload's hash, so a stream is read whole first: the services that sign bodies
-    // (SigV4 outside S3) take no UNSIGNED-PAYLOAD.
-    const stream = body;
-    body = await readWhole(stream, MAX_SIGNED_BODY, () => {
-      stream.destroy();
-      return new UsageError(`the body is over ${MAX_SIGNED_BODY / 1024 / 1024} MiB, the most held to be signed`);
-    });
+    // (SigV4 outside S3) take no UNSIGNED-PAYLOAD. Past the limit it is refused, and the stream is left to drain,
+    // not destroyed: it may be a proxy client's request, which must still get its 413.
+    const limitMiB = MAX_SIGNED_BODY / 1024 / 1024;
+    const declared = request.body?.kind === 'stream' ? request.body.length : undefined;
+    if (declared !== undefined && declared > MAX_SIGNED_BODY) {
+      throw new BodyTooLargeError(`the body is ${declared} bytes, over ${limitMiB} MiB, the most held to be signed`);
+    }
+    body = await readWhole(body, MAX_SIGNED_BODY, () => new BodyTooLargeError(`the body is over ${limitMiB} MiB, the most held to be signed`));
     headers = [...headers.filter(([name]) => name !== 'content-length'), ['content-length', String(body.byteLength)]];
   }
   const signable: SignableRequest = { method: outgoing.method, url: outgoing.url, headers: [...headers], body: body instanceof Uint8Array ? body : undefined };

@@ -3,6 +3,7 @@ import { Agent, type Dispatcher } from 'undici';
 // The hook undici's own request() uses to take an aborted request out of a pool's queue (undici has no public one).
 import undiciSymbols from 'undici/lib/core/symbols.js';
 import type { ClientOptions, HttpClient, OutgoingRequest } from './http-client.ts';
+import { describeTarget, timerDelay, transportError, upstreamTimeout } from './failure.ts';
 import type { UpstreamReply } from './reply.ts';
 import { youngBufferCollector } from './young-buffers.ts';
 
@@ -53,6 +54,8 @@ class ReplyBody extends Readable {
  */
 class Exchange implements Dispatcher.DispatchHandler {
   readonly #options: ClientOptions;
+  readonly #outgoing: OutgoingRequest;
+  readonly #timeoutMs: number | undefined;
   readonly #streamed: (bytes: number) => void;
   readonly #resolve: (reply: UpstreamReply) => void;
   readonly #reject: (error: unknown) => void;
@@ -61,40 +64,60 @@ class Exchange implements Dispatcher.DispatchHandler {
   cancelQueued: ((reason: Error) => void) | undefined;
   #body: ReplyBody | undefined;
   #failure: Error | undefined;
-  readonly #timer: NodeJS.Timeout;
+  readonly #timer: NodeJS.Timeout | undefined;
   readonly #onAbort = () => this.#fail(abortError(this.#options.signal.reason));
 
-  constructor(options: ClientOptions, streamed: (bytes: number) => void, resolve: (reply: UpstreamReply) => void, reject: (error: unknown) => void) {
+  constructor(
+    outgoing: OutgoingRequest,
+    options: ClientOptions,
+    streamed: (bytes: number) => void,
+    resolve: (reply: UpstreamReply) => void,
+    reject: (error: unknown) => void,
+  ) {
     this.#options = options;
+    this.#outgoing = outgoing;
+    this.#timeoutMs = timerDelay(options.timeoutMs);
     this.#streamed = streamed;
     this.#resolve = resolve;
     this.#reject = reject;
     // undici's headersTimeout starts once the request is written; a request waiting for a pooled connection
     // would have no deadline. This one starts now and fails the exchange, queued or sent.
-    this.#timer = setTimeout(() => this.#fail(options.onTimeout('headers')), options.timeoutMs);
+    if (this.#timeoutMs !== undefined) this.#timer = setTimeout(() => this.#fail(this.#timedOut('headers')), this.#timeoutMs);
     options.signal.addEventListener('abort', this.#onAbort);
+  }
+
+  /** The undici timers' setting: 0 turns them off. */
+  get timerMs(): number {
+    return this.#timeoutMs ?? 0;
+  }
+
+  #timedOut(phase: 'headers' | 'body'): Error {
+    return this.#options.onTimeout?.(phase) ?? upstreamTimeout(describeTarget(this.#outgoing), phase, this.#timeoutMs!);
+  }
+
+  #typed(error: Error, phase: 'connect' | 'body'): Error {
+    return transportError(error, describeTarget(this.#outgoing), phase, this.#options.signal);
   }
 
   /**
    * Fails before the headers: rejects now. A request still waiting for a pooled connection leaves the queue at
    * once; started later, its abort would cost the kept-alive connection it was given.
    */
-  #fail(error: Error): void {
+  #fail(cause: Error): void {
     if (this.#failure || this.#body) {
-      if (this.#body && !this.#body.done) this.#body.destroy(error);
+      if (this.#body && !this.#body.done) this.#body.destroy(this.#typed(cause, 'body'));
       return;
     }
+    const error = this.#typed(cause, 'connect');
     this.#failure = error;
-    this.#settle();
+    clearTimeout(this.#timer);
+    this.#stopListening();
     if (this.#controller) this.#controller.abort(error);
     else this.cancelQueued?.(error);
     this.#reject(error);
   }
 
-  #settle(): void {
-    clearTimeout(this.#timer);
-    this.#options.signal.removeEventListener('abort', this.#onAbort);
-  }
+  readonly #stopListening = () => this.#options.signal.removeEventListener('abort', this.#onAbort);
 
   onRequestStart(controller: Controller): void {
     this.#controller = controller;
@@ -112,7 +135,9 @@ class Exchange implements Dispatcher.DispatchHandler {
     }
     const body = new ReplyBody(controller);
     this.#body = body;
-    this.#settle();
+    clearTimeout(this.#timer);
+    // The caller's abort still ends the body (undici's body timer takes over from the header one).
+    body.once('close', this.#stopListening);
     this.#resolve({ status: statusCode, statusText: statusMessage ?? '', headers: pairs, body });
   }
 
@@ -139,11 +164,11 @@ class Exchange implements Dispatcher.DispatchHandler {
       if (body.done) return;
       body.done = true;
       // undici reports a silent body as its own error; ours says what to change.
-      body.destroy(code === 'UND_ERR_BODY_TIMEOUT' ? this.#options.onTimeout('body') : error);
+      body.destroy(code === 'UND_ERR_BODY_TIMEOUT' ? this.#timedOut('body') : this.#typed(error, 'body'));
       return;
     }
     if (this.#failure) return;
-    this.#fail(code === 'UND_ERR_HEADERS_TIMEOUT' ? this.#options.onTimeout('headers') : error);
+    this.#fail(code === 'UND_ERR_HEADERS_TIMEOUT' ? this.#timedOut('headers') : error);
   }
 }
 
@@ -161,10 +186,10 @@ export function undiciClient(options: PoolOptions = {}): { client: HttpClient; c
   const streamed = youngBufferCollector();
   const client: HttpClient = (outgoing: OutgoingRequest, clientOptions: ClientOptions) =>
     new Promise<UpstreamReply>((resolve, reject) => {
-      if (clientOptions.signal.aborted) return reject(abortError(clientOptions.signal.reason));
+      if (clientOptions.signal.aborted) return reject(transportError(abortError(clientOptions.signal.reason), describeTarget(outgoing), 'connect', clientOptions.signal));
       const headers: string[] = [];
       for (const [name, value] of outgoing.headers) headers.push(name, value);
-      const exchange = new Exchange(clientOptions, streamed, resolve, reject);
+      const exchange = new Exchange(outgoing, clientOptions, streamed, resolve, reject);
       try {
         agent.dispatch(
           {
@@ -173,8 +198,8 @@ export function undiciClient(options: PoolOptions = {}): { client: HttpClient; c
             method: outgoing.method as Dispatcher.HttpMethod,
             headers,
             body: outgoing.body ?? null,
-            headersTimeout: clientOptions.timeoutMs,
-            bodyTimeout: clientOptions.timeoutMs,
+            headersTimeout: exchange.timerMs,
+            bodyTimeout: exchange.timerMs,
             // Called (by the pool, then the client) while the request waits for a connection.
             [undiciSymbols.kQueuedAbort]: (cancel: (reason: Error) => void) => {
               exchange.cancelQueued = cancel;

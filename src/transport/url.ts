@@ -75,10 +75,9 @@ export function joinEndpoint(apiBase: string, endpoint: string, rule: JoinRule =
   const split = splitEndpoint(endpoint);
   const query = split.query;
   let path = split.path;
-  const seam = rule.collapseSeam;
-  if (seam && basePath.endsWith(`/${seam}`) && (path === seam || path.startsWith(`${seam}/`))) {
-    path = path.slice(seam.length + 1);
-  }
+  const seams = typeof rule.collapseSeam === 'string' ? [rule.collapseSeam] : (rule.collapseSeam ?? []);
+  const seam = seams.find((s) => basePath.endsWith(`/${s}`) && (path === s || path.startsWith(`${s}/`)));
+  if (seam) path = path.slice(seam.length + 1);
   const joined = new URL(`${base.origin}${path ? `${basePath}/${path}` : basePath || '/'}`);
   if (query) joined.search = query;
   if (joined.origin !== base.origin || !joined.pathname.startsWith(basePath)) {

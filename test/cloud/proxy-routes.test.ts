@@ -1,11 +1,11 @@
 // The proxy's /bedrock and /vertex_ai routes as clients use them: the official AWS SDK pointed at the proxy (with a
 // middleware adding x-llmpass-api-key) for Converse and ConverseStream, raw HTTP carrying a client's own SigV4 or
 // Google token (dropped; the proxy signs with its own credentials), event streams relayed byte for byte.
-import { BedrockRuntimeClient, ConverseCommand, ConverseStreamCommand } from '@aws-sdk/client-bedrock-runtime';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { ConverseCommand, ConverseStreamCommand } from '@aws-sdk/client-bedrock-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_STREAM, startFakeBedrock, type FakeBedrock } from '../fixtures/fake-bedrock.ts';
 import { makeServiceAccount, startFakeOAuth, startFakeVertex, type FakeOAuth, type FakeVertex, type ServiceAccount } from '../fixtures/fake-google.ts';
+import { proxiedBedrockClient } from '../support/bedrock-client.ts';
 import { assertBuilt } from '../support/cli.ts';
 import { http, startProxyCli, stopAllProxies, type ProxyCli } from '../support/proxy.ts';
 import { cleanupTemp } from '../support/tmp.ts';
@@ -69,27 +69,7 @@ afterAll(async () => {
   cleanupTemp();
 });
 
-/**
- * The AWS SDK as a user points it at the proxy: its own (any) credentials, the master key added by a middleware, and
- * HTTP/1.1 (the Bedrock runtime client speaks HTTP/2 by default; the proxy speaks HTTP/1.1).
- */
-function awsClient(): BedrockRuntimeClient {
-  const client = new BedrockRuntimeClient({
-    region: 'us-east-1',
-    endpoint: `${proxy.url}/bedrock`,
-    requestHandler: new NodeHttpHandler(),
-    credentials: { accessKeyId: 'AKIDCLIENTSIDE', secretAccessKey: 'client-side-secret', sessionToken: 'client-session-token' },
-    maxAttempts: 1,
-  });
-  client.middlewareStack.add(
-    (next) => async (args) => {
-      (args.request as { headers: Record<string, string> }).headers['x-llmpass-api-key'] = MASTER;
-      return next(args);
-    },
-    { step: 'build', name: 'llmpassKey' },
-  );
-  return client;
-}
+const awsClient = () => proxiedBedrockClient(proxy.url, MASTER);
 
 describe('proxy /bedrock', () => {
   it('the AWS SDK: Converse with an alias as the model id, re-signed by the proxy', async () => {

@@ -43,8 +43,8 @@ describe('finding the config', () => {
     expect(config.modelList[0]!.litellm_params.api_base).toBe('http://127.0.0.1:8000/v1');
   });
 
-  it('searches up from a subdirectory', async () => {
-    const { dir, cwd } = project({ 'llmpass.config.yaml': VLLM_ENTRY }, 'a/b/c');
+  it('searches up from a subdirectory to the repository root', async () => {
+    const { dir, cwd } = project({ 'llmpass.config.yaml': VLLM_ENTRY, '.git/HEAD': 'ref: refs/heads/main\n' }, 'a/b/c');
     const config = await loadConfig({ cwd, env: {} });
     expect(config.filepath).toBe(join(dir, 'llmpass.config.yaml'));
   });
@@ -70,7 +70,7 @@ describe('finding the config', () => {
     expect(config.filepath).toBe(join(dir, 'package.json'));
     expect(aliases(config)).toEqual(['from-pkg']);
 
-    const nested = project({ 'llmpass.config.yaml': VLLM_ENTRY, 'app/package.json': JSON.stringify({ name: 'app' }) }, 'app');
+    const nested = project({ 'llmpass.config.yaml': VLLM_ENTRY, 'app/package.json': JSON.stringify({ name: 'app' }), '.git/HEAD': 'ref: refs/heads/main\n' }, 'app');
     expect((await loadConfig({ cwd: nested.cwd, env: {} })).filepath).toBe(join(nested.dir, 'llmpass.config.yaml'));
   });
 

@@ -43,6 +43,14 @@ describe('README provider table', () => {
     expect(second.ok && !second.changed && second.text === first.text).toBe(true);
   });
 
+  it('checks a table under other markers (the SDK table) with a fix of its own', () => {
+    const markers = { start: '<!-- sdks:start -->', end: '<!-- sdks:end -->' };
+    const text = `# x\n${markers.start}\n| old |\n${markers.end}\n`;
+    const result = checkProviderTable(text, '| new |', markers);
+    expect(!result.ok && result.problem).toBe(`the table in the README is stale: put the current table between ${markers.start} and ${markers.end} and commit README.md`);
+    expect(checkProviderTable(text.replace('old', 'new'), '| new |', markers)).toEqual({ ok: true });
+  });
+
   it('escapes pipes inside cells', () => {
     const rendered = renderProviderTable([
       { id: 'x', label: 'A | B', aliases: [], routePrefix: '/x', defaultApiBase: null, auth: 'none', authKind: 'none', keyVariables: [], keyRequired: false, baseVariables: [] },

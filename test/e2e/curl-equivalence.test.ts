@@ -10,7 +10,7 @@ import { assertBuilt, baseEnv, call, runShell } from '../support/cli.ts';
 import { cleanupTemp, tempConfig } from '../support/tmp.ts';
 
 const KEY = 'sk-curl-equivalence-0001';
-const env = baseEnv({ UPSTREAM_KEY: KEY });
+const env = baseEnv({ UPSTREAM_KEY: KEY, CURL_TOKEN: 'tok-curl-equivalence-0002' });
 let upstream: FakeServer;
 let project: string;
 
@@ -23,6 +23,14 @@ beforeAll(async () => {
       model: hosted_vllm/openai/whisper-large-v3
       api_base: ${upstream.url}/v1
       api_key: os.environ/UPSTREAM_KEY
+  - model_name: headed
+    litellm_params:
+      model: hosted_vllm/m
+      api_base: ${upstream.url}
+      extra_headers:
+        x-token: "Bearer \${CURL_TOKEN}"
+        x-from-env: os.environ/CURL_TOKEN
+        x-odd: "$(touch pwned-config)\${CURL_TOKEN}"
 `, {
     'blob.bin': randomBytes(70_000),
     'talk.wav': randomBytes(20_000),
@@ -111,6 +119,14 @@ describe('--curl is safe to paste', () => {
     // Only the key's own $VAR expands: a header that says $UPSTREAM_KEY stays those letters.
     expect(byCurl.headers['x-evil-3']).toBe('$UPSTREAM_KEY');
     expect(byCurl.headers.authorization).toBe(`Bearer ${KEY}`);
+    expect(await essence(byCurl, false), command).toEqual(await essence(byLlmpass, false));
+  });
+
+  it("configured headers: only their $VAR references expand, and they arrive as llmpass sends them", async () => {
+    const { command, byLlmpass, byCurl } = await sentBoth(['headed', 'classify', 'input=x']);
+    expect(command).not.toContain('tok-curl-equivalence-0002');
+    expect(byCurl.headers['x-token']).toBe('Bearer tok-curl-equivalence-0002');
+    expect(existsSync(join(project, 'pwned-config'))).toBe(false);
     expect(await essence(byCurl, false), command).toEqual(await essence(byLlmpass, false));
   });
 

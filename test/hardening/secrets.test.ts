@@ -5,6 +5,11 @@
 // `providers` (--json), and the proxy (banner, access log, stderr, its error bodies, /metrics, readiness probes, a
 // config it refuses). No canary may show anywhere, and each upstream may see only its own provider's key.
 // test/e2e/call.test.ts and test/proxy/secrets.test.ts hold the first three providers' cases; this extends them to all.
+// LOCATIONS is the table of every place a config can hold a credential (api_key, extra_headers as a literal,
+// os.environ/ or ${} reference, api_base userinfo and query, an api_base from a variable, a pass-through route's
+// headers and target); each has its own alias, its own canary and an upstream that echoes what it got into the
+// probes' answers, and goes through every surface above. Cloud credentials (AWS keys, vertex_credentials in each
+// stored form) are test/cloud/secrets.test.ts's table.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,7 +31,41 @@ const MASTER = canary('master');
 const ALIAS_KEYS = { gem: canary('aliasgemini'), azr: canary('aliasazure'), coh: canary('aliascohere'), mine: canary('declared'), flag: canary('flag'), query: canary('query') };
 const CLOUD = { AWS_ACCESS_KEY_ID: `AKIA${nonce.toUpperCase()}CNRY`, AWS_SECRET_ACCESS_KEY: canary('awssecret'), AWS_SESSION_TOKEN: canary('awstoken'), GOOGLE_OAUTH_ACCESS_TOKEN: canary('gcptoken') };
 const LITERAL = canary('literal');
-const ALL = [...Object.values(KEYS), MASTER, ...Object.values(ALIAS_KEYS), ...Object.values(CLOUD), LITERAL];
+
+/** A credential in one place of a config: an alias (or a pass-through route) of its own, and what it sets. */
+interface Location {
+  alias: string;
+  canary: string;
+  /** hosted_vllm/served unless given. */
+  model?: string;
+  /** The entry's litellm_params (a flow mapping's inside), given the base of its own path on the fake. */
+  params: (base: string, secret: string) => string;
+  env?: (base: string, secret: string) => Record<string, string>;
+  /** How the upstream must have received it. */
+  sent: (request: RecordedRequest, secret: string) => boolean;
+}
+
+const header = (name: string, value: (secret: string) => string) => (request: RecordedRequest, secret: string) => request.headers[name] === value(secret);
+const basic = (request: RecordedRequest, secret: string) => request.headers.authorization === `Basic ${Buffer.from(`svc:${secret}`).toString('base64')}`;
+const inQuery = (request: RecordedRequest, secret: string) => request.query.get('code') === secret;
+const withUserinfo = (base: string, secret: string) => base.replace('://', `://svc:${secret}@`);
+
+const LOCATIONS: Location[] = ([
+  { alias: 'loc-key-literal', params: (base, secret) => `api_base: "${base}", api_key: "${secret}"`, sent: header('authorization', (s) => `Bearer ${s}`) },
+  { alias: 'loc-key-env', params: (base) => `api_base: "${base}", api_key: os.environ/LOC_KEY_ENV`, env: (_b, secret) => ({ LOC_KEY_ENV: secret }), sent: header('authorization', (s) => `Bearer ${s}`) },
+  { alias: 'loc-header-literal', params: (base, secret) => `api_base: "${base}", extra_headers: { x-team-token: "${secret}" }`, sent: header('x-team-token', (s) => s) },
+  { alias: 'loc-header-env', params: (base) => `api_base: "${base}", extra_headers: { x-team-token: os.environ/LOC_HEADER_ENV }`, env: (_b, secret) => ({ LOC_HEADER_ENV: secret }), sent: header('x-team-token', (s) => s) },
+  { alias: 'loc-header-braced', params: (base) => `api_base: "${base}", extra_headers: { x-team-token: "Token \${LOC_HEADER_BRACED}" }`, env: (_b, secret) => ({ LOC_HEADER_BRACED: secret }), sent: header('x-team-token', (s) => `Token ${s}`) },
+  // (on a provider without auth: a key from HOSTED_VLLM_API_KEY would replace Basic auth, as -H does in curl)
+  { alias: 'loc-userinfo', model: 'plain/served', params: (base, secret) => `api_base: "${withUserinfo(base, secret)}"`, sent: basic },
+  { alias: 'loc-query', params: (base, secret) => `api_base: "${base}?code=${secret}"`, sent: inQuery },
+  { alias: 'loc-base-env', model: 'plain/served', params: () => `api_base: os.environ/LOC_BASE_ENV`, env: (base, secret) => ({ LOC_BASE_ENV: `${withUserinfo(base, secret)}?code=${secret}` }), sent: (r, s) => basic(r, s) && inQuery(r, s) },
+] satisfies Array<Omit<Location, 'canary'>>).map((location) => ({ ...location, canary: canary(location.alias) }));
+
+/** pass_through_endpoints: a target with userinfo and a key in its query, headers literal and from the environment. */
+const ROUTE = { path: '/fn', owner: 'pt-fn', target: canary('pttarget'), header: canary('ptheader'), env: canary('ptenv') };
+
+const ALL = [...Object.values(KEYS), MASTER, ...Object.values(ALIAS_KEYS), ...Object.values(CLOUD), LITERAL, ...LOCATIONS.map((l) => l.canary), ROUTE.target, ROUTE.header, ROUTE.env];
 
 let upstream: FakeServer;
 let dead: string;
@@ -60,6 +99,10 @@ function allowedFor(owner: string): Set<string> {
     if (KEYS[viaAlias]) allowed.add(KEYS[viaAlias]);
   }
   if (owner === 'flag') allowed.add(ALIAS_KEYS.flag).add(ALIAS_KEYS.query);
+  const location = LOCATIONS.find((l) => l.alias === owner);
+  // (with no api_key of its own, an alias falls back on its provider's variable, as `flag` does)
+  if (location) allowed.add(location.canary).add(KEYS.hosted_vllm!);
+  if (owner === ROUTE.owner) allowed.add(ROUTE.target).add(ROUTE.header).add(ROUTE.env);
   return allowed;
 }
 
@@ -67,13 +110,22 @@ beforeAll(async () => {
   assertBuilt();
   upstream = await startFakeUpstream(async (req, res) => {
     if (req.path.includes('/hang')) return; // never answers
+    // A location's upstream echoes what it was sent into the probes' answers (health, model list), as a careless
+    // gateway might in an error: every probe reason must mask it.
+    if (/^\/a\/loc-/.test(req.path) && req.method === 'GET') {
+      const echo = JSON.stringify({ error: { message: `refused ${req.url} ${JSON.stringify(req.headers)}` } });
+      res.writeHead(401, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(echo) });
+      res.end(echo);
+      return;
+    }
     const code = req.path.includes('/nope') ? 401 : 200;
     const body = JSON.stringify(code === 200 ? { object: 'list', data: [{ id: 'm' }, { id: 'served' }], ok: true } : { error: { message: 'Incorrect API key provided' } });
     res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
     res.end(body);
   });
   dead = `http://127.0.0.1:${await deadPort()}`;
-  env = baseEnv({ ...CLOUD, GEMINI_KEY: ALIAS_KEYS.gem, AZURE_KEY: ALIAS_KEYS.azr, COHERE_KEY: ALIAS_KEYS.coh, MINE_KEY: ALIAS_KEYS.mine });
+  env = baseEnv({ ...CLOUD, GEMINI_KEY: ALIAS_KEYS.gem, AZURE_KEY: ALIAS_KEYS.azr, COHERE_KEY: ALIAS_KEYS.coh, MINE_KEY: ALIAS_KEYS.mine, PT_ENV: ROUTE.env });
+  for (const location of LOCATIONS) Object.assign(env, location.env?.(`${upstream.url}/a/${location.alias}`, location.canary));
   for (const provider of keyed) {
     env[provider.apiBaseEnv[0]!] = `${upstream.url}/p/${provider.id}`;
     env[provider.apiKeyEnv[0]!] = KEYS[provider.id];
@@ -92,7 +144,10 @@ beforeAll(async () => {
     litellm_params: { model: hosted_vllm/served, api_base: "${upstream.url}/a/flag" }
   - model_name: unset
     litellm_params: { model: openai/served, api_base: "${upstream.url}/a/unset", api_key: os.environ/NOT_SET_ANYWHERE }
-providers:
+${LOCATIONS.map((l) => `  - model_name: ${l.alias}\n    litellm_params: { model: ${l.model ?? 'hosted_vllm/served'}, ${l.params(`${upstream.url}/a/${l.alias}`, l.canary)} }\n`).join('')}providers:
+  - id: plain
+    auth: none
+    models_path: v1/models
   - id: mine
     auth: { header: x-mine-key }
     api_key_env: MINE_KEY
@@ -101,6 +156,13 @@ router_settings:
   num_retries: 0
 general_settings:
   master_key: os.environ/MASTER
+  pass_through_endpoints:
+    - path: ${ROUTE.path}
+      target: "${upstream.url.replace('://', `://svc:${ROUTE.target}@`)}/a/${ROUTE.owner}?code=${ROUTE.target}"
+      headers: { x-fn-key: "${ROUTE.header}", x-fn-env: os.environ/PT_ENV }
+    - path: ${ROUTE.path}-hang
+      target: "${upstream.url}/a/${ROUTE.owner}/hang?code=${ROUTE.target}"
+      headers: { x-fn-key: "${ROUTE.header}" }
 `,
     // A key written into the file, next to the mistake that makes the file fail to load.
     'broken.json': `{"model_list": [{"model_name": "x", "litellm_params": {"model": "openai/x", "api_key": "${LITERAL}"}}]}${LITERAL}`,
@@ -148,6 +210,14 @@ describe('call, models and providers print no secret', () => {
       runs.push(cli(`${alias} 4xx`, ['call', alias, `${endpoint}/nope`, '--verbose', '--include', '--debug', '--json', chat]));
       runs.push(cli(`${alias} dead`, ['call', alias, endpoint, '--api-base', dead, '--verbose', '--debug', '--json', chat]));
     }
+    // Every location of a credential in the config, through every printing flag and failure.
+    for (const { alias } of LOCATIONS) {
+      runs.push(cli(`${alias} verbose`, ['call', alias, 'classify', '--verbose', '--include', '--debug', '--json', '{}']));
+      runs.push(cli(`${alias} dry-run`, ['call', alias, 'classify?q=1', '--dry-run', '--json', '{}']));
+      runs.push(cli(`${alias} curl`, ['call', alias, 'classify?q=1', '--curl', '--json', '{}']));
+      runs.push(cli(`${alias} 4xx`, ['call', alias, 'classify/nope', '--verbose', '--include', '--debug', '--json', '{}']));
+      runs.push(cli(`${alias} timeout`, ['call', alias, 'hang', '--timeout', '1', '--verbose', '--debug', '--json', '{}']));
+    }
     // A key given as a flag, and one in the query string (Gemini's ?key=), through the same surfaces.
     const flagKey = ['--api-key', ALIAS_KEYS.flag];
     runs.push(cli('flag verbose', ['call', 'flag', 'classify', ...flagKey, '--verbose', '--include', '--debug', '--json', '{}']));
@@ -174,6 +244,12 @@ describe('call, models and providers print no secret', () => {
     const shown = results.map((result) => result.stdout.toString()).join('\n');
     expect(shown).toContain('x-goog-api-key: $GEMINI_KEY');
     expect(shown).toContain('x-mine-key: $MINE_KEY');
+    // a configured credential prints as its variable or ***, wherever it sits
+    expect(shown).toContain('x-team-token: $LOC_HEADER_ENV');
+    expect(shown).toContain('x-team-token: Token $LOC_HEADER_BRACED');
+    expect(shown).toContain("-H 'x-team-token: ***'");
+    expect(shown).toContain('authorization: Basic ***');
+    expect(shown).toMatch(/\/a\/loc-query\/classify\?code=\*\*\*&q=1/);
   }, 60_000);
 
   it('config errors quote no key, in YAML or JSON, for call, models, providers and the proxy', async () => {
@@ -236,6 +312,12 @@ describe('the proxy prints no secret', () => {
     keepAnswer('504', await http(`${url}/cohere/hang`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'coh' }) }));
     keepAnswer('relayed 401', await http(`${url}/azure/nope`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'azr' }) }));
     keepAnswer('unset', await http(`${url}/openai/v1/models`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'unset' }) }));
+    for (const { alias } of LOCATIONS) {
+      keepAnswer(`${alias} via proxy`, await http(`${url}/vllm/classify`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ model: alias }) }));
+      keepAnswer(`${alias} 504`, await http(`${url}/vllm/hang`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ model: alias }) }));
+    }
+    keepAnswer('pass-through route', await http(`${url}${ROUTE.path}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{}' }));
+    keepAnswer('pass-through 504', await http(`${url}${ROUTE.path}-hang`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{}' }));
     keepAnswer('metrics', await http(`${url}/metrics`, { headers: auth }));
     keepAnswer('readiness', await http(`${url}/health/readiness?probe=1`, { headers: auth }));
     await proxy.waitForRequests(keyed.length + 15);
@@ -258,6 +340,14 @@ describe('the proxy prints no secret', () => {
       const allowed = allowedFor(owner!);
       for (const secret of ALL.filter((s) => !allowed.has(s))) expect(text.includes(secret), `${secret} reached ${owner}: ${text.slice(0, 500)}`).toBe(false);
     }
+    // every location's credential reached its upstream, in the form it is sent (Basic auth, query, header)
+    for (const location of LOCATIONS) {
+      const reached = upstream.requests.filter((request) => ownerOf(request) === location.alias);
+      expect(reached.length, location.alias).toBeGreaterThan(0);
+      expect(reached.some((request) => location.sent(request, location.canary)), `${location.alias} got its credential`).toBe(true);
+    }
+    const routed = upstream.requests.filter((request) => ownerOf(request) === ROUTE.owner && !request.path.includes('/hang'));
+    expect(routed.some((r) => r.query.get('code') === ROUTE.target && r.headers['x-fn-key'] === ROUTE.header && r.headers['x-fn-env'] === ROUTE.env && basic(r, ROUTE.target)), 'the pass-through route got its credentials').toBe(true);
     // every keyed provider was reached, each with its key
     for (const provider of keyed) {
       expect(seenOwners.has(provider.id), provider.id).toBe(true);

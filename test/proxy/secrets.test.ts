@@ -1,10 +1,13 @@
 // Secret canaries: a distinct value for the master key and for each provider key. After a run of requests,
 // successes and errors alike, no canary may show up in the proxy's output, its error bodies or /metrics, and each
-// upstream may only ever have seen its own provider's key.
+// upstream may only ever have seen its own provider's key. An alias and a pass-through route hold credentials in the
+// other places a config can (extra_headers, api_base userinfo and query, a route's headers and target query), against
+// an upstream that echoes them back in its errors: the readiness probe's reasons and every error body mask them.
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { anthropicLike, openAiLike, startFakeUpstream } from '../fixtures/fake-upstream.ts';
+import { anthropicLike, echo, openAiLike, startFakeUpstream } from '../fixtures/fake-upstream.ts';
+import { sendJson } from '../fixtures/respond.ts';
 import type { FakeServer } from '../fixtures/recording.ts';
 import { DEFAULT_SERVED_MODEL, startVllmServer } from '../fixtures/vllm-server.ts';
 import { deadPort } from '../support/cli.ts';
@@ -17,6 +20,10 @@ const CANARY = {
   openai: 'canary-OPENAI-9e7d2c4a1f38',
   anthropic: 'canary-ANTHROPIC-3b6a8d0e2c51',
   deadAlias: 'canary-DEADALIAS-77aa11bb22cc',
+  header: 'canary-HEADER-4c5d6e7f8a9b',
+  userinfo: 'canary-USERINFO-1a2b3c4d5e6f',
+  code: 'canary-CODE-9f8e7d6c5b4a',
+  route: 'canary-ROUTE-0f1e2d3c4b5a',
 } as const;
 const ALL = Object.values(CANARY);
 const ALIAS = 'roberta-base-language-detection';
@@ -24,6 +31,8 @@ const ALIAS = 'roberta-base-language-detection';
 let vllm: FakeServer;
 let openai: FakeServer;
 let anthropic: FakeServer;
+let echoing: FakeServer;
+let readiness = '';
 let proxy: ProxyCli;
 let exitCode: number | null | undefined;
 /** Every body the proxy answered with that was one of its own errors (4xx/5xx it made), and the metrics text. */
@@ -39,6 +48,10 @@ beforeAll(async () => {
   vllm = await startVllmServer({ apiKey: CANARY.vllm });
   openai = await startFakeUpstream(openAiLike({ apiKey: CANARY.openai, intervalMs: 5 }));
   anthropic = await startFakeUpstream(anthropicLike({ apiKey: CANARY.anthropic, intervalMs: 5 }));
+  // echoes the request; a GET (the probes) is refused with the echo, as a careless gateway's error would hold it
+  const echoBack = echo();
+  echoing = await startFakeUpstream((req, res) => (req.method === 'GET' ? sendJson(res, 401, { error: { message: `${req.url} ${JSON.stringify(req.headers)}` } }) : echoBack(req, res)));
+  const echoBase = echoing.url.replace('://', `://svc:${CANARY.userinfo}@`);
   const dead = await deadPort();
   proxy = await startProxyCli({
     config: `model_list:
@@ -52,15 +65,25 @@ beforeAll(async () => {
       model: hosted_vllm/${DEFAULT_SERVED_MODEL}
       api_base: http://127.0.0.1:${dead}/v1
       api_key: os.environ/DEAD_ALIAS_KEY
+  - model_name: echo-alias
+    litellm_params:
+      model: hosted_vllm/${DEFAULT_SERVED_MODEL}
+      api_base: "${echoBase}/gw?code=${CANARY.code}"
+      extra_headers: { x-team-token: os.environ/TEAM_TOKEN }
 router_settings:
   num_retries: 0
 general_settings:
   master_key: os.environ/MY_MASTER
+  pass_through_endpoints:
+    - path: /fn
+      target: "${echoBase}/fn?code=${CANARY.code}"
+      headers: { x-fn-key: "${CANARY.route}" }
 `,
     env: {
       MY_MASTER: CANARY.master,
       VLLM_KEY_FOR_ALIAS: CANARY.vllm,
       DEAD_ALIAS_KEY: CANARY.deadAlias,
+      TEAM_TOKEN: CANARY.header,
       OPENAI_API_BASE: `${openai.url}/v1`,
       OPENAI_API_KEY: CANARY.openai,
       ANTHROPIC_API_BASE: anthropic.url,
@@ -97,6 +120,12 @@ general_settings:
   expect(keep(await postJson(`${url}/vllm/v1/chat/completions`, { model: DEFAULT_SERVED_MODEL, messages: [] }, CANARY.master)).status).toBeGreaterThanOrEqual(400);
   expect(keep(await http(`${url}/openai/v1/nope`, { headers: { 'x-llmpass-api-key': CANARY.master } })).status).toBe(404);
 
+  // the other credential locations: relayed answers (the echo is the upstream's own), then the probes' reasons
+  expect((await postJson(`${url}/vllm/classify`, { model: 'echo-alias', input: 'x' }, CANARY.master)).status).toBe(200);
+  expect((await http(`${url}/fn`, { method: 'POST', headers: { authorization: `Bearer ${CANARY.master}` }, body: 'x' })).status).toBe(200);
+  const probed = keep(await http(`${url}/health/readiness?probe=1`, { headers: { authorization: `Bearer ${CANARY.master}` } }));
+  readiness = probed.text;
+
   metricsText = (await http(`${url}/metrics`, { headers: { authorization: `Bearer ${CANARY.master}` } })).text;
   await proxy.waitForRequests(20);
   exitCode = (await proxy.stop('SIGTERM')).code;
@@ -104,7 +133,7 @@ general_settings:
 
 afterAll(async () => {
   await stopAllProxies();
-  await Promise.all([vllm, openai, anthropic].map((server) => server?.close()));
+  await Promise.all([vllm, openai, anthropic, echoing].map((server) => server?.close()));
   cleanupTemp();
 });
 
@@ -133,6 +162,22 @@ describe('secret canaries', () => {
 
   it('no canary in /metrics', () => {
     expectNoCanary(metricsText, '/metrics');
+  });
+
+  it('no canary in the readiness probe\'s reasons, though the upstream echoed every credential it got', () => {
+    expect(readiness).toContain('echo-alias');
+    expect(readiness).toContain('401');
+    expectNoCanary(readiness, 'readiness');
+  });
+
+  it('the alias and the route sent their credentials: Basic auth, the base query first, their headers', () => {
+    const basic = `Basic ${Buffer.from(`svc:${CANARY.userinfo}`).toString('base64')}`;
+    const alias = echoing.requests.find((r) => r.method === 'POST' && r.path === '/gw/classify');
+    expect(alias?.url).toBe(`/gw/classify?code=${CANARY.code}`);
+    expect([alias?.headers.authorization, alias?.headers['x-team-token']]).toEqual([basic, CANARY.header]);
+    const route = echoing.requests.find((r) => r.method === 'POST' && r.path === '/fn');
+    expect(route?.url).toBe(`/fn?code=${CANARY.code}`);
+    expect([route?.headers.authorization, route?.headers['x-fn-key']]).toEqual([basic, CANARY.route]);
   });
 
   it('each upstream received only its own provider\'s key, and never the master key', () => {

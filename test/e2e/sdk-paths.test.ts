@@ -1,0 +1,32 @@
+// `llmpass call provider/model ENDPOINT --dry-run` reaches the same upstream URL whichever way the endpoint is
+// spelled: from the provider's base (OpenAI's SDK), or with the base's own path again, as the provider's own SDK
+// joins it to its host (groq-sdk posts `openai/v1/chat/completions` to `https://api.groq.com`).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, baseEnv, runCli } from '../support/cli.ts';
+import { cleanupTemp, tempConfig } from '../support/tmp.ts';
+
+beforeAll(assertBuilt);
+afterAll(cleanupTemp);
+
+/** [model, endpoint as an SDK writes it, the URL it must reach]. */
+const SPELLINGS: ReadonlyArray<readonly [string, string, string]> = [
+  ['groq/llama-3.1-8b-instant', 'openai/v1/chat/completions', 'https://api.groq.com/openai/v1/chat/completions'],
+  ['groq/llama-3.1-8b-instant', 'v1/chat/completions', 'https://api.groq.com/openai/v1/chat/completions'],
+  ['fireworks_ai/accounts/fireworks/models/x', 'inference/v1/chat/completions', 'https://api.fireworks.ai/inference/v1/chat/completions'],
+  ['openrouter/openai/gpt-4o', 'api/v1/chat/completions', 'https://openrouter.ai/api/v1/chat/completions'],
+  ['deepinfra/meta-llama/x', 'v1/openai/embeddings', 'https://api.deepinfra.com/v1/openai/embeddings'],
+  ['mistral/mistral-small-latest', 'v1/chat/completions', 'https://api.mistral.ai/v1/chat/completions'],
+  ['cohere/command-r', 'v1/chat', 'https://api.cohere.com/v1/chat'],
+];
+
+describe('call --dry-run: each provider SDK\'s endpoint spellings reach the provider\'s real path', () => {
+  const dir = tempConfig('model_list: []\n');
+  const env = baseEnv({ GROQ_API_KEY: 'k', FIREWORKS_API_KEY: 'k', OPENROUTER_API_KEY: 'k', DEEPINFRA_API_KEY: 'k', MISTRAL_API_KEY: 'k', COHERE_API_KEY: 'k' });
+  for (const [model, endpoint, url] of SPELLINGS) {
+    it(`${model} ${endpoint} → ${url}`, async () => {
+      const result = await runCli({ args: ['call', model, endpoint, '--dry-run', '--json', '{}'], cwd: dir, env });
+      expect(result.code, result.stderr).toBe(0);
+      expect(String(result.stdout).split('\n')[0]).toBe(`POST ${url}`);
+    });
+  }
+});
