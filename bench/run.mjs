@@ -11,6 +11,7 @@ import { arch, platform } from 'node:os';
 
 const MODULES = {
   startup: () => import('./startup.mjs'),
+  completion: () => import('./completion.mjs'),
   proxy: () => import('./proxy.mjs'),
   json: () => import('./json-body.mjs'),
   router: () => import('./router.mjs'),

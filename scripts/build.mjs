@@ -28,7 +28,7 @@ await build({
 
 await build({
   ...common,
-  entryPoints: { run: 'src/cli/run.ts', commands: 'src/cli/commands.ts' },
+  entryPoints: { run: 'src/cli/run.ts', commands: 'src/cli/commands.ts', complete: 'src/cli/complete.ts' },
   outdir: 'dist/cli',
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',

@@ -29,9 +29,14 @@ function llmpass(args, input) {
   });
 }
 
+/** A word as the shell takes it back: bare when it has nothing the shell reads, else single-quoted. */
+const shellWord = (word) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
+
 let failed = 0;
-const step = async (title, args, input) => {
-  console.log(`\n$ ${title}`);
+/** Prints the command exactly as it runs, so that it can be copied and run as it is. */
+const step = async (args, input) => {
+  const piped = input === undefined ? '' : `echo ${shellWord(input)} | `;
+  console.log(`\n$ ${piped}llmpass ${args.map(shellWord).join(' ')}`);
   const code = await llmpass(args, input);
   process.stdout.write('\n');
   if (code !== 0) failed++;
@@ -41,19 +46,9 @@ console.log(`vLLM-compatible demo server on ${server.url}; config ${config}:\n`)
 console.log(
   `model_list:\n  - model_name: roberta-base-language-detection\n    litellm_params:\n      model: hosted_vllm/papluca/xlm-roberta-base-language-detection\n      api_base: ${server.url}`,
 );
-await step(
-  `llmpass call roberta-base-language-detection classify --json '{"model":"roberta-base-language-detection","input":"Hello, world!"}'`,
-  ['call', 'roberta-base-language-detection', 'classify', '--json', '{"model":"roberta-base-language-detection","input":"Hello, world!"}', '--pretty'],
-);
-await step(
-  `echo '{"input":"Bonjour tout le monde"}' | llmpass call roberta-base-language-detection classify --raw`,
-  ['call', 'roberta-base-language-detection', 'classify', '--raw'],
-  '{"input":"Bonjour tout le monde"}',
-);
-await step(
-  `llmpass call roberta-base-language-detection v1/chat/completions --json '{"messages":[...],"stream":true}'`,
-  ['call', 'roberta-base-language-detection', 'v1/chat/completions', '--pretty', '--json', '{"messages":[{"role":"user","content":"Hallo Welt, wie geht es?"}],"stream":true}'],
-);
+await step(['call', 'roberta-base-language-detection', 'classify', 'input=Hello, world!', '--pretty']);
+await step(['call', 'roberta-base-language-detection', 'classify', '--raw'], '{"input":"Bonjour tout le monde"}');
+await step(['call', 'roberta-base-language-detection', 'v1/chat/completions', 'messages[0][role]=user', 'messages[0][content]=Hallo Welt, wie geht es?', 'stream:=true', '--pretty']);
 console.log(`\nThe server received: ${server.requests.map((r) => `${r.method} ${r.path} model=${r.json?.model}`).join('; ')}`);
 await server.close();
 await rm(dir, { recursive: true, force: true });

@@ -6,31 +6,49 @@ import type { Readable } from 'node:stream';
 import { UsageError } from '../errors.ts';
 import type { BodyInit } from '../transport/body.ts';
 import { isJsonMediaType } from '../transport/headers.ts';
-import { JsonBodyError, scanJson, type JsonBody } from '../transport/json-body.ts';
+import { JsonBodyError, jsonBodyOf, scanJson, type JsonBody } from '../transport/json-body.ts';
+import { formFilePaths } from './form-file-paths.ts';
+import { setJsonPath } from './json-path.ts';
+import { isBodyItem, type RequestItem } from './request-items.ts';
 
 export interface PayloadFlags {
   json?: string | undefined;
   data?: string | undefined;
   form?: string[] | undefined;
   ignoreStdin?: boolean | undefined;
+  /** Request items after MODEL and ENDPOINT; headers and query items are left to the caller. */
+  items?: RequestItem[] | undefined;
 }
+
+type BodyItem = Extract<RequestItem, { key: string }>;
 
 export interface Payload {
   json?: JsonBody;
   body?: BodyInit;
-  /** How `--curl` should send it (`--data-binary @file`, `-F ...`); undefined for JSON, which is printed inline. */
-  curlSource?: string;
+  /** The file a streamed body comes from (`-` for stdin), for `--curl`'s `--data-binary @file`. */
+  curlSource?: { file: string };
   /** The size of a file body, for content-length and the dry run. */
   length?: number;
 }
 
-/** JSON is scanned as bytes, never decoded first: invalid UTF-8 is refused, not silently replaced. */
+const SEND_AS_IS = "to send it as is, set --header 'content-type: ...'";
+
+/** A body is scanned as bytes, never decoded first: invalid UTF-8 is refused, not silently replaced. */
 function parseJson(bytes: Uint8Array, from: string): JsonBody {
   try {
     return scanJson(bytes, from);
   } catch (error) {
-    if (error instanceof JsonBodyError && !error.tooDeep) throw new UsageError(`${error.message}; to send it as is, set --header 'content-type: ...'`);
+    if (error instanceof JsonBodyError && !error.tooDeep) throw new UsageError(`${error.message}; ${SEND_AS_IS}`);
     throw error;
+  }
+}
+
+/** A request item's JSON value, to be placed inside the body being built. */
+function parseValue(text: string, from: string, hint: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${from} is not valid JSON (${(error as Error).message}); ${hint}`);
   }
 }
 
@@ -51,8 +69,20 @@ async function fileSize(path: string, flag: string): Promise<number> {
   }
 }
 
-/** `--form field=value` and `--form file=@path[;type=audio/wav]`, as curl's -F; files stream from disk. */
-async function buildForm(fields: string[]): Promise<FormData> {
+async function appendFile(form: FormData, name: string, path: string, type: string | undefined, flag: string): Promise<void> {
+  await fileSize(path, flag);
+  const blob = await openAsBlob(path, type ? { type } : {});
+  form.append(name, blob, basename(path));
+  formFilePaths.set(form.getAll(name).at(-1) as Blob, path);
+}
+
+async function readText(path: string, from: string): Promise<string> {
+  await fileSize(path, from);
+  return readFile(path, 'utf8');
+}
+
+/** `--form field=value` and `--form file=@path[;type=audio/wav]` (as curl's -F), then the form's request items. */
+async function buildForm(fields: string[], items: BodyItem[]): Promise<FormData> {
   const form = new FormData();
   for (const field of fields) {
     const eq = field.indexOf('=');
@@ -64,12 +94,34 @@ async function buildForm(fields: string[]): Promise<FormData> {
       continue;
     }
     const [path = '', ...options] = value.slice(1).split(';');
-    const type = options.find((o) => o.startsWith('type='))?.slice(5);
-    await fileSize(path, '--form');
-    const blob = await openAsBlob(path, type ? { type } : {});
-    form.append(name, blob, basename(path));
+    await appendFile(form, name, path, options.find((o) => o.startsWith('type='))?.slice(5), '--form');
+  }
+  for (const item of items) {
+    if (item.kind === 'string') form.append(item.key, item.value);
+    else if (item.kind === 'string-file') form.append(item.key, await readText(item.path, `${item.key}=@${item.path}`));
+    else if (item.kind === 'upload') await appendFile(form, item.key, item.path, item.type, `${item.key}@${item.path}`);
+    else throw new UsageError(`"${item.key}:=..." sets JSON, which a multipart form cannot hold: send it as ${item.key}=value`);
   }
   return form;
+}
+
+/** A JSON body built from `key=value`, `key:=json`, ... items, on top of a `--json`/`--data` base when given. */
+async function buildJson(base: unknown, items: BodyItem[]): Promise<unknown> {
+  if (base !== undefined && (typeof base !== 'object' || base === null)) {
+    throw new UsageError('request items add to a JSON object or array, and the --json/--data body is neither');
+  }
+  let body: unknown = base;
+  for (const item of items) {
+    const label = `request item "${item.key}"`;
+    let value: unknown;
+    if (item.kind === 'string') value = item.value;
+    else if (item.kind === 'json') value = parseValue(item.value, `${label} (after :=)`, `for a string, write ${item.key}=...`);
+    else if (item.kind === 'string-file') value = await readText(item.path, `${item.key}=@${item.path}`);
+    else if (item.kind === 'json-file') value = parseValue(await readText(item.path, `${item.key}:=@${item.path}`), `${item.path} (${label})`, `for its text, write ${item.key}=@${item.path}`);
+    else throw new Error('unreachable: uploads make a form');
+    body = setJsonPath(body, item.key, value);
+  }
+  return body;
 }
 
 /**
@@ -80,9 +132,26 @@ export async function readPayload(flags: PayloadFlags, contentType: string | und
   const given = [flags.json !== undefined && '--json', flags.data !== undefined && '--data', flags.form?.length && '--form'].filter(Boolean);
   if (given.length > 1) throw new UsageError(`give one payload: ${given.join(' and ')} were both set`);
   const asJson = contentType === undefined || isJsonMediaType(contentType);
+  const items = (flags.items ?? []).filter(isBodyItem);
 
-  if (flags.json !== undefined) return { json: parseJson(Buffer.from(flags.json), '--json') };
-  if (flags.form?.length) return { body: await buildForm(flags.form), curlSource: flags.form.map((f) => `-F '${f.replace(/'/g, `'\\''`)}'`).join(' ') };
+  if (flags.form?.length || items.some((item) => item.kind === 'upload')) {
+    if (given.length && !flags.form?.length) throw new UsageError(`field@file items make a multipart form, which cannot also take ${given[0]}`);
+    return { body: await buildForm(flags.form ?? [], items) };
+  }
+  if (items.length) {
+    if (!asJson) throw new UsageError(`request items build a JSON body, but the content-type is ${contentType}: drop one or the other`);
+    // Items are the body: stdin is not read (a runner may leave it open), only an explicit base.
+    const base = flags.json !== undefined || flags.data !== undefined ? (await readPayload({ json: flags.json, data: flags.data }, contentType, stdin)).json : undefined;
+    return { json: jsonBodyOf(await buildJson(base && JSON.parse(Buffer.from(base.bytes).toString('utf8')), items)) };
+  }
+  if (flags.json !== undefined) {
+    if (flags.json === '-') return fromStdin(stdin, true, '--json -');
+    if (flags.json.startsWith('@')) {
+      await fileSize(flags.json.slice(1), '--json');
+      return { json: parseJson(await readFile(flags.json.slice(1)), `--json ${flags.json}`) };
+    }
+    return { json: parseJson(Buffer.from(flags.json), '--json') };
+  }
   if (flags.data !== undefined) {
     const data = flags.data;
     if (data === '-') return fromStdin(stdin, asJson, '--data -');
@@ -90,7 +159,7 @@ export async function readPayload(flags: PayloadFlags, contentType: string | und
       const path = data.slice(1);
       const length = await fileSize(path, '--data');
       if (asJson) return { json: parseJson(await readFile(path), `--data @${path}`) };
-      return { body: createReadStream(path), curlSource: `--data-binary @${path}`, length };
+      return { body: createReadStream(path), curlSource: { file: path }, length };
     }
     return asJson ? { json: parseJson(Buffer.from(data), '--data') } : { body: data };
   }
@@ -99,7 +168,7 @@ export async function readPayload(flags: PayloadFlags, contentType: string | und
 }
 
 async function fromStdin(stdin: NodeJS.ReadStream, asJson: boolean, from: string): Promise<Payload> {
-  if (!asJson) return { body: stdin as unknown as Readable, curlSource: '--data-binary @-' };
+  if (!asJson) return { body: stdin as unknown as Readable, curlSource: { file: '-' } };
   const bytes = await readAll(stdin);
   if (bytes.every((byte) => byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09)) return {};
   return { json: parseJson(bytes, from) };

@@ -13,6 +13,7 @@ import { countPayloadLines, payloadLines, readLineBytes } from './jsonl-input.ts
 import { LineWriter } from './line-writer.ts';
 import { decideOutputMode } from './output-mode.ts';
 import { loadEnvFile, parseHeaders, parseQuery, parseTimeout, type CallFlags } from './run-call.ts';
+import { isBodyItem, itemHeaders, itemQuery, parseRequestItems } from './request-items.ts';
 import { OutputClosedError } from './write.ts';
 
 interface Input {
@@ -64,6 +65,8 @@ function formatResult(result: BatchResult, envelope: boolean): string {
  */
 export async function runBatch(flags: CallFlags, onDrawing: (stop: () => void) => void): Promise<number> {
   loadEnvFile(flags['env-file']);
+  const items = parseRequestItems(flags.items ?? []);
+  if (items.some(isBodyItem)) throw new UsageError('--jsonl takes each payload from its line: request items may only be Header:Value and name==value');
   const concurrency = concurrencyOf(flags);
   const envelope = Boolean(flags.envelope);
   const ordered = !flags.unordered;
@@ -74,8 +77,8 @@ export async function runBatch(flags: CallFlags, onDrawing: (stop: () => void) =
     model: flags.model,
     endpoint: flags.endpoint,
     method: flags.method,
-    query: parseQuery(flags.query),
-    headers: parseHeaders(flags.header),
+    query: [...parseQuery(flags.query), ...itemQuery(items)],
+    headers: [...parseHeaders(flags.header), ...itemHeaders(items)],
     swapModel: flags.swap,
     apiBase: flags['api-base'],
     apiKey: flags['api-key'],

@@ -9,6 +9,7 @@ import { curlCommand, describeRequest } from './describe-request.ts';
 import { EXIT, exitCodeForStatus } from './exit-codes.ts';
 import { decideOutputMode } from './output-mode.ts';
 import { readPayload } from './payload.ts';
+import { itemHeaders, itemQuery, parseRequestItems } from './request-items.ts';
 import { printResponse } from './print-response.ts';
 import { endOutput, OutputClosedError, outputFailure, watchForClosedOutput } from './write.ts';
 
@@ -16,6 +17,8 @@ export interface CallFlags {
   model: string;
   endpoint: string;
   bin: string;
+  /** Request items after MODEL and ENDPOINT (`key=value`, `Header:Value`, `name==value`, ...). */
+  items?: string[] | undefined;
   json?: string | undefined;
   data?: string | undefined;
   form?: string[] | undefined;
@@ -108,11 +111,12 @@ async function openOutput(path: string): Promise<NodeJS.WritableStream> {
 export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) => void): Promise<number> {
   if (flags.jsonl) return (await import('./run-batch.ts')).runBatch(flags, onDrawing);
   loadEnvFile(flags['env-file']);
-  const headers = parseHeaders(flags.header);
-  const query = parseQuery(flags.query);
+  const items = parseRequestItems(flags.items ?? []);
+  const headers = [...parseHeaders(flags.header), ...itemHeaders(items)];
+  const query = [...parseQuery(flags.query), ...itemQuery(items)];
   const timeout = parseTimeout(flags.timeout);
-  const contentType = headers.find(([name]) => name === 'content-type')?.[1];
-  const payload = await readPayload({ json: flags.json, data: flags.data, form: flags.form, ignoreStdin: flags['ignore-stdin'] }, contentType, process.stdin);
+  const contentType = headers.findLast(([name]) => name === 'content-type')?.[1];
+  const payload = await readPayload({ json: flags.json, data: flags.data, form: flags.form, ignoreStdin: flags['ignore-stdin'], items }, contentType, process.stdin);
   const config = await loadConfig({ configPath: flags.config });
   // A call shares the proxies' cooldowns and rate limits when the config names a Redis (not needed to only print).
   const shared = flags['dry-run'] || flags.curl ? undefined : await routerStateFromConfig(config);

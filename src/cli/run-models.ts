@@ -45,6 +45,8 @@ function outputMode(): OutputMode {
   return decideOutputMode({ stdoutIsTTY: Boolean(process.stdout.isTTY), stderrIsTTY: Boolean(process.stderr.isTTY), env: process.env });
 }
 
+const NO_CONFIG_HINT = 'llmpass init --api-base URL';
+
 function where(config: Config): string {
   return config.filepath ? displayPath(config.filepath) : 'no config file (pass --config or create llmpass.config.yaml)';
 }
@@ -114,6 +116,7 @@ async function runCheck(config: Config, flags: ModelsFlags, ui: ModelsUi): Promi
 /** `llmpass models`: the config's aliases, or with `--check` the smoke check of every deployment. */
 export async function runModels(flags: ModelsFlags, ui: ModelsUi): Promise<ModelsOutcome> {
   const config = await loadConfig({ configPath: flags.config });
+  if (!config.filepath) throw new ConfigError(`no config found here or above: write one with \`${NO_CONFIG_HINT}\`, or pass --config FILE`);
   if (flags.check) return runCheck(config, flags, ui);
   const aliases = describeModels(config);
   if (!ui.json) {

@@ -22,7 +22,7 @@ function drained(out: NodeJS.WriteStream): Promise<void> {
 }
 
 /** Commands of our own: they run with none of the core plugins loaded. */
-const OWN_COMMANDS = new Set(['call', 'models', 'providers', 'proxy']);
+const OWN_COMMANDS = new Set(['call', 'init', 'models', 'providers', 'proxy']);
 
 /**
  * oclif's config with the root plugin alone. The core plugins (help, not-found, autocomplete) serve `help`,
@@ -44,6 +44,10 @@ export async function run(binUrl: string): Promise<void> {
   try {
     const argv = process.argv.slice(2);
     await runOclif(argv, OWN_COMMANDS.has(argv[0] ?? '') ? await configWithoutPlugins(binUrl) : binUrl);
+    if (argv[0] === 'autocomplete') {
+      const config = await Config.load(binUrl);
+      await (await import('./completion-scripts.ts')).addDynamicCompletion(config.cacheDir, config.bin);
+    }
     await drained(process.stdout);
     // A write that failed after the command returned (a dry run to a full disk) still fails the run, in one line.
     const failed = outputFailure(process.stdout);

@@ -3,12 +3,15 @@ import * as Flags from '@oclif/core/flags';
 import { DEFAULT_CONCURRENCY } from '../batch/types.ts';
 import { BaseCommand } from '../cli/base-command.ts';
 import { BATCH_EXIT_CODE_HELP, EXIT_CODE_HELP } from '../cli/exit-codes.ts';
+import { REQUEST_ITEMS_HELP } from '../cli/request-items-help.ts';
 
 export default class Call extends BaseCommand {
   static override summary = 'Send a payload to any endpoint of a model deployment and print the reply.';
   static override description = `Resolves MODEL (an alias from the config, or provider/model), swaps the JSON body's "model" for the upstream model, adds the provider's credentials, and prints the reply: pretty on a terminal, byte for byte when piped, streamed as it arrives for SSE.
 
-The payload comes from --json, --data (text, @file or - for stdin), --form, or stdin when it is not a terminal.
+The payload comes from request items, --json or --data (text, @file or - for stdin), --form, or stdin when it is not a terminal.
+
+${REQUEST_ITEMS_HELP}
 
 With --jsonl, stdin (or --data @FILE) holds one JSON payload per line; each is sent as its own call, --concurrency at a time, and answered by one compact JSON line on stdout, in input order unless --unordered. A failed line prints {"line": n, "error": {...}} and the others go on.
 
@@ -17,6 +20,8 @@ ${EXIT_CODE_HELP}
 ${BATCH_EXIT_CODE_HELP}`;
 
   static override examples = [
+    `<%= config.bin %> call roberta-base-language-detection classify input='Hello, world!'`,
+    `<%= config.bin %> call my-model v1/chat/completions 'messages[0][role]=user' 'messages[0][content]=Hi' max_tokens:=16`,
     `<%= config.bin %> call roberta-base-language-detection classify --json '{"input":"Hello, world!"}'`,
     `echo '{"input":"Hello, world!"}' | <%= config.bin %> call roberta-base-language-detection classify | jq .data[0].label`,
     `<%= config.bin %> call hosted_vllm/my-model v1/chat/completions --api-base http://localhost:8000 --json '{"messages":[{"role":"user","content":"hi"}],"stream":true}'`,
@@ -26,20 +31,24 @@ ${BATCH_EXIT_CODE_HELP}`;
     `<%= config.bin %> call roberta-base-language-detection classify --jsonl --data @inputs.jsonl --envelope --resume labels.jsonl >> labels.jsonl`,
   ];
 
+  // Request items (`input=Hola`, `Header:Value`, `name==value`, ...) follow MODEL and ENDPOINT.
+  static override strict = false;
+  static override usage = '<%= command.id %> MODEL ENDPOINT [ITEM...] [FLAGS]';
+
   static override args = {
     model: Args.string({ description: 'an alias from the config, or provider/model (e.g. hosted_vllm/my-model)', required: true, ignoreStdin: true }),
     endpoint: Args.string({ description: 'the path on the deployment\'s server, e.g. classify or v1/chat/completions', required: true, ignoreStdin: true }),
   };
 
   static override flags = {
-    json: Flags.string({ description: 'the JSON payload (its "model" is swapped for the upstream model)', helpGroup: 'PAYLOAD' }),
+    json: Flags.string({ description: 'the JSON payload, @file, or - for stdin (its "model" is swapped for the upstream model)', helpGroup: 'PAYLOAD' }),
     data: Flags.string({ char: 'd', description: 'the payload as text, @file, or - for stdin (as curl --data)', helpGroup: 'PAYLOAD' }),
-    form: Flags.string({ char: 'F', description: 'multipart field name=value or name=@file[;type=mime] (repeatable)', multiple: true, helpGroup: 'PAYLOAD' }),
+    form: Flags.string({ char: 'F', description: 'multipart field name=value or name=@file[;type=mime] (repeatable)', multiple: true, multipleNonGreedy: true, helpGroup: 'PAYLOAD' }),
     'ignore-stdin': Flags.boolean({ description: 'never read stdin (for runners that leave it open)', helpGroup: 'PAYLOAD' }),
     swap: Flags.boolean({ description: 'swap the JSON body\'s "model" for the upstream model', default: true, allowNo: true, helpGroup: 'PAYLOAD' }),
     method: Flags.string({ char: 'X', description: 'HTTP method (default: POST with a body, GET without)', helpGroup: 'REQUEST' }),
-    header: Flags.string({ char: 'H', description: "extra header 'Name: value' (repeatable)", multiple: true, helpGroup: 'REQUEST' }),
-    query: Flags.string({ char: 'q', description: 'query parameter key=value (repeatable)', multiple: true, helpGroup: 'REQUEST' }),
+    header: Flags.string({ char: 'H', description: "extra header 'Name: value' (repeatable)", multiple: true, multipleNonGreedy: true, helpGroup: 'REQUEST' }),
+    query: Flags.string({ char: 'q', description: 'query parameter key=value (repeatable)', multiple: true, multipleNonGreedy: true, helpGroup: 'REQUEST' }),
     timeout: Flags.string({ description: 'seconds to wait for headers, and for each chunk of a stream (default: litellm_params.timeout, else 600)', helpGroup: 'REQUEST' }),
     retries: Flags.integer({ description: 'retries on connection failures, timeouts, 429 and 5xx before the first byte (default: router_settings.num_retries, else 2)', min: 0, helpGroup: 'REQUEST' }),
     config: Flags.string({ char: 'c', description: 'config file (default: LLMPASS_CONFIG, else llmpass.config.yaml, .llmpassrc* ... searched up from here)', helpGroup: 'DEPLOYMENT' }),
@@ -75,10 +84,10 @@ ${BATCH_EXIT_CODE_HELP}`;
   };
 
   async run(): Promise<void> {
-    const { args, flags } = await this.parse(Call);
+    const { args, argv, flags } = await this.parse(Call);
     this.showStack = flags.debug;
     const { runCall } = await import('../cli/run-call.ts');
-    const drawing = await runCall({ model: args.model, endpoint: args.endpoint, ...flags, bin: this.config.bin }, (stop) => {
+    const drawing = await runCall({ model: args.model, endpoint: args.endpoint, items: (argv as string[]).slice(2), ...flags, bin: this.config.bin }, (stop) => {
       this.stopDrawing = stop;
     });
     process.exitCode = drawing;

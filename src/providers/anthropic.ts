@@ -18,6 +18,7 @@ export const anthropic: ProviderSpec = {
     ['https://gw.example/anthropic/v1', 'v1/messages', 'https://gw.example/anthropic/v1/messages'],
   ],
   model: 'body',
+  endpoints: ['v1/messages', 'v1/messages/count_tokens', 'v1/models'],
   infersBareModel: /^claude-/,
   // The list is paged and leaves aliases (`claude-sonnet-4-0`) out: a listed id confirms, an absent one proves nothing.
   listModels: { path: 'v1/models?limit=1000', ids: openAiModelIds, isServed: (ids, model) => (ids.includes(model) ? true : undefined) },

@@ -32,6 +32,7 @@ export const azure: ProviderSpec = {
     ],
   ],
   model: 'path',
+  endpoints: ['chat/completions', 'completions', 'embeddings', 'audio/transcriptions', 'openai/v1/responses'],
   expandEndpoint: expandAzureEndpoint,
   modelInBody: (endpoint) => endpoint.replace(/^\/+/, '').startsWith('openai/v1/'),
   // The resource's model catalogue, not its deployments: reachability and the key are checked, the name cannot be.

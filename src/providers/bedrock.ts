@@ -41,6 +41,7 @@ export const bedrock: ProviderSpec = {
     ],
   ],
   model: 'path',
+  endpoints: ['converse', 'converse-stream', 'invoke', 'invoke-with-response-stream'],
   expandEndpoint: (endpoint, { model }) => expandBedrockEndpoint(endpoint, model),
   modelFromPath: bedrockModelFromPath,
   replacePathModel: (endpoint, model) => replaceBedrockPathModel(endpoint, model),

@@ -22,6 +22,7 @@ export const cohere: ProviderSpec = {
     ['https://api.cohere.com', 'v1/models', 'https://api.cohere.com/v1/models'],
   ],
   model: 'body',
+  endpoints: ['v2/chat', 'v2/embed', 'v2/rerank', 'v1/models'],
   infersBareModel: /^(command-|embed-english|embed-multilingual|rerank-)/,
   listModels: { path: 'v1/models', ids: modelNames },
   aliasLists: [{ path: 'v1/models', answer: cohereAliasList }],

@@ -59,6 +59,7 @@ export const gemini: ProviderSpec = {
     ['https://generativelanguage.googleapis.com', 'v1beta/models', 'https://generativelanguage.googleapis.com/v1beta/models'],
   ],
   model: 'path',
+  endpoints: ['generateContent', 'streamGenerateContent?alt=sse', 'countTokens', 'embedContent', 'v1beta/models'],
   expandEndpoint: expandGeminiEndpoint,
   modelFromPath: (endpoint) => {
     const name = PATH_MODEL.exec(endpoint)?.[2];

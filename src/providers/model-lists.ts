@@ -28,6 +28,19 @@ export function modelNames(body: unknown): string[] {
   return isRecord(body) ? idsOf(body.models, 'name') : [];
 }
 
+/** Every entry of an OpenAI-shaped list is `owned_by` this owner (vLLM says `vllm`). */
+export function ownedBy(owner: string): (body: unknown) => boolean {
+  return (body) => {
+    const data = isRecord(body) ? body.data : undefined;
+    return Array.isArray(data) && data.length > 0 && data.every((item) => isRecord(item) && item.owned_by === owner);
+  };
+}
+
+/** Ollama's tags: `{"models":[{"name":..., "digest":...}]}`. */
+export function isOllamaTags(body: unknown): boolean {
+  return isRecord(body) && Array.isArray(body.models) && body.models.every((item) => isRecord(item) && typeof item.name === 'string' && typeof item.digest === 'string');
+}
+
 /** An alias as a model list shows it: the name callers use, and the provider serving it. */
 export interface ListedAlias {
   alias: string;

@@ -1,4 +1,4 @@
-import { modelNames, ollamaAliasList, openAiAliasList } from './model-lists.ts';
+import { isOllamaTags, modelNames, ollamaAliasList, openAiAliasList } from './model-lists.ts';
 import type { ProviderSpec } from './types.ts';
 
 /** A local server with no key; the native API is under /api, the OpenAI-compatible one under /v1. */
@@ -22,9 +22,10 @@ export const ollama: ProviderSpec = {
     ['http://localhost:11434', 'v1/models', 'http://localhost:11434/v1/models'],
   ],
   model: 'body',
+  endpoints: ['api/chat', 'api/generate', 'api/embed', 'api/tags', 'api/show', 'v1/chat/completions', 'v1/embeddings'],
   health: { path: 'api/version' },
   // Tags list full names (`llama3.2:latest`); a name without a tag means `:latest`, as Ollama resolves it.
-  listModels: { path: 'api/tags', ids: modelNames, isServed: (ids, model) => ids.includes(model) || (!model.includes(':') && ids.includes(`${model}:latest`)) },
+  listModels: { path: 'api/tags', ids: modelNames, recognises: isOllamaTags, isServed: (ids, model) => ids.includes(model) || (!model.includes(':') && ids.includes(`${model}:latest`)) },
   aliasLists: [
     { path: 'api/tags', answer: ollamaAliasList },
     { path: 'v1/models', answer: openAiAliasList },

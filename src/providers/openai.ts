@@ -10,6 +10,7 @@ interface OpenAiCompatible {
   aliases?: readonly string[];
   listModels?: boolean;
   isServed?: ModelList['isServed'];
+  endpoints?: readonly string[];
   /** The list's shape when it is not OpenAI's. */
   aliasList?: AliasList['answer'];
 }
@@ -40,6 +41,7 @@ function openAiCompatible(entry: OpenAiCompatible): ProviderSpec {
     // Every spelling an SDK or a person writes reaches the same URL: from the base, or with the base's own path again.
     joinExamples: ['', ...seams.map((seam) => `${seam}/`)].map((lead) => [entry.base, `${lead}chat/completions`, `${entry.base}/chat/completions`] as const),
     model: 'body',
+    endpoints: entry.endpoints ?? ['chat/completions', 'embeddings', 'models'],
     // Even a service without a list of its own (Perplexity) gets one of its aliases through the proxy.
     aliasLists: [{ path: 'models', answer: entry.aliasList ?? openAiAliasList }],
   };
@@ -59,6 +61,7 @@ export const openai: ProviderSpec = {
     base: 'https://api.openai.com/v1',
     keyEnv: ['OPENAI_API_KEY'],
     baseEnv: ['OPENAI_BASE_URL', 'OPENAI_API_BASE'],
+    endpoints: ['chat/completions', 'responses', 'completions', 'embeddings', 'audio/transcriptions', 'audio/speech', 'images/generations', 'moderations', 'models'],
   }),
   // A self-hosted OpenAI-compatible server often has no key.
   keyRequired: false,

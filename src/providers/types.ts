@@ -82,6 +82,8 @@ export interface ModelList {
    * (it names base models, not deployments, or leaves aliases out), so `models --check` does not fail on it.
    */
   isServed?: (ids: readonly string[], model: string) => boolean | undefined;
+  /** Whether a list answer is this server's own (vLLM's entries are `owned_by: vllm`), so `llmpass init` can name the provider. */
+  recognises?: (body: unknown) => boolean;
 }
 
 /** A model-list request of this provider's SDKs, which the proxy answers with the route's aliases in its shape. */
@@ -115,6 +117,8 @@ export interface ProviderSpec {
   model: ModelPlacement;
   /** Bare model names this provider owns, as LiteLLM infers them (`gpt-4o` is OpenAI's). */
   infersBareModel?: RegExp;
+  /** The endpoints people call most, as `llmpass call ALIAS ENDPOINT` takes them: completion and `init` offer them. */
+  endpoints?: readonly string[];
   /** Cheap liveness probe and the served-model list, for `models --check`. */
   health?: { path: string };
   listModels?: ModelList;

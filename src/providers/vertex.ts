@@ -49,6 +49,7 @@ export const vertexAi: ProviderSpec = {
     ],
   ],
   model: 'path',
+  endpoints: ['generateContent', 'streamGenerateContent?alt=sse', 'countTokens', 'rawPredict', 'streamRawPredict'],
   expandEndpoint: (endpoint, { model, settings }) => expandVertexEndpoint(endpoint, model, settings ?? environmentSettings()),
   modelFromPath: vertexModelFromPath,
   replacePathModel: (endpoint, model, ctx) => replaceVertexPathModel(endpoint, model, ctx?.settings ?? environmentSettings()),

@@ -1,4 +1,4 @@
-import { openAiAliasList, openAiModelIds } from './model-lists.ts';
+import { openAiAliasList, openAiModelIds, ownedBy } from './model-lists.ts';
 import type { ProviderSpec } from './types.ts';
 
 /**
@@ -24,7 +24,8 @@ export const vllm: ProviderSpec = {
     ['https://gw.example/team-a/v1', 'score?x=1', 'https://gw.example/team-a/score?x=1'],
   ],
   model: 'body',
+  endpoints: ['classify', 'score', 'rerank', 'pooling', 'tokenize', 'detokenize', 'v1/chat/completions', 'v1/completions', 'v1/embeddings', 'v1/audio/transcriptions', 'v1/models', 'health'],
   health: { path: 'health' },
-  listModels: { path: 'v1/models', ids: openAiModelIds },
+  listModels: { path: 'v1/models', ids: openAiModelIds, recognises: ownedBy('vllm') },
   aliasLists: [{ path: 'v1/models', answer: openAiAliasList }],
 };

@@ -633,7 +633,7 @@ describe('output', () => {
     const fromEnv = await call(project, ['keyed-vllm', 'classify', '--curl', '--json', '{"input":"it\'s"}'], { env: baseEnv({ MY_VLLM_KEY: VLLM_KEY }) });
     expectOk(fromEnv);
     expect(fromEnv.stdout.toString()).toBe(
-      `curl -X POST '${vllmKeyed.url}/classify' -H 'content-type: application/json' -H "authorization: Bearer $MY_VLLM_KEY" --data-raw '{"model":"${SERVED}","input":"it'\\''s"}'\n`,
+      `curl -X POST '${vllmKeyed.url}/classify' -H 'content-type: application/json' -H 'authorization: Bearer '"$MY_VLLM_KEY" --data-raw '{"model":"${SERVED}","input":"it'\\''s"}'\n`,
     );
     const env = baseEnv({ MY_VLLM_KEY: 'sk-not-this-one' });
     const fromFlag = await call(project, ['keyed-vllm', 'classify', '--curl', '--api-key', VLLM_KEY, '--json', '{}'], { env });

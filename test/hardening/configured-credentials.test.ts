@@ -69,7 +69,9 @@ describe('extra_headers from the config', () => {
     expect(described).toContain('x-literal: ***');
     expect(described).toContain('x-env: $HDR_ENV');
     expect(described).toContain('x-braced: Token $HDR_BRACED');
-    expect(curl).toContain('x-env: $HDR_ENV');
+    // Quoted literally but for the reference, which the shell expands when the command is pasted.
+    expect(curl).toContain(`-H 'x-env: '"$HDR_ENV"`);
+    expect(curl).toContain(`-H 'x-braced: Token '"$HDR_BRACED"`);
     expectNone(`${described}\n${curl}`, 'the printed request');
   });
 
