@@ -24,8 +24,8 @@ function drained(out: NodeJS.WriteStream): Promise<void> {
 const OWN_COMMANDS = new Set(['call', 'models', 'providers', 'proxy']);
 
 /**
- * oclif's config with the root plugin alone. The core plugins (help, not-found, autocomplete) serve `help`,
- * unknown commands and `autocomplete`; loading them (their manifests, a minimatch over every dependency) is ~8 ms
+ * oclif's config with the root plugin alone. The core plugins (help, autocomplete) serve `help`,
+ * and `autocomplete`; loading them (their manifests, a minimatch over every dependency) is ~8 ms
  * of a one-shot call that needs none of them. `llmpass call --help` still works: it is oclif's own Help class.
  */
 async function configWithoutPlugins(binUrl: string): Promise<Config> {
@@ -42,7 +42,18 @@ export async function run(binUrl: string): Promise<void> {
   watchForClosedOutput(process.stdout);
   try {
     const argv = process.argv.slice(2);
-    await runOclif(argv, OWN_COMMANDS.has(argv[0] ?? '') ? await configWithoutPlugins(binUrl) : binUrl);
+    const first = argv[0] ?? '';
+    if (OWN_COMMANDS.has(first)) await runOclif(argv, await configWithoutPlugins(binUrl));
+    else {
+      const config = await Config.load(binUrl);
+      const unknown = first && !first.startsWith('-') ? (await import('./unknown-command.ts')).unknownCommandMessage(first, config) : undefined;
+      if (unknown) {
+        process.stderr.write(`${config.bin}: ${unknown}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      await runOclif(argv, config);
+    }
     await drained(process.stdout);
   } catch (error) {
     await handle(error instanceof Error ? error : new Error(String(error)));

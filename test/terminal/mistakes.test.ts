@@ -1,0 +1,61 @@
+// Start-up and a user's mistakes: one clear line and exit 2, never another command run, never a Node stack.
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { assertBuilt, baseEnv, BIN, runCli, stackLines } from '../support/cli.ts';
+import { tempDir } from '../support/tmp.ts';
+
+assertBuilt();
+
+/** The system's Node when it is older than llmpass supports (the machine's /usr/bin/node is 20). */
+const OLD_NODE = ['/usr/bin/node', '/bin/node'].find((node) => {
+  const version = spawnSync(node, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout?.trim();
+  if (!version) return false;
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  return major < 22 || (major === 22 && minor < 19);
+});
+
+describe('start-up', () => {
+  it.skipIf(!OLD_NODE)('an older Node gets one line naming the version needed, exit 1, no stack', () => {
+    const result = spawnSync(OLD_NODE!, [BIN, 'call', 'x', 'y'], { encoding: 'utf8', env: baseEnv() });
+    const version = spawnSync(OLD_NODE!, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.trim();
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(`llmpass needs Node.js 22.19 or later (this is ${version})\n`);
+  });
+});
+
+describe('mistakes', () => {
+  it('a mistyped command suggests the closest one and runs nothing (piped and on a terminal)', async () => {
+    for (const tty of [false, true]) {
+      const result = await runCli({ args: ['cal', 'roberta-base-language-detection', 'classify', '--json', '{"input":"hi"}'], cwd: tempDir(), tty });
+      const text = tty ? result.stdout.toString() : result.stderr;
+      expect(result.code, text).toBe(2);
+      expect(text.trim()).toBe('llmpass: "cal" is not a llmpass command; did you mean "llmpass call"? (see llmpass --help)');
+      if (!tty) expect(result.stdout.toString()).toBe('');
+    }
+  });
+
+  it('a word near no command is named without a guess', async () => {
+    const result = await runCli({ args: ['zzzzzz'], cwd: tempDir() });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('llmpass: "zzzzzz" is not a llmpass command (see llmpass --help)\n');
+  });
+
+  it('-h is help everywhere', async () => {
+    for (const args of [['-h'], ['call', '-h'], ['models', '-h'], ['providers', '-h'], ['proxy', '-h']]) {
+      const result = await runCli({ args, cwd: tempDir() });
+      expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0);
+      expect(result.stdout.toString()).toContain('USAGE');
+    }
+  });
+
+  it('a call missing its arguments names them and shows the usage line', async () => {
+    const none = await runCli({ args: ['call'], cwd: tempDir() });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toBe('llmpass: missing MODEL and ENDPOINT: llmpass call MODEL ENDPOINT [FLAGS]\n');
+    const one = await runCli({ args: ['call', 'gpt'], cwd: tempDir() });
+    expect(one.code).toBe(2);
+    expect(one.stderr).toBe('llmpass: missing ENDPOINT: llmpass call MODEL ENDPOINT [FLAGS]\n');
+    expect(stackLines(one.stderr)).toEqual([]);
+  });
+});
