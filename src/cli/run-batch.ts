@@ -12,7 +12,8 @@ import { BatchTally } from './batch-tally.ts';
 import { countPayloadLines, payloadLines, readLines } from './jsonl-input.ts';
 import { LineWriter } from './line-writer.ts';
 import { decideOutputMode } from './output-mode.ts';
-import { loadEnvFile, parseHeaders, parseQuery, parseTimeout, type CallFlags } from './run-call.ts';
+import { loadDotenv } from './dotenv.ts';
+import { parseHeaders, parseQuery, parseTimeout, type CallFlags } from './run-call.ts';
 import { OutputClosedError } from './write.ts';
 
 interface Input {
@@ -63,7 +64,7 @@ function formatResult(result: BatchResult, envelope: boolean): string {
  * bar, Ctrl-C, the summary and the exit code.
  */
 export async function runBatch(flags: CallFlags, onDrawing: (stop: () => void) => void): Promise<number> {
-  loadEnvFile(flags['env-file']);
+  loadDotenv(flags.dotenv);
   const concurrency = concurrencyOf(flags);
   const envelope = Boolean(flags.envelope);
   const ordered = !flags.unordered;

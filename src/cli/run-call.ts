@@ -9,6 +9,7 @@ import type { UpstreamRequest } from '../transport/request.ts';
 import { describeTarget, transportError } from '../transport/send.ts';
 import { curlCommand, describeRequest } from './describe-request.ts';
 import { EXIT, exitCodeForStatus } from './exit-codes.ts';
+import { loadDotenv } from './dotenv.ts';
 import { decideOutputMode } from './output-mode.ts';
 import { readPayload } from './payload.ts';
 import { printResponse } from './print-response.ts';
@@ -31,7 +32,7 @@ export interface CallFlags {
   config?: string | undefined;
   'api-base'?: string | undefined;
   'api-key'?: string | undefined;
-  'env-file'?: string | undefined;
+  dotenv?: string | undefined;
   output?: string | undefined;
   include?: boolean;
   verbose?: boolean;
@@ -69,15 +70,6 @@ export function parseTimeout(value: string | undefined): number | undefined {
   return seconds;
 }
 
-export function loadEnvFile(path: string | undefined): void {
-  if (!path) return;
-  try {
-    process.loadEnvFile(path);
-  } catch (error) {
-    throw new UsageError(`--env-file ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
-  }
-}
-
 function verboseEvent(event: RouterEvent): string | undefined {
   switch (event.type) {
     case 'attempt':
@@ -107,7 +99,7 @@ async function openOutput(path: string): Promise<NodeJS.WritableStream> {
 /** `llmpass call`: flags in, one passthrough through the Router, the reply printed as the output mode says. */
 export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) => void): Promise<number> {
   if (flags.jsonl) return (await import('./run-batch.ts')).runBatch(flags, onDrawing);
-  loadEnvFile(flags['env-file']);
+  loadDotenv(flags.dotenv);
   const headers = parseHeaders(flags.header);
   const query = parseQuery(flags.query);
   const timeout = parseTimeout(flags.timeout);

@@ -24,7 +24,7 @@ function drained(out: NodeJS.WriteStream): Promise<void> {
 const OWN_COMMANDS = new Set(['call', 'models', 'providers', 'proxy']);
 
 /**
- * oclif's config with the root plugin alone. The core plugins (help, autocomplete) serve `help`,
+ * oclif's config with the root plugin alone. The core plugins (help, autocomplete) serve `help`
  * and `autocomplete`; loading them (their manifests, a minimatch over every dependency) is ~8 ms
  * of a one-shot call that needs none of them. `llmpass call --help` still works: it is oclif's own Help class.
  */

@@ -45,7 +45,7 @@ ${BATCH_EXIT_CODE_HELP}`;
     config: Flags.string({ char: 'c', description: 'config file (default: LLMPASS_CONFIG, else llmpass.config.yaml, .llmpassrc* ... searched up from here)', helpGroup: 'DEPLOYMENT' }),
     'api-base': Flags.string({ description: 'the deployment\'s base URL (overrides the config and environment)', helpGroup: 'DEPLOYMENT' }),
     'api-key': Flags.string({ description: 'the provider key (prefer the provider\'s environment variable: flags show in ps)', helpGroup: 'DEPLOYMENT' }),
-    'env-file': Flags.string({ description: 'load provider keys from a dotenv file first', helpGroup: 'DEPLOYMENT' }),
+    dotenv: Flags.string({ description: 'load provider keys from a dotenv file first', helpGroup: 'DEPLOYMENT' }),
     output: Flags.string({ char: 'o', description: 'write the body to a file instead of stdout', helpGroup: 'OUTPUT' }),
     include: Flags.boolean({ char: 'i', description: 'print the status line and headers before the body', helpGroup: 'OUTPUT' }),
     verbose: Flags.boolean({ char: 'v', description: 'show the request sent (keys masked) and routing on stderr', helpGroup: 'OUTPUT' }),
