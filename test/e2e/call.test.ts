@@ -960,8 +960,8 @@ describe('help', () => {
     expect(text).toContain('EXAMPLES');
     expect(text).toContain(`llmpass call ${SEED_ALIAS} classify --json`);
     expect(text).toContain('EXIT CODES');
-    for (const row of [/ 0 +the upstream answered 2xx/, / 2 +usage or config mistake/, / 3 +the upstream could not be reached/, / 4 +the upstream answered 4xx/, / 5 +the upstream answered 5xx/, / 130 +interrupted/]) {
-      expect(text).toMatch(row);
+    for (const code of ['0 a 2xx answer', '2 usage or config mistake', '3 unreachable or timed out', '4 a 4xx answer', '5 a 5xx answer', '130 interrupted']) {
+      expect(text).toContain(code);
     }
   });
 
