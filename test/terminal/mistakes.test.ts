@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { assertBuilt, baseEnv, BIN, runCli, stackLines } from '../support/cli.ts';
-import { tempDir } from '../support/tmp.ts';
+import { tempConfig, tempDir } from '../support/tmp.ts';
 
 assertBuilt();
 
@@ -57,5 +57,28 @@ describe('mistakes', () => {
     expect(one.code).toBe(2);
     expect(one.stderr).toBe('llmpass: missing ENDPOINT: llmpass call MODEL ENDPOINT [FLAGS]\n');
     expect(stackLines(one.stderr)).toEqual([]);
+  });
+});
+
+describe('config messages speak the user\'s language', () => {
+  it('a count that is not a number, and a model that is not a string', async () => {
+    const dir = tempConfig(`model_list:
+  - model_name: a
+    litellm_params:
+      model: hosted_vllm/x
+      tpm: lots
+      rpm: -3
+  - model_name: b
+    litellm_params:
+      model: 42
+`);
+    const result = await runCli({ args: ['models'], cwd: dir });
+    expect(result.code).toBe(2);
+    const line = result.stderr.trim();
+    expect(line.split('\n')).toHaveLength(1);
+    expect(line).toContain('model_list[0].litellm_params.tpm: expected a number or os.environ/VAR ("lots")');
+    expect(line).toContain('model_list[0].litellm_params.rpm: expected a number, 0 or more (-3)');
+    expect(line).toContain('model_list[1].litellm_params.model: must be a string, the provider-qualified model (42)');
+    expect(line).not.toMatch(/\/\^|required/);
   });
 });
