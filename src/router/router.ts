@@ -204,12 +204,12 @@ export class Router {
   }
 
   #unknown(model: string): UnknownModelError {
-    const where = this.config.filepath ? `in ${displayPath(this.config.filepath)}` : 'in any config (none was found; pass --config or create llmpass.config.yaml)';
+    const where = this.config.filepath ? `in ${displayPath(this.config.filepath)}` : 'in any config (none was found)';
     const near = closest(model, this.aliases());
     const hint = near.length ? `; did you mean ${near.map((n) => `"${n}"`).join(' or ')}?` : model.includes('/') ? '' : '; use an alias or provider/model';
     const parsed = parseModelRef(model);
     const why = !parsed.ok && model.includes('/') ? ` (${parsed.reason})` : '';
-    return new UnknownModelError(`unknown model "${model}": no such alias ${where}${why}${hint}`);
+    return new UnknownModelError(`unknown model "${model}": no such alias ${where}${why}${hint}`, this.config.filepath ? undefined : { remedy: 'config' });
   }
 
   #pick(deployments: Deployment[], tried: Set<string>): Deployment {

@@ -108,11 +108,9 @@ export async function sendUpstream(request: UpstreamRequest, options: SendOption
         signal,
         timeoutMs,
         onTimeout: (phase) =>
-          new UpstreamTimeoutError(
-            phase === 'headers'
-              ? `${target}: no answer within ${timeoutMs / 1000}s (raise --timeout or litellm_params.timeout)`
-              : `${target}: the response went silent for ${timeoutMs / 1000}s and was cut`,
-          ),
+          phase === 'headers'
+            ? new UpstreamTimeoutError(`${target}: no answer within ${timeoutMs / 1000}s`, { remedy: 'timeout' })
+            : new UpstreamTimeoutError(`${target}: the response went silent for ${timeoutMs / 1000}s and was cut`),
       },
     );
     reply.body.once('close', settle);
