@@ -96,6 +96,11 @@ async function openOutput(path: string): Promise<NodeJS.WritableStream> {
   }
 }
 
+/** Whether stderr may be coloured (NO_COLOR and FORCE_COLOR=0 say no). */
+function colorOnStderr(): boolean {
+  return decideOutputMode({ stdoutIsTTY: Boolean(process.stderr.isTTY), stderrIsTTY: false, env: process.env, pretty: true }).color > 0;
+}
+
 /** `llmpass call`: flags in, one passthrough through the Router, the reply printed as the output mode says. */
 export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) => void): Promise<number> {
   if (flags.jsonl) return (await import('./run-batch.ts')).runBatch(flags, onDrawing);
@@ -147,6 +152,10 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
   const controller = new AbortController();
   const interrupt = () => controller.abort(new AbortedError('interrupted'));
   process.once('SIGINT', interrupt);
+  // What a person is told on stderr (a non-2xx status, retries, a held-back binary): loaded for a terminal only.
+  const stderrTTY = Boolean(process.stderr.isTTY);
+  const stdoutTTY = Boolean(process.stdout.isTTY) && flags.output === undefined;
+  const told = stderrTTY || stdoutTTY ? await import('./terminal-answer.ts') : undefined;
   // ora is loaded only when a spinner will be drawn.
   const startSpinner = mode.spinner && !flags.verbose ? (await import('./spinner.ts')).startSpinner : undefined;
   let spinner: { stop(): void } | undefined;
@@ -167,6 +176,9 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
           stopSpinner();
           const line = verboseEvent(event);
           if (line) process.stderr.write(line);
+        } else if (event.type === 'retry' && told && stderrTTY) {
+          stopSpinner();
+          process.stderr.write(told.retryLine(flags.bin, event));
         }
         if (event.type === 'attempt' && startSpinner) {
           stopSpinner();
@@ -176,6 +188,16 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
     });
     stopSpinner();
     if (flags.verbose) process.stderr.write(`< HTTP ${response.status} ${response.statusText}\n`);
+    else if (told && stderrTTY && !flags.include && (response.status < 200 || response.status >= 300)) {
+      process.stderr.write(told.statusLine(response, colorOnStderr()));
+    }
+    if (told && stdoutTTY && !flags.raw) {
+      const notice = await told.holdBackBinary(response, flags.bin);
+      if (notice) {
+        process.stderr.write(notice);
+        return exitCodeForStatus(response.status);
+      }
+    }
     const out = flags.output ? await openOutput(flags.output) : process.stdout;
     try {
       await printResponse(response, { mode, include: Boolean(flags.include), out });
