@@ -45,6 +45,7 @@ export interface CallFlags {
   unordered?: boolean;
   envelope?: boolean;
   resume?: string | undefined;
+  progress?: boolean | undefined;
 }
 
 export function parseHeaders(values: string[] = []): Array<[string, string]> {

@@ -65,6 +65,7 @@ ${BATCH_EXIT_CODE_HELP}`;
       dependsOn: ['jsonl'],
       helpGroup: 'BATCH',
     }),
+    progress: Flags.boolean({ description: 'draw the progress bar (default: when stdout is a file)', allowNo: true, dependsOn: ['jsonl'], helpGroup: 'BATCH' }),
     debug: Flags.boolean({ description: 'show stack traces for errors', helpGroup: 'OUTPUT' }),
   };
 
