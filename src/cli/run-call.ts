@@ -6,6 +6,7 @@ import { Router, type RouterEvent } from '../router/router.ts';
 import { routerStateFromConfig } from '../router/state/from-config.ts';
 import { displayUrl } from '../transport/url.ts';
 import type { UpstreamRequest } from '../transport/request.ts';
+import type { Deployment } from '../router/deployment.ts';
 import { describeTarget, transportError } from '../transport/send.ts';
 import { curlCommand, describeRequest } from './describe-request.ts';
 import { EXIT, exitCodeForStatus } from './exit-codes.ts';
@@ -46,6 +47,8 @@ export interface CallFlags {
   envelope?: boolean;
   resume?: string | undefined;
   progress?: boolean | undefined;
+  events?: boolean;
+  ndjson?: boolean;
 }
 
 export function parseHeaders(values: string[] = []): Array<[string, string]> {
@@ -161,6 +164,7 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
   const startSpinner = mode.spinner && !flags.verbose ? (await import('./spinner.ts')).startSpinner : undefined;
   let spinner: { stop(): void } | undefined;
   let lastRequest: UpstreamRequest | undefined;
+  let answeredBy: Deployment | undefined;
   const stopSpinner = () => {
     spinner?.stop();
     spinner = undefined;
@@ -173,6 +177,7 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
       signal: controller.signal,
       onEvent: (event) => {
         if (event.type === 'attempt') lastRequest = event.request;
+        if (event.type === 'answered') answeredBy = event.deployment;
         if (flags.verbose) {
           stopSpinner();
           const line = verboseEvent(event);
@@ -201,7 +206,13 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
     }
     const out = flags.output ? await openOutput(flags.output) : process.stdout;
     try {
-      await printResponse(response, { mode, include: Boolean(flags.include), out });
+      const include = Boolean(flags.include);
+      // The text view and NDJSON are loaded for a terminal or --ndjson only: piped, the body goes out untouched.
+      const viewed =
+        (mode.pretty && !flags.events) || flags.ndjson
+          ? await (await import('./stream-view.ts')).printStream(response, { mode, out, include, ndjson: Boolean(flags.ndjson), events: Boolean(flags.events), reader: answeredBy?.provider.streamText })
+          : false;
+      if (!viewed) await printResponse(response, { mode, include, out });
     } catch (error) {
       if (error instanceof OutputClosedError) {
         controller.abort(error);

@@ -44,6 +44,8 @@ ${BATCH_EXIT_CODE_HELP}`;
     include: Flags.boolean({ char: 'i', description: 'print the status line and headers before the body', helpGroup: 'OUTPUT' }),
     verbose: Flags.boolean({ char: 'v', description: 'show the request (keys masked) and routing on stderr', helpGroup: 'OUTPUT' }),
     pretty: Flags.boolean({ description: 'format JSON and SSE even when piped', exclusive: ['raw'], helpGroup: 'OUTPUT' }),
+    events: Flags.boolean({ description: 'show a stream event by event instead of its text', helpGroup: 'OUTPUT' }),
+    ndjson: Flags.boolean({ description: 'write a stream as one JSON value per line (for jq)', exclusive: ['raw', 'pretty'], helpGroup: 'OUTPUT' }),
     raw: Flags.boolean({ description: 'print the body byte for byte even on a terminal', helpGroup: 'OUTPUT' }),
     'dry-run': Flags.boolean({ description: 'print the request (keys masked) without sending it', exclusive: ['curl'], helpGroup: 'OUTPUT' }),
     curl: Flags.boolean({ description: 'print an equivalent curl command without sending it', helpGroup: 'OUTPUT' }),

@@ -1,4 +1,5 @@
 import { geminiModelIds } from './model-lists.ts';
+import { geminiStreamText } from './stream-text.ts';
 import type { EndpointContext, ProviderSpec } from './types.ts';
 
 const METHOD_ONLY = /^:?([A-Za-z]+)(\?.*)?$/;
@@ -19,6 +20,7 @@ const PATH_MODEL = /(^|\/)models\/([^/:]+)(:|$)/;
 
 export const gemini: ProviderSpec = {
   id: 'gemini',
+  streamText: geminiStreamText,
   label: 'Google AI Studio (Gemini)',
   routePrefix: '/gemini',
   defaultApiBase: 'https://generativelanguage.googleapis.com',

@@ -1,4 +1,5 @@
 import { openAiModelIds } from './model-lists.ts';
+import { openAiStreamText } from './stream-text.ts';
 import type { ModelList, ProviderSpec } from './types.ts';
 
 interface OpenAiCompatible {
@@ -26,6 +27,7 @@ function openAiCompatible(entry: OpenAiCompatible): ProviderSpec {
     join: { collapseSeam: 'v1' },
     joinExamples: [[entry.base, 'chat/completions', `${entry.base}/chat/completions`]],
     model: 'body',
+    streamText: openAiStreamText,
   };
   if (entry.aliases) spec.aliases = entry.aliases;
   if (entry.listModels !== false) {
