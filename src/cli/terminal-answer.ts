@@ -34,14 +34,14 @@ export function retryLine(bin: string, event: Extract<RouterEvent, { type: 'retr
   return `${bin}: ${reason}; attempt ${event.next} of ${event.attempts} in ${(event.delayMs / 1000).toFixed(1)} s\n`;
 }
 
-/** Types a terminal shows as text (or, for AWS event streams, decodes): anything else is held back. */
-function textualType(type: string): boolean {
-  const media = type.split(';')[0]!.trim().toLowerCase();
-  if (!media) return true;
-  if (media.startsWith('text/')) return true;
-  if (/[/+](json|xml|yaml|x-ndjson|jsonl|javascript|ecmascript|x-www-form-urlencoded)$/.test(media)) return true;
-  return media === 'application/vnd.amazon.eventstream' || media === 'application/problem' || media === 'application/graphql';
+/** Types a terminal shows as text: anything else is held back. */
+function textualType(media: string): boolean {
+  if (!media || media.startsWith('text/')) return true;
+  return /[/+](json|xml|yaml|x-ndjson|ndjson|jsonl|javascript|ecmascript|x-www-form-urlencoded|graphql)$/.test(media);
 }
+
+/** AWS event streams are binary frames the terminal view decodes: never held back. */
+const DECODED = 'application/vnd.amazon.eventstream';
 
 /** Bytes that are not text: a NUL, or not UTF-8 (a sequence cut at the chunk's end is allowed). */
 function looksBinary(chunk: Buffer): boolean {
@@ -89,7 +89,9 @@ async function peek(body: Readable): Promise<Buffer | undefined> {
  */
 export async function holdBackBinary(reply: UpstreamReply, bin: string): Promise<string | undefined> {
   const type = replyHeader(reply, 'content-type') ?? '';
-  if (textualType(type)) {
+  const media = type.split(';')[0]!.trim().toLowerCase();
+  if (media === DECODED) return undefined;
+  if (textualType(media)) {
     const first = await peek(reply.body);
     if (!first || !looksBinary(first)) return undefined;
   }
