@@ -49,6 +49,8 @@ export interface CallFlags {
   progress?: boolean | undefined;
   events?: boolean;
   ndjson?: boolean;
+  meta?: boolean;
+  'meta-json'?: boolean;
 }
 
 export function parseHeaders(values: string[] = []): Array<[string, string]> {
@@ -171,6 +173,7 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
   };
   onDrawing(stopSpinner);
 
+  const startedAt = performance.now();
   try {
     const response = await router.send({
       ...request,
@@ -205,23 +208,36 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
       }
     }
     const out = flags.output ? await openOutput(flags.output) : process.stdout;
+    // The footer's figures (--meta, --meta-json, a terminal) and --output's progress count the bytes on their way.
+    const footer = flags['meta-json'] ? 'json' : flags.meta || mode.footer ? 'line' : undefined;
+    const meter = footer ? (await import('./answer-meter.ts')).meterReply(response, answeredBy?.provider.streamText, startedAt) : undefined;
+    let reply = meter?.reply ?? response;
+    const saving = flags.output !== undefined && stderrTTY ? (await import('./output-progress.ts')).showSaving(reply, flags.output, process.stderr) : undefined;
+    reply = saving?.reply ?? reply;
     try {
       const include = Boolean(flags.include);
       // The text view and NDJSON are loaded for a terminal or --ndjson only: piped, the body goes out untouched.
       const viewed =
         (mode.pretty && !flags.events) || flags.ndjson
-          ? await (await import('./stream-view.ts')).printStream(response, { mode, out, include, ndjson: Boolean(flags.ndjson), events: Boolean(flags.events), reader: answeredBy?.provider.streamText })
+          ? await (await import('./stream-view.ts')).printStream(reply, { mode, out, include, ndjson: Boolean(flags.ndjson), events: Boolean(flags.events), reader: answeredBy?.provider.streamText })
           : false;
-      if (!viewed) await printResponse(response, { mode, include, out });
+      if (!viewed) await printResponse(reply, { mode, include, out });
     } catch (error) {
+      saving?.stop();
       if (error instanceof OutputClosedError) {
         controller.abort(error);
-        response.body.destroy();
+        reply.body.destroy();
         return exitCodeForStatus(response.status);
       }
       throw transportError(error, describeTarget({ method: lastRequest?.method ?? 'GET', url: lastRequest?.url ?? new URL('http://upstream') }), 'body', controller.signal);
     } finally {
       if (out !== process.stdout) await new Promise<void>((resolve) => (out as NodeJS.WritableStream).end(resolve));
+    }
+    saving?.done();
+    if (meter) {
+      const answer = await import('./answer-meter.ts');
+      const figures = await meter.figures();
+      process.stderr.write(footer === 'json' ? answer.footerJson(figures) : answer.footerLine(figures));
     }
     return exitCodeForStatus(response.status);
   } catch (error) {

@@ -46,6 +46,8 @@ ${BATCH_EXIT_CODE_HELP}`;
     pretty: Flags.boolean({ description: 'format JSON and SSE even when piped', exclusive: ['raw'], helpGroup: 'OUTPUT' }),
     events: Flags.boolean({ description: 'show a stream event by event instead of its text', helpGroup: 'OUTPUT' }),
     ndjson: Flags.boolean({ description: 'write a stream as one JSON value per line (for jq)', exclusive: ['raw', 'pretty'], helpGroup: 'OUTPUT' }),
+    meta: Flags.boolean({ description: 'print status, times and tokens on stderr even when piped', helpGroup: 'OUTPUT' }),
+    'meta-json': Flags.boolean({ description: 'print those figures as one JSON object on stderr', helpGroup: 'OUTPUT' }),
     raw: Flags.boolean({ description: 'print the body byte for byte even on a terminal', helpGroup: 'OUTPUT' }),
     'dry-run': Flags.boolean({ description: 'print the request (keys masked) without sending it', exclusive: ['curl'], helpGroup: 'OUTPUT' }),
     curl: Flags.boolean({ description: 'print an equivalent curl command without sending it', helpGroup: 'OUTPUT' }),
