@@ -7,7 +7,7 @@ import { BATCH_EXIT_CODE_HELP, EXIT_CODE_HELP } from '../cli/exit-codes.ts';
 export default class Call extends BaseCommand {
   static override summary = 'Send a payload to any endpoint of a model deployment and print the reply.';
   static override usage = '<%= command.id %> MODEL ENDPOINT [FLAGS]';
-  static override description = `MODEL is an alias from the config, or provider/model. The JSON body's "model" is swapped for the upstream model and the provider's key is added. On a terminal the reply is pretty and a stream shows its text as it arrives; piped or redirected, stdout is the body byte for byte.
+  static override description = `On a terminal the reply is readable (a stream as its text, a footer with times and tokens); piped or redirected, stdout is the body byte for byte.
 
 ${EXIT_CODE_HELP}
 ${BATCH_EXIT_CODE_HELP}`;
@@ -35,7 +35,7 @@ ${BATCH_EXIT_CODE_HELP}`;
     header: Flags.string({ char: 'H', description: "extra header 'Name: value' (repeatable)", multiple: true, helpGroup: 'BODY' }),
     query: Flags.string({ char: 'q', description: 'query parameter key=value (repeatable)', multiple: true, helpGroup: 'BODY' }),
     timeout: Flags.string({ description: 'seconds to wait for headers and between chunks', helpGroup: 'ROUTING' }),
-    retries: Flags.integer({ description: 'retries before the first byte (default num_retries, else 2)', min: 0, helpGroup: 'ROUTING' }),
+    retries: Flags.integer({ description: 'retries before the first byte (default: config, else 2)', min: 0, helpGroup: 'ROUTING' }),
     config: Flags.string({ char: 'c', description: 'config file (default LLMPASS_CONFIG, else searched up)', helpGroup: 'ROUTING' }),
     'api-base': Flags.string({ description: 'the deployment\'s base URL (overrides the config)', helpGroup: 'ROUTING' }),
     'api-key': Flags.string({ description: 'the provider key (prefer its environment variable)', helpGroup: 'ROUTING' }),

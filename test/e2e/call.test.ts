@@ -936,8 +936,10 @@ describe.skipIf(!existsSync(SCRIPT))('on a terminal', () => {
     expect(result.code).toBe(0);
     const text = result.stdout.toString();
     expect(text).toContain(`${SEED_ALIAS} → ${seedTap.url}/classify`);
-    const body = text.slice(text.indexOf('{\n'));
+    // The body, then the footer line (status, times) on stderr.
+    const body = text.slice(text.indexOf('{\n'), text.lastIndexOf('}\n') + 1);
     expect((JSON.parse(body.replace(/\u001b\[\?25h/g, '')) as { data: Array<{ label: string }> }).data[0]!.label).toBe('en');
+    expect(text.replace(/\u001b\[\?25h/g, '').trimEnd().split('\n').at(-1)).toMatch(/^HTTP 200 OK · \d+\.\d\d s · first byte/);
   });
 
   // A pseudo-terminal of 0 columns (what `script` makes without a real terminal, as in CI or `docker exec -t`):
