@@ -36,7 +36,17 @@ async function* sseEvents(body: Readable): AsyncGenerator<StreamEvent[]> {
   pending = [];
 }
 
-async function* awsEvents(body: Readable): AsyncGenerator<StreamEvent[]> {
+/** A decoded AWS event-stream message: its headers and payload. */
+export interface AwsMessage {
+  headers: Record<string, { type: string; value: unknown }>;
+  body: Uint8Array;
+}
+
+/**
+ * AWS event streams (`application/vnd.amazon.eventstream`): binary frames decoded with the AWS codec (CRCs checked),
+ * in batches as soon as a chunk completes them. `onLeftover` hears of bytes left inside an unfinished frame.
+ */
+export async function* awsMessages(body: Readable, onLeftover?: (bytes: number) => void): AsyncGenerator<AwsMessage[]> {
   const { EventStreamCodec } = await import('@smithy/core/event-streams');
   const decoder = new TextDecoder();
   const encoder = new TextEncoder();
@@ -44,23 +54,34 @@ async function* awsEvents(body: Readable): AsyncGenerator<StreamEvent[]> {
   let pending: Buffer = Buffer.alloc(0);
   for await (const chunk of body) {
     pending = pending.length ? Buffer.concat([pending, chunk as Buffer]) : (chunk as Buffer);
-    const events: StreamEvent[] = [];
+    const messages: AwsMessage[] = [];
     while (pending.length >= 4) {
       const total = pending.readUInt32BE(0);
       if (total < MIN_FRAME) throw new Error(`not an AWS event stream (a frame of ${total} bytes)`);
       if (pending.length < total) break;
-      const message = codec.decode(pending.subarray(0, total));
+      messages.push(codec.decode(pending.subarray(0, total)) as AwsMessage);
       pending = pending.subarray(total);
-      const header = (name: string) => {
-        const value = message.headers[name]?.value;
-        return typeof value === 'string' ? value : undefined;
-      };
-      const kind = header(':message-type') ?? 'event';
-      const name = kind === 'exception' ? header(':exception-type') : kind === 'error' ? header(':error-code') : header(':event-type');
-      const data = kind === 'error' ? JSON.stringify({ message: header(':error-message') ?? '' }) : decoder.decode(message.body);
-      events.push({ event: name, data, failed: kind !== 'event' });
     }
-    if (events.length) yield events;
+    if (messages.length) yield messages;
+  }
+  if (pending.length) onLeftover?.(pending.length);
+}
+
+/** A header of an AWS message, when it is text. */
+export function awsHeader(message: AwsMessage, name: string): string | undefined {
+  const value = message.headers[name]?.value;
+  return typeof value === 'string' ? value : undefined;
+}
+
+async function* awsEvents(body: Readable): AsyncGenerator<StreamEvent[]> {
+  const decoder = new TextDecoder();
+  for await (const messages of awsMessages(body)) {
+    yield messages.map((message) => {
+      const kind = awsHeader(message, ':message-type') ?? 'event';
+      const name = kind === 'exception' ? awsHeader(message, ':exception-type') : kind === 'error' ? awsHeader(message, ':error-code') : awsHeader(message, ':event-type');
+      const data = kind === 'error' ? JSON.stringify({ message: awsHeader(message, ':error-message') ?? '' }) : decoder.decode(message.body);
+      return { event: name, data, failed: kind !== 'event' };
+    });
   }
 }
 

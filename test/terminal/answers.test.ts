@@ -2,22 +2,15 @@
 // Piped, stdout stays the body byte for byte and stderr says nothing new.
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { hang, sequence, startFakeUpstream, status, type FakeHandler, type FakeServer } from '../fixtures/fake-upstream.ts';
+import { hang, sequence, status, type FakeHandler } from '../fixtures/fake-upstream.ts';
+import { fakeUpstreams } from '../support/upstreams.ts';
 import { assertBuilt, baseEnv, call } from '../support/cli.ts';
 import { cleanupTemp, tempDir } from '../support/tmp.ts';
 
 assertBuilt();
-const servers: FakeServer[] = [];
-afterAll(async () => {
-  await Promise.all(servers.map((server) => server.close()));
-  cleanupTemp();
-});
-
-async function upstream(handler: FakeHandler): Promise<string> {
-  const server = await startFakeUpstream(handler);
-  servers.push(server);
-  return server.url;
-}
+afterAll(cleanupTemp);
+const fake = fakeUpstreams(() => status(204));
+const upstream = async (handler: FakeHandler) => (await fake(handler)).url;
 
 const plain = baseEnv({ NO_COLOR: '1' });
 const args = (base: string, ...more: string[]) => ['hosted_vllm/m', 'x', '--api-base', base, '--json', '{}', '--retries', '0', ...more];

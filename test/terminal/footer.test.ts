@@ -4,22 +4,15 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { sseChunks, startFakeUpstream, status, type FakeHandler, type FakeServer } from '../fixtures/fake-upstream.ts';
+import { sseChunks, status, type FakeHandler } from '../fixtures/fake-upstream.ts';
+import { fakeUpstreams } from '../support/upstreams.ts';
 import { assertBuilt, baseEnv, call } from '../support/cli.ts';
 import { cleanupTemp, tempDir } from '../support/tmp.ts';
 
 assertBuilt();
-const servers: FakeServer[] = [];
-afterAll(async () => {
-  await Promise.all(servers.map((server) => server.close()));
-  cleanupTemp();
-});
-
-async function upstream(handler: FakeHandler): Promise<string> {
-  const server = await startFakeUpstream(handler);
-  servers.push(server);
-  return server.url;
-}
+afterAll(cleanupTemp);
+const fake = fakeUpstreams(() => status(204));
+const upstream = async (handler: FakeHandler) => (await fake(handler)).url;
 
 const chunk = (delta: unknown) => JSON.stringify({ choices: [{ index: 0, delta }] });
 const STREAM = [chunk({ content: 'Hello' }), chunk({ content: ' there' }), JSON.stringify({ choices: [], usage: { prompt_tokens: 5, completion_tokens: 7 } }), '[DONE]'];

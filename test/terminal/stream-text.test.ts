@@ -1,22 +1,14 @@
 // Streams on a terminal as the text a person reads, for every streaming API llmpass knows; piped, the bytes as
 // they came; --events the events one by one; --ndjson one JSON value per line for jq.
 import { afterAll, describe, expect, it } from 'vitest';
-import { slowChunks, sseChunks, startFakeUpstream, type FakeHandler, type FakeServer } from '../fixtures/fake-upstream.ts';
+import { slowChunks, sseChunks, status, type FakeHandler } from '../fixtures/fake-upstream.ts';
+import { fakeUpstreams } from '../support/upstreams.ts';
 import { assertBuilt, baseEnv, call } from '../support/cli.ts';
 import { cleanupTemp, tempDir } from '../support/tmp.ts';
 
 assertBuilt();
-const servers: FakeServer[] = [];
-afterAll(async () => {
-  await Promise.all(servers.map((server) => server.close()));
-  cleanupTemp();
-});
-
-async function upstream(handler: FakeHandler): Promise<FakeServer> {
-  const server = await startFakeUpstream(handler);
-  servers.push(server);
-  return server;
-}
+afterAll(cleanupTemp);
+const upstream = fakeUpstreams(() => status(204));
 
 const env = baseEnv({ NO_COLOR: '1', ANTHROPIC_API_KEY: 'k', GEMINI_API_KEY: 'k', COHERE_API_KEY: 'k', OPENAI_API_KEY: 'k' });
 const j = (value: unknown) => JSON.stringify(value);
