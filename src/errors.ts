@@ -6,12 +6,18 @@ export class LlmpassError extends Error {
   readonly code: string = 'LLMPASS_ERROR';
   readonly exitCode: number = 1;
   readonly httpStatus: number = 500;
+  /** What the caller can change, as data: each face words it (the CLI names its flags; the library has none). */
+  readonly remedy: Remedy | undefined;
 
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: { cause?: unknown; remedy?: Remedy }) {
     super(message, options);
     this.name = new.target.name;
+    this.remedy = options?.remedy;
   }
 }
+
+/** A change that would fix the failure: a config file, an api base, an api key, a longer timeout. */
+export type Remedy = 'config' | 'api-base' | 'api-key' | 'timeout';
 
 /** A mistake in how llmpass was called: a flag, an argument, a payload. */
 export class UsageError extends LlmpassError {

@@ -1,4 +1,5 @@
 import { Command } from '@oclif/core/command';
+import { missingArgsError } from './missing-args.ts';
 import { reportError, debugEnabled } from './report-error.ts';
 import { ownOutputErrors } from './write.ts';
 
@@ -21,6 +22,7 @@ export abstract class BaseCommand extends Command {
     // oclif's --help and --version "errors" are exits, not failures.
     const exit = (error as { oclif?: { exit?: number } }).oclif?.exit;
     if (error.message === 'EEXIT: 0' || exit === 0) return;
-    process.exitCode = reportError(error, { debug: this.showStack || debugEnabled(process.argv.includes('--debug')), bin: this.config.bin });
+    const missing = missingArgsError(error, { bin: this.config.bin, id: this.id ?? '', args: Object.keys(this.ctor.args ?? {}) });
+    process.exitCode = reportError(missing ?? error, { debug: this.showStack || debugEnabled(process.argv.includes('--debug')), bin: this.config.bin });
   }
 }

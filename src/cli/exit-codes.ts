@@ -23,18 +23,9 @@ export function exitCodeForStatus(status: number): number {
 }
 
 export const EXIT_CODE_HELP = `EXIT CODES
-  0    the upstream answered 2xx
-  2    usage or config mistake (unknown alias, bad flag, broken config)
-  3    the upstream could not be reached or timed out
-  4    the upstream answered 4xx (the body is still printed), or every deployment is at its rpm/tpm limit
-  5    the upstream answered 5xx (the body is still printed)
-  1    anything else
-  130  interrupted (Ctrl-C aborts the upstream request)`;
+  0 a 2xx answer · 2 usage or config mistake · 3 unreachable or timed out
+  4 a 4xx answer, or every deployment at its rpm/tpm limit · 5 a 5xx answer
+  1 anything else · 130 interrupted (Ctrl-C aborts the upstream request)`;
 
-export const BATCH_EXIT_CODE_HELP = `EXIT CODES (--jsonl)
-  0    every line was answered 2xx
-  3    some line could not reach its upstream or timed out
-  5    else, some line was answered 5xx
-  4    else, some line was answered 4xx
-  1    else, some line failed otherwise (a line that is not JSON)
-  130  interrupted (Ctrl-C stops reading and lets the lines in flight finish; a second aborts them)`;
+/** A batch's code is its worst line's. */
+export const BATCH_EXIT_CODE_HELP = `  --jsonl: the worst line's code: 3, else 5, else 4, else 1 (a line not JSON)`;

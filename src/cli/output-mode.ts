@@ -6,6 +6,8 @@ export interface OutputMode {
   color: ColorLevel;
   /** A spinner on stderr while waiting for the first byte. */
   spinner: boolean;
+  /** The one-line footer on stderr after the answer (status, times, tokens): for a person, not a CI log. */
+  footer: boolean;
 }
 
 export interface OutputInputs {
@@ -46,5 +48,6 @@ export function decideOutputMode(inputs: OutputInputs): OutputMode {
     pretty,
     color: pretty ? colorLevel(terminal, inputs.env) : 0,
     spinner: inputs.stderrIsTTY && !ci,
+    footer: inputs.stderrIsTTY && !ci,
   };
 }

@@ -1,6 +1,6 @@
 import { Chalk } from 'chalk';
 import type { ProviderStatus } from '../providers/describe.ts';
-import { renderTable } from './table.ts';
+import { renderTable, terminalWidth } from './table.ts';
 
 const SET = '✓';
 const UNSET = '–';
@@ -14,7 +14,7 @@ function keyCell(provider: ProviderStatus): string {
 }
 
 /** `llmpass providers` on a terminal: one row per provider; whether its key is set is a mark, never the value. */
-export function renderProviders(providers: ProviderStatus[], colorLevel: 0 | 1 | 2 | 3): string {
+export function renderProviders(providers: ProviderStatus[], colorLevel: 0 | 1 | 2 | 3, maxWidth = terminalWidth()): string {
   const chalk = new Chalk({ level: colorLevel });
   const rows = providers.map((provider) => [
     provider.source === 'config' ? `${provider.id} ${chalk.dim('(config)')}` : provider.id,
@@ -25,5 +25,5 @@ export function renderProviders(providers: ProviderStatus[], colorLevel: 0 | 1 |
     keyCell(provider),
     provider.keySet ? chalk.green(SET) : provider.keyVariables.length ? (provider.keyRequired ? chalk.red(UNSET) : UNSET) : chalk.dim('n/a'),
   ]);
-  return renderTable(['id', 'aliases', 'route', 'default base', 'auth', 'key variable', 'set'], rows, chalk);
+  return renderTable(['id', 'aliases', 'route', 'default base', 'auth', 'key variable', 'set'], rows, chalk, maxWidth);
 }

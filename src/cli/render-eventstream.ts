@@ -1,17 +1,8 @@
 import type { Readable } from 'node:stream';
 import type { ChalkInstance } from 'chalk';
 import { colorJson } from './json-colors.ts';
+import { awsHeader, awsMessages, type AwsMessage } from './stream-events.ts';
 import { writeChunk } from './write.ts';
-
-/** Prelude (total and header lengths, CRC) plus the message CRC: the smallest frame there is. */
-const MIN_FRAME = 16;
-
-type Headers = Record<string, { type: string; value: unknown }>;
-
-function headerText(headers: Headers, name: string): string | undefined {
-  const value = headers[name]?.value;
-  return typeof value === 'string' ? value : undefined;
-}
 
 /** The payload as a person reads it: JSON coloured, and an invoke stream's `{"bytes": base64}` chunk opened up. */
 function payloadText(body: Uint8Array, chalk: ChalkInstance): string {
@@ -35,39 +26,25 @@ function payloadText(body: Uint8Array, chalk: ChalkInstance): string {
   return colorJson(value, chalk, 0);
 }
 
-function describeMessage(message: { headers: Headers; body: Uint8Array }, chalk: ChalkInstance): string {
-  const kind = headerText(message.headers, ':message-type') ?? 'event';
+function describeMessage(message: AwsMessage, chalk: ChalkInstance): string {
+  const kind = awsHeader(message, ':message-type') ?? 'event';
   if (kind === 'error') {
-    const code = headerText(message.headers, ':error-code') ?? 'error';
-    return `${chalk.red(`error: ${code}`)} ${headerText(message.headers, ':error-message') ?? ''}\n`;
+    const code = awsHeader(message, ':error-code') ?? 'error';
+    return `${chalk.red(`error: ${code}`)} ${awsHeader(message, ':error-message') ?? ''}\n`;
   }
-  const name = kind === 'exception' ? headerText(message.headers, ':exception-type') : headerText(message.headers, ':event-type');
+  const name = kind === 'exception' ? awsHeader(message, ':exception-type') : awsHeader(message, ':event-type');
   const label = kind === 'exception' ? chalk.red(`exception: ${name ?? '?'}`) : chalk.cyan(`event: ${name ?? '?'}`);
   return `${label} ${payloadText(message.body, chalk)}\n`;
 }
 
 /**
- * AWS event streams (`application/vnd.amazon.eventstream`, Bedrock's streaming answers) on a terminal: binary frames
- * decoded with the AWS codec (CRCs checked), each printed as `event: name {json}` the moment it is whole.
+ * AWS event streams (`application/vnd.amazon.eventstream`, Bedrock's streaming answers) on a terminal with
+ * `--events`: each message printed as `event: name {json}` the moment it is whole.
  */
 export async function renderEventStream(body: Readable, out: NodeJS.WritableStream, chalk: ChalkInstance): Promise<void> {
-  const { EventStreamCodec } = await import('@smithy/core/event-streams');
-  const decoder = new TextDecoder();
-  const encoder = new TextEncoder();
-  const codec = new EventStreamCodec((bytes) => decoder.decode(bytes), (text) => encoder.encode(text));
-  let pending: Buffer = Buffer.alloc(0);
-  for await (const chunk of body) {
-    pending = pending.length ? Buffer.concat([pending, chunk as Buffer]) : (chunk as Buffer);
-    const lines: string[] = [];
-    while (pending.length >= 4) {
-      const total = pending.readUInt32BE(0);
-      if (total < MIN_FRAME) throw new Error(`not an AWS event stream (a frame of ${total} bytes)`);
-      if (pending.length < total) break;
-      const message = codec.decode(pending.subarray(0, total));
-      pending = pending.subarray(total);
-      lines.push(describeMessage(message as { headers: Headers; body: Uint8Array }, chalk));
-    }
-    if (lines.length) await writeChunk(out, lines.join(''));
+  let leftover = 0;
+  for await (const messages of awsMessages(body, (bytes) => (leftover = bytes))) {
+    await writeChunk(out, messages.map((message) => describeMessage(message, chalk)).join(''));
   }
-  if (pending.length) await writeChunk(out, `${chalk.red(`(the stream ended inside an event: ${pending.length} bytes left)`)}\n`);
+  if (leftover) await writeChunk(out, `${chalk.red(`(the stream ended inside an event: ${leftover} bytes left)`)}\n`);
 }

@@ -1,4 +1,5 @@
 import { isLlmpassError } from '../errors.ts';
+import { withCliAdvice } from './error-advice.ts';
 import { EXIT } from './exit-codes.ts';
 
 function isOclifParseError(error: unknown): boolean {
@@ -13,7 +14,10 @@ function isOclifParseError(error: unknown): boolean {
 export function reportError(error: unknown, options: { debug: boolean; bin: string }): number {
   let code: number = EXIT.other;
   let message = (error as Error)?.message ?? String(error);
-  if (isLlmpassError(error)) code = error.exitCode;
+  if (isLlmpassError(error)) {
+    code = error.exitCode;
+    message = withCliAdvice(message, error.remedy);
+  }
   else if (isOclifParseError(error) || (error as { oclif?: { exit?: number } })?.oclif?.exit === 2) {
     code = EXIT.usage;
     // oclif's flag validation puts a heading first and the actual problems on the lines below it.

@@ -12,7 +12,9 @@ import { BatchTally } from './batch-tally.ts';
 import { countPayloadLines, payloadLines, readLineBytes } from './jsonl-input.ts';
 import { LineWriter } from './line-writer.ts';
 import { decideOutputMode } from './output-mode.ts';
-import { loadEnvFile, parseHeaders, parseQuery, parseTimeout, type CallFlags } from './run-call.ts';
+import { loadDotenv } from './dotenv.ts';
+import { stdoutIsFileOrNull } from './stdout-kind.ts';
+import { parseHeaders, parseQuery, parseTimeout, type CallFlags } from './run-call.ts';
 import { isBodyItem, itemHeaders, itemQuery, parseRequestItems } from './request-items.ts';
 import { OutputClosedError } from './write.ts';
 
@@ -64,7 +66,7 @@ function formatResult(result: BatchResult, envelope: boolean): string {
  * bar, Ctrl-C, the summary and the exit code.
  */
 export async function runBatch(flags: CallFlags, onDrawing: (stop: () => void) => void): Promise<number> {
-  loadEnvFile(flags['env-file']);
+  loadDotenv(flags.dotenv);
   const items = parseRequestItems(flags.items ?? []);
   if (items.some(isBodyItem)) throw new UsageError('--jsonl takes each payload from its line: request items may only be Header:Value and name==value');
   const concurrency = concurrencyOf(flags);
@@ -124,15 +126,15 @@ export async function runBatch(flags: CallFlags, onDrawing: (stop: () => void) =
     // Mistakes that would fail every line (an unknown alias, a missing key, a bad header) fail once, before reading.
     router.prepare({ ...request, json: {} });
 
-    // The bar is drawn where the spinner would be (a sized terminal, outside CI), and only when the results go
-    // elsewhere: on a terminal they are the progress.
+    // The bar is drawn where the spinner would be (a sized terminal, outside CI), and only when the results go to a
+    // file or /dev/null: on a terminal they are the progress, and through a pipe they may share the terminal.
     const mode = decideOutputMode({
       stdoutIsTTY: Boolean(process.stdout.isTTY),
       stderrIsTTY: Boolean(process.stderr.isTTY) && (process.stderr.columns ?? 0) > 0,
       env: process.env,
       raw: true,
     });
-    const showProgress = mode.spinner && !process.stdout.isTTY;
+    const showProgress = flags.progress ?? (mode.spinner && stdoutIsFileOrNull());
     if (showProgress) {
       let lines: number | undefined;
       if (input.path) {

@@ -5,8 +5,10 @@ import { loadConfig } from '../config/load.ts';
 import { Router, type RouterEvent } from '../router/router.ts';
 import { routerStateFromConfig } from '../router/state/from-config.ts';
 import { displayUrl } from '../transport/url.ts';
+import type { Deployment } from '../router/deployment.ts';
 import { curlCommand, describeRequest } from './describe-request.ts';
 import { EXIT, exitCodeForStatus } from './exit-codes.ts';
+import { loadDotenv } from './dotenv.ts';
 import { decideOutputMode } from './output-mode.ts';
 import { readPayload } from './payload.ts';
 import { itemHeaders, itemQuery, parseRequestItems } from './request-items.ts';
@@ -32,7 +34,7 @@ export interface CallFlags {
   config?: string | undefined;
   'api-base'?: string | undefined;
   'api-key'?: string | undefined;
-  'env-file'?: string | undefined;
+  dotenv?: string | undefined;
   output?: string | undefined;
   include?: boolean;
   verbose?: boolean;
@@ -45,6 +47,11 @@ export interface CallFlags {
   unordered?: boolean;
   envelope?: boolean;
   resume?: string | undefined;
+  progress?: boolean | undefined;
+  events?: boolean;
+  ndjson?: boolean;
+  meta?: boolean;
+  'meta-json'?: boolean;
 }
 
 export function parseHeaders(values: string[] = []): Array<[string, string]> {
@@ -68,15 +75,6 @@ export function parseTimeout(value: string | undefined): number | undefined {
   const seconds = Number(value);
   if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout "${value}": expected a positive number of seconds`);
   return seconds;
-}
-
-export function loadEnvFile(path: string | undefined): void {
-  if (!path) return;
-  try {
-    process.loadEnvFile(path);
-  } catch (error) {
-    throw new UsageError(`--env-file ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
-  }
 }
 
 function verboseEvent(event: RouterEvent): string | undefined {
@@ -107,10 +105,15 @@ async function openOutput(path: string): Promise<NodeJS.WritableStream> {
   }
 }
 
+/** Whether stderr may be coloured (NO_COLOR and FORCE_COLOR=0 say no). */
+function colorOnStderr(): boolean {
+  return decideOutputMode({ stdoutIsTTY: Boolean(process.stderr.isTTY), stderrIsTTY: false, env: process.env, pretty: true }).color > 0;
+}
+
 /** `llmpass call`: flags in, one passthrough through the Router, the reply printed as the output mode says. */
 export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) => void): Promise<number> {
   if (flags.jsonl) return (await import('./run-batch.ts')).runBatch(flags, onDrawing);
-  loadEnvFile(flags['env-file']);
+  loadDotenv(flags.dotenv);
   const items = parseRequestItems(flags.items ?? []);
   const headers = [...parseHeaders(flags.header), ...itemHeaders(items)];
   const query = [...parseQuery(flags.query), ...itemQuery(items)];
@@ -159,24 +162,34 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
   const controller = new AbortController();
   const interrupt = () => controller.abort(new AbortedError('interrupted'));
   process.once('SIGINT', interrupt);
+  // What a person is told on stderr (a non-2xx status, retries, a held-back binary): loaded for a terminal only.
+  const stderrTTY = Boolean(process.stderr.isTTY);
+  const stdoutTTY = Boolean(process.stdout.isTTY) && flags.output === undefined;
+  const told = stderrTTY || stdoutTTY ? await import('./terminal-answer.ts') : undefined;
   // ora is loaded only when a spinner will be drawn.
   const startSpinner = mode.spinner && !flags.verbose ? (await import('./spinner.ts')).startSpinner : undefined;
   let spinner: { stop(): void } | undefined;
+  let answeredBy: Deployment | undefined;
   const stopSpinner = () => {
     spinner?.stop();
     spinner = undefined;
   };
   onDrawing(stopSpinner);
 
+  const startedAt = performance.now();
   try {
     const response = await router.send({
       ...request,
       signal: controller.signal,
       onEvent: (event) => {
+        if (event.type === 'answered') answeredBy = event.deployment;
         if (flags.verbose) {
           stopSpinner();
           const line = verboseEvent(event);
           if (line) process.stderr.write(line);
+        } else if (event.type === 'retry' && told && stderrTTY) {
+          stopSpinner();
+          process.stderr.write(told.retryLine(flags.bin, event));
         }
         if (event.type === 'attempt' && startSpinner) {
           stopSpinner();
@@ -186,13 +199,36 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
     });
     stopSpinner();
     if (flags.verbose) process.stderr.write(`< HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}\n`);
+    else if (told && stderrTTY && !flags.include && (response.status < 200 || response.status >= 300)) {
+      process.stderr.write(told.statusLine(response, colorOnStderr()));
+    }
+    if (told && stdoutTTY && !flags.raw) {
+      const notice = await told.holdBackBinary(response, flags.bin);
+      if (notice) {
+        process.stderr.write(notice);
+        return exitCodeForStatus(response.status);
+      }
+    }
     const out = flags.output ? await openOutput(flags.output) : process.stdout;
+    // The footer's figures (--meta, --meta-json, a terminal) and --output's progress count the bytes on their way.
+    const footer = flags['meta-json'] ? 'json' : flags.meta || mode.footer ? 'line' : undefined;
+    const meter = footer ? (await import('./answer-meter.ts')).meterReply(response, answeredBy?.provider.streamText, startedAt) : undefined;
+    let reply = meter?.reply ?? response;
+    const saving = flags.output !== undefined && stderrTTY ? (await import('./output-progress.ts')).showSaving(reply, flags.output, process.stderr) : undefined;
+    reply = saving?.reply ?? reply;
     try {
-      await printResponse(response, { mode, include: Boolean(flags.include), out });
+      const include = Boolean(flags.include);
+      // The text view and NDJSON are loaded for a terminal or --ndjson only: piped, the body goes out untouched.
+      const viewed =
+        (mode.pretty && !flags.events) || flags.ndjson
+          ? await (await import('./stream-view.ts')).printStream(reply, { mode, out, include, ndjson: Boolean(flags.ndjson), events: Boolean(flags.events), reader: answeredBy?.provider.streamText })
+          : false;
+      if (!viewed) await printResponse(reply, { mode, include, out });
     } catch (error) {
+      saving?.stop();
       if (error instanceof OutputClosedError) {
         controller.abort(error);
-        response.body.destroy();
+        reply.body.destroy();
         return exitCodeForStatus(response.status);
       }
       // Our side failed to write, not the upstream to send: that error, as it is.
@@ -206,6 +242,12 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
     }
     const failed = outputFailure(out);
     if (failed) throw failed;
+    saving?.done();
+    if (meter) {
+      const answer = await import('./answer-meter.ts');
+      const figures = await meter.figures();
+      process.stderr.write(footer === 'json' ? answer.footerJson(figures) : answer.footerLine(figures));
+    }
     return exitCodeForStatus(response.status);
   } catch (error) {
     stopSpinner();

@@ -9,7 +9,7 @@ import { createCheckView } from './check-view.ts';
 import { EXIT } from './exit-codes.ts';
 import { decideOutputMode, type OutputMode } from './output-mode.ts';
 import { readPayload } from './payload.ts';
-import { renderTable } from './table.ts';
+import { renderTable, terminalWidth } from './table.ts';
 
 export interface ModelsFlags {
   config?: string | undefined;
@@ -73,7 +73,7 @@ function renderModels(aliases: AliasSummary[], mode: OutputMode): string {
       reasons,
     ];
   });
-  return renderTable(['alias', 'provider', 'upstream model', 'api base', 'deployments', 'usable', 'reason'], rows, chalk);
+  return renderTable(['alias', 'provider', 'upstream model', 'api base', 'deployments', 'usable', 'reason'], rows, chalk, terminalWidth());
 }
 
 async function checkRequest(flags: ModelsFlags): Promise<PassthroughRequest | undefined> {

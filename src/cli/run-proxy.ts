@@ -10,6 +10,7 @@ import { undiciClient } from '../transport/undici-client.ts';
 import { createAccessLog, type AccessLog } from '../proxy/access-log.ts';
 import { ProxyMetrics } from '../proxy/metrics.ts';
 import { createProxyHandler, resolveMasterKey } from '../proxy/server.ts';
+import { loadDotenv } from './dotenv.ts';
 import { restartWithExposedGc } from './expose-gc.ts';
 import { parseBytes } from './parse-bytes.ts';
 
@@ -22,7 +23,7 @@ export interface ProxyFlags {
   timeout?: string | undefined;
   'client-timeout'?: string | undefined;
   grace: number;
-  'env-file'?: string | undefined;
+  dotenv?: string | undefined;
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
@@ -30,7 +31,7 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 /** `llmpass proxy`: load, bind, print the banner, serve until a signal, then drain. */
 export async function runProxy(flags: ProxyFlags): Promise<void> {
   restartWithExposedGc();
-  if (flags['env-file']) process.loadEnvFile(flags['env-file']);
+  loadDotenv(flags.dotenv);
   const config = await loadConfig({ configPath: flags.config });
   const host = flags.host ?? process.env.HOST ?? '127.0.0.1';
   const port = flags.port ?? (process.env.PORT ? Number(process.env.PORT) : 4000);

@@ -25,8 +25,8 @@ function drained(out: NodeJS.WriteStream): Promise<void> {
 const OWN_COMMANDS = new Set(['call', 'init', 'models', 'providers', 'proxy']);
 
 /**
- * oclif's config with the root plugin alone. The core plugins (help, not-found, autocomplete) serve `help`,
- * unknown commands and `autocomplete`; loading them (their manifests, a minimatch over every dependency) is ~8 ms
+ * oclif's config with the root plugin alone. The core plugins (help, autocomplete) serve `help`
+ * and `autocomplete`; loading them (their manifests, a minimatch over every dependency) is ~8 ms
  * of a one-shot call that needs none of them. `llmpass call --help` still works: it is oclif's own Help class.
  */
 async function configWithoutPlugins(binUrl: string): Promise<Config> {
@@ -43,10 +43,18 @@ export async function run(binUrl: string): Promise<void> {
   watchForClosedOutput(process.stdout);
   try {
     const argv = process.argv.slice(2);
-    await runOclif(argv, OWN_COMMANDS.has(argv[0] ?? '') ? await configWithoutPlugins(binUrl) : binUrl);
-    if (argv[0] === 'autocomplete') {
+    const first = argv[0] ?? '';
+    if (OWN_COMMANDS.has(first)) await runOclif(argv, await configWithoutPlugins(binUrl));
+    else {
       const config = await Config.load(binUrl);
-      await (await import('./completion-scripts.ts')).addDynamicCompletion(config.cacheDir, config.bin);
+      const unknown = first && !first.startsWith('-') ? (await import('./unknown-command.ts')).unknownCommandMessage(first, config) : undefined;
+      if (unknown) {
+        process.stderr.write(`${config.bin}: ${unknown}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      await runOclif(argv, config);
+      if (first === 'autocomplete') await (await import('./completion-scripts.ts')).addDynamicCompletion(config.cacheDir, config.bin);
     }
     await drained(process.stdout);
     // A write that failed after the command returned (a dry run to a full disk) still fails the run, in one line.

@@ -7,28 +7,20 @@ import { REQUEST_ITEMS_HELP } from '../cli/request-items-help.ts';
 
 export default class Call extends BaseCommand {
   static override summary = 'Send a payload to any endpoint of a model deployment and print the reply.';
-  static override description = `Resolves MODEL (an alias from the config, or provider/model), swaps the JSON body's "model" for the upstream model, adds the provider's credentials, and prints the reply: pretty on a terminal, byte for byte when piped, streamed as it arrives for SSE.
-
-The payload comes from request items, --json or --data (text, @file or - for stdin), --form, or stdin when it is not a terminal.
+  static override description = `On a terminal the reply is readable (a stream as its text, a footer with times and tokens); piped or redirected, stdout is the body byte for byte.
 
 ${REQUEST_ITEMS_HELP}
 
-With --jsonl, stdin (or --data @FILE) holds one JSON payload per line; each is sent as its own call, --concurrency at a time, and answered by one compact JSON line on stdout, in input order unless --unordered. A failed line prints {"line": n, "error": {...}} and the others go on.
-
 ${EXIT_CODE_HELP}
-
 ${BATCH_EXIT_CODE_HELP}`;
 
+  // Each runs as written, given a config with the alias (the README's seed config) and, for the last, inputs.jsonl.
   static override examples = [
-    `<%= config.bin %> call roberta-base-language-detection classify input='Hello, world!'`,
-    `<%= config.bin %> call my-model v1/chat/completions 'messages[0][role]=user' 'messages[0][content]=Hi' max_tokens:=16`,
-    `<%= config.bin %> call roberta-base-language-detection classify --json '{"input":"Hello, world!"}'`,
-    `echo '{"input":"Hello, world!"}' | <%= config.bin %> call roberta-base-language-detection classify | jq .data[0].label`,
-    `<%= config.bin %> call hosted_vllm/my-model v1/chat/completions --api-base http://localhost:8000 --json '{"messages":[{"role":"user","content":"hi"}],"stream":true}'`,
-    `<%= config.bin %> call whisper v1/audio/transcriptions --form file=@talk.wav --form model=whisper`,
-    `<%= config.bin %> call my-gpt chat/completions --data @payload.json --dry-run`,
-    `jq -c '{input: .text}' reviews.jsonl | <%= config.bin %> call roberta-base-language-detection classify --jsonl --concurrency 32 > labels.jsonl`,
-    `<%= config.bin %> call roberta-base-language-detection classify --jsonl --data @inputs.jsonl --envelope --resume labels.jsonl >> labels.jsonl`,
+    { description: 'Classify a text:', command: `<%= config.bin %> call roberta-base-language-detection classify --json '{"input":"Hello, world!"}'` },
+    { description: 'Request items build the JSON body:', command: `<%= config.bin %> call roberta-base-language-detection classify input=Hola`},
+    { description: 'The payload from stdin, the answer to jq:', command: `$ echo '{"input":"Hello"}' | <%= config.bin %> call roberta-base-language-detection classify | jq -r '.data[0].label'` },
+    { description: 'The request that would be sent, keys masked:', command: `<%= config.bin %> call roberta-base-language-detection classify --json '{"input":"Hi"}' --dry-run` },
+    { description: 'One call per line of inputs.jsonl, 32 at a time:', command: `<%= config.bin %> call roberta-base-language-detection classify --jsonl --data @inputs.jsonl --concurrency 32 > labels.jsonl` },
   ];
 
   // Request items (`input=Hola`, `Header:Value`, `name==value`, ...) follow MODEL and ENDPOINT.
@@ -36,50 +28,55 @@ ${BATCH_EXIT_CODE_HELP}`;
   static override usage = '<%= command.id %> MODEL ENDPOINT [ITEM...] [FLAGS]';
 
   static override args = {
-    model: Args.string({ description: 'an alias from the config, or provider/model (e.g. hosted_vllm/my-model)', required: true, ignoreStdin: true }),
-    endpoint: Args.string({ description: 'the path on the deployment\'s server, e.g. classify or v1/chat/completions', required: true, ignoreStdin: true }),
+    model: Args.string({ description: 'an alias from the config, or provider/model', required: true, ignoreStdin: true }),
+    endpoint: Args.string({ description: 'a path on the deployment, e.g. v1/chat/completions', required: true, ignoreStdin: true }),
   };
 
   static override flags = {
-    json: Flags.string({ description: 'the JSON payload, @file, or - for stdin (its "model" is swapped for the upstream model)', helpGroup: 'PAYLOAD' }),
-    data: Flags.string({ char: 'd', description: 'the payload as text, @file, or - for stdin (as curl --data)', helpGroup: 'PAYLOAD' }),
-    form: Flags.string({ char: 'F', description: 'multipart field name=value or name=@file[;type=mime] (repeatable)', multiple: true, multipleNonGreedy: true, helpGroup: 'PAYLOAD' }),
-    'ignore-stdin': Flags.boolean({ description: 'never read stdin (for runners that leave it open)', helpGroup: 'PAYLOAD' }),
-    swap: Flags.boolean({ description: 'swap the JSON body\'s "model" for the upstream model', default: true, allowNo: true, helpGroup: 'PAYLOAD' }),
-    method: Flags.string({ char: 'X', description: 'HTTP method (default: POST with a body, GET without)', helpGroup: 'REQUEST' }),
-    header: Flags.string({ char: 'H', description: "extra header 'Name: value' (repeatable)", multiple: true, multipleNonGreedy: true, helpGroup: 'REQUEST' }),
-    query: Flags.string({ char: 'q', description: 'query parameter key=value (repeatable)', multiple: true, multipleNonGreedy: true, helpGroup: 'REQUEST' }),
-    timeout: Flags.string({ description: 'seconds to wait for headers, and for each chunk of a stream (default: litellm_params.timeout, else 600)', helpGroup: 'REQUEST' }),
-    retries: Flags.integer({ description: 'retries on connection failures, timeouts, 429 and 5xx before the first byte (default: router_settings.num_retries, else 2)', min: 0, helpGroup: 'REQUEST' }),
-    config: Flags.string({ char: 'c', description: 'config file (default: LLMPASS_CONFIG, else llmpass.config.yaml, .llmpassrc* ... searched up from here)', helpGroup: 'DEPLOYMENT' }),
-    'api-base': Flags.string({ description: 'the deployment\'s base URL (overrides the config and environment)', helpGroup: 'DEPLOYMENT' }),
-    'api-key': Flags.string({ description: 'the provider key (prefer the provider\'s environment variable: flags show in ps)', helpGroup: 'DEPLOYMENT' }),
-    'env-file': Flags.string({ description: 'load provider keys from a dotenv file first', helpGroup: 'DEPLOYMENT' }),
-    output: Flags.string({ char: 'o', description: 'write the body to a file instead of stdout', helpGroup: 'OUTPUT' }),
+    json: Flags.string({ description: 'the JSON payload, @file, or - for stdin', helpGroup: 'BODY' }),
+    data: Flags.string({ char: 'd', description: 'the payload as text, @file, or - for stdin', helpGroup: 'BODY' }),
+    form: Flags.string({ char: 'F', description: 'multipart field name=value or name=@file (repeatable)', multiple: true, multipleNonGreedy: true, helpGroup: 'BODY' }),
+    'ignore-stdin': Flags.boolean({ description: 'never read stdin (for runners that leave it open)', helpGroup: 'BODY' }),
+    swap: Flags.boolean({ description: 'swap the body\'s "model" for the upstream model', default: true, allowNo: true, helpGroup: 'BODY' }),
+    method: Flags.string({ char: 'X', description: 'HTTP method (default POST with a body, else GET)', helpGroup: 'BODY' }),
+    header: Flags.string({ char: 'H', description: "extra header 'Name: value' (repeatable)", multiple: true, multipleNonGreedy: true, helpGroup: 'BODY' }),
+    query: Flags.string({ char: 'q', description: 'query parameter key=value (repeatable)', multiple: true, multipleNonGreedy: true, helpGroup: 'BODY' }),
+    timeout: Flags.string({ description: 'seconds to wait for headers and between chunks', helpGroup: 'ROUTING' }),
+    retries: Flags.integer({ description: 'retries before the first byte (default: config, else 2)', min: 0, helpGroup: 'ROUTING' }),
+    config: Flags.string({ char: 'c', description: 'config file (default LLMPASS_CONFIG, else searched up)', helpGroup: 'ROUTING' }),
+    'api-base': Flags.string({ description: 'the deployment\'s base URL (overrides the config)', helpGroup: 'ROUTING' }),
+    'api-key': Flags.string({ description: 'the provider key (prefer its environment variable)', helpGroup: 'ROUTING' }),
+    dotenv: Flags.string({ description: 'load provider keys from a dotenv file first', helpGroup: 'ROUTING' }),
+    output: Flags.string({ char: 'o', description: 'write the body to FILE instead of stdout', helpGroup: 'OUTPUT' }),
     include: Flags.boolean({ char: 'i', description: 'print the status line and headers before the body', helpGroup: 'OUTPUT' }),
-    verbose: Flags.boolean({ char: 'v', description: 'show the request sent (keys masked) and routing on stderr', helpGroup: 'OUTPUT' }),
+    verbose: Flags.boolean({ char: 'v', description: 'show the request (keys masked) and routing on stderr', helpGroup: 'OUTPUT' }),
     pretty: Flags.boolean({ description: 'format JSON and SSE even when piped', exclusive: ['raw'], helpGroup: 'OUTPUT' }),
+    events: Flags.boolean({ description: 'show a stream event by event instead of its text', helpGroup: 'OUTPUT' }),
+    ndjson: Flags.boolean({ description: 'write a stream as one JSON value per line (for jq)', exclusive: ['raw', 'pretty'], helpGroup: 'OUTPUT' }),
+    meta: Flags.boolean({ description: 'print status, times and tokens on stderr even when piped', helpGroup: 'OUTPUT' }),
+    'meta-json': Flags.boolean({ description: 'print those figures as one JSON object on stderr', helpGroup: 'OUTPUT' }),
     raw: Flags.boolean({ description: 'print the body byte for byte even on a terminal', helpGroup: 'OUTPUT' }),
-    'dry-run': Flags.boolean({ description: 'print the resolved request (keys masked) without sending it', exclusive: ['curl'], helpGroup: 'OUTPUT' }),
+    'dry-run': Flags.boolean({ description: 'print the request (keys masked) without sending it', exclusive: ['curl'], helpGroup: 'OUTPUT' }),
     curl: Flags.boolean({ description: 'print an equivalent curl command without sending it', helpGroup: 'OUTPUT' }),
     jsonl: Flags.boolean({
-      description: 'batch: one JSON payload per line in (stdin or --data @FILE), one result per line out',
+      description: 'one JSON payload per input line, one result per line',
       exclusive: ['json', 'form', 'output', 'include', 'pretty', 'dry-run', 'curl', 'verbose'],
       helpGroup: 'BATCH',
     }),
     concurrency: Flags.integer({
-      description: `requests in flight at most, across the alias's deployments (default ${DEFAULT_CONCURRENCY}); halved while the upstream answers 429 or Retry-After`,
+      description: `requests in flight at most (default ${DEFAULT_CONCURRENCY}; halved on 429)`,
       min: 1,
       dependsOn: ['jsonl'],
       helpGroup: 'BATCH',
     }),
-    unordered: Flags.boolean({ description: 'print each result as it finishes instead of in input order', dependsOn: ['jsonl'], helpGroup: 'BATCH' }),
-    envelope: Flags.boolean({ description: 'print {"line": n, "status": 200, "body": ...} instead of the body alone', dependsOn: ['jsonl'], helpGroup: 'BATCH' }),
+    unordered: Flags.boolean({ description: 'print results as they finish, not in input order', dependsOn: ['jsonl'], helpGroup: 'BATCH' }),
+    envelope: Flags.boolean({ description: 'print {"line", "status", "body"} for each line', dependsOn: ['jsonl'], helpGroup: 'BATCH' }),
     resume: Flags.string({
-      description: "skip the payload lines FILE (a previous run's output) already answers; needs --envelope or in-order output",
+      description: 'skip the lines FILE (an earlier run\'s output) answers',
       dependsOn: ['jsonl'],
       helpGroup: 'BATCH',
     }),
+    progress: Flags.boolean({ description: 'draw the progress bar (default: when stdout is a file)', allowNo: true, dependsOn: ['jsonl'], helpGroup: 'BATCH' }),
     debug: Flags.boolean({ description: 'show stack traces for errors', helpGroup: 'OUTPUT' }),
   };
 

@@ -22,7 +22,7 @@ SIGTERM or SIGINT stops accepting and lets requests in flight finish within --gr
     timeout: Flags.string({ description: 'seconds to wait for upstream headers and between chunks (default: the deployment\'s, else 600)' }),
     'client-timeout': Flags.string({ description: 'seconds a client may take to send its request headers, or stay silent while sending a body (408 after)', default: '30' }),
     grace: Flags.integer({ description: 'seconds requests in flight may take to finish on SIGTERM', default: 30, min: 0 }),
-    'env-file': Flags.string({ description: 'load provider keys from a dotenv file first' }),
+    dotenv: Flags.string({ description: 'load provider keys from a dotenv file first' }),
     debug: Flags.boolean({ description: 'show stack traces for errors' }),
   };
 

@@ -1,4 +1,5 @@
 import { openAiModelIds } from '../providers/model-lists.ts';
+import { openAiStreamText } from '../providers/stream-text.ts';
 import { registerProvider } from '../providers/registry.ts';
 import type { ProviderSpec } from '../providers/types.ts';
 import type { DeclaredProvider } from './schema.ts';
@@ -28,6 +29,8 @@ export function providerFromDeclaration(declared: DeclaredProvider): ProviderSpe
     join: { collapseSeam: 'v1' },
     joinExamples: base ? [[base, 'chat/completions', `${base}/chat/completions`]] : [],
     model: declared.model,
+    // Most declared providers speak OpenAI's API; a stream in another shape is shown event by event.
+    streamText: openAiStreamText,
   };
   if (base) spec.defaultApiBase = base;
   if (declared.aliases) spec.aliases = declared.aliases;

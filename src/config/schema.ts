@@ -25,10 +25,11 @@ function isHttpUrl(value: string): boolean {
  */
 const quoting = (text: string) => (issue: { input: unknown }) => `${text} (${quoteValue(issue.input)})`;
 
-const envRef = v.pipe(v.string(), v.regex(ENV_REF));
+/** A string must be `os.environ/VAR`; a refusal names what else was expected, in words, never the pattern. */
+const envRef = (what: string) => v.pipe(v.string(), v.regex(ENV_REF, quoting(`expected ${what} or os.environ/VAR`)));
 const httpUrl = v.pipe(v.string('expected a URL string'), v.check(isHttpUrl, quoting('not a URL')));
-const count = v.union([v.pipe(v.number(), v.minValue(0)), envRef], 'expected a non-negative number');
-const seconds = v.union([v.pipe(v.number(), v.gtValue(0)), envRef, v.pipe(v.string(), v.regex(/^\d+(\.\d+)?$/))], 'expected seconds as a positive number');
+const count = v.union([v.pipe(v.number(), v.minValue(0, quoting('expected a number, 0 or more'))), envRef('a number')], 'expected a non-negative number');
+const seconds = v.union([v.pipe(v.number(), v.gtValue(0, quoting('expected a positive number of seconds'))), envRef('seconds as a number'), v.pipe(v.string(), v.regex(/^\d+(\.\d+)?$/, quoting('expected seconds as a number or os.environ/VAR')))], 'expected seconds as a positive number');
 const scalarText = v.pipe(v.union([v.string(), v.number(), v.boolean()], 'expected a string'), v.transform(String));
 // Header names are tokens and values carry no CR, LF or NUL: a config cannot inject headers either.
 const headerName = v.pipe(v.string(), v.regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'not a valid header name'));
@@ -37,7 +38,7 @@ const headerMap = v.record(headerName, headerValue, 'expected a mapping of heade
 
 export const litellmParamsSchema = v.looseObject(
   {
-    model: v.string('required: the provider-qualified model, e.g. "hosted_vllm/my-model"'),
+    model: v.string(quoting('must be a string, the provider-qualified model')),
     api_base: v.nullish(httpUrl),
     api_key: v.nullish(scalarText),
     api_version: v.nullish(scalarText),
@@ -55,7 +56,7 @@ export const litellmParamsSchema = v.looseObject(
 
 export const modelEntrySchema = v.looseObject(
   {
-    model_name: v.pipe(v.string('required: the alias callers use'), v.minLength(1, 'must not be empty')),
+    model_name: v.pipe(v.string(quoting('must be a string, the alias callers use')), v.minLength(1, 'must not be empty')),
     litellm_params: litellmParamsSchema,
     model_info: v.nullish(v.looseObject({}, 'expected a mapping')),
   },
@@ -75,7 +76,7 @@ export const routerSettingsSchema = v.looseObject(
     fallbacks: v.nullish(fallbackList),
     // Shared state for several replicas (LiteLLM's keys); REDIS_URL in the environment works too.
     redis_host: v.nullish(scalarText),
-    redis_port: v.nullish(v.union([v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65535)), envRef, v.pipe(v.string(), v.regex(/^\d+$/))], 'expected a port number')),
+    redis_port: v.nullish(v.union([v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65535)), envRef('a port number'), v.pipe(v.string(), v.regex(/^\d+$/, quoting('expected a port number or os.environ/VAR')))], 'expected a port number')),
     redis_password: v.nullish(scalarText),
     redis_key_prefix: v.nullish(v.string()),
     // The rpm and tpm windows' length (60); shorter only to test limits quickly.
@@ -113,7 +114,7 @@ const nameList = v.union([v.string(), v.array(v.string())], 'expected a name or 
 
 /** A provider declared in the config, without code: an OpenAI-style or header-keyed HTTP API. */
 export const declaredProviderSchema = v.object({
-  id: v.pipe(v.string('required: the provider id'), v.regex(/^[a-z][a-z0-9_-]*$/, 'lower-case letters, digits, _ or -')),
+  id: v.pipe(v.string(quoting('must be a string, the provider id')), v.regex(/^[a-z][a-z0-9_-]*$/, 'lower-case letters, digits, _ or -')),
   label: v.optional(v.string()),
   aliases: v.optional(v.array(v.string())),
   api_base: v.optional(httpUrl),

@@ -1,9 +1,11 @@
 import { anthropicAliasList, openAiModelIds } from './model-lists.ts';
+import { anthropicStreamText } from './stream-text.ts';
 import type { ProviderSpec } from './types.ts';
 
 /** The base has no path; endpoints carry `/v1`. The version header is required, and a caller may set another. */
 export const anthropic: ProviderSpec = {
   id: 'anthropic',
+  streamText: anthropicStreamText,
   label: 'Anthropic',
   routePrefix: '/anthropic',
   defaultApiBase: 'https://api.anthropic.com',

@@ -1,4 +1,5 @@
 import { openAiAliasList, openAiModelIds } from './model-lists.ts';
+import { openAiStreamText } from './stream-text.ts';
 import type { EndpointContext, ProviderSpec } from './types.ts';
 
 export const AZURE_DEFAULT_API_VERSION = '2024-10-21';
@@ -17,6 +18,7 @@ function expandAzureEndpoint(endpoint: string, { model, apiVersion }: EndpointCo
 
 export const azure: ProviderSpec = {
   id: 'azure',
+  streamText: openAiStreamText,
   label: 'Azure OpenAI',
   routePrefix: '/azure',
   apiBaseEnv: ['AZURE_API_BASE', 'AZURE_OPENAI_ENDPOINT'],

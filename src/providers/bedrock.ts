@@ -1,4 +1,5 @@
 import { environmentSettings } from '../config/provider-settings.ts';
+import { bedrockStreamText } from './stream-text.ts';
 import { bedrockModelFromPath, bedrockRegion, expandBedrockEndpoint, replaceBedrockPathModel } from './bedrock-paths.ts';
 import { judgeBedrockProbe } from './cloud-probes.ts';
 import type { ProviderSpec } from './types.ts';
@@ -10,6 +11,7 @@ import type { ProviderSpec } from './types.ts';
  */
 export const bedrock: ProviderSpec = {
   id: 'bedrock',
+  streamText: bedrockStreamText,
   label: 'AWS Bedrock (runtime)',
   routePrefix: '/bedrock',
   // The host follows the region (apiBaseFrom); this is the region LiteLLM falls back on.

@@ -1,9 +1,11 @@
 import { cohereAliasList, modelNames } from './model-lists.ts';
+import { cohereStreamText } from './stream-text.ts';
 import type { ProviderSpec } from './types.ts';
 
 /** The base is the host; endpoints carry their version (`v2/chat`, `v2/rerank`, `v2/embed`). */
 export const cohere: ProviderSpec = {
   id: 'cohere',
+  streamText: cohereStreamText,
   aliases: ['cohere_chat'],
   label: 'Cohere',
   routePrefix: '/cohere',

@@ -1,4 +1,5 @@
 import { geminiAliasList, geminiModelIds } from './model-lists.ts';
+import { geminiStreamText } from './stream-text.ts';
 import type { EndpointContext, ProviderSpec } from './types.ts';
 
 const METHOD_ONLY = /^:?([A-Za-z]+)(\?.*)?$/;
@@ -36,6 +37,7 @@ function replaceGeminiBodyModels(json: unknown, alias: string, model: string): u
 
 export const gemini: ProviderSpec = {
   id: 'gemini',
+  streamText: geminiStreamText,
   label: 'Google AI Studio (Gemini)',
   routePrefix: '/gemini',
   defaultApiBase: 'https://generativelanguage.googleapis.com',

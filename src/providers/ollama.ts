@@ -1,9 +1,11 @@
 import { isOllamaTags, modelNames, ollamaAliasList, openAiAliasList } from './model-lists.ts';
+import { ollamaStreamText } from './stream-text.ts';
 import type { ProviderSpec } from './types.ts';
 
 /** A local server with no key; the native API is under /api, the OpenAI-compatible one under /v1. */
 export const ollama: ProviderSpec = {
   id: 'ollama',
+  streamText: ollamaStreamText,
   aliases: ['ollama_chat'],
   label: 'Ollama',
   routePrefix: '/ollama',

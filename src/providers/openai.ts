@@ -1,5 +1,6 @@
 import { mistralAliasList, openAiAliasList, openAiModelIds, togetherAliasList } from './model-lists.ts';
 import type { AliasList, ModelList, ProviderSpec } from './types.ts';
+import { openAiStreamText } from './stream-text.ts';
 
 interface OpenAiCompatible {
   id: string;
@@ -44,6 +45,7 @@ function openAiCompatible(entry: OpenAiCompatible): ProviderSpec {
     endpoints: entry.endpoints ?? ['chat/completions', 'embeddings', 'models'],
     // Even a service without a list of its own (Perplexity) gets one of its aliases through the proxy.
     aliasLists: [{ path: 'models', answer: entry.aliasList ?? openAiAliasList }],
+    streamText: openAiStreamText,
   };
   if (entry.aliases) spec.aliases = entry.aliases;
   if (entry.listModels !== false) {

@@ -142,6 +142,26 @@ export interface ProviderSpec {
   paramsFromPath?: (endpoint: string) => Record<string, string>;
   /** A cheap call that proves the credentials where there is no health or list call (`models --check`). */
   probe?: (deployment: Deployment) => ProbeCall;
+  /**
+   * Quirk hook: which fields of one streamed event hold the answer's text, reasoning, tool calls and usage, for the
+   * CLI's text view of a stream and its footer. Called with an event's parsed data (an SSE `data:`, an NDJSON line,
+   * an AWS event-stream payload) and its event type; `undefined` for an event it does not know (the CLI then shows
+   * the stream event by event), `{}` for one it knows that adds nothing (a role chunk, a ping).
+   */
+  streamText?: StreamTextReader;
+}
+
+export type StreamTextReader = (data: unknown, eventType: string | undefined) => StreamDelta | undefined;
+
+/** What one streamed event adds for a person reading the answer. */
+export interface StreamDelta {
+  text?: string;
+  /** Reasoning or thinking, shown apart from the answer. */
+  reasoning?: string;
+  /** A tool call being built: its name when it starts, then pieces of its arguments (JSON text). */
+  tool?: { key: string; name?: string; args?: string };
+  /** Token counts as the answer reports them (the latest report wins). */
+  usage?: { input?: number; output?: number };
 }
 
 /** What a probe call answered. */

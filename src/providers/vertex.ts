@@ -1,4 +1,5 @@
 import { environmentSettings } from '../config/provider-settings.ts';
+import { anthropicStreamText, geminiStreamText } from './stream-text.ts';
 import { judgeVertexProbe } from './cloud-probes.ts';
 import type { ProviderSpec } from './types.ts';
 import {
@@ -24,6 +25,8 @@ const PROBE_BODIES: Record<string, unknown> = {
  */
 export const vertexAi: ProviderSpec = {
   id: 'vertex_ai',
+  // Gemini's stream, or Claude's on Vertex (streamRawPredict), which is Anthropic's.
+  streamText: (data, eventType) => geminiStreamText(data, eventType) ?? anthropicStreamText(data, eventType),
   aliases: ['vertex-ai'],
   label: 'Google Vertex AI',
   routePrefix: '/vertex_ai',

@@ -1,4 +1,5 @@
 import { openAiAliasList, openAiModelIds, ownedBy } from './model-lists.ts';
+import { openAiStreamText } from './stream-text.ts';
 import type { ProviderSpec } from './types.ts';
 
 /**
@@ -8,6 +9,7 @@ import type { ProviderSpec } from './types.ts';
  */
 export const vllm: ProviderSpec = {
   id: 'hosted_vllm',
+  streamText: openAiStreamText,
   aliases: ['vllm'],
   label: 'vLLM',
   routePrefix: '/vllm',

@@ -72,7 +72,7 @@ function resolveApiBase(provider: ProviderSpec, configured: string | undefined, 
   if (fromSettings) return fromSettings;
   if (provider.defaultApiBase) return provider.defaultApiBase;
   const vars = provider.apiBaseEnv.join(' or ');
-  throw new MissingSettingError(`${who} has no api base: set litellm_params.api_base, pass --api-base, or set ${vars}`);
+  throw new MissingSettingError(`${who} has no api base: set litellm_params.api_base or ${vars}`, { remedy: 'api-base' });
 }
 
 function resolveApiKey(provider: ProviderSpec, configured: Secret | undefined, who: string, env: EnvLookup): Secret | undefined {
@@ -80,7 +80,7 @@ function resolveApiKey(provider: ProviderSpec, configured: Secret | undefined, w
   const fromEnv = firstEnv(provider.apiKeyEnv, env);
   if (fromEnv) return new Secret(fromEnv.value, fromEnv.name);
   if (provider.keyRequired && provider.auth.kind !== 'none') {
-    throw new MissingSettingError(`${who} needs an api key: set ${provider.apiKeyEnv.join(' or ')}, litellm_params.api_key, or pass --api-key`);
+    throw new MissingSettingError(`${who} needs an api key: set ${provider.apiKeyEnv.join(' or ')} or litellm_params.api_key`, { remedy: 'api-key' });
   }
   return undefined;
 }

@@ -3,7 +3,7 @@ import type { ModelEntry } from '../config/schema.ts';
 import { DEFAULT_ALLOWED_FAILS, DEFAULT_COOLDOWN_SECONDS, firstNumber } from '../config/numbers.ts';
 import type { BatchOptions, BatchResult } from '../batch/types.ts';
 import { displayPath } from '../config/display-path.ts';
-import { RateLimitedError, UnknownModelError, UsageError } from '../errors.ts';
+import { LlmpassError, RateLimitedError, UnknownModelError, UsageError } from '../errors.ts';
 import { buildUpstreamRequest, type PassthroughRequest, type UpstreamRequest } from '../transport/request.ts';
 import type { HttpClient } from '../transport/http-client.ts';
 import { discardReply, replyHeader, toWebResponse, type UpstreamReply } from '../transport/reply.ts';
@@ -56,6 +56,9 @@ export type RouterEvent =
       deployment: Deployment;
       reason: string;
       delayMs: number;
+      /** The attempt about to be made (2 for the first retry), of `attempts` at most. */
+      next: number;
+      attempts: number;
       /** The answer's status when an HTTP answer (429, 5xx) is retried; undefined for a connection failure. */
       status?: number | undefined;
       /** What the upstream's `Retry-After` asked for, before the cap: batches slow down on it. */
@@ -210,12 +213,12 @@ export class Router {
   }
 
   #unknown(model: string): UnknownModelError {
-    const where = this.config.filepath ? `in ${displayPath(this.config.filepath)}` : 'in any config (none was found; pass --config or create llmpass.config.yaml)';
+    const where = this.config.filepath ? `in ${displayPath(this.config.filepath)}` : 'in any config (none was found)';
     const near = closest(model, this.aliases());
     const hint = near.length ? `; did you mean ${near.map((n) => `"${n}"`).join(' or ')}?` : model.includes('/') ? '' : '; use an alias or provider/model';
     const parsed = parseModelRef(model);
     const why = !parsed.ok && model.includes('/') ? ` (${parsed.reason})` : '';
-    return new UnknownModelError(`unknown model "${model}": no such alias ${where}${why}${hint}`);
+    return new UnknownModelError(`unknown model "${model}": no such alias ${where}${why}${hint}`, this.config.filepath ? undefined : { remedy: 'config' });
   }
 
   #pick(deployments: Deployment[], tried: Set<string>): Deployment {
@@ -335,11 +338,13 @@ export class Router {
       } catch (error) {
         if (!isRetryableError(error) || attempt >= retries || options.signal?.aborted) {
           if (isRetryableError(error) && this.state.failed(deployment.id, canCool)) options.onEvent?.({ type: 'cooldown', deployment });
+          // A retried call says so: `--timeout 1` that took four seconds is explained by its attempts.
+          if (attempt > 0 && error instanceof LlmpassError) error.message += `, ${attempt + 1} attempts`;
           throw error;
         }
         if (this.state.failed(deployment.id, canCool)) options.onEvent?.({ type: 'cooldown', deployment });
         const delayMs = backoffMs(attempt, undefined, this.settings.maxBackoffMs);
-        options.onEvent?.({ type: 'retry', deployment, reason: (error as Error).message, delayMs });
+        options.onEvent?.({ type: 'retry', deployment, reason: (error as Error).message, delayMs, next: attempt + 2, attempts: retries + 1 });
         await sleep(delayMs, options.signal);
         continue;
       }
@@ -357,7 +362,7 @@ export class Router {
       }
       const retryAfter = retryAfterMs(replyHeader(response, 'retry-after') ?? null);
       const delayMs = backoffMs(attempt, retryAfter, this.settings.maxBackoffMs);
-      options.onEvent?.({ type: 'retry', deployment, reason: `HTTP ${response.status}`, delayMs, status: response.status, retryAfterMs: retryAfter });
+      options.onEvent?.({ type: 'retry', deployment, reason: `HTTP ${response.status}`, delayMs, next: attempt + 2, attempts: retries + 1, status: response.status, retryAfterMs: retryAfter });
       discardReply(response);
       await sleep(delayMs, options.signal);
     }

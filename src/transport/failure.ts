@@ -59,11 +59,10 @@ export function transportError(error: unknown, target: string, phase: 'connect' 
 }
 
 export function upstreamTimeout(target: string, phase: 'headers' | 'body', timeoutMs: number): UpstreamTimeoutError {
-  return new UpstreamTimeoutError(
-    phase === 'headers'
-      ? `${target}: no answer within ${timeoutMs / 1000}s (raise --timeout or litellm_params.timeout)`
-      : `${target}: the response went silent for ${timeoutMs / 1000}s and was cut`,
-  );
+  // The fix (raise the timeout) is data: each face words it its own way.
+  return phase === 'headers'
+    ? new UpstreamTimeoutError(`${target}: no answer within ${timeoutMs / 1000}s`, { remedy: 'timeout' })
+    : new UpstreamTimeoutError(`${target}: the response went silent for ${timeoutMs / 1000}s and was cut`);
 }
 
 /** The longest delay a Node or undici timer holds (2^31 - 1 ms, ~24.8 days); longer ones would fire at once. */

@@ -84,8 +84,14 @@ describe('llmpass call with Bedrock', () => {
     expect(bedrock.verdicts.at(-1)!.ok).toBe(true);
   });
 
-  it('on a terminal: each event decoded and shown as it arrives', async () => {
+  it('on a terminal: the answer\'s text, assembled', async () => {
     const result = await call(['my-claude', 'converse-stream', '--json', BODY], { tty: true, env: env({ NO_COLOR: '1' }) });
+    expect(result.code).toBe(0);
+    expect(result.stdout.toString('utf8')).toMatch(/^Hello from Bedrock\n/);
+  });
+
+  it('on a terminal with --events: each event decoded and shown as it arrives', async () => {
+    const result = await call(['my-claude', 'converse-stream', '--json', BODY, '--events'], { tty: true, env: env({ NO_COLOR: '1' }) });
     const out = result.stdout.toString('utf8');
     expect(result.code, out).toBe(0);
     expect(out).toContain('event: messageStart {"role":"assistant","p":"abc"}');
@@ -93,8 +99,17 @@ describe('llmpass call with Bedrock', () => {
     expect(out).toContain('event: metadata');
   });
 
-  it('on a terminal: an invoke stream\'s base64 chunks opened up', async () => {
+  it('on a terminal: an invoke stream\'s text, from the model\'s own events inside its base64 chunks', async () => {
     const result = await call(['my-claude', 'invoke-with-response-stream', '--json', '{"anthropic_version":"bedrock-2023-05-31","max_tokens":5,"messages":[]}'], {
+      tty: true,
+      env: env({ NO_COLOR: '1' }),
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout.toString('utf8')).toMatch(/^Hi\n/);
+  });
+
+  it('on a terminal with --events: an invoke stream\'s base64 chunks opened up', async () => {
+    const result = await call(['my-claude', 'invoke-with-response-stream', '--events', '--json', '{"anthropic_version":"bedrock-2023-05-31","max_tokens":5,"messages":[]}'], {
       tty: true,
       env: env({ NO_COLOR: '1' }),
     });
