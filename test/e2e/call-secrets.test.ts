@@ -6,6 +6,7 @@ import { startVllmServer } from '../fixtures/vllm-server.ts';
 import { baseEnv, call, deadPort, stackLines, type CliResult } from '../support/cli.ts';
 import { tempConfig } from '../support/tmp.ts';
 import { SERVED, servers, fake, useCallFixture } from './call-fixture.ts';
+import { expectNoSecret } from '../support/secrets.ts';
 
 useCallFixture();
 
@@ -59,7 +60,7 @@ router_settings:
     results.push(await call(dir, ['v', 'classify', '--verbose', '--json', '{}'], { env: { ...env, DEBUG: 'llmpass*' } }));
     for (const result of results) {
       const output = `${result.stdout.toString('latin1')}\n${result.stderr}`;
-      for (const value of Object.values(canary)) expect(output).not.toContain(value);
+      expectNoSecret(output, Object.values(canary), 'CLI output');
     }
     // The dry runs name the variables instead.
     const shown = results.map((r) => r.stdout.toString()).join('\n');

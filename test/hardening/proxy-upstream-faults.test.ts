@@ -7,8 +7,9 @@ import { cutShort, sseThen, stallAfter } from '../fixtures/faults.ts';
 import type { FakeServer } from '../fixtures/recording.ts';
 import { deadPort } from '../support/cli.ts';
 import { exchange, type Outcome } from '../support/outcome.ts';
-import { startProxyCli, stopAllProxies, type ProxyCli, type ProxyErrorBody } from '../support/proxy.ts';
+import { startProxyCli, stopAllProxies, type ProxyCli } from '../support/proxy.ts';
 import { cleanupTemp } from '../support/tmp.ts';
+import { expectProxyError } from '../support/proxy-error.ts';
 
 const MASTER_KEY = 'sk-llmpass-faults-master-41d9';
 const AUTH = { authorization: `Bearer ${MASTER_KEY}` };
@@ -45,13 +46,6 @@ afterAll(async () => {
 
 const get = (path: string) => exchange(`${proxy.url}${path}`, { headers: AUTH });
 
-function expectProxyError(outcome: Outcome, status: number, message: RegExp): void {
-  expect(outcome.status, outcome.body.toString()).toBe(status);
-  expect(outcome.ended).toBe(true);
-  expect(outcome.headers['content-type']).toBe('application/json');
-  const body = JSON.parse(outcome.body.toString()) as ProxyErrorBody;
-  expect(body.error.message).toMatch(message);
-}
 
 /** The answer began (200) and then broke: the client sees an error, some bytes, never a clean end. */
 function expectBroken(outcome: Outcome, prefix: string): void {
@@ -64,19 +58,19 @@ function expectBroken(outcome: Outcome, prefix: string): void {
 describe('upstream faults before the answer', () => {
   it('connection refused: 502 naming the refusal, at once', async () => {
     const outcome = await get('/openai/v1/models');
-    expectProxyError(outcome, 502, /connection refused/);
+    expectProxyError(outcome, 502, { message: /connection refused/ });
     expect(outcome.ms).toBeLessThan(1_500);
   });
 
   it('reset before headers: 502 naming the reset, at once', async () => {
     const outcome = await get('/vllm/reset-before-headers');
-    expectProxyError(outcome, 502, /reset|closed/);
+    expectProxyError(outcome, 502, { message: /reset|closed/ });
     expect(outcome.ms).toBeLessThan(1_500);
   });
 
   it('headers that never come: 504 after --timeout, not long after', async () => {
     const outcome = await get('/vllm/hang');
-    expectProxyError(outcome, 504, /no answer within 1s/);
+    expectProxyError(outcome, 504, { message: /no answer within 1s/ });
     expect(outcome.ms).toBeGreaterThan(TIMEOUT_MS - 50);
     expect(outcome.ms).toBeLessThan(TIMEOUT_MS + 1_500);
   });
