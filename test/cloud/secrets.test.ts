@@ -12,6 +12,7 @@ import { makeServiceAccount, startFakeOAuth, startFakeVertex, type FakeOAuth, ty
 import { assertBuilt, baseEnv, runCli, type CliResult } from '../support/cli.ts';
 import { http, startProxyCli, stopAllProxies, type ProxyCli } from '../support/proxy.ts';
 import { cleanupTemp, tempConfig } from '../support/tmp.ts';
+import { expectNoSecret } from '../support/secrets.ts';
 
 const AWS = { accessKeyId: 'AKIDCANARYTEST', secretAccessKey: 'canary-AWS-SECRET-9c8b7a6f5e4d', sessionToken: 'canary-AWS-SESSION-1f2e3d4c5b6a', region: 'us-east-1', service: 'bedrock' };
 const MASTER = 'canary-MASTER-cloud-0a1b2c3d';
@@ -199,13 +200,13 @@ describe('secret canaries: AWS keys and service-account keys', () => {
     const metrics = await http(`${proxy.url}/metrics`);
     await proxy.waitForRequests(7);
     const everything = [...answers.map((a) => `${a.rawHeaders.join('\n')}\n${a.text}`), metrics.text, proxy.stdout, proxy.stderr].join('\n');
-    for (const canary of allCanaries()) expect(everything, 'proxy output').not.toContain(canary);
+    expectNoSecret(everything, allCanaries(), 'proxy output');
     expect(everything).not.toContain('PRIVATE KEY');
   });
 
   it('nothing the CLI printed holds a canary', () => {
     const everything = outputs.join('\n');
-    for (const canary of allCanaries()) expect(everything).not.toContain(canary);
+    expectNoSecret(everything, allCanaries(), 'CLI output');
     expect(everything).not.toContain('PRIVATE KEY');
   });
 });

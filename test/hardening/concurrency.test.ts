@@ -2,9 +2,8 @@
 // upstream sent (sha256 compared), in a bounded time on two cores; afterwards the proxy holds no more sockets than
 // before.
 import { createHash } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
+import { startRawServer, type RawServer } from '../support/raw-server.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFds, settlesTo } from '../support/outcome.ts';
 import { startProxyCli, stopAllProxies, type ProxyCli } from '../support/proxy.ts';
@@ -21,14 +20,14 @@ function eventsOf(n: number): string[] {
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
-let upstream: Server;
+let upstream: RawServer;
 let proxy: ProxyCli;
 let served = 0;
 
 beforeAll(async () => {
   // A bare server (not the recording fake) so the test process spends its CPU on the streams themselves; idle
   // connections are let go soon, so the proxy's pool empties quickly after the run.
-  upstream = createServer({ keepAliveTimeout: 500 }, (req, res) => {
+  upstream = await startRawServer((req, res) => {
     let body = '';
     req.setEncoding('utf8');
     req.on('data', (chunk: string) => (body += chunk));
@@ -50,18 +49,16 @@ beforeAll(async () => {
       };
       next();
     });
-  });
-  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  }, { keepAliveTimeout: 500 });
   proxy = await startProxyCli({
     config: 'router_settings:\n  num_retries: 0\n',
-    env: { VLLM_API_BASE: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1` },
+    env: { VLLM_API_BASE: `${upstream.url}/v1` },
   });
 });
 
 afterAll(async () => {
   await stopAllProxies();
-  upstream?.closeAllConnections();
-  await new Promise((resolve) => upstream?.close(resolve));
+  await upstream?.close();
   cleanupTemp();
 });
 

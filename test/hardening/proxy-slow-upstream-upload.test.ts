@@ -1,20 +1,20 @@
 // An upstream slow to take an upload is not a silent client: --client-timeout counts only the client's silences,
 // never the time the proxy itself holds the body back (backpressure), nor the time after the body has all arrived.
-import { createServer, request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProxyCli, stopAllProxies, type ProxyCli } from '../support/proxy.ts';
+import { startRawServer, type RawServer } from '../support/raw-server.ts';
 import { cleanupTemp } from '../support/tmp.ts';
 
 const MASTER_KEY = 'sk-llmpass-slow-take-51ab';
 const MiB = 1024 * 1024;
 let stallMs = 0;
-let upstream: Server;
+let upstream: RawServer;
 let proxy: ProxyCli;
 
 beforeAll(async () => {
   // Reads nothing for `stallMs`, then counts the body and answers with its size.
-  upstream = createServer((req, res) => {
+  upstream = await startRawServer((req, res) => {
     req.pause();
     setTimeout(() => {
       let bytes = 0;
@@ -23,17 +23,16 @@ beforeAll(async () => {
       req.resume();
     }, stallMs);
   });
-  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
   proxy = await startProxyCli({
     config: 'router_settings:\n  num_retries: 0\n',
-    env: { LLMPASS_MASTER_KEY: MASTER_KEY, VLLM_API_BASE: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}` },
+    env: { LLMPASS_MASTER_KEY: MASTER_KEY, VLLM_API_BASE: upstream.url },
     args: ['--client-timeout', '1'],
   });
 });
 
 afterAll(async () => {
   await stopAllProxies();
-  await new Promise<void>((resolve) => upstream.close(() => resolve()));
+  await upstream?.close();
   cleanupTemp();
 });
 

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { echo, startFakeUpstream, status } from '../fixtures/fake-upstream.ts';
 import type { FakeServer } from '../fixtures/recording.ts';
 import { cleanupTemp } from '../support/tmp.ts';
-import { headerText, http, postJson, startProxyCli, stopAllProxies, type HttpAnswer, type ProxyCli, type ProxyErrorBody, rawExchange } from '../support/proxy.ts';
+import { headerText, http, postJson, startProxyCli, stopAllProxies, type ProxyCli, type ProxyErrorBody, rawExchange } from '../support/proxy.ts';
+import { expectProxyError } from '../support/proxy-error.ts';
 
 const MASTER_KEY = 'sk-llmpass-auth-master-0d4b7a';
 const OPENAI_KEY = 'sk-openai-auth-canary-6f21e9';
@@ -35,23 +36,12 @@ afterAll(async () => {
   cleanupTemp();
 });
 
-function expectProxyError(answer: HttpAnswer, statusCode: number, type?: string): ProxyErrorBody['error'] {
-  expect(answer.status, answer.text).toBe(statusCode);
-  expect(answer.headers['content-type']).toBe('application/json');
-  const body = answer.json<ProxyErrorBody>();
-  expect(Object.keys(body)).toEqual(['error']);
-  expect(typeof body.error.message).toBe('string');
-  expect(body.error.message.length).toBeGreaterThan(0);
-  expect(typeof body.error.code).toBe('string');
-  if (type) expect(body.error.type).toBe(type);
-  return body.error;
-}
 
 describe('master key', () => {
   it('401 JSON without a key, and nothing goes upstream', async () => {
     const before = upstream.requests.length;
-    expectProxyError(await http(`${proxy.url}/openai/v1/models`), 401, 'authentication_error');
-    expectProxyError(await postJson(`${proxy.url}/openai/v1/chat/completions`, { model: 'gpt-4o-mini' }, undefined), 401, 'authentication_error');
+    expectProxyError(await http(`${proxy.url}/openai/v1/models`), 401, { type: 'authentication_error' });
+    expectProxyError(await postJson(`${proxy.url}/openai/v1/chat/completions`, { model: 'gpt-4o-mini' }, undefined), 401, { type: 'authentication_error' });
     expect(upstream.requests.length).toBe(before);
   });
 
@@ -65,7 +55,7 @@ describe('master key', () => {
       { 'x-llmpass-api-key': '' },
       { authorization: MASTER_KEY.toUpperCase() },
     ];
-    for (const headers of wrong) expectProxyError(await http(`${proxy.url}/openai/v1/models`, { headers }), 401, 'authentication_error');
+    for (const headers of wrong) expectProxyError(await http(`${proxy.url}/openai/v1/models`, { headers }), 401, { type: 'authentication_error' });
     expectProxyError(await http(`${proxy.url}/openai/v1/models?key=wrong`), 401);
     expect(upstream.requests.length).toBe(before);
   });
@@ -132,7 +122,7 @@ describe('master key', () => {
 describe('routing errors', () => {
   it('404 JSON for a path that is no route', async () => {
     for (const path of ['/', '/nope/v1/models', '/vllmx/classify', '/v1/chat/completions']) {
-      const error = expectProxyError(await http(`${proxy.url}${path}`, { headers: { authorization: `Bearer ${MASTER_KEY}` } }), 404, 'not_found_error');
+      const error = expectProxyError(await http(`${proxy.url}${path}`, { headers: { authorization: `Bearer ${MASTER_KEY}` } }), 404, { type: 'not_found_error' });
       expect(error.code).toBe('route_not_found');
     }
   });
@@ -142,7 +132,7 @@ describe('routing errors', () => {
   // src/router/deployment.ts, mapped in src/proxy/server.ts).
   it('400 JSON naming what to configure when the route has no upstream (no alias, no VLLM_API_BASE)', async () => {
     const answer = await postJson(`${proxy.url}/vllm/classify`, { model: 'whatever', input: 'x' }, MASTER_KEY);
-    const error = expectProxyError(answer, 400, 'invalid_request_error');
+    const error = expectProxyError(answer, 400, { type: 'invalid_request_error' });
     expect(error.message).toMatch(/VLLM_API_BASE/);
   });
 
@@ -154,7 +144,7 @@ describe('routing errors', () => {
 
   it('400 JSON for a malformed JSON body', async () => {
     const before = upstream.requests.length;
-    const error = expectProxyError(await postJson(`${proxy.url}/openai/v1/chat/completions`, '{"model": "gpt-4o-mini", ', MASTER_KEY), 400, 'invalid_request_error');
+    const error = expectProxyError(await postJson(`${proxy.url}/openai/v1/chat/completions`, '{"model": "gpt-4o-mini", ', MASTER_KEY), 400, { type: 'invalid_request_error' });
     expect(error.message).toMatch(/JSON/);
     expect(upstream.requests.length).toBe(before);
   });
@@ -170,7 +160,7 @@ describe('--max-json-body', () => {
   it('413 JSON for a JSON body over the limit, then a normal request still works', async () => {
     const before = upstream.requests.length;
     const big = { model: 'gpt-4o-mini', input: 'x'.repeat(LIMIT * 4) };
-    expectProxyError(await postJson(`${proxy.url}/openai/v1/embeddings`, big, MASTER_KEY), 413, 'request_too_large');
+    expectProxyError(await postJson(`${proxy.url}/openai/v1/embeddings`, big, MASTER_KEY), 413, { type: 'request_too_large' });
     expect(upstream.requests.length).toBe(before);
     const small = await postJson(`${proxy.url}/openai/v1/embeddings`, { model: 'gpt-4o-mini', input: 'ok' }, MASTER_KEY);
     expect(small.status).toBe(200);

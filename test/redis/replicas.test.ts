@@ -12,6 +12,9 @@ let redis: RedisServer;
 let replicas: ProxyCli[];
 const up: Record<string, FakeServer> = {};
 let config: string;
+// Redis's answers get 5 s, not the default 100 ms: on a loaded machine redis-server may wait that long for a core, and
+// the local fallback that a missed deadline triggers (tested in outage.test.ts) would break the shared counts here.
+const redisEnv = () => ({ TEST_REDIS_PORT: String(redis.port), LLMPASS_REDIS_TIMEOUT_MS: '5000' });
 
 const OK = status(200, { object: 'list', data: [{ label: 'en' }], usage: { total_tokens: 1 } });
 const UPSTREAM_KEY = 'sk-upstream-redis-canary-7f3e';
@@ -36,8 +39,7 @@ ${deployment('limited', up.limited!, '      rpm: 30\n')}${deployment('limited', 
   redis_port: os.environ/TEST_REDIS_PORT
   redis_key_prefix: "replicas:"
 `;
-  const env = { TEST_REDIS_PORT: String(redis.port) };
-  replicas = await Promise.all([startProxyCli({ config, env }), startProxyCli({ config, env })]);
+  replicas = await Promise.all([startProxyCli({ config, env: redisEnv() }), startProxyCli({ config, env: redisEnv() })]);
 });
 
 afterAll(async () => {
@@ -80,7 +82,7 @@ describe('replicas sharing state through Redis', () => {
 
   it('`llmpass call` with the same config shares the windows: exit 4 and the reason', async () => {
     const dir = tempConfig(config);
-    const result = await call(dir, ['limited', 'classify', '--json', '{"input":"Hello"}'], { env: baseEnv({ TEST_REDIS_PORT: String(redis.port) }) });
+    const result = await call(dir, ['limited', 'classify', '--json', '{"input":"Hello"}'], { env: baseEnv(redisEnv()) });
     expect(result.code).toBe(4);
     expect(result.stderr).toMatch(/alias "limited": every deployment is at its rate limit \(.*rpm 30.*\); retry in \d+ s/);
     expect(up.limited!.requests.length).toBe(30);
@@ -118,7 +120,7 @@ describe('replicas sharing state through Redis', () => {
 
   it('`llmpass call` reports its tokens to the shared tpm window before it exits', async () => {
     const dir = tempConfig(config);
-    const env = baseEnv({ TEST_REDIS_PORT: String(redis.port) });
+    const env = baseEnv(redisEnv());
     for (let i = 0; i < 3; i++) {
       const result = await call(dir, ['metered', 'classify', '--json', '{"input":"Hello"}'], { env });
       expect(result.code, result.stderr).toBe(0);
