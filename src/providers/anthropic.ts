@@ -5,6 +5,7 @@ import type { ProviderSpec } from './types.ts';
 export const anthropic: ProviderSpec = {
   id: 'anthropic',
   label: 'Anthropic',
+  pricesProvider: 'anthropic',
   routePrefix: '/anthropic',
   defaultApiBase: 'https://api.anthropic.com',
   apiBaseEnv: ['ANTHROPIC_API_BASE', 'ANTHROPIC_BASE_URL'],

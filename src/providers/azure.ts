@@ -18,6 +18,7 @@ function expandAzureEndpoint(endpoint: string, { model, apiVersion }: EndpointCo
 export const azure: ProviderSpec = {
   id: 'azure',
   label: 'Azure OpenAI',
+  pricesProvider: 'azure',
   routePrefix: '/azure',
   apiBaseEnv: ['AZURE_API_BASE', 'AZURE_OPENAI_ENDPOINT'],
   apiKeyEnv: ['AZURE_OPENAI_API_KEY', 'AZURE_API_KEY'],

@@ -11,6 +11,7 @@ import type { ProviderSpec } from './types.ts';
 export const bedrock: ProviderSpec = {
   id: 'bedrock',
   label: 'AWS Bedrock (runtime)',
+  pricesProvider: 'aws',
   routePrefix: '/bedrock',
   // The host follows the region (apiBaseFrom); this is the region LiteLLM falls back on.
   defaultApiBase: 'https://bedrock-runtime.us-west-2.amazonaws.com',

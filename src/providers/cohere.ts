@@ -6,6 +6,7 @@ export const cohere: ProviderSpec = {
   id: 'cohere',
   aliases: ['cohere_chat'],
   label: 'Cohere',
+  pricesProvider: 'cohere',
   routePrefix: '/cohere',
   defaultApiBase: 'https://api.cohere.com',
   apiBaseEnv: ['COHERE_API_BASE'],

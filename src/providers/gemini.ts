@@ -37,6 +37,7 @@ function replaceGeminiBodyModels(json: unknown, alias: string, model: string): u
 export const gemini: ProviderSpec = {
   id: 'gemini',
   label: 'Google AI Studio (Gemini)',
+  pricesProvider: 'google',
   routePrefix: '/gemini',
   defaultApiBase: 'https://generativelanguage.googleapis.com',
   apiBaseEnv: ['GEMINI_API_BASE'],

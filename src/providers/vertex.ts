@@ -26,6 +26,7 @@ export const vertexAi: ProviderSpec = {
   id: 'vertex_ai',
   aliases: ['vertex-ai'],
   label: 'Google Vertex AI',
+  pricesProvider: 'google',
   routePrefix: '/vertex_ai',
   // The host follows the location (apiBaseFrom); this is LiteLLM's default location's.
   defaultApiBase: 'https://us-central1-aiplatform.googleapis.com',
