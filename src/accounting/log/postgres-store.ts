@@ -2,13 +2,13 @@
 import type { Pool, PoolClient } from 'pg';
 import { LogStoreError, schemaTooNew, type LogFilter, type LogStore, type StatsInput } from './store.ts';
 import { MIGRATIONS, SCHEMA_TABLE, SCHEMA_VERSION } from './migrations.ts';
-import { COLUMNS, rowFrom, rowValues, STATS_COLUMNS, statsInputFrom, whereOf } from './sql.ts';
-import { idPrefix, uniqueRow } from './sqlite-store.ts';
+import { COLUMNS, idPrefix, rowFrom, rowValues, STATS_COLUMNS, statsInputFrom, uniqueRow, whereOf } from './sql.ts';
 import type { RequestRow } from './row.ts';
 
 const placeholder = (n: number): string => `$${n}`;
 /** Serialises migrations between replicas that open the same database at once. */
 const MIGRATION_LOCK = 7_400_118;
+const ROWS_PER_STATEMENT = 1_000;
 
 /** The URL for messages: never its password. */
 export function describePostgresUrl(url: string): string {
@@ -80,18 +80,22 @@ class PostgresStore implements LogStore {
   }
 
   async insert(rows: readonly RequestRow[]): Promise<void> {
-    if (rows.length === 0) return;
+    try {
+      // A statement takes at most 65,535 parameters: a large batch goes in slices.
+      for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) await this.#insertSlice(rows.slice(start, start + ROWS_PER_STATEMENT));
+    } catch (error) {
+      throw new LogStoreError(`cannot write to the request log ${this.where}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  async #insertSlice(rows: readonly RequestRow[]): Promise<void> {
     const values: unknown[] = [];
     const tuples = rows.map((row) => {
       const start = values.length;
       for (const value of rowValues(row)) values.push(pgValue(value));
       return `(${COLUMNS.map((_, i) => placeholder(start + i + 1)).join(', ')})`;
     });
-    try {
-      await this.pool.query(`INSERT INTO llmpass_requests (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (id) DO NOTHING`, values);
-    } catch (error) {
-      throw new LogStoreError(`cannot write to the request log ${this.where}: ${(error as Error).message}`, { cause: error });
-    }
+    await this.pool.query(`INSERT INTO llmpass_requests (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (id) DO NOTHING`, values);
   }
 
   async list(filter: LogFilter): Promise<RequestRow[]> {

@@ -1,3 +1,4 @@
+import { randomFillSync } from 'node:crypto';
 import { CLIENT_CREDENTIAL_HEADERS } from '../../proxy/auth.ts';
 import type { Usage } from '../usage.ts';
 
@@ -66,4 +67,14 @@ export function capBody(body: Uint8Array | string | null | undefined): { body: U
   if (bytes.byteLength <= BODY_CAP) return { body: bytes, truncated: false };
   // A copy, so the queued row does not keep a larger buffer alive.
   return { body: Uint8Array.prototype.slice.call(bytes, 0, BODY_CAP), truncated: true };
+}
+
+/** A UUIDv7: time-ordered, so ids sort as calls started and PostgreSQL's index stays compact. */
+export function newRowId(now = Date.now()): string {
+  const bytes = randomFillSync(new Uint8Array(16));
+  for (let i = 5, t = now; i >= 0; i--, t = Math.floor(t / 256)) bytes[i] = t % 256;
+  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = Buffer.from(bytes).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

@@ -2,7 +2,7 @@
 // placeholder spelling differs (`?` in SQLite, `$1` in PostgreSQL).
 import { UsageError } from '../../errors.ts';
 import type { Face, RequestRow } from './row.ts';
-import type { LogFilter, StatsInput } from './store.ts';
+import { LogStoreError, type LogFilter, type StatsInput } from './store.ts';
 
 export const COLUMNS = [
   'id', 'started_at', 'face', 'alias', 'deployment', 'provider', 'model', 'method', 'endpoint', 'status', 'error_code',
@@ -32,7 +32,8 @@ type Record_ = Record<string, unknown>;
 const num = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
 const tokens = (value: unknown): number | undefined => (value === null || value === undefined ? undefined : Number(value));
 const text = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
-const bytes = (value: unknown): Uint8Array | null => (value instanceof Uint8Array ? value : null);
+// One type from both drivers (pg hands back Buffers): a plain Uint8Array over the same memory.
+const bytes = (value: unknown): Uint8Array | null => (value instanceof Uint8Array ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : null);
 
 function statsFrom(r: Record_): StatsInput {
   return {
@@ -98,4 +99,15 @@ export function whereOf(filter: LogFilter, placeholder: (n: number) => string): 
     else throw new UsageError(`--status "${filter.status}": give a status (429), a class (5xx), ok or error`);
   }
   return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', values };
+}
+
+/** Ids are UUIDs: anything else names no row (and cannot smuggle a LIKE pattern). */
+export function idPrefix(id: string): string {
+  return /^[0-9a-f-]+$/i.test(id) ? id.toLowerCase() : '-none-';
+}
+
+/** The one row an id or id prefix names; an ambiguous prefix is the user's to lengthen. */
+export function uniqueRow(records: Array<Record<string, unknown>>, id: string): RequestRow | undefined {
+  if (records.length > 1) throw new LogStoreError(`"${id}" names more than one call: give more of its id`);
+  return records[0] ? rowFrom(records[0]) : undefined;
 }

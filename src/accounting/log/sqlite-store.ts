@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { LogStoreError, schemaTooNew, type LogFilter, type LogStore, type StatsInput } from './store.ts';
 import { MIGRATIONS, SCHEMA_TABLE, SCHEMA_VERSION } from './migrations.ts';
-import { COLUMNS, rowFrom, rowValues, STATS_COLUMNS, statsInputFrom, whereOf } from './sql.ts';
+import { COLUMNS, idPrefix, rowFrom, rowValues, STATS_COLUMNS, statsInputFrom, uniqueRow, whereOf } from './sql.ts';
 import type { RequestRow } from './row.ts';
 
 const placeholder = (): string => '?';
@@ -97,7 +97,8 @@ class SqliteStore implements LogStore {
   }
 
   async compact(): Promise<void> {
-    this.db.exec('PRAGMA incremental_vacuum(2000)');
+    // Every free page: the writer calls this after each small prune batch, so there are only that many.
+    this.db.exec('PRAGMA incremental_vacuum');
   }
 
   async schemaVersion(): Promise<number> {
@@ -107,17 +108,6 @@ class SqliteStore implements LogStore {
   async close(): Promise<void> {
     if (this.db.isOpen) this.db.close();
   }
-}
-
-/** Ids are UUIDs: anything else names no row (and cannot smuggle a LIKE pattern). */
-export function idPrefix(id: string): string {
-  return /^[0-9a-f-]+$/i.test(id) ? id.toLowerCase() : '-none-';
-}
-
-/** The one row an id or id prefix names; an ambiguous prefix is the user's to lengthen. */
-export function uniqueRow(records: Array<Record<string, unknown>>, id: string): RequestRow | undefined {
-  if (records.length > 1) throw new LogStoreError(`"${id}" names more than one call: give more of its id`);
-  return records[0] ? rowFrom(records[0]) : undefined;
 }
 
 async function withoutSqliteWarning<T>(load: () => Promise<T>): Promise<T> {
