@@ -61,9 +61,10 @@ export async function startPostgres(): Promise<PostgresServer> {
   if (user) chownSync(dir, user.uid, user.gid);
   const data = join(dir, 'data');
   const port = await deadPort();
-  // Trust on loopback only, no fsync: a test cluster that needs no password and writes fast.
+  // Trust on loopback only, no fsync: a test cluster that needs no password and writes fast. Commits stay
+  // synchronous: an acknowledged row must survive stop() (a killed server), as the outage tests check.
   run(user, 'initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8', '--locale', 'C']);
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`;
   const server: PostgresServer = {
     port,
     url: `postgres://postgres@127.0.0.1:${port}/llmpass_test`,
