@@ -21,7 +21,7 @@ function drained(out: NodeJS.WriteStream): Promise<void> {
 }
 
 /** Commands of our own: they run with none of the core plugins loaded. */
-const OWN_COMMANDS = new Set(['call', 'models', 'providers', 'proxy']);
+const OWN_COMMANDS = new Set(['call', 'logs', 'models', 'providers', 'proxy']);
 
 /**
  * oclif's config with the root plugin alone. The core plugins (help, not-found, autocomplete) serve `help`,
