@@ -20,28 +20,13 @@ export interface LogReadFlags {
   until?: string | undefined;
 }
 
+/** The columns printed as they are stored. */
+type RowMeta = Omit<RequestRow, 'time' | 'tokens' | 'requestHeaders' | 'requestBody' | 'requestBodyTruncated' | 'responseBody' | 'responseBodyTruncated'>;
+
 /** A row as `--json` and `--jsonl` print it: times as ISO text, unknown counts as null, bodies as text. */
-export interface RowJson {
-  id: string;
+export interface RowJson extends RowMeta {
   time: string;
-  face: string;
-  alias: string | null;
-  deployment: string | null;
-  provider: string | null;
-  model: string | null;
-  method: string;
-  endpoint: string;
-  status: number | null;
-  errorCode: string | null;
-  attempts: number;
-  durationMs: number;
-  ttfbMs: number | null;
-  bytesIn: number | null;
-  bytesOut: number | null;
-  tokens: { input: number | null; output: number | null; cacheRead: number | null; cacheWrite: number | null; reasoning: number | null };
-  cost: number | null;
-  keyAlias: string | null;
-  replayOf: string | null;
+  tokens: { [K in keyof RequestRow['tokens']]: number | null };
   requestHeaders?: Array<[string, string]> | null;
   requestBody?: BodyJson | null;
   responseBody?: BodyJson | null;
@@ -99,33 +84,18 @@ function bodyJson(body: Uint8Array | null, truncated: boolean): BodyJson | null 
 }
 
 export function rowJson(row: RequestRow, withBodies = false): RowJson {
-  const t = row.tokens;
+  const { id, time, tokens: t, requestHeaders, requestBody, requestBodyTruncated, responseBody, responseBodyTruncated, ...meta } = row;
   const json: RowJson = {
-    id: row.id,
-    time: new Date(row.time).toISOString(),
-    face: row.face,
-    alias: row.alias,
-    deployment: row.deployment,
-    provider: row.provider,
-    model: row.model,
-    method: row.method,
-    endpoint: row.endpoint,
-    status: row.status,
-    errorCode: row.errorCode,
-    attempts: row.attempts,
-    durationMs: row.durationMs,
-    ttfbMs: row.ttfbMs,
-    bytesIn: row.bytesIn,
-    bytesOut: row.bytesOut,
+    // id and time first, for a person reading JSON lines.
+    id,
+    time: new Date(time).toISOString(),
+    ...meta,
     tokens: { input: t.input ?? null, output: t.output ?? null, cacheRead: t.cacheRead ?? null, cacheWrite: t.cacheWrite ?? null, reasoning: t.reasoning ?? null },
-    cost: row.cost,
-    keyAlias: row.keyAlias,
-    replayOf: row.replayOf,
   };
   if (withBodies) {
-    json.requestHeaders = row.requestHeaders;
-    json.requestBody = bodyJson(row.requestBody, row.requestBodyTruncated);
-    json.responseBody = bodyJson(row.responseBody, row.responseBodyTruncated);
+    json.requestHeaders = requestHeaders;
+    json.requestBody = bodyJson(requestBody, requestBodyTruncated);
+    json.responseBody = bodyJson(responseBody, responseBodyTruncated);
   }
   return json;
 }
