@@ -1,10 +1,12 @@
 // Golden costs: each provider entry's genai-prices id, a model it serves, the usage its answer reports, and the cost
 // worked out by hand from the published per-million-token rates. Unknown usage and unpriced models are null, never 0.
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { findProvider as findPricesProvider } from '@pydantic/genai-prices';
 import { costOf, priceOverrideOf } from '../../src/accounting/cost.ts';
 import { usageOf, UNKNOWN_USAGE, type Usage } from '../../src/accounting/usage.ts';
 import { findProvider, listProviders } from '../../src/providers/registry.ts';
+import { ROOT } from '../support/cli.ts';
 
 const perMillion = (tokens: number, rate: number): number => (tokens * rate) / 1e6;
 const usage = (input: number, output: number, extra: Partial<Usage> = {}): Usage => usageOf({ input, output, ...extra });
@@ -101,5 +103,26 @@ describe("a deployment's own rates (LiteLLM's keys)", () => {
     const override = priceOverrideOf({ input_cost_per_token: 1e-7 });
     expect(await costOf({ pricesProvider: undefined, model: 'e5', usage: usage(1000, 0), override })).toBeCloseTo(1e-4, 15);
     expect(await costOf({ pricesProvider: undefined, model: 'e5', usage: usage(1000, 5), override })).toBeNull();
+  });
+});
+
+describe('the price table is loaded only to price a call', () => {
+  it('not on import, not for an override, only when the table is asked', () => {
+    // A child Node that records every module it resolves (the table is ~800 KB of code to parse).
+    const script = `
+      import { registerHooks } from 'node:module';
+      const seen = [];
+      registerHooks({ resolve(specifier, context, next) { seen.push(specifier); return next(specifier, context); } });
+      const loaded = () => seen.some((s) => s.includes('genai-prices'));
+      const { costOf } = await import(${JSON.stringify(new URL('../../src/accounting/cost.ts', import.meta.url).href)});
+      const usage = { input: 10, output: 10, cacheRead: undefined, cacheWrite: undefined, reasoning: undefined };
+      const onImport = loaded();
+      await costOf({ pricesProvider: 'openai', model: 'x', usage, override: { input: 1e-6, output: 1e-6 } });
+      const onOverride = loaded();
+      await costOf({ pricesProvider: 'openai', model: 'gpt-4o', usage });
+      console.log(JSON.stringify({ onImport, onOverride, onTable: loaded() }));
+    `;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual({ onImport: false, onOverride: false, onTable: true });
   });
 });
