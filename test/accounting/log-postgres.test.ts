@@ -72,6 +72,20 @@ describe.skipIf(!postgresInstalled())('request log in PostgreSQL', () => {
     expect(said).toMatch(/500 rows were dropped while the queue was full/);
   }, 180_000);
 
+  it('close() with the database down gives up at its deadline and counts what it could not write', async () => {
+    const writer = new LogWriter({ open: () => openLogStore(server.url), flushMs: 1, retryMinMs: 10, retryMaxMs: 50, retentionDays: 0 });
+    writer.record(logRows(1, T0 + 5_000_000)[0]!);
+    await until(() => writer.status().written === 1, 30_000);
+    await server.stop();
+    try {
+      for (const row of logRows(20, T0 + 6_000_000)) writer.record(row);
+      const status = await writer.close(300);
+      expect(status).toMatchObject({ written: 1, dropped: 20, queued: 0 });
+    } finally {
+      await server.start();
+    }
+  }, 60_000);
+
   it('two writers to one database lose no row', async () => {
     await clear();
     const writers = [0, 1].map(() => new LogWriter({ open: () => openLogStore(server.url), capacity: 20_000, batchSize: 500, flushMs: 1, retentionDays: 0 }));

@@ -163,10 +163,11 @@ export class LogWriter {
       this.#ring.fill(undefined);
       this.#size = 0;
     }
-    await this.#pruning?.catch(() => {});
     const store = this.#store;
     this.#store = undefined;
-    await store?.close().catch(() => {});
+    // A write or prune still waiting on a dead server must not hold the caller past its deadline.
+    const grace = Math.max(50, deadline - Date.now());
+    await Promise.race([Promise.all([this.#pruning?.catch(() => {}), store?.close().catch(() => {})]), sleep(grace)]);
     if (this.#state !== 'failed') this.#state = 'closed';
     return this.status();
   }
