@@ -85,6 +85,8 @@ export class LogWriter {
   #failures = 0;
   #lastError: string | undefined;
   #pruned = 0;
+  /** Bumped when the ring is emptied by force, so a write that lands afterwards does not release rows twice. */
+  #epoch = 0;
 
   constructor(options: LogWriterOptions) {
     const capacity = options.capacity ?? 10_000;
@@ -109,7 +111,6 @@ export class LogWriter {
     }
     this.#ring[(this.#head + this.#size) % capacity] = row;
     this.#size += 1;
-    if (this.#writing) return;
     if (this.#size >= this.#batchSize && this.#state !== 'retrying') this.#schedule(0);
     else if (!this.#timer) this.#schedule(this.#flushMs);
   }
@@ -158,11 +159,7 @@ export class LogWriter {
     await Promise.race([drain(), timeUp]);
     clearTimeout(waited);
     this.#clearTimers();
-    if (this.#size > 0) {
-      this.#drop(this.#size);
-      this.#ring.fill(undefined);
-      this.#size = 0;
-    }
+    this.#dropAll();
     const store = this.#store;
     this.#store = undefined;
     // A write or prune still waiting on a dead server must not hold the caller past its deadline.
@@ -187,15 +184,16 @@ export class LogWriter {
 
   /** The timer's work: write batches while full ones are waiting, then wait for the next window or retry. */
   async #run(): Promise<void> {
-    if (this.#writing || this.#closing) return;
+    if (this.#closing) return;
     let ok = await this.#write();
     while (ok && this.#size >= this.#batchSize && !this.#closing) ok = await this.#write();
     if (this.#closing || this.#state === 'failed' || this.#size === 0) return;
     this.#schedule(ok ? this.#flushMs : this.#backoff());
   }
 
-  /** One batch from the head of the ring, written once; true when stored. */
+  /** One batch from the head of the ring, written once; true when stored. One at a time: a caller during a write shares it. */
   #write(): Promise<boolean> {
+    if (this.#writing) return this.#writing;
     const attempt = this.#writeBatch().finally(() => (this.#writing = undefined));
     this.#writing = attempt;
     return attempt;
@@ -205,6 +203,7 @@ export class LogWriter {
     const capacity = this.#ring.length;
     const count = Math.min(this.#size, this.#batchSize);
     if (count === 0) return true;
+    const epoch = this.#epoch;
     const batch = new Array<RequestRow>(count);
     for (let i = 0; i < count; i++) batch[i] = this.#ring[(this.#head + i) % capacity]!;
     try {
@@ -213,6 +212,12 @@ export class LogWriter {
     } catch (error) {
       this.#failed(error);
       return false;
+    }
+    if (epoch !== this.#epoch) {
+      // close() gave up on these rows at its deadline, but they made it after all.
+      this.#dropped -= count;
+      this.#written += count;
+      return true;
     }
     for (let i = 0; i < count; i++) this.#ring[(this.#head + i) % capacity] = undefined;
     this.#head = (this.#head + count) % capacity;
@@ -260,9 +265,7 @@ export class LogWriter {
     if (error instanceof SchemaTooNewError) {
       this.#state = 'failed';
       this.#notice(`request log: ${message}; calls are not logged`);
-      this.#drop(this.#size);
-      this.#ring.fill(undefined);
-      this.#size = 0;
+      this.#dropAll();
       return;
     }
     if (this.#state !== 'retrying') this.#notice(`request log: ${message}; rows are kept in memory (up to ${this.#ring.length}) and retried`);
@@ -287,6 +290,15 @@ export class LogWriter {
       this.#notice(`request log: queue full (${this.#ring.length} rows), dropping rows until the store catches up`);
     }
     this.#dropped += count;
+  }
+
+  #dropAll(): void {
+    if (this.#size === 0) return;
+    this.#drop(this.#size);
+    this.#ring.fill(undefined);
+    this.#size = 0;
+    this.#head = 0;
+    this.#epoch += 1;
   }
 
   #notice(message: string): void {
