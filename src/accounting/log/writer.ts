@@ -262,6 +262,8 @@ export class LogWriter {
     const message = error instanceof Error ? error.message : String(error);
     this.#failures += 1;
     this.#lastError = message;
+    // A write that fails after close() gave up on its rows changes nothing: they are already counted as dropped.
+    if (this.#closing && this.#size === 0) return;
     if (error instanceof SchemaTooNewError) {
       this.#state = 'failed';
       this.#notice(`request log: ${message}; calls are not logged`);
