@@ -22,7 +22,7 @@ function drained(out: NodeJS.WriteStream): Promise<void> {
 }
 
 /** Commands of our own: they run with none of the core plugins loaded. */
-const OWN_COMMANDS = new Set(['call', 'init', 'models', 'providers', 'proxy']);
+const OWN_COMMANDS = new Set(['call', 'init', 'logs', 'models', 'providers', 'proxy']);
 
 /**
  * oclif's config with the root plugin alone. The core plugins (help, autocomplete) serve `help`

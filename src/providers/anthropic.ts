@@ -7,6 +7,7 @@ export const anthropic: ProviderSpec = {
   id: 'anthropic',
   streamText: anthropicStreamText,
   label: 'Anthropic',
+  pricesProvider: 'anthropic',
   routePrefix: '/anthropic',
   defaultApiBase: 'https://api.anthropic.com',
   apiBaseEnv: ['ANTHROPIC_API_BASE', 'ANTHROPIC_BASE_URL'],

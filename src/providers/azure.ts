@@ -20,6 +20,7 @@ export const azure: ProviderSpec = {
   id: 'azure',
   streamText: openAiStreamText,
   label: 'Azure OpenAI',
+  pricesProvider: 'azure',
   routePrefix: '/azure',
   apiBaseEnv: ['AZURE_API_BASE', 'AZURE_OPENAI_ENDPOINT'],
   apiKeyEnv: ['AZURE_OPENAI_API_KEY', 'AZURE_API_KEY'],

@@ -13,6 +13,7 @@ export const bedrock: ProviderSpec = {
   id: 'bedrock',
   streamText: bedrockStreamText,
   label: 'AWS Bedrock (runtime)',
+  pricesProvider: 'aws',
   routePrefix: '/bedrock',
   // The host follows the region (apiBaseFrom); this is the region LiteLLM falls back on.
   defaultApiBase: 'https://bedrock-runtime.us-west-2.amazonaws.com',

@@ -8,6 +8,7 @@ export const cohere: ProviderSpec = {
   streamText: cohereStreamText,
   aliases: ['cohere_chat'],
   label: 'Cohere',
+  pricesProvider: 'cohere',
   routePrefix: '/cohere',
   defaultApiBase: 'https://api.cohere.com',
   apiBaseEnv: ['COHERE_API_BASE'],

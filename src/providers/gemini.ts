@@ -39,6 +39,7 @@ export const gemini: ProviderSpec = {
   id: 'gemini',
   streamText: geminiStreamText,
   label: 'Google AI Studio (Gemini)',
+  pricesProvider: 'google',
   routePrefix: '/gemini',
   defaultApiBase: 'https://generativelanguage.googleapis.com',
   apiBaseEnv: ['GEMINI_API_BASE'],

@@ -5,6 +5,8 @@ import { openAiStreamText } from './stream-text.ts';
 interface OpenAiCompatible {
   id: string;
   label: string;
+  /** The id in @pydantic/genai-prices, when it prices this service. */
+  pricesProvider?: string;
   base: string;
   keyEnv: readonly string[];
   baseEnv: readonly string[];
@@ -48,6 +50,7 @@ function openAiCompatible(entry: OpenAiCompatible): ProviderSpec {
     streamText: openAiStreamText,
   };
   if (entry.aliases) spec.aliases = entry.aliases;
+  if (entry.pricesProvider) spec.pricesProvider = entry.pricesProvider;
   if (entry.listModels !== false) {
     spec.listModels = { path: 'models', ids: openAiModelIds };
     if (entry.isServed) spec.listModels.isServed = entry.isServed;
@@ -59,6 +62,7 @@ function openAiCompatible(entry: OpenAiCompatible): ProviderSpec {
 export const openai: ProviderSpec = {
   ...openAiCompatible({
     id: 'openai',
+    pricesProvider: 'openai',
     label: 'OpenAI',
     base: 'https://api.openai.com/v1',
     keyEnv: ['OPENAI_API_KEY'],
@@ -77,9 +81,10 @@ export const openai: ProviderSpec = {
 };
 
 export const openAiCompatibles: ProviderSpec[] = [
-  openAiCompatible({ id: 'groq', label: 'Groq', base: 'https://api.groq.com/openai/v1', keyEnv: ['GROQ_API_KEY'], baseEnv: ['GROQ_API_BASE'] }),
+  openAiCompatible({ id: 'groq', pricesProvider: 'groq', label: 'Groq', base: 'https://api.groq.com/openai/v1', keyEnv: ['GROQ_API_KEY'], baseEnv: ['GROQ_API_BASE'] }),
   openAiCompatible({
     id: 'together_ai',
+    pricesProvider: 'together',
     aliases: ['together'],
     label: 'Together AI',
     base: 'https://api.together.xyz/v1',
@@ -89,6 +94,7 @@ export const openAiCompatibles: ProviderSpec[] = [
   }),
   openAiCompatible({
     id: 'fireworks_ai',
+    pricesProvider: 'fireworks',
     aliases: ['fireworks'],
     label: 'Fireworks AI',
     base: 'https://api.fireworks.ai/inference/v1',
@@ -97,17 +103,19 @@ export const openAiCompatibles: ProviderSpec[] = [
     // Ids are resource names (`accounts/fireworks/models/x`) and configs often write the bare name.
     isServed: (ids, model) => (ids.includes(model) || ids.includes(`accounts/fireworks/models/${model}`) ? true : undefined),
   }),
-  openAiCompatible({ id: 'deepseek', label: 'DeepSeek', base: 'https://api.deepseek.com', keyEnv: ['DEEPSEEK_API_KEY'], baseEnv: ['DEEPSEEK_API_BASE'] }),
+  openAiCompatible({ id: 'deepseek', pricesProvider: 'deepseek', label: 'DeepSeek', base: 'https://api.deepseek.com', keyEnv: ['DEEPSEEK_API_KEY'], baseEnv: ['DEEPSEEK_API_BASE'] }),
   openAiCompatible({
     id: 'openrouter',
+    pricesProvider: 'openrouter',
     label: 'OpenRouter',
     base: 'https://openrouter.ai/api/v1',
     keyEnv: ['OPENROUTER_API_KEY', 'OR_API_KEY'],
     baseEnv: ['OPENROUTER_API_BASE'],
   }),
-  openAiCompatible({ id: 'xai', label: 'xAI', base: 'https://api.x.ai/v1', keyEnv: ['XAI_API_KEY'], baseEnv: ['XAI_API_BASE'] }),
+  openAiCompatible({ id: 'xai', pricesProvider: 'x-ai', label: 'xAI', base: 'https://api.x.ai/v1', keyEnv: ['XAI_API_KEY'], baseEnv: ['XAI_API_BASE'] }),
   openAiCompatible({
     id: 'perplexity',
+    pricesProvider: 'perplexity',
     label: 'Perplexity',
     base: 'https://api.perplexity.ai',
     keyEnv: ['PERPLEXITYAI_API_KEY', 'PERPLEXITY_API_KEY'],
@@ -123,6 +131,7 @@ export const openAiCompatibles: ProviderSpec[] = [
   }),
   openAiCompatible({
     id: 'mistral',
+    pricesProvider: 'mistral',
     label: 'Mistral',
     base: 'https://api.mistral.ai/v1',
     keyEnv: ['MISTRAL_API_KEY'],

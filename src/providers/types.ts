@@ -99,6 +99,8 @@ export interface ProviderSpec {
   /** Other prefixes meaning the same provider (`vllm`). */
   aliases?: readonly string[];
   label: string;
+  /** The provider's id in @pydantic/genai-prices' table (`google` for Gemini); none for self-hosted servers. */
+  pricesProvider?: string;
   /** Where the proxy serves it (`/vllm`). */
   routePrefix: string;
   /** Where the API lives when neither the config nor the environment says; none for self-hosted servers. */

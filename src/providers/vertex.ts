@@ -29,6 +29,7 @@ export const vertexAi: ProviderSpec = {
   streamText: (data, eventType) => geminiStreamText(data, eventType) ?? anthropicStreamText(data, eventType),
   aliases: ['vertex-ai'],
   label: 'Google Vertex AI',
+  pricesProvider: 'google',
   routePrefix: '/vertex_ai',
   // The host follows the location (apiBaseFrom); this is LiteLLM's default location's.
   defaultApiBase: 'https://us-central1-aiplatform.googleapis.com',

@@ -1,0 +1,91 @@
+// What a call cost in USD: the deployment's own rates when the config gives them (LiteLLM's keys), else
+// @pydantic/genai-prices' bundled table, imported on the first priced call only (it is ~800 KB of code). Prices are
+// never fetched from the network: the library's updatePrices() is never called.
+import type { Usage } from './usage.ts';
+
+/** Per-token USD rates a deployment sets for itself (self-hosted and fine-tuned models). */
+export interface PriceOverride {
+  input?: number;
+  output?: number;
+  cacheRead?: number;
+  cacheWrite?: number;
+}
+
+/** LiteLLM's keys, read from `litellm_params` or `model_info` (litellm_params wins). */
+const OVERRIDE_KEYS = {
+  input: 'input_cost_per_token',
+  output: 'output_cost_per_token',
+  cacheRead: 'cache_read_input_token_cost',
+  cacheWrite: 'cache_creation_input_token_cost',
+} as const satisfies Record<keyof PriceOverride, string>;
+
+/** The override a config entry sets, or undefined when it sets none. Numbers written as text (`1e-6`) count. */
+export function priceOverrideOf(
+  litellmParams: Readonly<Record<string, unknown>> | null | undefined,
+  modelInfo?: Readonly<Record<string, unknown>> | null,
+): PriceOverride | undefined {
+  const override: PriceOverride = {};
+  let any = false;
+  for (const [field, key] of Object.entries(OVERRIDE_KEYS) as Array<[keyof PriceOverride, string]>) {
+    const rate = perToken(litellmParams?.[key]) ?? perToken(modelInfo?.[key]);
+    if (rate === undefined) continue;
+    override[field] = rate;
+    any = true;
+  }
+  return any ? override : undefined;
+}
+
+function perToken(value: unknown): number | undefined {
+  const rate = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  return typeof rate === 'number' && Number.isFinite(rate) && rate >= 0 ? rate : undefined;
+}
+
+export interface CostQuestion {
+  /** The provider's id in genai-prices (a provider entry's `pricesProvider`); none for self-hosted servers. */
+  pricesProvider: string | undefined;
+  /** The upstream model, as sent. */
+  model: string;
+  usage: Usage;
+  override?: PriceOverride | undefined;
+  /** When the call was made: prices change over time. */
+  at?: Date | undefined;
+}
+
+/**
+ * The call's cost in USD, or null when it cannot be known: the model has no price, or the answer reported no
+ * input or output count (an unknown count is never priced as 0). Cache counts not reported are taken as none.
+ */
+export async function costOf(question: CostQuestion): Promise<number | null> {
+  const { usage, override } = question;
+  if (usage.input === undefined || usage.output === undefined) return null;
+  // An override with no output rate still prices a call that generated nothing (an embedding).
+  if (override?.input !== undefined && (override.output !== undefined || usage.output === 0)) {
+    return overrideCost(usage, { ...override, input: override.input, output: override.output ?? 0 });
+  }
+  if (!question.pricesProvider) return null;
+  const { calcPrice } = await import('@pydantic/genai-prices');
+  const price = calcPrice(
+    {
+      input_tokens: usage.input,
+      output_tokens: usage.output,
+      cache_read_tokens: usage.cacheRead,
+      cache_write_tokens: usage.cacheWrite,
+    },
+    question.model,
+    { providerId: question.pricesProvider, timestamp: question.at },
+  );
+  return price ? price.total_price : null;
+}
+
+/** Cache reads and writes are part of `input`; each is billed at its own rate when one is set, else as input. */
+function overrideCost(usage: Usage, rates: PriceOverride & { input: number; output: number }): number {
+  const cacheRead = usage.cacheRead ?? 0;
+  const cacheWrite = usage.cacheWrite ?? 0;
+  const plainInput = Math.max(0, usage.input! - cacheRead - cacheWrite);
+  return (
+    plainInput * rates.input +
+    cacheRead * (rates.cacheRead ?? rates.input) +
+    cacheWrite * (rates.cacheWrite ?? rates.input) +
+    usage.output! * rates.output
+  );
+}

@@ -1,0 +1,80 @@
+import { randomFillSync } from 'node:crypto';
+import { CLIENT_CREDENTIAL_HEADERS } from '../../proxy/auth.ts';
+import type { Usage } from '../usage.ts';
+
+/** Which face of llmpass made the call. */
+export type Face = 'call' | 'batch' | 'library' | 'proxy';
+export const FACES: readonly Face[] = ['call', 'batch', 'library', 'proxy'];
+
+/** Bodies are kept up to this many bytes each (enough to replay a call); longer ones are cut and flagged. */
+export const BODY_CAP = 1024 * 1024;
+
+/** One call as the request log keeps it. Unknown values are null (or undefined tokens), never 0. */
+export interface RequestRow {
+  id: string;
+  /** When the call started, epoch milliseconds. */
+  time: number;
+  face: Face;
+  alias: string | null;
+  deployment: string | null;
+  provider: string | null;
+  /** The model the upstream was asked for. */
+  model: string | null;
+  method: string;
+  endpoint: string;
+  /** The final answer's HTTP status; null when none came (then errorCode says why). */
+  status: number | null;
+  /** An LlmpassError code (`LLMPASS_NETWORK`, ...) when the call failed without an answer or was cut short. */
+  errorCode: string | null;
+  attempts: number;
+  durationMs: number;
+  /** Time to the first byte of the answer's body; null when none came. */
+  ttfbMs: number | null;
+  bytesIn: number | null;
+  bytesOut: number | null;
+  tokens: Usage;
+  /** USD; null when the model has no price (unpriced is never 0). */
+  cost: number | null;
+  /** The virtual key's alias, once keys exist. */
+  keyAlias: string | null;
+  /** The id of the row this call replays. */
+  replayOf: string | null;
+  /** Request headers with every credential masked (see maskHeaders). */
+  requestHeaders: Array<[string, string]> | null;
+  requestBody: Uint8Array | null;
+  requestBodyTruncated: boolean;
+  responseBody: Uint8Array | null;
+  responseBodyTruncated: boolean;
+}
+
+/** Header names that carry a secret beyond the known credential headers (`x-goog-user-project` stays). */
+const SECRET_NAME = /key|token|secret|auth|signature|session|cookie|password/i;
+
+/** Request headers safe to store: a credential's value becomes `***`, whatever header a client put it in. */
+export function maskHeaders(headers: Iterable<readonly [string, string]>): Array<[string, string]> {
+  const masked: Array<[string, string]> = [];
+  for (const [name, value] of headers) {
+    const lower = name.toLowerCase();
+    masked.push([lower, CLIENT_CREDENTIAL_HEADERS.has(lower) || SECRET_NAME.test(lower) ? '***' : value]);
+  }
+  return masked;
+}
+
+/** A body cut to BODY_CAP bytes (no copy when it fits), and whether it was cut. */
+export function capBody(body: Uint8Array | string | null | undefined): { body: Uint8Array | null; truncated: boolean } {
+  if (body === null || body === undefined) return { body: null, truncated: false };
+  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  if (bytes.byteLength <= BODY_CAP) return { body: bytes, truncated: false };
+  // A copy, so the queued row does not keep a larger buffer alive.
+  return { body: Uint8Array.prototype.slice.call(bytes, 0, BODY_CAP), truncated: true };
+}
+
+/** A UUIDv7: time-ordered, so ids sort as calls started and PostgreSQL's index stays compact. */
+export function newRowId(now = Date.now()): string {
+  const bytes = randomFillSync(new Uint8Array(16));
+  for (let i = 5, t = now; i >= 0; i--, t = Math.floor(t / 256)) bytes[i] = t % 256;
+  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = Buffer.from(bytes).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

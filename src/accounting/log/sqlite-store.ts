@@ -1,0 +1,125 @@
+// The embedded request log: one SQLite file through Node's built-in node:sqlite (no native package to install).
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { LogStoreError, schemaTooNew, type LogFilter, type LogStore, type StatsInput } from './store.ts';
+import { MIGRATIONS, SCHEMA_TABLE, SCHEMA_VERSION } from './migrations.ts';
+import { COLUMNS, idPrefix, rowFrom, rowValues, STATS_COLUMNS, statsInputFrom, uniqueRow, whereOf } from './sql.ts';
+import type { RequestRow } from './row.ts';
+
+const placeholder = (): string => '?';
+
+export async function openSqliteStore(path: string): Promise<LogStore> {
+  // Node 22/24 mark node:sqlite experimental and say so once on stderr; the warning is not the user's business.
+  const { DatabaseSync } = await withoutSqliteWarning(() => import('node:sqlite'));
+  let db: DatabaseSync;
+  try {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    db = new DatabaseSync(path);
+    // WAL: readers (`llmpass logs`) never block the writer; incremental auto-vacuum (set before the first table)
+    // lets retention give pages back; a busy file waits a little instead of failing at once.
+    db.exec('PRAGMA auto_vacuum = INCREMENTAL; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
+    migrate(db, path);
+  } catch (error) {
+    if (error instanceof LogStoreError) throw error;
+    throw new LogStoreError(`cannot open the request log ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  return new SqliteStore(db, path);
+}
+
+function migrate(db: DatabaseSync, path: string): void {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    db.exec(SCHEMA_TABLE);
+    const found = (db.prepare('SELECT version FROM llmpass_schema').get() as { version: number } | undefined)?.version ?? 0;
+    if (found > SCHEMA_VERSION) throw schemaTooNew(path, found, SCHEMA_VERSION);
+    for (const step of MIGRATIONS) if (step.version > found) db.exec(step.sqlite);
+    if (found === 0) db.prepare('INSERT INTO llmpass_schema (version) VALUES (?)').run(SCHEMA_VERSION);
+    else if (found < SCHEMA_VERSION) db.prepare('UPDATE llmpass_schema SET version = ?').run(SCHEMA_VERSION);
+    db.exec('COMMIT');
+  } catch (error) {
+    db.exec('ROLLBACK');
+    throw error;
+  }
+}
+
+class SqliteStore implements LogStore {
+  readonly kind = 'sqlite';
+  readonly #insert: StatementSync;
+
+  private readonly db: DatabaseSync;
+  readonly where: string;
+
+  constructor(db: DatabaseSync, where: string) {
+    this.db = db;
+    this.where = where;
+    this.#insert = db.prepare(
+      `INSERT INTO llmpass_requests (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(placeholder).join(', ')}) ON CONFLICT (id) DO NOTHING`,
+    );
+  }
+
+  async insert(rows: readonly RequestRow[]): Promise<void> {
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      for (const row of rows) this.#insert.run(...rowValues(row));
+      this.db.exec('COMMIT');
+    } catch (error) {
+      this.db.exec('ROLLBACK');
+      throw new LogStoreError(`cannot write to the request log ${this.where}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  async list(filter: LogFilter): Promise<RequestRow[]> {
+    const { where, values } = whereOf(filter, placeholder);
+    const limit = filter.limit === undefined ? '' : ` LIMIT ${Math.trunc(filter.limit)}`;
+    const records = this.db.prepare(`SELECT * FROM llmpass_requests ${where} ORDER BY started_at DESC, id DESC${limit}`).all(...values);
+    return records.map((r) => rowFrom(r as Record<string, unknown>));
+  }
+
+  async get(id: string): Promise<RequestRow | undefined> {
+    const records =
+      id === 'last'
+        ? this.db.prepare('SELECT * FROM llmpass_requests ORDER BY started_at DESC, id DESC LIMIT 1').all()
+        : this.db.prepare("SELECT * FROM llmpass_requests WHERE id LIKE ? || '%' LIMIT 2").all(idPrefix(id));
+    return uniqueRow(records as Array<Record<string, unknown>>, id);
+  }
+
+  async statsInput(filter: LogFilter): Promise<StatsInput[]> {
+    const { where, values } = whereOf(filter, placeholder);
+    return this.db.prepare(`SELECT ${STATS_COLUMNS} FROM llmpass_requests ${where}`).all(...values).map((r) => statsInputFrom(r as Record<string, unknown>));
+  }
+
+  async prune(before: number, batch: number): Promise<number> {
+    const result = this.db
+      .prepare('DELETE FROM llmpass_requests WHERE id IN (SELECT id FROM llmpass_requests WHERE started_at < ? LIMIT ?)')
+      .run(before, batch);
+    return Number(result.changes);
+  }
+
+  async compact(): Promise<void> {
+    // Every free page: the writer calls this after each small prune batch, so there are only that many.
+    this.db.exec('PRAGMA incremental_vacuum');
+  }
+
+  async schemaVersion(): Promise<number> {
+    return (this.db.prepare('SELECT version FROM llmpass_schema').get() as { version: number }).version;
+  }
+
+  async close(): Promise<void> {
+    if (this.db.isOpen) this.db.close();
+  }
+}
+
+async function withoutSqliteWarning<T>(load: () => Promise<T>): Promise<T> {
+  const emit = process.emitWarning;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const text = typeof warning === 'string' ? warning : warning.message;
+    if (/SQLite/i.test(text)) return;
+    (emit as (...args: unknown[]) => void).call(process, warning, ...rest);
+  }) as typeof process.emitWarning;
+  try {
+    return await load();
+  } finally {
+    process.emitWarning = emit;
+  }
+}

@@ -1,0 +1,57 @@
+// `llmpass logs stats`: calls grouped by alias or by day. Aggregated here rather than in SQL so both stores give
+// the same numbers (SQLite has no percentile function) from the same narrow projection of the rows.
+import type { StatsInput } from './store.ts';
+
+export type StatsGrouping = 'alias' | 'day';
+
+export interface StatsRow {
+  /** The alias (`-` for a call without one), or the UTC day `YYYY-MM-DD`. */
+  group: string;
+  calls: number;
+  /** Calls without a 2xx/3xx answer, or cut short. */
+  errors: number;
+  p50Ms: number;
+  p95Ms: number;
+  inputTokens: number;
+  outputTokens: number;
+  /** Calls whose answer reported no usage: their tokens are not in the sums (unknown, not 0). */
+  unknownTokens: number;
+  /** USD over the priced calls. */
+  cost: number;
+  /** Calls without a price: their cost is not in the sum. */
+  unpriced: number;
+}
+
+export function isErrorCall(row: Pick<StatsInput, 'status' | 'errorCode'>): boolean {
+  return row.errorCode !== null || row.status === null || row.status >= 400;
+}
+
+/** The nearest-rank percentile of sorted values. */
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
+}
+
+export function callStats(rows: readonly StatsInput[], by: StatsGrouping): StatsRow[] {
+  const groups = new Map<string, StatsInput[]>();
+  for (const row of rows) {
+    const key = by === 'day' ? new Date(row.time).toISOString().slice(0, 10) : (row.alias ?? '-');
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = []));
+    group.push(row);
+  }
+  const stats = [...groups].map(([group, calls]): StatsRow => {
+    const durations = calls.map((call) => call.durationMs).sort((a, b) => a - b);
+    const row: StatsRow = { group, calls: calls.length, errors: 0, p50Ms: percentile(durations, 50), p95Ms: percentile(durations, 95), inputTokens: 0, outputTokens: 0, unknownTokens: 0, cost: 0, unpriced: 0 };
+    for (const call of calls) {
+      if (isErrorCall(call)) row.errors += 1;
+      if (call.tokens.input === undefined && call.tokens.output === undefined) row.unknownTokens += 1;
+      row.inputTokens += call.tokens.input ?? 0;
+      row.outputTokens += call.tokens.output ?? 0;
+      if (call.cost === null) row.unpriced += 1;
+      else row.cost += call.cost;
+    }
+    return row;
+  });
+  // Days in order; aliases by how much they are used.
+  return by === 'day' ? stats.sort((a, b) => a.group.localeCompare(b.group)) : stats.sort((a, b) => b.calls - a.calls || a.group.localeCompare(b.group));
+}

@@ -1,0 +1,25 @@
+import * as Flags from '@oclif/core/flags';
+import { BaseCommand } from '../../cli/base-command.ts';
+import { logFlags } from '../../cli/log-flags.ts';
+import type { StatsJson } from '../../cli/run-logs.ts';
+
+export default class LogsStats extends BaseCommand {
+  static override summary = 'Calls, errors, p50/p95 duration, tokens and cost, by alias or by day.';
+  static override description = 'Sums over the calls the filters select. Tokens of calls whose answer reported none and the cost of unpriced calls are counted apart (shown as "+N unreported" and "+N unpriced"), never as 0.';
+
+  static override enableJsonFlag = true;
+
+  static override examples = ['<%= config.bin %> logs stats --since 1d', '<%= config.bin %> logs stats --by day --alias chat'];
+
+  static override flags = {
+    ...logFlags,
+    by: Flags.string({ description: 'group by alias or by (UTC) day', options: ['alias', 'day'], default: 'alias' }),
+  };
+
+  async run(): Promise<StatsJson[]> {
+    const { flags } = await this.parse(LogsStats);
+    this.showStack = flags.debug;
+    const { logStats } = await import('../../cli/run-logs.ts');
+    return logStats(flags, { json: this.jsonEnabled() });
+  }
+}
