@@ -1,14 +1,12 @@
 import { PassThrough, Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { StreamTextReader } from '../providers/types.ts';
+import { UsageCounter } from '../accounting/usage-tap.ts';
+import type { ProviderSpec } from '../providers/types.ts';
 import { replyHeader, type UpstreamReply } from '../transport/reply.ts';
 import { eventJson, streamEvents, streamFormat } from './stream-events.ts';
 
 // The footer's figures: status, total time, time to first byte (first token for streams), tokens and their rate.
 // Loaded only when a footer is shown (a terminal) or asked for (--meta, --meta-json).
-
-/** A whole answer is parsed for its usage only up to this size. */
-const MAX_JSON = 8 * 1024 * 1024;
 
 export interface AnswerFigures {
   status: number;
@@ -28,14 +26,17 @@ export interface Meter {
   figures(): Promise<AnswerFigures>;
 }
 
-/** Wraps the reply's body so every chunk is timed and, for usage, read by the provider's `streamText` hook. */
-export function meterReply(reply: UpstreamReply, reader: StreamTextReader | undefined, startedAt: number): Meter {
-  const format = streamFormat(replyHeader(reply, 'content-type') ?? '');
+/**
+ * Wraps the reply's body so every chunk is timed, its first token found by the provider's `streamText` hook and its
+ * usage read by the provider's `usage` hook.
+ */
+export function meterReply(reply: UpstreamReply, provider: ProviderSpec | undefined, startedAt: number): Meter {
+  const contentType = replyHeader(reply, 'content-type') ?? '';
+  const format = streamFormat(contentType);
+  const reader = provider?.streamText;
+  const usage = provider?.usage ? new UsageCounter(contentType, provider.usage) : undefined;
   let firstByteAt: number | undefined;
   let firstTokenAt: number | undefined;
-  let usage: { input?: number; output?: number } = {};
-  const whole: Buffer[] = [];
-  let wholeSize = 0;
   const events = format && reader ? new PassThrough() : undefined;
   const reading = events
     ? (async () => {
@@ -45,7 +46,6 @@ export function meterReply(reply: UpstreamReply, reader: StreamTextReader | unde
             const delta = json === undefined ? undefined : reader!(json, event.event);
             if (!delta) continue;
             if (firstTokenAt === undefined && (delta.text || delta.reasoning || delta.tool)) firstTokenAt = performance.now();
-            if (delta.usage) usage = { ...usage, ...Object.fromEntries(Object.entries(delta.usage).filter(([, value]) => value !== undefined)) };
           }
         }
       })().catch(() => undefined)
@@ -53,11 +53,8 @@ export function meterReply(reply: UpstreamReply, reader: StreamTextReader | unde
   const tap = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       firstByteAt ??= performance.now();
-      if (events) events.write(chunk);
-      else if (!format && wholeSize < MAX_JSON) {
-        whole.push(chunk);
-        wholeSize += chunk.length;
-      }
+      events?.write(chunk);
+      usage?.push(chunk);
       done(null, chunk);
     },
     flush(done) {
@@ -72,13 +69,7 @@ export function meterReply(reply: UpstreamReply, reader: StreamTextReader | unde
       await piping;
       await reading;
       const endedAt = performance.now();
-      if (!format && reader && wholeSize > 0 && wholeSize < MAX_JSON) {
-        try {
-          usage = reader(JSON.parse(Buffer.concat(whole).toString('utf8')), undefined)?.usage ?? {};
-        } catch {
-          // not JSON: no usage to report
-        }
-      }
+      const tokens = usage?.end();
       const since = (at: number | undefined) => (at === undefined ? undefined : at - startedAt);
       const generating = firstTokenAt === undefined ? undefined : (endedAt - firstTokenAt) / 1000;
       return {
@@ -87,9 +78,9 @@ export function meterReply(reply: UpstreamReply, reader: StreamTextReader | unde
         totalMs: endedAt - startedAt,
         ttfbMs: since(firstByteAt),
         firstTokenMs: since(firstTokenAt),
-        tokensIn: usage.input,
-        tokensOut: usage.output,
-        tokensPerSecond: usage.output !== undefined && generating ? usage.output / generating : undefined,
+        tokensIn: tokens?.input,
+        tokensOut: tokens?.output,
+        tokensPerSecond: tokens?.output !== undefined && generating ? tokens.output / generating : undefined,
       };
     },
   };

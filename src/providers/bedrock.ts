@@ -1,3 +1,4 @@
+import { bedrockUsage } from './usage-readers.ts';
 import { environmentSettings } from '../config/provider-settings.ts';
 import { bedrockStreamText } from './stream-text.ts';
 import { bedrockModelFromPath, bedrockRegion, expandBedrockEndpoint, replaceBedrockPathModel } from './bedrock-paths.ts';
@@ -12,6 +13,7 @@ import type { ProviderSpec } from './types.ts';
 export const bedrock: ProviderSpec = {
   id: 'bedrock',
   streamText: bedrockStreamText,
+  usage: bedrockUsage,
   label: 'AWS Bedrock (runtime)',
   pricesProvider: 'aws',
   routePrefix: '/bedrock',

@@ -12,7 +12,7 @@ import { resolveDirect, resolveEntry, type Deployment, type DeploymentOverrides 
 import { MemoryState } from './state/memory.ts';
 import { stateSettings } from './state/from-config.ts';
 import type { Refusal, RouterState } from './state/types.ts';
-import { tapUsage } from './usage.ts';
+import { tapUsage, tokensOf } from '../accounting/usage-tap.ts';
 import { backoffMs, isRetryableError, isRetryableStatus, retryAfterMs, sleep } from './retry.ts';
 import { closest, pickLeastBusy, pickWeighted } from './select.ts';
 import { parseModelRef } from '../providers/model-ref.ts';
@@ -352,7 +352,7 @@ export class Router {
         this.state.succeeded(deployment.id);
         options.onEvent?.({ type: 'answered', deployment, status: response.status });
         // Tokens are counted from the answer's usage only where a tpm limit needs them.
-        if (deployment.limits?.tpm !== undefined && response.status < 300) return tapUsage(response, (tokens) => this.state.recordTokens(deployment.id, tokens));
+        if (deployment.limits?.tpm !== undefined && response.status < 300) return tapUsage(response, deployment.provider.usage, (usage) => tokensOf(usage) > 0 && this.state.recordTokens(deployment.id, tokensOf(usage)));
         return response;
       }
       if (this.state.failed(deployment.id, canCool)) options.onEvent?.({ type: 'cooldown', deployment });
