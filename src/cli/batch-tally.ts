@@ -1,3 +1,4 @@
+import type { LogTotals } from '../accounting/request-log.ts';
 import { isFailure, type BatchError, type BatchResult } from '../batch/types.ts';
 import { EXIT } from './exit-codes.ts';
 import { INVALID_LINE } from './jsonl-input.ts';
@@ -81,4 +82,13 @@ export class BatchTally {
     const why = options.outputClosed ? 'stopped (the output was closed) after ' : options.interrupted ? 'interrupted after ' : '';
     return `${why}${lines} in ${seconds.toFixed(1)} s (${count(Math.round(rate))}/s): ${this.outcome()}${skipped}`;
   }
+}
+
+/** `1,234 in / 567 out tokens, $0.0123` with calls that reported no usage or have no price said apart (never as 0). */
+export function usageNote(totals: LogTotals): string {
+  const parts = [`${count(totals.input)} in / ${count(totals.output)} out tokens`];
+  if (totals.calls > totals.unreported + totals.unpriced || totals.cost > 0) parts.push(`$${totals.cost.toFixed(4)}`);
+  if (totals.unreported) parts.push(`${count(totals.unreported)} without usage`);
+  if (totals.unpriced) parts.push(`${count(totals.unpriced)} unpriced`);
+  return parts.join(', ');
 }

@@ -8,7 +8,8 @@ import { loadConfig } from '../config/load.ts';
 import { Router } from '../router/router.ts';
 import { routerStateFromConfig } from '../router/state/from-config.ts';
 import { readResume, type ResumePlan } from './batch-resume.ts';
-import { BatchTally } from './batch-tally.ts';
+import { BatchTally, usageNote } from './batch-tally.ts';
+import { cliRequestLog, type RequestLog } from '../accounting/request-log.ts';
 import { countPayloadLines, payloadLines, readLineBytes } from './jsonl-input.ts';
 import { LineWriter } from './line-writer.ts';
 import { decideOutputMode } from './output-mode.ts';
@@ -101,6 +102,7 @@ export async function runBatch(flags: CallFlags, onDrawing: (stop: () => void) =
   let window: { limit: number; max: number; pauseUntil: number } | undefined;
   let progress: { stop(): void } | undefined;
   let router: Router | undefined;
+  let log: RequestLog | undefined;
   const stopDrawing = () => {
     progress?.stop();
     progress = undefined;
@@ -122,7 +124,8 @@ export async function runBatch(flags: CallFlags, onDrawing: (stop: () => void) =
     const shared = await routerStateFromConfig(config);
     const degraded = shared?.report().degraded;
     if (degraded) process.stderr.write(`${flags.bin}: warning: redis unavailable (${degraded.reason}): rate limits and cooldowns are this batch's own\n`);
-    router = new Router({ config, state: shared, client: pool.client });
+    log = cliRequestLog('batch', config, flags);
+    router = new Router({ config, state: shared, client: pool.client, log });
     // Mistakes that would fail every line (an unknown alias, a missing key, a bad header) fail once, before reading.
     router.prepare({ ...request, json: {} });
 
@@ -190,6 +193,7 @@ export async function runBatch(flags: CallFlags, onDrawing: (stop: () => void) =
   if (resume?.cutShort) notes.push(`the last line of ${flags.resume} was cut short and was left out: remove it before appending`);
   if (resume?.aborted) notes.push(`${resume.aborted} aborted line${resume.aborted === 1 ? '' : 's'} of ${flags.resume} sent again`);
   const summary = tally.summary({ interrupted, outputClosed, resumedFrom: flags.resume });
+  if (log) notes.push(usageNote(log.totals));
   process.stderr.write(`${flags.bin}: ${summary}${notes.length ? `; ${notes.join('; ')}` : ''}\n`);
   return tally.exitCode(interrupted);
 }

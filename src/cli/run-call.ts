@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { AbortedError, OutputError, UsageError } from '../errors.ts';
 import { loadConfig } from '../config/load.ts';
 import { Router, type RouterEvent } from '../router/router.ts';
+import { cliRequestLog } from '../accounting/request-log.ts';
 import { routerStateFromConfig } from '../router/state/from-config.ts';
 import { displayUrl } from '../transport/url.ts';
 import type { Deployment } from '../router/deployment.ts';
@@ -52,6 +53,10 @@ export interface CallFlags {
   ndjson?: boolean;
   meta?: boolean;
   'meta-json'?: boolean;
+  /** False for --no-log. */
+  log?: boolean;
+  /** The request-log row this call replays (`llmpass replay`). */
+  replayOf?: string | undefined;
 }
 
 export function parseHeaders(values: string[] = []): Array<[string, string]> {
@@ -125,7 +130,8 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
   const shared = flags['dry-run'] || flags.curl ? undefined : await routerStateFromConfig(config);
   const degraded = shared?.report().degraded;
   if (degraded) process.stderr.write(`${flags.bin}: warning: redis unavailable (${degraded.reason}): rate limits and cooldowns are this call's own\n`);
-  const router = new Router({ config, state: shared });
+  const log = flags['dry-run'] || flags.curl ? undefined : cliRequestLog('call', config, flags);
+  const router = new Router({ config, state: shared, log });
   const request = {
     model: flags.model,
     endpoint: flags.endpoint,

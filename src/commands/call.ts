@@ -46,6 +46,7 @@ ${BATCH_EXIT_CODE_HELP}`;
     config: Flags.string({ char: 'c', description: 'config file (default LLMPASS_CONFIG, else searched up)', helpGroup: 'ROUTING' }),
     'api-base': Flags.string({ description: 'the deployment\'s base URL (overrides the config)', helpGroup: 'ROUTING' }),
     'api-key': Flags.string({ description: 'the provider key (prefer its environment variable)', helpGroup: 'ROUTING' }),
+    log: Flags.boolean({ description: 'record the call in the request log (LLMPASS_LOG=off or --no-log: not)', default: true, allowNo: true, helpGroup: 'ROUTING' }),
     dotenv: Flags.string({ description: 'load provider keys from a dotenv file first', helpGroup: 'ROUTING' }),
     output: Flags.string({ char: 'o', description: 'write the body to FILE instead of stdout', helpGroup: 'OUTPUT' }),
     include: Flags.boolean({ char: 'i', description: 'print the status line and headers before the body', helpGroup: 'OUTPUT' }),

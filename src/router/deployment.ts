@@ -36,6 +36,8 @@ export interface Deployment {
   limits?: DeploymentLimits | undefined;
   /** The entry's `litellm_params`, for provider-specific settings (regions, projects). */
   params: Record<string, unknown>;
+  /** The entry's `model_info` (per-deployment prices, as LiteLLM reads them). */
+  modelInfo?: Record<string, unknown> | undefined;
   /** The same, read through `os.environ/` references: what provider hooks use (environment only when absent). */
   settings?: ProviderSettings | undefined;
 }
@@ -152,6 +154,7 @@ export function resolveEntry(config: Config, entry: ModelEntry, index: number, o
     weight: Number.isFinite(weight) && weight > 0 ? weight : 1,
     limits: rpm === undefined && tpm === undefined ? undefined : { rpm, tpm },
     params: params as Record<string, unknown>,
+    modelInfo: entry.model_info ?? undefined,
     settings,
   };
 }

@@ -13,6 +13,8 @@ import { MemoryState } from './state/memory.ts';
 import { stateSettings } from './state/from-config.ts';
 import type { Refusal, RouterState } from './state/types.ts';
 import { tapUsage, tokensOf } from '../accounting/usage-tap.ts';
+import { observeSend, type CallObserver } from '../accounting/observe.ts';
+import type { RequestLog } from '../accounting/request-log.ts';
 import { backoffMs, isRetryableError, isRetryableStatus, retryAfterMs, sleep } from './retry.ts';
 import { closest, pickLeastBusy, pickWeighted } from './select.ts';
 import { parseModelRef } from '../providers/model-ref.ts';
@@ -47,6 +49,8 @@ export interface RouterOptions extends RouterSettings {
    * makes one shared through Redis when the config names one.
    */
   state?: RouterState;
+  /** The request log every call is recorded in (opt-in; src/accounting/request-log.ts). Closed with the Router. */
+  log?: RequestLog | undefined;
 }
 
 export type RouterEvent =
@@ -77,6 +81,8 @@ export interface RouterPassthroughOptions extends PassthroughRequest, Deployment
   /** Overrides `numRetries` for this call. */
   retries?: number | undefined;
   onEvent?: ((event: RouterEvent) => void) | undefined;
+  /** This call's request-log observer, when the face makes its own (the proxy's, a replay's); else the Router's log makes one. */
+  observer?: CallObserver | undefined;
 }
 
 interface Candidates {
@@ -104,6 +110,7 @@ export class Router {
   readonly config: Config;
   readonly settings: Required<Omit<RouterSettings, 'timeout'>> & { timeout: number | undefined };
   readonly #client: HttpClient | undefined;
+  readonly log: RequestLog | undefined;
   /** Cooldowns, rate-limit windows and in-flight counts (shared by replicas when it is Redis-backed). */
   readonly state: RouterState;
   readonly #exact = new Map<string, Array<{ entry: ModelEntry; index: number }>>();
@@ -125,6 +132,7 @@ export class Router {
       maxBackoffMs: options.maxBackoffMs ?? 5_000,
     };
     this.#client = options.client;
+    this.log = options.log;
     this.state = options.state ?? new MemoryState(stateSettings(this.config, this.settings));
     this.config.modelList.forEach((entry, index) => {
       if (entry.model_name.includes('*')) this.#wildcards.push({ regex: wildcardRegex(entry.model_name), entry, index });
@@ -254,7 +262,7 @@ export class Router {
 
   /** Ends the state's connections (Redis); the Router is not used after. */
   async close(): Promise<void> {
-    await this.state.close();
+    await Promise.all([this.state.close(), this.log?.close()]);
   }
 
   /** The request that would be sent to the deployment picked now: for `--dry-run` and `--curl`. */
@@ -270,6 +278,11 @@ export class Router {
 
   /** As passthrough, answering with the transport's reply (a Node stream body) for faces that pipe it. */
   async send(options: RouterPassthroughOptions): Promise<UpstreamReply> {
+    const observer = options.observer ?? this.log?.observe(options);
+    return observer ? observeSend(observer, options, (observed) => this.#send(observed)) : this.#send(options);
+  }
+
+  async #send(options: RouterPassthroughOptions): Promise<UpstreamReply> {
     const fallbacks = this.#fallbacksOf(options.model);
     if (fallbacks.length === 0) return this.#tryAlias(options);
     const chain = [options.model, ...fallbacks];
