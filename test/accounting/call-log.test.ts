@@ -1,0 +1,102 @@
+// `llmpass call` and `--jsonl` batches record every call in the request log (the SQLite file under
+// XDG_STATE_HOME by default) with its tokens and cost; --no-log, LLMPASS_LOG=off and the config turn it off.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openLogStore } from '../../src/accounting/log/open.ts';
+import type { RequestRow } from '../../src/accounting/log/row.ts';
+import { sseChunks, status } from '../fixtures/fake-upstream.ts';
+import { assertBuilt, baseEnv, call } from '../support/cli.ts';
+import { cleanupTemp, tempConfig } from '../support/tmp.ts';
+import { fakeUpstreams } from '../support/upstreams.ts';
+
+assertBuilt();
+afterAll(cleanupTemp);
+
+const CHAT = { id: 'c', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'hi' } }], usage: { prompt_tokens: 1000, completion_tokens: 500, total_tokens: 1500 } };
+const upstream = fakeUpstreams(() => status(200, CHAT));
+
+/** A config with a priced alias (model_info rates), an unpriced one, and `extra` general settings. */
+function config(base: string, general = ''): string {
+  return tempConfig(`model_list:
+  - model_name: chat
+    litellm_params: { model: hosted_vllm/m, api_base: "${base}" }
+    model_info: { input_cost_per_token: 0.000001, output_cost_per_token: 0.000002 }
+  - model_name: free
+    litellm_params: { model: hosted_vllm/free, api_base: "${base}" }
+${general}`);
+}
+
+async function rows(dir: string): Promise<RequestRow[]> {
+  const path = join(dir, 'state', 'llmpass', 'logs.db');
+  if (!existsSync(path)) return [];
+  const store = await openLogStore(path);
+  try {
+    return await store.list({ limit: 100_000 });
+  } finally {
+    await store.close();
+  }
+}
+
+const env = (dir: string, extra: Record<string, string> = {}) => baseEnv({ XDG_STATE_HOME: join(dir, 'state'), ...extra });
+
+describe('llmpass call logs its call', () => {
+  it('a row with the tokens the answer reported and the cost at the deployment\'s rates, bodies kept', async () => {
+    const { url } = await upstream();
+    const dir = config(url);
+    const result = await call(dir, ['chat', 'v1/chat/completions', 'messages:=[]', '-H', 'Authorization: Bearer sk-client-secret'], { env: env(dir) });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout.toString())).toEqual(CHAT);
+    const [row, ...more] = await rows(dir);
+    expect(more).toEqual([]);
+    expect(row).toMatchObject({ face: 'call', alias: 'chat', deployment: 'chat#0', provider: 'hosted_vllm', model: 'm', method: 'POST', endpoint: 'v1/chat/completions', status: 200, attempts: 1, tokens: { input: 1000, output: 500 } });
+    expect(row!.cost).toBeCloseTo(0.002, 12);
+    expect(JSON.parse(Buffer.from(row!.requestBody!).toString())).toEqual({ messages: [] });
+    expect(JSON.parse(Buffer.from(row!.responseBody!).toString())).toEqual(CHAT);
+    expect(JSON.stringify(row!.requestHeaders)).not.toContain('sk-client-secret');
+  });
+
+  it('a streamed answer: usage from its last event; a model without a price is cost null, never 0', async () => {
+    const { url } = await upstream(sseChunks([JSON.stringify({ choices: [{ index: 0, delta: { content: 'hi' } }] }), JSON.stringify({ choices: [], usage: { prompt_tokens: 7, completion_tokens: 3 } }), '[DONE]'], 1));
+    const dir = config(url);
+    expect((await call(dir, ['free', 'v1/chat/completions', 'stream:=true'], { env: env(dir) })).code).toBe(0);
+    const [row] = await rows(dir);
+    expect(row).toMatchObject({ alias: 'free', status: 200, tokens: { input: 7, output: 3 }, cost: null });
+  });
+
+  it('an answer without usage has unknown tokens and no cost; an unreachable upstream is a row with its error code', async () => {
+    const { url } = await upstream(status(200, { choices: [] }));
+    const dir = config(url);
+    await call(dir, ['chat', 'v1/chat/completions', 'messages:=[]'], { env: env(dir) });
+    const unreachable = config('http://127.0.0.1:9');
+    expect((await call(unreachable, ['chat', 'v1/chat/completions', 'messages:=[]', '--retries', '0'], { env: env(unreachable) })).code).toBe(3);
+    expect((await rows(dir))[0]).toMatchObject({ status: 200, tokens: { input: undefined, output: undefined }, cost: null });
+    expect((await rows(unreachable))[0]).toMatchObject({ status: null, errorCode: 'LLMPASS_NETWORK', tokens: { input: undefined }, cost: null });
+  });
+
+  it('--no-log, LLMPASS_LOG=off and general_settings.disable_spend_logs write nothing', async () => {
+    const { url } = await upstream();
+    const dir = config(url);
+    expect((await call(dir, ['chat', 'v1/chat/completions', 'messages:=[]', '--no-log'], { env: env(dir) })).code).toBe(0);
+    expect((await call(dir, ['chat', 'v1/chat/completions', 'messages:=[]'], { env: env(dir, { LLMPASS_LOG: 'off' }) })).code).toBe(0);
+    const off = config(url, 'general_settings:\n  disable_spend_logs: true\n');
+    expect((await call(off, ['chat', 'v1/chat/completions', 'messages:=[]'], { env: env(off) })).code).toBe(0);
+    expect(await rows(dir)).toEqual([]);
+    expect(await rows(off)).toEqual([]);
+  });
+});
+
+describe('--jsonl batches log one row per line', () => {
+  it('10,000 lines, 10,000 rows; the summary has the tokens and cost in total', { timeout: 120_000 }, async () => {
+    const { url } = await upstream();
+    const dir = config(url);
+    const lines = Array.from({ length: 10_000 }, (_, i) => JSON.stringify({ messages: [{ role: 'user', content: `line ${i}` }] })).join('\n');
+    const result = await call(dir, ['chat', 'v1/chat/completions', '--jsonl', '--concurrency', '32'], { env: env(dir), input: `${lines}\n`, timeoutMs: 110_000 });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('10,000,000 in / 5,000,000 out tokens, $20.0000');
+    const logged = await rows(dir);
+    expect(logged).toHaveLength(10_000);
+    expect(new Set(logged.map((row) => row.id)).size).toBe(10_000);
+    expect(logged.every((row) => row.face === 'batch' && row.status === 200 && row.tokens.input === 1000)).toBe(true);
+  });
+});
