@@ -85,18 +85,3 @@ describe('llmpass call logs its call', () => {
     expect(await rows(off)).toEqual([]);
   });
 });
-
-describe('--jsonl batches log one row per line', () => {
-  it('10,000 lines, 10,000 rows; the summary has the tokens and cost in total', { timeout: 120_000 }, async () => {
-    const { url } = await upstream();
-    const dir = config(url);
-    const lines = Array.from({ length: 10_000 }, (_, i) => JSON.stringify({ messages: [{ role: 'user', content: `line ${i}` }] })).join('\n');
-    const result = await call(dir, ['chat', 'v1/chat/completions', '--jsonl', '--concurrency', '32'], { env: env(dir), input: `${lines}\n`, timeoutMs: 110_000 });
-    expect(result.code).toBe(0);
-    expect(result.stderr).toContain('10,000,000 in / 5,000,000 out tokens, $20.0000');
-    const logged = await rows(dir);
-    expect(logged).toHaveLength(10_000);
-    expect(new Set(logged.map((row) => row.id)).size).toBe(10_000);
-    expect(logged.every((row) => row.face === 'batch' && row.status === 200 && row.tokens.input === 1000)).toBe(true);
-  });
-});
