@@ -19,7 +19,7 @@ export async function buildRow(call: ObservedCall, outcome: CallOutcome, facts: 
     id: newRowId(facts.startedAt),
     time: facts.startedAt,
     face: call.face,
-    alias: call.model,
+    alias: call.model || null,
     deployment: deployment?.id ?? null,
     provider: deployment?.provider.id ?? null,
     model: deployment?.model ?? null,

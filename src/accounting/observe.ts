@@ -45,7 +45,10 @@ export interface CallOutcome {
 
 /** Follows one call; `record` gets its row once (a failed `record` is swallowed: logging never fails a call). */
 export class CallObserver {
-  readonly #call: ObservedCall;
+  /** The call's facts; a face that learns them late (the proxy's alias, its body) fills them in before the row is built. */
+  readonly call: ObservedCall;
+  /** The row, once recorded. */
+  row: RequestRow | undefined;
   readonly #record: (row: RequestRow) => void | Promise<void>;
   readonly #startedAt = Date.now();
   readonly #started = performance.now();
@@ -57,7 +60,7 @@ export class CallObserver {
   #resolveDone!: () => void;
 
   constructor(call: ObservedCall, record: (row: RequestRow) => void | Promise<void>) {
-    this.#call = call;
+    this.call = call;
     this.#record = record;
     this.done = new Promise((resolve) => (this.#resolveDone = resolve));
   }
@@ -74,7 +77,7 @@ export class CallObserver {
   reply(reply: UpstreamReply): UpstreamReply {
     const usageReader = this.#deployment?.provider.usage;
     const counter = usageReader ? new UsageCounter(reply.headers.find(([name]) => name.toLowerCase() === 'content-type')?.[1] ?? '', usageReader) : undefined;
-    const kept: Buffer[] | undefined = this.#call.bodies ? [] : undefined;
+    const kept: Buffer[] | undefined = this.call.bodies ? [] : undefined;
     let keptSize = 0;
     let truncated = false;
     let bytes = 0;
@@ -133,7 +136,8 @@ export class CallObserver {
     const durationMs = performance.now() - this.#started;
     // After the body is out: the row module, the cost and the price table load now, off the call's path.
     void (async () => {
-      const row = await (await import('./observe-row.ts')).buildRow(this.#call, outcome, { deployment: this.#deployment, attempts: this.#attempts, startedAt: this.#startedAt, durationMs });
+      const row = await (await import('./observe-row.ts')).buildRow(this.call, outcome, { deployment: this.#deployment, attempts: this.#attempts, startedAt: this.#startedAt, durationMs });
+      this.row = row;
       await this.#record(row);
     })()
       .catch(() => undefined)

@@ -162,3 +162,9 @@ export function cliRequestLog(face: 'call' | 'batch', config: Config, flags: { l
   const settings = requestLogSettings({ config, env: process.env, off: flags.log === false, bodiesByDefault: true });
   return settings && new RequestLog({ ...settings, face, replayOf: flags.replayOf, closeDeadlineMs: face === 'batch' ? 10_000 : 2_000, onNotice: (message) => process.stderr.write(`llmpass: request log: ${message}\n`) });
 }
+
+/** The proxy's log: metadata only unless `store_prompts_in_spend_logs`; PostgreSQL by DATABASE_URL or `database_url`. */
+export function proxyRequestLog(config: Config, env: NodeJS.ProcessEnv, onNotice: (message: string) => void): RequestLog | undefined {
+  const settings = requestLogSettings({ config, env, bodiesByDefault: false });
+  return settings && new RequestLog({ ...settings, face: 'proxy', onNotice });
+}

@@ -21,6 +21,7 @@ import { routeTable, type Route } from './routes.ts';
 import { configuredRouteDeployment } from './configured-route.ts';
 import { allAliasesAnswer, routeAliasList } from './alias-lists.ts';
 import { sharedProbe } from './shared-probe.ts';
+import type { RequestLog } from '../accounting/request-log.ts';
 
 export interface ProxyOptions {
   config: Config;
@@ -37,6 +38,8 @@ export interface ProxyOptions {
   probe?: (() => Promise<{ healthy: boolean; detail: unknown }>) | undefined;
   /** Milliseconds a client may stay silent while sending a body before it gets 408 (slowloris); none when unset. */
   clientTimeoutMs?: number | undefined;
+  /** The request log (src/accounting/): each call's row, its tokens and cost in the metrics and the access log. */
+  requestLog?: RequestLog | undefined;
 }
 
 /** How long a readiness probe's result answers later callers: no client can make the deployments be probed faster. */
@@ -183,7 +186,8 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
       const state = router.state.report();
       // Open to load balancers; only a caller with the key learns about deployments or makes them be probed.
       const trusted = !authenticated || authenticated(req.headers, takeQueryKey(search).key);
-      if (!search.includes('probe=') || !probe) return sendJson(res, 200, trusted ? { status: 'healthy', aliases: router.aliases().length, routing_state: state } : { status: 'healthy', routing_state: state });
+      const requestLog = trusted ? await options.requestLog?.status() : undefined;
+      if (!search.includes('probe=') || !probe) return sendJson(res, 200, trusted ? { status: 'healthy', aliases: router.aliases().length, routing_state: state, request_log: requestLog } : { status: 'healthy', routing_state: state });
       if (!trusted) return sendProxyError(res, 401, 'probing the deployments (?probe=) needs the master key', 'invalid_api_key');
       const result = await probe();
       return sendJson(res, result.healthy ? 200 : 503, { status: result.healthy ? 'healthy' : 'unhealthy', detail: result.detail, routing_state: state });
@@ -216,6 +220,7 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
     const headers = forwardedRequestHeaders(req.rawHeaders);
     const contentType = req.headers['content-type'];
     const hasBody = !NO_BODY.has(method) || req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
+    const observer = (record.observer = options.requestLog?.observe({ model: '', endpoint: path, method, headers }));
     const base: Omit<RouterPassthroughOptions, 'model'> = {
       endpoint: '',
       method,
@@ -225,6 +230,7 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
       onEvent: (event: RouterEvent) => {
         if (event.type === 'retry') metrics.retried(event.deployment.provider.id);
         if (event.type === 'attempt') record.deployment = event.deployment.id;
+        observer?.onEvent(event);
       },
     };
 
@@ -253,6 +259,7 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
         body = bytes;
         // Checked and its model found without building objects, yielding to other requests on a large body.
         if (bytes.length) json = await scanJsonYielding(bytes, 'the body');
+        if (observer) observer.call.requestBody = () => bytes;
       } else if (hasBody) body = req;
       const length = body === req ? Number(req.headers['content-length']) : NaN;
       const bodyModel = json?.model;
@@ -289,6 +296,10 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
       }
     }
 
+    if (observer) {
+      observer.call.model = record.alias;
+      reply = observer.reply(reply);
+    }
     try {
       res.writeHead(reply.status, reply.statusText || undefined, forwardedResponseHeaders(reply.headers));
     } catch (error) {
@@ -321,8 +332,14 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
       record.bytesOut = socket.bytesWritten - writtenBefore;
       // A client gone before any answer is 499 (nginx's client closed request), not the 200 nobody sent.
       if (record.status === 0) record.status = res.headersSent ? res.statusCode : 499;
-      metrics.finished(record);
-      logRequest(log, record);
+      const finished = () => {
+        metrics.finished(record);
+        if (record.observer?.row) metrics.accounted(record.observer.row);
+        logRequest(log, record);
+      };
+      // The row (tokens, cost) is built after the body is out; the access line and metrics wait for it.
+      if (record.observer) void record.observer.done.then(finished);
+      else finished();
     });
     if (options.clientTimeoutMs) {
       const seconds = options.clientTimeoutMs / 1000;
@@ -339,6 +356,7 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
     serve(req, res, record, controller.signal, started).catch((error: unknown) =>
       endRequest(res, log, () => {
         record.error = (error as Error)?.message;
+        record.observer?.failed(error);
         if (controller.signal.aborted) return res.destroy();
         // Answered before the client's body is all in: close after the answer rather than read the rest.
         if (!req.complete) res.shouldKeepAlive = false;

@@ -13,7 +13,7 @@ import { MemoryState } from './state/memory.ts';
 import { stateSettings } from './state/from-config.ts';
 import type { Refusal, RouterState } from './state/types.ts';
 import { tapUsage, tokensOf } from '../accounting/usage-tap.ts';
-import { observeSend, type CallObserver } from '../accounting/observe.ts';
+import { observeSend } from '../accounting/observe.ts';
 import type { RequestLog } from '../accounting/request-log.ts';
 import { backoffMs, isRetryableError, isRetryableStatus, retryAfterMs, sleep } from './retry.ts';
 import { closest, pickLeastBusy, pickWeighted } from './select.ts';
@@ -81,8 +81,6 @@ export interface RouterPassthroughOptions extends PassthroughRequest, Deployment
   /** Overrides `numRetries` for this call. */
   retries?: number | undefined;
   onEvent?: ((event: RouterEvent) => void) | undefined;
-  /** This call's request-log observer, when the face makes its own (the proxy's, a replay's); else the Router's log makes one. */
-  observer?: CallObserver | undefined;
 }
 
 interface Candidates {
@@ -278,7 +276,7 @@ export class Router {
 
   /** As passthrough, answering with the transport's reply (a Node stream body) for faces that pipe it. */
   async send(options: RouterPassthroughOptions): Promise<UpstreamReply> {
-    const observer = options.observer ?? this.log?.observe(options);
+    const observer = this.log?.observe(options);
     return observer ? observeSend(observer, options, (observed) => this.#send(observed)) : this.#send(options);
   }
 
