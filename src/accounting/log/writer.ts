@@ -164,7 +164,10 @@ export class LogWriter {
     this.#store = undefined;
     // A write or prune still waiting on a dead server must not hold the caller past its deadline.
     const grace = Math.max(50, deadline - Date.now());
-    await Promise.race([Promise.all([this.#pruning?.catch(() => {}), store?.close().catch(() => {})]), sleep(grace)]);
+    let graceTimer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all([this.#pruning?.catch(() => {}), store?.close().catch(() => {})]), new Promise((resolve) => (graceTimer = setTimeout(resolve, grace)))]);
+    // Cleared, not left to run out: a process closing its log (a one-shot call) exits as soon as the store is closed.
+    clearTimeout(graceTimer);
     if (this.#state !== 'failed') this.#state = 'closed';
     return this.status();
   }
