@@ -6,6 +6,7 @@ import LogsStats from '../commands/logs/stats.ts';
 import Models from '../commands/models.ts';
 import Providers from '../commands/providers.ts';
 import Proxy from '../commands/proxy.ts';
+import Replay from '../commands/replay.ts';
 
 /** oclif's explicit command table: the bundle exports it, the manifest describes it, nothing is scanned. */
 export const COMMANDS = {
@@ -17,4 +18,5 @@ export const COMMANDS = {
   models: Models,
   providers: Providers,
   proxy: Proxy,
+  replay: Replay,
 };

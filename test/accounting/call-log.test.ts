@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openLogStore } from '../../src/accounting/log/open.ts';
 import type { RequestRow } from '../../src/accounting/log/row.ts';
 import { sseChunks, status } from '../fixtures/fake-upstream.ts';
-import { assertBuilt, baseEnv, call } from '../support/cli.ts';
+import { assertBuilt, baseEnv, call, runCli } from '../support/cli.ts';
 import { cleanupTemp, tempConfig } from '../support/tmp.ts';
 import { fakeUpstreams } from '../support/upstreams.ts';
 
@@ -83,5 +83,22 @@ describe('llmpass call logs its call', () => {
     expect((await call(off, ['chat', 'v1/chat/completions', 'messages:=[]'], { env: env(off) })).code).toBe(0);
     expect(await rows(dir)).toEqual([]);
     expect(await rows(off)).toEqual([]);
+  });
+});
+
+describe('llmpass replay', () => {
+  it('sends the last call again through call\'s path (--model to another alias); the new row links to the old one', async () => {
+    const fake = await upstream();
+    const dir = config(fake.url);
+    await call(dir, ['chat', 'v1/chat/completions', 'messages:=[{"role":"user","content":"again"}]', '-q', 'a=b'], { env: env(dir) });
+    const replay = (args: string[]) => runCli({ args: ['replay', ...args], cwd: dir, env: env(dir) });
+    const curl = await replay(['last', '--curl']);
+    expect(curl.stdout.toString()).toContain(`${fake.url}/v1/chat/completions?a=b`);
+    expect((await replay(['last', '--model', 'free'])).code).toBe(0);
+    const [again, first] = await rows(dir);
+    expect(again).toMatchObject({ alias: 'free', model: 'free', endpoint: 'v1/chat/completions?a=b', replayOf: first!.id });
+    expect(fake.requests.at(-1)!.json).toEqual({ model: 'free', messages: [{ role: 'user', content: 'again' }] });
+    const missing = await replay(['nope']);
+    expect([missing.code, missing.stderr.trim()]).toEqual([2, expect.stringContaining('no logged call "nope"')]);
   });
 });
