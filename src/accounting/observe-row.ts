@@ -33,7 +33,8 @@ export async function buildRow(call: ObservedCall, outcome: CallOutcome, facts: 
     bytesIn: call.bytesIn ?? (request.body ? request.body.byteLength : null),
     bytesOut: outcome.bytesOut,
     tokens: outcome.usage,
-    cost: deployment ? await priceOf(deployment, outcome, facts.startedAt) : null,
+    // Without usage or a price source there is nothing to price: no await, no price table.
+    cost: deployment && outcome.usage.input !== undefined && (deployment.provider.pricesProvider || deployment.params.input_cost_per_token !== undefined || deployment.modelInfo) ? await priceOf(deployment, outcome, facts.startedAt) : null,
     keyAlias: call.keyAlias ?? null,
     replayOf: call.replayOf ?? null,
     requestHeaders: call.bodies && call.requestHeaders ? maskHeaders(call.requestHeaders) : null,

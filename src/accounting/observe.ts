@@ -136,7 +136,7 @@ export class CallObserver {
     const durationMs = performance.now() - this.#started;
     // After the body is out: the row module, the cost and the price table load now, off the call's path.
     void (async () => {
-      const row = await (await import('./observe-row.ts')).buildRow(this.call, outcome, { deployment: this.#deployment, attempts: this.#attempts, startedAt: this.#startedAt, durationMs });
+      const row = await (await (rowModule ??= import('./observe-row.ts'))).buildRow(this.call, outcome, { deployment: this.#deployment, attempts: this.#attempts, startedAt: this.#startedAt, durationMs });
       this.row = row;
       await this.#record(row);
     })()
@@ -144,6 +144,9 @@ export class CallObserver {
       .finally(this.#resolveDone);
   }
 }
+
+/** Loaded once, after the first answer is out (a dynamic import per call costs a module lookup each time). */
+let rowModule: Promise<typeof import('./observe-row.ts')> | undefined;
 
 function errorCodeOf(error: unknown): string {
   const code = (error as { code?: unknown } | undefined)?.code;
