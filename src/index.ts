@@ -21,6 +21,9 @@ export type { HttpClient, OutgoingRequest, ClientOptions } from './transport/htt
 export { toWebResponse, type UpstreamReply } from './transport/reply.ts';
 export { sendUpstream, type SendOptions } from './transport/send.ts';
 export { Secret } from './secret.ts';
+export { RequestLog, requestLogSettings, type RequestLogOptions, type RequestLogSettings, type LogTotals } from './accounting/request-log.ts';
+export type { UsageReader, UsageReport } from './providers/types.ts';
+export type { Usage } from './accounting/usage.ts';
 export {
   LlmpassError,
   UsageError,
