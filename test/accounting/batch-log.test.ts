@@ -1,43 +1,18 @@
 // A 10,000-line `--jsonl` batch records 10,000 rows in the request log (heavy tier: 10,000 calls).
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openLogStore } from '../../src/accounting/log/open.ts';
-import type { RequestRow } from '../../src/accounting/log/row.ts';
 import { status } from '../fixtures/fake-upstream.ts';
-import { assertBuilt, baseEnv, call } from '../support/cli.ts';
-import { cleanupTemp, tempConfig } from '../support/tmp.ts';
+import { assertBuilt, call } from '../support/cli.ts';
+import { cleanupTemp } from '../support/tmp.ts';
+import { CHAT, loggedConfig, loggedEnv, loggedRows } from '../support/logged-calls.ts';
 import { fakeUpstreams } from '../support/upstreams.ts';
 
 assertBuilt();
 afterAll(cleanupTemp);
 
-const CHAT = { id: 'c', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'hi' } }], usage: { prompt_tokens: 1000, completion_tokens: 500, total_tokens: 1500 } };
 const upstream = fakeUpstreams(() => status(200, CHAT));
-
-/** A config with a priced alias (model_info rates), an unpriced one, and `extra` general settings. */
-function config(base: string, general = ''): string {
-  return tempConfig(`model_list:
-  - model_name: chat
-    litellm_params: { model: hosted_vllm/m, api_base: "${base}" }
-    model_info: { input_cost_per_token: 0.000001, output_cost_per_token: 0.000002 }
-  - model_name: free
-    litellm_params: { model: hosted_vllm/free, api_base: "${base}" }
-${general}`);
-}
-
-async function rows(dir: string): Promise<RequestRow[]> {
-  const path = join(dir, 'state', 'llmpass', 'logs.db');
-  if (!existsSync(path)) return [];
-  const store = await openLogStore(path);
-  try {
-    return await store.list({ limit: 100_000 });
-  } finally {
-    await store.close();
-  }
-}
-
-const env = (dir: string, extra: Record<string, string> = {}) => baseEnv({ XDG_STATE_HOME: join(dir, 'state'), ...extra });
+const config = loggedConfig;
+const rows = loggedRows;
+const env = loggedEnv;
 
 describe('--jsonl batches log one row per line', () => {
   it('10,000 lines, 10,000 rows; the summary has the tokens and cost in total', { timeout: 120_000 }, async () => {

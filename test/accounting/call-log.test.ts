@@ -1,44 +1,19 @@
 // `llmpass call` and `--jsonl` batches record every call in the request log (the SQLite file under
 // XDG_STATE_HOME by default) with its tokens and cost; --no-log, LLMPASS_LOG=off and the config turn it off.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openLogStore } from '../../src/accounting/log/open.ts';
-import type { RequestRow } from '../../src/accounting/log/row.ts';
 import { sseChunks, status } from '../fixtures/fake-upstream.ts';
-import { assertBuilt, baseEnv, call, runCli } from '../support/cli.ts';
-import { cleanupTemp, tempConfig } from '../support/tmp.ts';
+import { assertBuilt, call, runCli } from '../support/cli.ts';
+import { cleanupTemp } from '../support/tmp.ts';
+import { CHAT, loggedConfig, loggedEnv, loggedRows } from '../support/logged-calls.ts';
 import { fakeUpstreams } from '../support/upstreams.ts';
 
 assertBuilt();
 afterAll(cleanupTemp);
 
-const CHAT = { id: 'c', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'hi' } }], usage: { prompt_tokens: 1000, completion_tokens: 500, total_tokens: 1500 } };
 const upstream = fakeUpstreams(() => status(200, CHAT));
-
-/** A config with a priced alias (model_info rates), an unpriced one, and `extra` general settings. */
-function config(base: string, general = ''): string {
-  return tempConfig(`model_list:
-  - model_name: chat
-    litellm_params: { model: hosted_vllm/m, api_base: "${base}" }
-    model_info: { input_cost_per_token: 0.000001, output_cost_per_token: 0.000002 }
-  - model_name: free
-    litellm_params: { model: hosted_vllm/free, api_base: "${base}" }
-${general}`);
-}
-
-async function rows(dir: string): Promise<RequestRow[]> {
-  const path = join(dir, 'state', 'llmpass', 'logs.db');
-  if (!existsSync(path)) return [];
-  const store = await openLogStore(path);
-  try {
-    return await store.list({ limit: 100_000 });
-  } finally {
-    await store.close();
-  }
-}
-
-const env = (dir: string, extra: Record<string, string> = {}) => baseEnv({ XDG_STATE_HOME: join(dir, 'state'), ...extra });
+const config = loggedConfig;
+const rows = loggedRows;
+const env = loggedEnv;
 
 describe('llmpass call logs its call', () => {
   it('a row with the tokens the answer reported and the cost at the deployment\'s rates, bodies kept', async () => {
