@@ -13,6 +13,7 @@ import { decideOutputMode } from './output-mode.ts';
 import { readPayload } from './payload.ts';
 import { printResponse } from './print-response.ts';
 import { endOutput, OutputClosedError, outputFailure, watchForClosedOutput } from './write.ts';
+import { CLI_FLUSH_MS, startCliTelemetry, type CallOutcome } from '../telemetry/index.ts';
 
 export interface CallFlags {
   model: string;
@@ -154,6 +155,9 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
     toFile: flags.output !== undefined,
   });
 
+  const telemetry = await startCliTelemetry(config, flags.bin);
+  const trace = telemetry.call(flags.model, flags.endpoint);
+  let outcome: CallOutcome = { status: 0 };
   const controller = new AbortController();
   const interrupt = () => controller.abort(new AbortedError('interrupted'));
   process.once('SIGINT', interrupt);
@@ -168,11 +172,12 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
   onDrawing(stopSpinner);
 
   try {
-    const response = await router.send({
+    const response = trace.reply(await router.send({
       ...request,
       signal: controller.signal,
       onEvent: (event) => {
         if (event.type === 'attempt') lastRequest = event.request;
+        trace.onEvent(event);
         if (flags.verbose) {
           stopSpinner();
           const line = verboseEvent(event);
@@ -183,8 +188,9 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
           spinner = startSpinner(`${flags.model} → ${displayUrl(event.request.url)}`);
         }
       },
-    });
+    }));
     stopSpinner();
+    outcome = { status: response.status };
     if (flags.verbose) process.stderr.write(`< HTTP ${response.status} ${response.statusText}\n`);
     const out = flags.output ? await openOutput(flags.output) : process.stdout;
     try {
@@ -209,12 +215,15 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
     return exitCodeForStatus(response.status);
   } catch (error) {
     stopSpinner();
+    outcome = { status: outcome.status, error: (error as Error).message };
     if (controller.signal.aborted && !(controller.signal.reason instanceof OutputClosedError)) {
       throw new AbortedError('interrupted; the upstream request was aborted');
     }
     throw error;
   } finally {
     process.off('SIGINT', interrupt);
+    trace.end(outcome);
     await router.close().catch(() => undefined);
+    await telemetry.shutdown(CLI_FLUSH_MS);
   }
 }
