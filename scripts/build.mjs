@@ -32,7 +32,7 @@ await build({
 const promClientWithoutOtel = {
   name: 'prom-client-without-otel',
   setup(context) {
-    const stub = fileURLToPath(new URL('./prom-client-otel-stub.cjs', import.meta.url));
+    const stub = fileURLToPath(new URL('./prom-client-otel-stub.mjs', import.meta.url));
     context.onResolve({ filter: /^@opentelemetry\/api$/ }, (args) => (/[\\/]prom-client[\\/]/.test(args.importer) ? { path: stub } : undefined));
   },
 };
