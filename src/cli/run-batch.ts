@@ -184,7 +184,7 @@ export async function runBatch(flags: CallFlags, onDrawing: (stop: () => void) =
     stopDrawing();
     input.stream.destroy();
     await router?.close().catch(() => undefined);
-    batchTrace.end({ status: tally.exitCode(interrupted) === 0 ? 200 : 0, error: interrupted ? 'interrupted' : undefined });
+    batchTrace.end(tally.failed, interrupted);
     await telemetry.shutdown(CLI_FLUSH_MS);
     if (abort.signal.aborted || outputClosed) void pool.close().catch(() => undefined);
     else await pool.close();

@@ -26,7 +26,8 @@ export interface CallTrace {
 export interface BatchTrace {
   onEvent(event: RouterEvent & { line: number }): void;
   lineDone(line: number, outcome: CallOutcome): void;
-  end(outcome: CallOutcome): void;
+  /** `failedLines` and an interruption make the batch span an error. */
+  end(failedLines: number, interrupted: boolean): void;
 }
 
 export interface Telemetry {

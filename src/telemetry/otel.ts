@@ -1,6 +1,6 @@
 // The OpenTelemetry SDK, loaded only when telemetry is on (see index.ts): a tracer provider exporting OTLP through
 // a bounded batch processor, a meter provider for the GenAI client metrics, and the W3C propagator.
-import { ROOT_CONTEXT, SpanKind, TraceFlags, trace, type Attributes, type Context, type Tracer } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, trace, type Attributes, type Context, type Tracer } from '@opentelemetry/api';
 import { ExportResultCode, W3CTraceContextPropagator, type ExportResult } from '@opentelemetry/core';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -200,10 +200,11 @@ export async function startOtel(settings: TelemetrySettings, warn: (message: str
           lineTrace(line).end(outcome);
           open.delete(line);
         },
-        end(outcome: CallOutcome): void {
+        end(failedLines: number, interrupted: boolean): void {
           for (const lineTrace of open.values()) lineTrace.end({ status: 0, error: 'the batch ended first' });
-          batchSpan.setAttribute('llmpass.batch.lines', lines);
-          new OtelCallTrace(runtime, batchSpan, ROOT_CONTEXT).end(outcome);
+          batchSpan.setAttributes({ 'llmpass.batch.lines': lines, 'llmpass.batch.failed_lines': failedLines });
+          if (failedLines > 0 || interrupted) batchSpan.setStatus({ code: SpanStatusCode.ERROR, message: interrupted ? 'interrupted' : `${failedLines} lines failed` });
+          batchSpan.end();
         },
       };
     },
