@@ -13,6 +13,7 @@ import { createProxyHandler, resolveMasterKey } from '../proxy/server.ts';
 import { loadDotenv } from './dotenv.ts';
 import { restartWithExposedGc } from './expose-gc.ts';
 import { parseBytes } from './parse-bytes.ts';
+import { startTelemetry } from '../telemetry/index.ts';
 
 export interface ProxyFlags {
   config?: string | undefined;
@@ -53,6 +54,7 @@ export async function runProxy(flags: ProxyFlags): Promise<void> {
   const terminal = Boolean(process.stdout.isTTY);
   const { log, flush: flushLog } = await createAccessLog({ pretty: terminal });
   const metrics = new ProxyMetrics();
+  const telemetry = await startTelemetry(config, { face: 'proxy', warn: (message) => log.warn(message) });
   // /health/readiness?probe=1 checks every deployment as `models --check` does (loaded on first use).
   const probe = async () => {
     const { checkDeployments } = await import('../check/check.ts');
@@ -60,7 +62,7 @@ export async function runProxy(flags: ProxyFlags): Promise<void> {
     const detail = report.results.map((r) => ({ alias: r.alias, deployment: r.id, status: r.status, reason: r.reason, latency_ms: r.latencyMs }));
     return { healthy: report.ok, detail };
   };
-  const handler = createProxyHandler({ config, router, masterKey: key ? new Secret(key, 'master key') : undefined, log, metrics, maxJsonBody, timeout, probe, clientTimeoutMs });
+  const handler = createProxyHandler({ config, router, masterKey: key ? new Secret(key, 'master key') : undefined, log, metrics, maxJsonBody, timeout, probe, clientTimeoutMs, telemetry });
 
   let stopping = false;
   // A client has --client-timeout to send its headers (checked every second, so it is cut near that, not up to
@@ -115,6 +117,7 @@ export async function runProxy(flags: ProxyFlags): Promise<void> {
   });
   await pool.close().catch(() => undefined);
   await router.close().catch(() => undefined);
+  await telemetry.shutdown(5_000);
   await flushLog();
 }
 

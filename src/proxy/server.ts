@@ -21,6 +21,7 @@ import { routeTable, type Route } from './routes.ts';
 import { configuredRouteDeployment } from './configured-route.ts';
 import { allAliasesAnswer, routeAliasList } from './alias-lists.ts';
 import { sharedProbe } from './shared-probe.ts';
+import { NO_TELEMETRY, type CallTrace, type Telemetry } from '../telemetry/index.ts';
 
 export interface ProxyOptions {
   config: Config;
@@ -37,6 +38,8 @@ export interface ProxyOptions {
   probe?: (() => Promise<{ healthy: boolean; detail: unknown }>) | undefined;
   /** Milliseconds a client may stay silent while sending a body before it gets 408 (slowloris); none when unset. */
   clientTimeoutMs?: number | undefined;
+  /** OpenTelemetry (src/telemetry/): a SERVER span per request, a CLIENT span per upstream attempt. */
+  telemetry?: Telemetry | undefined;
 }
 
 /** How long a readiness probe's result answers later callers: no client can make the deployments be probed faster. */
@@ -171,7 +174,9 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
     return deployment;
   };
 
-  async function serve(req: IncomingMessage, res: ServerResponse, record: RequestRecord, signal: AbortSignal, started: number): Promise<void> {
+  const telemetry = options.telemetry ?? NO_TELEMETRY;
+
+  async function serve(req: IncomingMessage, res: ServerResponse, record: RequestRecord, signal: AbortSignal, started: number, trace: CallTrace): Promise<void> {
     const { path, search } = splitUrl(req.url ?? '/');
     const matched: Route | undefined = route(path, search);
     if (!matched) return sendProxyError(res, 404, `no route for ${req.method} ${path}: use /<provider>/<endpoint>, e.g. /vllm/classify`, 'route_not_found');
@@ -225,6 +230,7 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
       onEvent: (event: RouterEvent) => {
         if (event.type === 'retry') metrics.retried(event.deployment.provider.id);
         if (event.type === 'attempt') record.deployment = event.deployment.id;
+        trace.onEvent(event);
       },
     };
 
@@ -299,7 +305,7 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
     }
     record.status = reply.status;
     record.ttfbMs = performance.now() - started;
-    await relay(reply, res, record);
+    await relay(trace.reply(reply), res, record);
   }
 
   return (req, res) => {
@@ -309,6 +315,7 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
     const writtenBefore = socket.bytesWritten;
     const record: RequestRecord = { method: req.method ?? 'GET', route: '', provider: '', alias: '', deployment: '', status: 0, durationMs: 0, ttfbMs: undefined, bytesIn: 0, bytesOut: 0 };
     const controller = new AbortController();
+    const trace = telemetry.serverRequest(record.method, req.headers);
     metrics.started();
     res.once('close', () => {
       if (!res.writableFinished) {
@@ -322,6 +329,7 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
       // A client gone before any answer is 499 (nginx's client closed request), not the 200 nobody sent.
       if (record.status === 0) record.status = res.headersSent ? res.statusCode : 499;
       metrics.finished(record);
+      trace.end(record);
       logRequest(log, record);
     });
     if (options.clientTimeoutMs) {
@@ -336,7 +344,7 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
         record.status = 408;
       }));
     }
-    serve(req, res, record, controller.signal, started).catch((error: unknown) =>
+    serve(req, res, record, controller.signal, started, trace).catch((error: unknown) =>
       endRequest(res, log, () => {
         record.error = (error as Error)?.message;
         if (controller.signal.aborted) return res.destroy();
