@@ -1,10 +1,13 @@
+import type { IncomingMessage } from 'node:http';
 import type { Config } from '../config/load.ts';
 import { resolveEnvValue, resolveSecret } from '../config/env.ts';
 import type { PassThroughEndpoint } from '../config/schema.ts';
 import type { ProviderSpec } from '../providers/types.ts';
 import { splitApiBase } from '../router/api-base.ts';
 import type { Deployment } from '../router/deployment.ts';
+import type { RouterPassthroughOptions } from '../router/router.ts';
 import type { Secret } from '../secret.ts';
+import type { ConfiguredRoute } from './target.ts';
 
 /**
  * LiteLLM's `general_settings.pass_through_endpoints`: a route to a fixed target with configured headers (values
@@ -39,5 +42,27 @@ export function configuredRouteDeployment(route: PassThroughEndpoint, config: Co
     timeoutMs: undefined,
     weight: 1,
     params: {},
+  };
+}
+
+/**
+ * A configured route's request: the subpath and the query (its key taken out) after the target, the client's body
+ * streamed. As LiteLLM: without forward_headers only the configured headers (and the body's type) go upstream.
+ */
+export function configuredRouteRequest(
+  matched: ConfiguredRoute,
+  base: Omit<RouterPassthroughOptions, 'model'>,
+  headers: Array<[string, string]>,
+  req: IncomingMessage,
+  query: string,
+  hasBody: boolean,
+): Omit<RouterPassthroughOptions, 'model'> {
+  const length = Number(req.headers['content-length']);
+  return {
+    ...base,
+    headers: matched.route.forward_headers ? headers : headers.filter(([name]) => name === 'content-type' || name === 'accept'),
+    endpoint: matched.subpath.replace(/^\/+/, '') + query,
+    body: hasBody ? req : undefined,
+    bodyLength: hasBody && Number.isFinite(length) ? length : undefined,
   };
 }
