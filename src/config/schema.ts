@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { isCredentialKey, masked, quoteValue } from './quote-value.ts';
+import { isCredentialKey, masked, maskedUrlText, quoteValue } from './quote-value.ts';
 
 /**
  * LiteLLM's config shape, validated structurally. Unknown keys are kept (a LiteLLM config.yaml has many
@@ -26,7 +26,10 @@ function isHttpUrl(value: string): boolean {
 const quoting = (text: string) => (issue: { input: unknown }) => `${text} (${quoteValue(issue.input)})`;
 
 const envRef = v.pipe(v.string(), v.regex(ENV_REF));
-const httpUrl = v.pipe(v.string('expected a URL string'), v.check(isHttpUrl, quoting('not a URL')));
+const httpUrl = v.pipe(
+  v.string('expected a URL string'),
+  v.check(isHttpUrl, (issue) => `not a URL (${quoteValue(typeof issue.input === 'string' ? maskedUrlText(issue.input) : issue.input)})`),
+);
 const count = v.union([v.pipe(v.number(), v.minValue(0)), envRef], 'expected a non-negative number');
 const seconds = v.union([v.pipe(v.number(), v.gtValue(0)), envRef, v.pipe(v.string(), v.regex(/^\d+(\.\d+)?$/))], 'expected seconds as a positive number');
 const scalarText = v.pipe(v.union([v.string(), v.number(), v.boolean()], 'expected a string'), v.transform(String));
