@@ -69,6 +69,11 @@ export const nodeHttpClient: HttpClient = async (outgoing, options) => {
       if (response) response.destroy(error);
       else reject(typed(error, 'connect'));
     });
+    // A 101 to a plain request: Node hands over the socket and emits no response, so without this the call never settles.
+    request.once('upgrade', (_incoming, socket) => {
+      socket.destroy();
+      reject(typed(new Error(`the server switched protocols (101), which llmpass does not relay`), 'connect'));
+    });
     request.once('response', (incoming) => {
       response = incoming;
       // Every way the body can fail goes through _destroy (Node's own "aborted" reset included): typed there.
