@@ -103,6 +103,19 @@ describe.each(CLIENTS)('%s', (_name, client) => {
     expectTyped(await response.text().then(() => undefined, (caught: unknown) => caught), NetworkError, /the response was cut short$/);
   });
 
+  it('a chunked body that breaks its framing (a chunk size not in hex): the body fails with a NetworkError, "cut short"', async () => {
+    const raw = await startRawUpstream(() => ({ bytes: rawAnswer('HTTP/1.1 200 OK', ['transfer-encoding: chunked'], '5\r\nhello\r\nzz\r\nx\r\n'), after: 'end' }));
+    try {
+      const reply = await client({ method: 'GET', url: new URL(`${raw.url}/v1/models`), headers: [], body: undefined }, { signal: never, timeoutMs: 10_000 });
+      expectTyped(await bodyFailure(reply), NetworkError, /the response was cut short$/);
+      // and a library reader, through the web Response
+      const again = toWebResponse(await client({ method: 'GET', url: new URL(`${raw.url}/v1/models`), headers: [], body: undefined }, { signal: never, timeoutMs: 10_000 }));
+      expectTyped(await again.text().then(() => undefined, (caught: unknown) => caught), NetworkError, /the response was cut short$/);
+    } finally {
+      await raw.close();
+    }
+  });
+
   it('a 101 Switching Protocols to a plain request: a NetworkError, never a promise left unsettled', async () => {
     const raw = await startRawUpstream(() => ({ bytes: rawAnswer('HTTP/1.1 101 Switching Protocols', ['upgrade: websocket', 'connection: upgrade'], 'raw bytes'), after: 'keep' }));
     try {
