@@ -1,6 +1,7 @@
 import type { Config } from '../config/load.ts';
 import type { ModelEntry } from '../config/schema.ts';
 import { displayPath } from '../config/display-path.ts';
+import { maskedUrlText } from '../config/quote-value.ts';
 import { isLlmpassError } from '../errors.ts';
 import { parseModelRef } from '../providers/model-ref.ts';
 import { displayBase, splitApiBase } from './api-base.ts';
@@ -40,7 +41,7 @@ export function displayApiBase(base: string): string {
   try {
     return displayBase(splitApiBase(base, 'api base'));
   } catch {
-    return base;
+    return maskedUrlText(base);
   }
 }
 

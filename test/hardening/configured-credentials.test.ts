@@ -152,6 +152,29 @@ describe('probe reasons', () => {
     }
   });
 
+  it('mask the credential inside a longer header value when the upstream echoes it alone ("invalid token X")', async () => {
+    const lone = 'lit-6f0d2b9e4a1c8573';
+    const server = await startFakeUpstream((req, res) => {
+      const words = Object.values(req.headers).flatMap((value) => String(value).split(' ').slice(1));
+      sendJson(res, 401, { error: { message: `invalid token ${words.join(' and ')}` } });
+    });
+    try {
+      const composed = configFromObject(
+        { model_list: [{ model_name: 'c', litellm_params: { model: 'hosted_vllm/m', api_base: server.url, extra_headers: { 'x-braced': 'Token ${HDR_BRACED}', 'x-literal': `Bearer ${lone}` } } }] },
+        undefined,
+        ENV,
+      );
+      const [entry] = resolveEntries(composed);
+      if (!entry?.ok) throw new Error('did not resolve');
+      const result = await probeDeployment(entry.deployment, { timeout: 5 });
+      expect(result.reason).toMatch(/401.*invalid token/);
+      expect(result.reason).not.toContain(TOKEN.braced);
+      expect(result.reason).not.toContain(lone);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('mask before cutting to length: a key straddling the cut leaves no piece of itself', async () => {
     const server = await startFakeUpstream((_req, res) => sendJson(res, 401, { e: `${'.'.repeat(176)}${TOKEN.key}` }));
     try {
