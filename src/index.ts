@@ -1,10 +1,12 @@
 /** The library's public face. Importing it loads neither oclif, chalk nor ora. */
 export { passthrough, type PassthroughOptions } from './passthrough.ts';
 export { Router, type RouterOptions, type RouterSettings, type RouterEvent, type RouterPassthroughOptions, type RoutingStrategy } from './router/router.ts';
-export type { Deployment, DeploymentOverrides } from './router/deployment.ts';
+export type { Deployment, DeploymentOverrides, DeploymentLimits } from './core/deployment.ts';
+export type { PassthroughRequest, UpstreamRequest, QueryInit, BodyInit } from './core/request.ts';
+export type { UpstreamReply } from './core/reply.ts';
 export { MemoryState } from './router/state/memory.ts';
 export { routerStateFromConfig, stateSettings } from './router/state/from-config.ts';
-export type { RouterState, StateReport, StateEvent, StateSettings, DeploymentLimits } from './router/state/types.ts';
+export type { RouterState, StateReport, StateEvent, StateSettings } from './router/state/types.ts';
 export type { BatchOptions, BatchResult, BatchAnswer, BatchFailure, BatchError, BatchEvent } from './batch/types.ts';
 export { loadConfig, configFromObject, type Config, type LoadConfigOptions } from './config/load.ts';
 export { registerProvider, findProvider, listProviders } from './providers/registry.ts';
@@ -14,11 +16,10 @@ export { describeProviders, describeProvider, describeAuth, type ProviderSummary
 export { describeModels, resolveEntries, displayApiBase, type AliasSummary, type DeploymentSummary, type ResolvedEntry } from './router/inventory.ts';
 export { checkDeployments, type CheckOptions, type CheckReport, type CheckResult, type PlannedCheck } from './check/check.ts';
 export { probeDeployment, type ProbeOptions, type ProbeResult, type CheckStatus } from './check/probe.ts';
-export { buildUpstreamRequest, displayHeaders, type PassthroughRequest, type UpstreamRequest, type QueryInit } from './transport/request.ts';
+export { buildUpstreamRequest, displayHeaders } from './transport/request.ts';
 export { joinEndpoint } from './transport/url.ts';
-export type { BodyInit } from './transport/body.ts';
 export type { HttpClient, OutgoingRequest, ClientOptions } from './transport/http-client.ts';
-export { toWebResponse, type UpstreamReply } from './transport/reply.ts';
+export { toWebResponse } from './transport/reply.ts';
 export { sendUpstream, type SendOptions } from './transport/send.ts';
 export { Secret } from './secret.ts';
 export {

@@ -2,8 +2,9 @@ import { LlmpassError } from '../errors.ts';
 import type { Router, RouterEvent, RouterPassthroughOptions } from '../router/router.ts';
 import { retryAfterMs, sleep } from '../router/retry.ts';
 import { isJsonMediaType } from '../transport/headers.ts';
-import { discardReply, replyHeader, type UpstreamReply } from '../transport/reply.ts';
+import { discardReply, replyHeader } from '../transport/reply.ts';
 import type { BatchError, BatchResult } from './types.ts';
+import type { UpstreamReply } from '../core/reply.ts';
 
 /** The request every line shares; the payload is added per line. */
 export type LineRequest = Omit<RouterPassthroughOptions, 'json' | 'body' | 'bodyLength' | 'signal' | 'onEvent'>;

@@ -1,7 +1,7 @@
 import type { ListedAlias } from './model-lists.ts';
 import type { EnvLookup } from '../config/env.ts';
-import type { Deployment } from '../router/deployment.ts';
 import type { Secret } from '../secret.ts';
+import type { Deployment } from '../core/deployment.ts';
 
 /** The request as it will be sent, handed to a signing hook: it adds its own headers (and drops stale ones). */
 export interface SignableRequest {

@@ -3,8 +3,8 @@ import { resolveEnvValue, resolveSecret } from '../config/env.ts';
 import type { PassThroughEndpoint } from '../config/schema.ts';
 import type { ProviderSpec } from '../providers/types.ts';
 import { splitApiBase } from '../router/api-base.ts';
-import type { Deployment } from '../router/deployment.ts';
 import type { Secret } from '../secret.ts';
+import type { Deployment } from '../core/deployment.ts';
 
 /**
  * LiteLLM's `general_settings.pass_through_endpoints`: a route to a fixed target with configured headers (values

@@ -5,11 +5,11 @@ import { resolveEnvValue } from '../config/env.ts';
 import { isLlmpassError, NetworkError, RateLimitedError, UsageError } from '../errors.ts';
 import { listProviders } from '../providers/registry.ts';
 import type { ProviderSpec } from '../providers/types.ts';
-import { resolveProviderDefault, type Deployment } from '../router/deployment.ts';
+import { resolveProviderDefault } from '../router/deployment.ts';
 import type { Router, RouterEvent, RouterPassthroughOptions } from '../router/router.ts';
 import { isJsonMediaType } from '../transport/headers.ts';
 import { scanJsonYielding, type JsonBody } from '../transport/json-body.ts';
-import { discardReply, type UpstreamReply } from '../transport/reply.ts';
+import { discardReply } from '../transport/reply.ts';
 import type { Secret } from '../secret.ts';
 import { logRequest, type AccessLog } from './access-log.ts';
 import { masterKeyCheck } from './auth.ts';
@@ -21,6 +21,8 @@ import { routeTable, type Route } from './routes.ts';
 import { configuredRouteDeployment } from './configured-route.ts';
 import { allAliasesAnswer, routeAliasList } from './alias-lists.ts';
 import { sharedProbe } from './shared-probe.ts';
+import type { Deployment } from '../core/deployment.ts';
+import type { UpstreamReply } from '../core/reply.ts';
 
 export interface ProxyOptions {
   config: Config;

@@ -4,11 +4,11 @@ import { DEFAULT_ALLOWED_FAILS, DEFAULT_COOLDOWN_SECONDS, firstNumber } from '..
 import type { BatchOptions, BatchResult } from '../batch/types.ts';
 import { displayPath } from '../config/display-path.ts';
 import { RateLimitedError, UnknownModelError, UsageError } from '../errors.ts';
-import { buildUpstreamRequest, type PassthroughRequest, type UpstreamRequest } from '../transport/request.ts';
+import { buildUpstreamRequest } from '../transport/request.ts';
 import type { HttpClient } from '../transport/http-client.ts';
-import { discardReply, replyHeader, toWebResponse, type UpstreamReply } from '../transport/reply.ts';
+import { discardReply, replyHeader, toWebResponse } from '../transport/reply.ts';
 import { sendUpstream } from '../transport/send.ts';
-import { resolveDirect, resolveEntry, type Deployment, type DeploymentOverrides } from './deployment.ts';
+import { resolveDirect, resolveEntry } from './deployment.ts';
 import { MemoryState } from './state/memory.ts';
 import { stateSettings } from './state/from-config.ts';
 import type { Refusal, RouterState } from './state/types.ts';
@@ -16,6 +16,9 @@ import { tapUsage } from './usage.ts';
 import { backoffMs, isRetryableError, isRetryableStatus, retryAfterMs, sleep } from './retry.ts';
 import { closest, pickLeastBusy, pickWeighted } from './select.ts';
 import { parseModelRef } from '../providers/model-ref.ts';
+import type { Deployment, DeploymentOverrides } from '../core/deployment.ts';
+import type { UpstreamReply } from '../core/reply.ts';
+import type { PassthroughRequest, UpstreamRequest } from '../core/request.ts';
 
 export type RoutingStrategy = 'simple-shuffle' | 'least-busy';
 

@@ -1,10 +1,10 @@
 import { environmentSettings } from '../../config/provider-settings.ts';
 import { CredentialsError } from '../../errors.ts';
-import type { Deployment } from '../../router/deployment.ts';
 import { Secret } from '../../secret.ts';
 import type { ProviderSettings, SignableRequest } from '../types.ts';
 import { googleCredentialSource, type GoogleCredentialSource } from './google-credentials.ts';
 import { refreshingValues, type Expiring } from './refresh-cache.ts';
+import type { Deployment } from '../../core/deployment.ts';
 
 const SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 /** Where google-auth-library sends every service-account token request, whatever the key's `token_uri` says. */
