@@ -5,7 +5,8 @@ export type { Deployment, DeploymentOverrides, DeploymentLimits } from './core/d
 export type { PassthroughRequest, UpstreamRequest, QueryInit, BodyInit } from './core/request.ts';
 export type { UpstreamReply } from './core/reply.ts';
 export { MemoryState } from './router/state/memory.ts';
-export { routerStateFromConfig, stateSettings } from './router/state/from-config.ts';
+export { routerStateFromConfig } from './router/state/from-config.ts';
+export { stateSettings } from './router/settings.ts';
 export type { RouterState, StateReport, StateEvent, StateSettings } from './router/state/types.ts';
 export type { BatchOptions, BatchResult, BatchAnswer, BatchFailure, BatchError, BatchEvent } from './batch/types.ts';
 export { loadConfig, configFromObject, type Config, type LoadConfigOptions } from './config/load.ts';

@@ -30,10 +30,11 @@ export interface Deployment {
   weight: number;
   /** `litellm_params.rpm` and `tpm` as limits the Router enforces (per replica, or shared through Redis). */
   limits?: DeploymentLimits | undefined;
-  /** The entry's `litellm_params`, for provider-specific settings (regions, projects). */
-  params: Record<string, unknown>;
-  /** The same, read through `os.environ/` references: what provider hooks use (environment only when absent). */
-  settings?: ProviderSettings | undefined;
+  /**
+   * The entry's `litellm_params` (regions, projects), read through `os.environ/` references: what provider hooks
+   * and signers use. Only the environment for a deployment without an entry.
+   */
+  settings: ProviderSettings;
 }
 
 /** What a caller may override on top of the config (`--api-base`, `--api-key`, the library's options). */

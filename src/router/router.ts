@@ -1,6 +1,5 @@
 import { configFromObject, loadConfig, type Config, type LoadConfigOptions } from '../config/load.ts';
 import type { ModelEntry } from '../config/schema.ts';
-import { DEFAULT_ALLOWED_FAILS, DEFAULT_COOLDOWN_SECONDS, firstNumber } from '../config/numbers.ts';
 import type { BatchOptions, BatchResult } from '../batch/types.ts';
 import { displayPath } from '../config/display-path.ts';
 import { RateLimitedError, UnknownModelError, UsageError } from '../errors.ts';
@@ -10,7 +9,9 @@ import { discardReply, replyHeader, toWebResponse } from '../transport/reply.ts'
 import { sendUpstream } from '../transport/send.ts';
 import { resolveDirect, resolveEntry } from './deployment.ts';
 import { MemoryState } from './state/memory.ts';
-import { stateSettings } from './state/from-config.ts';
+import { routerSettings, stateSettings, type ResolvedRouterSettings, type RouterSettings, type RoutingStrategy } from './settings.ts';
+
+export type { RouterSettings, RoutingStrategy };
 import type { Refusal, RouterState } from './state/types.ts';
 import { tapUsage } from './usage.ts';
 import { backoffMs, isRetryableError, isRetryableStatus, retryAfterMs, sleep } from './retry.ts';
@@ -19,24 +20,6 @@ import { parseModelRef } from '../providers/model-ref.ts';
 import type { Deployment, DeploymentOverrides } from '../core/deployment.ts';
 import type { UpstreamReply } from '../core/reply.ts';
 import type { PassthroughRequest, UpstreamRequest } from '../core/request.ts';
-
-export type RoutingStrategy = 'simple-shuffle' | 'least-busy';
-
-export interface RouterSettings {
-  /** Retries after the first attempt (LiteLLM's `num_retries`); 2 when unset. */
-  numRetries?: number;
-  routingStrategy?: RoutingStrategy;
-  /** Failures in a row before a deployment is cooled down (LiteLLM's default: 3). */
-  allowedFails?: number;
-  /** Seconds a cooled-down deployment is skipped (LiteLLM's default: 5). */
-  cooldownTime?: number;
-  /** `[{ alias: [other aliases] }]`, tried in order when every deployment of an alias failed. */
-  fallbacks?: Array<Record<string, string[]>>;
-  /** Seconds to wait for headers and between chunks when a deployment sets none. */
-  timeout?: number;
-  /** The longest pause between retries, in milliseconds, whatever `Retry-After` says. */
-  maxBackoffMs?: number;
-}
 
 export interface RouterOptions extends RouterSettings {
   /** A LiteLLM-style model list; validated like a config file. */
@@ -102,7 +85,7 @@ function wildcardRegex(pattern: string): RegExp {
  */
 export class Router {
   readonly config: Config;
-  readonly settings: Required<Omit<RouterSettings, 'timeout'>> & { timeout: number | undefined };
+  readonly settings: ResolvedRouterSettings;
   readonly #client: HttpClient | undefined;
   /** Cooldowns, rate-limit windows and in-flight counts (shared by replicas when it is Redis-backed). */
   readonly state: RouterState;
@@ -113,17 +96,7 @@ export class Router {
 
   constructor(options: RouterOptions = {}) {
     this.config = options.config ?? configFromObject({ model_list: options.modelList ?? [] });
-    const router = this.config.raw.router_settings ?? {};
-    const litellm = this.config.raw.litellm_settings ?? {};
-    this.settings = {
-      numRetries: firstNumber(options.numRetries, router.num_retries, litellm.num_retries) ?? 2,
-      routingStrategy: (options.routingStrategy ?? (router.routing_strategy as RoutingStrategy | undefined) ?? 'simple-shuffle') as RoutingStrategy,
-      allowedFails: firstNumber(options.allowedFails, router.allowed_fails) ?? DEFAULT_ALLOWED_FAILS,
-      cooldownTime: firstNumber(options.cooldownTime, router.cooldown_time) ?? DEFAULT_COOLDOWN_SECONDS,
-      fallbacks: options.fallbacks ?? router.fallbacks ?? litellm.fallbacks ?? [],
-      timeout: firstNumber(options.timeout, router.timeout, litellm.request_timeout),
-      maxBackoffMs: options.maxBackoffMs ?? 5_000,
-    };
+    this.settings = routerSettings(this.config, options);
     this.#client = options.client;
     this.state = options.state ?? new MemoryState(stateSettings(this.config, this.settings));
     this.config.modelList.forEach((entry, index) => {

@@ -1,5 +1,4 @@
 import { Readable } from 'node:stream';
-import { environmentSettings } from '../config/provider-settings.ts';
 import { ConfigError, UsageError } from '../errors.ts';
 import type { Deployment } from '../core/deployment.ts';
 import type { HeaderValue, PassthroughRequest, QueryInit, UpstreamBody, UpstreamRequest } from '../core/request.ts';
@@ -61,7 +60,7 @@ function splicedBody(parts: Uint8Array[]): UpstreamBody {
 export function buildUpstreamRequest(deployment: Deployment, request: PassthroughRequest): UpstreamRequest {
   const { provider } = deployment;
   if (request.json !== undefined && request.body !== undefined) throw new UsageError('give either a JSON body or a raw body, not both');
-  const ctx = { model: deployment.model, apiVersion: deployment.apiVersion, settings: deployment.settings ?? environmentSettings() };
+  const ctx = { model: deployment.model, apiVersion: deployment.apiVersion, settings: deployment.settings };
   const named = request.pathModel !== undefined && provider.replacePathModel ? provider.replacePathModel(request.endpoint, deployment.model, ctx) : request.endpoint;
   const endpoint = provider.expandEndpoint ? provider.expandEndpoint(named, ctx) : named;
   const url = joinEndpoint(deployment.apiBase, endpoint, provider.join);

@@ -1,4 +1,3 @@
-import { environmentSettings } from '../../config/provider-settings.ts';
 import { CredentialsError } from '../../errors.ts';
 import { Secret } from '../../secret.ts';
 import type { ProviderSettings, SignableRequest } from '../types.ts';
@@ -82,6 +81,6 @@ export function googleAccessToken(settings: ProviderSettings): Promise<Secret> {
 /** Vertex's signer: an OAuth2 access token as a Bearer, in place of whatever Authorization a caller sent. */
 export async function signVertexRequest(request: SignableRequest, deployment: Deployment): Promise<void> {
   // A token given as the key (`--api-key "$(gcloud auth print-access-token)"`) is used as it is.
-  const token = deployment.apiKey ?? (await googleAccessToken(deployment.settings ?? environmentSettings()));
+  const token = deployment.apiKey ?? (await googleAccessToken(deployment.settings));
   request.headers = [...request.headers.filter(([name]) => name !== 'authorization'), ['authorization', `Bearer ${token.reveal()}`]];
 }
