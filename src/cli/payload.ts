@@ -4,12 +4,12 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import { UsageError } from '../errors.ts';
-import type { BodyInit } from '../transport/body.ts';
 import { isJsonMediaType } from '../transport/headers.ts';
 import { JsonBodyError, jsonBodyOf, scanJson, type JsonBody } from '../transport/json-body.ts';
 import { formFilePaths } from './form-file-paths.ts';
 import { setJsonPath } from './json-path.ts';
 import { isBodyItem, type RequestItem } from './request-items.ts';
+import type { BodyInit } from '../core/request.ts';
 
 export interface PayloadFlags {
   json?: string | undefined;

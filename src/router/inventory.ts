@@ -5,7 +5,8 @@ import { maskedUrlText } from '../config/quote-value.ts';
 import { isLlmpassError } from '../errors.ts';
 import { parseModelRef } from '../providers/model-ref.ts';
 import { displayBase, splitApiBase } from './api-base.ts';
-import { resolveEntry, type Deployment } from './deployment.ts';
+import { resolveEntry } from './deployment.ts';
+import type { Deployment } from '../core/deployment.ts';
 
 /** One `model_list` entry as `llmpass models` shows it: where it goes, and whether it can be called now. */
 export interface DeploymentSummary {

@@ -1,7 +1,8 @@
 // Watches an answer's body as it passes to whoever reads it (the proxy's client, the CLI's printer): the time of
 // its first chunk, its usage and model, and (opted in) its text. Nothing is buffered beyond what is parsed.
 import { Transform } from 'node:stream';
-import { replyHeader, type UpstreamReply } from '../transport/reply.ts';
+import { replyHeader } from '../transport/reply.ts';
+import type { UpstreamReply } from '../core/reply.ts';
 import { readUsage, type GenAiUsage } from './usage.ts';
 
 /** A JSON answer larger than this is not parsed for usage. */

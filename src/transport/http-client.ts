@@ -1,7 +1,7 @@
 import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import { Readable } from 'node:stream';
 import { describeTarget, timerDelay, transportError, upstreamTimeout } from './failure.ts';
-import type { UpstreamReply } from './reply.ts';
+import type { UpstreamReply } from '../core/reply.ts';
 
 /** What a client is asked to send: everything resolved, credentials revealed. */
 export interface OutgoingRequest {

@@ -8,11 +8,11 @@ import { probeDeployment } from '../../src/check/probe.ts';
 import { configFromObject, type Config } from '../../src/config/load.ts';
 import { configuredRouteDeployment } from '../../src/proxy/configured-route.ts';
 import { describeModels, resolveEntries } from '../../src/router/inventory.ts';
-import type { Deployment } from '../../src/router/deployment.ts';
 import { buildUpstreamRequest } from '../../src/transport/request.ts';
 import { sendUpstream } from '../../src/transport/send.ts';
 import { startFakeUpstream, type FakeHandler, type FakeServer } from '../fixtures/fake-upstream.ts';
 import { sendJson } from '../fixtures/respond.ts';
+import type { Deployment } from '../../src/core/deployment.ts';
 
 const TOKEN = { literal: 'lit-7c2e94d1a0b8f365', env: 'env-0d9a5e27c41b3f86', braced: 'brc-5b18f0c3e7a2d964', user: 'svc-user', pass: 'pw-e41f7a0c9d3b2856', code: 'fnkey-A8d3F0c2E9b7', key: 'key-93b0e7d4c1a5f268' };
 const ENV: Record<string, string> = { HDR_ENV: TOKEN.env, HDR_BRACED: TOKEN.braced, LLM_KEY: TOKEN.key };

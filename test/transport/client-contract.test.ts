@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AbortedError, LlmpassError, NetworkError, UpstreamTimeoutError } from '../../src/errors.ts';
 import { nodeHttpClient, type HttpClient } from '../../src/transport/http-client.ts';
-import { toWebResponse, type UpstreamReply } from '../../src/transport/reply.ts';
+import { toWebResponse } from '../../src/transport/reply.ts';
 import { undiciClient } from '../../src/transport/undici-client.ts';
 import { cutShort, flood, floodSha256, stallAfter, type FloodProgress } from '../fixtures/faults.ts';
 import { hang, resetBeforeHeaders, resetMidBody, status, type FakeHandler } from '../fixtures/fake-upstream.ts';
@@ -13,6 +13,7 @@ import { fakeUpstreams } from '../support/upstreams.ts';
 import { rawAnswer, startRawUpstream } from '../support/raw-upstream.ts';
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { UpstreamReply } from '../../src/core/reply.ts';
 
 const upstream = fakeUpstreams(() => status(200, 'ok'));
 const pool = undiciClient();
