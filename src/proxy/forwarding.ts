@@ -3,7 +3,10 @@ import { NetworkError, UsageError } from '../errors.ts';
 import { HOP_BY_HOP } from '../transport/headers.ts';
 import { discardReply, type UpstreamReply } from '../transport/reply.ts';
 import { CLIENT_CREDENTIAL_HEADERS } from './auth.ts';
+import { maskedAnswer } from './masked-reply.ts';
 import type { RequestRecord } from './metrics.ts';
+import type { Secret } from '../secret.ts';
+import { deploymentSecrets, type Deployment } from '../router/deployment.ts';
 
 /** Names listed in a `Connection` header are hop-by-hop too (`Connection: x-api-key` must not smuggle one through). */
 function connectionNamed(raw: string[]): Set<string> {
@@ -51,22 +54,40 @@ function forwardedResponseHeaders(headers: Array<[string, string]>): string[] {
   return out;
 }
 
-/**
- * Relays the upstream's answer: its status and headers, then its body. A header Node will not write (a byte it
- * refuses) fails the request with a NetworkError before anything of the answer is out.
- */
-export function relayReply(reply: UpstreamReply, res: ServerResponse, record: RequestRecord, started: number): Promise<void> {
+/** Writes the answer's head; a header Node will not write (a byte it refuses) is a NetworkError, `res` left clean. */
+function writeHead(reply: UpstreamReply, res: ServerResponse, headers: string[]): void {
   try {
-    res.writeHead(reply.status, reply.statusText || undefined, forwardedResponseHeaders(reply.headers));
+    res.writeHead(reply.status, reply.statusText || undefined, headers);
   } catch (error) {
     // 502 saying so (the caller's error answer), with none of the upstream's headers left on `res`.
     discardReply(reply);
     for (const name of res.getHeaderNames()) res.removeHeader(name);
     throw new NetworkError(`the upstream's answer cannot be relayed: ${(error as Error).message}`);
   }
+}
+
+/**
+ * Relays the upstream's answer: its status and headers, then its body. A 2xx streams as it comes. Anything else
+ * may echo what the proxy added (a key, a header token, the api_base's `?code=`): it goes with the credentials of
+ * the deployment that answered masked.
+ */
+export function relayReply(reply: UpstreamReply, res: ServerResponse, record: RequestRecord, started: number, answered?: Deployment): Promise<void> {
+  if (answered && reply.status >= 300) return relayMasked(reply, res, record, started, deploymentSecrets(answered));
+  writeHead(reply, res, forwardedResponseHeaders(reply.headers));
   record.status = reply.status;
   record.ttfbMs = performance.now() - started;
   return relayBody(reply, res, record);
+}
+
+const BODYLESS_STATUS = new Set([204, 304]);
+
+async function relayMasked(reply: UpstreamReply, res: ServerResponse, record: RequestRecord, started: number, secrets: readonly Secret[]): Promise<void> {
+  record.ttfbMs = performance.now() - started;
+  const answer = await maskedAnswer(reply, secrets, res.req.method === 'HEAD' || BODYLESS_STATUS.has(reply.status));
+  writeHead(reply, res, forwardedResponseHeaders(answer.headers));
+  record.status = reply.status;
+  if (answer.note) record.error = answer.note;
+  res.end(answer.body);
 }
 
 /**

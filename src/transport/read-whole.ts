@@ -47,3 +47,44 @@ export function readWhole(stream: Readable, limit: number, tooLarge: () => Error
     stream.on('close', onClose);
   });
 }
+
+/**
+ * The first `limit` bytes of a stream, and whether it held more (`cut`: the rest is left unread, the caller
+ * discards it). Fails as the stream fails, or as `readWhole` does when it closes before its end.
+ */
+export function readUpTo(stream: Readable, limit: number): Promise<{ bytes: Buffer; cut: boolean }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (cut: boolean) => {
+      done();
+      const bytes = Buffer.concat(chunks, Math.min(size, limit));
+      resolve({ bytes, cut });
+    };
+    const onData = (chunk: Buffer | string) => {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      chunks.push(bytes);
+      size += bytes.length;
+      if (size > limit) {
+        stream.pause();
+        finish(true);
+      }
+    };
+    const onEnd = () => finish(false);
+    const onError = (error: Error) => {
+      done();
+      reject(error);
+    };
+    const onClose = () => onError(Object.assign(new Error('the body stream closed before its end'), { code: 'ECONNRESET' }));
+    const done = () => {
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('error', onError);
+      stream.off('close', onClose);
+    };
+    stream.on('data', onData);
+    stream.on('end', onEnd);
+    stream.on('error', onError);
+    stream.on('close', onClose);
+  });
+}
