@@ -72,7 +72,7 @@ function writeHead(reply: UpstreamReply, res: ServerResponse, headers: string[])
  * the deployment that answered masked.
  */
 export function relayReply(reply: UpstreamReply, res: ServerResponse, record: RequestRecord, started: number, answered?: Deployment): Promise<void> {
-  if (answered && reply.status >= 300) return relayMasked(reply, res, record, started, deploymentSecrets(answered));
+  if (answered && reply.status >= 300) return relayMasked(reply, res, record, started, [...deploymentSecrets(answered), ...(reply.signedCredentials ?? [])]);
   record.ttfbMs = performance.now() - started;
   const head = () => {
     writeHead(reply, res, forwardedResponseHeaders(reply.headers));
