@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { Secret } from '../secret.ts';
 
 /**
  * The upstream's answer as the transport hands it over: status, headers as received, and the body as a Node
@@ -11,4 +12,6 @@ export interface UpstreamReply {
   /** Lower-case names, in the order received, repeated names kept. */
   headers: Array<[string, string]>;
   body: Readable;
+  /** Header values a signing provider added for this request (an OAuth bearer): masked wherever an error is shown. */
+  signedCredentials?: Secret[] | undefined;
 }

@@ -117,6 +117,8 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
     }
 
     const method = req.method ?? 'GET';
+    // The deployment last tried: its credentials are masked in a non-2xx answer.
+    let tried: Deployment | undefined;
     if (matched.kind === 'aliases') return sendJson(res, 200, allAliasesAnswer(router, matched.shape));
     const target = routeTarget(matched, method, modelList);
     if (target.kind === 'model-list') return sendJson(res, 200, target.answer);
@@ -129,6 +131,7 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
       signal,
       timeout: options.timeout,
       onEvent: (event) => {
+        if (event.type === 'attempt') tried = event.deployment;
         observer.routerEvent(event, record);
         trace.onEvent(event);
       },
@@ -160,7 +163,7 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
         reply = await router.send(aliasRequest(chosen, provider, base, endpoint, json, body));
       }
     }
-    await relayReply(trace.reply(reply), res, record, started);
+    await relayReply(trace.reply(reply), res, record, started, tried);
   }
 
   return (req, res) => {

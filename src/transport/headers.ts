@@ -51,3 +51,10 @@ export function isJsonMediaType(contentType: string | null | undefined): boolean
   const type = contentType.split(';')[0]!.trim().toLowerCase();
   return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
 }
+
+/** Event streams (SSE, AWS's binary event stream): answers whose events may be long in coming after the headers. */
+export function isEventStream(contentType: string | null | undefined): boolean {
+  if (!contentType) return false;
+  const type = contentType.trimStart().slice(0, 40).toLowerCase();
+  return type.startsWith('text/event-stream') || type.startsWith('application/vnd.amazon.eventstream');
+}
