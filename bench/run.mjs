@@ -18,6 +18,7 @@ const MODULES = {
   redis: () => import('./redis.mjs'),
   batch: () => import('./batch.mjs'),
   'request-log': () => import('./request-log.mjs'),
+  telemetry: () => import('./telemetry.mjs'),
 };
 
 function checkRuntime() {

@@ -12,15 +12,27 @@ export class Secret {
   readonly #value: string;
   readonly source: string | undefined;
   readonly #shown: string | undefined;
+  readonly #parts: readonly string[];
 
-  constructor(value: string, source?: string, shown?: string) {
+  /** `parts`: the referenced values a value was written around (`Token ${TOKEN}`), each masked on its own too. */
+  constructor(value: string, source?: string, shown?: string, parts: readonly string[] = []) {
     this.#value = value;
     this.source = source;
     this.#shown = shown;
+    this.#parts = parts;
   }
 
   reveal(): string {
     return this.#value;
+  }
+
+  /**
+   * The texts an echo of this credential could hold, longest first: the whole value, each referenced value, and each
+   * long word of a value written as `Scheme credential` (an upstream may say "invalid token <credential>" alone).
+   */
+  maskable(): string[] {
+    const words = this.#value.includes(' ') ? this.#value.split(/\s+/).filter((word) => word.length >= 8) : [];
+    return [this.#value, ...this.#parts, ...words].sort((a, b) => b.length - a.length);
   }
 
   /** What may be shown to a person: the variable's name when known, else the mask. */
@@ -43,10 +55,50 @@ export class Secret {
 
 /** Replaces every secret's value in a text with the mask (values under 4 characters would mask innocent text). */
 export function maskSecret(text: string, secrets: Iterable<Secret | undefined>): string {
-  let out = text;
+  return maskNeedles(text, needles(secrets, (value) => value));
+}
+
+/**
+ * `maskSecret` for bytes an upstream sent, which need not be UTF-8: each byte is kept as it came (latin1 maps one
+ * byte to one character) and each secret is matched as its UTF-8 bytes. `cut`: the bytes are the start of a longer
+ * body, so a secret begun at their end (cut off by the bound) is dropped too.
+ */
+export function maskSecretBytes(bytes: Buffer, secrets: Iterable<Secret | undefined>, cut = false): Buffer {
+  const text = bytes.toString('latin1');
+  const all = needles(secrets, (value) => Buffer.from(value, 'utf8').toString('latin1'));
+  let masked = maskNeedles(text, all);
+  if (cut) masked = masked.slice(0, masked.length - partialAtEnd(masked, all));
+  return masked === text ? bytes : Buffer.from(masked, 'latin1');
+}
+
+/** Each secret's texts, as an echo may write them: as is, JSON-escaped and percent-encoded. */
+function needles(secrets: Iterable<Secret | undefined>, encode: (value: string) => string): string[] {
+  const out = new Set<string>();
   for (const secret of secrets) {
-    const value = secret?.reveal();
-    if (value && value.length >= 4) out = out.split(value).join(MASK);
+    for (const value of secret?.maskable() ?? []) {
+      if (value.length < 4) continue;
+      for (const form of [value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value)]) out.add(encode(form));
+    }
   }
+  return [...out].sort((a, b) => b.length - a.length);
+}
+
+function maskNeedles(text: string, all: readonly string[]): string {
+  let out = text;
+  for (const needle of all) if (out.includes(needle)) out = out.split(needle).join(MASK);
   return out;
+}
+
+/** How many characters at the text's end begin a secret (4 at least: shorter beginnings reveal nothing useful). */
+function partialAtEnd(text: string, all: readonly string[]): number {
+  let longest = 0;
+  for (const needle of all) {
+    for (let length = Math.min(needle.length - 1, text.length); length > Math.max(longest, 3); length--) {
+      if (text.endsWith(needle.slice(0, length))) {
+        longest = length;
+        break;
+      }
+    }
+  }
+  return longest;
 }

@@ -34,7 +34,7 @@ export async function buildRow(call: ObservedCall, outcome: CallOutcome, facts: 
     bytesOut: outcome.bytesOut,
     tokens: outcome.usage,
     // Without usage or a price source there is nothing to price: no await, no price table.
-    cost: deployment && outcome.usage.input !== undefined && (deployment.provider.pricesProvider || deployment.params.input_cost_per_token !== undefined || deployment.modelInfo) ? await priceOf(deployment, outcome, facts.startedAt) : null,
+    cost: deployment && outcome.usage.input !== undefined && (deployment.provider.pricesProvider || deployment.settings.text('input_cost_per_token') !== undefined || deployment.modelInfo) ? await priceOf(deployment, outcome, facts.startedAt) : null,
     keyAlias: call.keyAlias ?? null,
     replayOf: call.replayOf ?? null,
     requestHeaders: call.bodies && call.requestHeaders ? maskHeaders(call.requestHeaders) : null,
@@ -52,7 +52,7 @@ async function priceOf(deployment: Deployment, outcome: CallOutcome, startedAt: 
       pricesProvider: deployment.provider.pricesProvider,
       model: deployment.model,
       usage: outcome.usage,
-      override: priceOverrideOf(deployment.params, deployment.modelInfo),
+      override: priceOverrideOf((key) => deployment.settings.text(key), deployment.modelInfo),
       at: new Date(startedAt),
     });
   } catch {

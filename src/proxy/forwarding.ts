@@ -1,6 +1,14 @@
-import { UsageError } from '../errors.ts';
-import { HOP_BY_HOP } from '../transport/headers.ts';
+import type { ServerResponse } from 'node:http';
+import { NetworkError, UsageError } from '../errors.ts';
+import { HOP_BY_HOP, isEventStream } from '../transport/headers.ts';
+import { discardReply, replyHeader } from '../transport/reply.ts';
+import type { UpstreamReply } from '../core/reply.ts';
 import { CLIENT_CREDENTIAL_HEADERS } from './auth.ts';
+import { maskedAnswer } from './masked-reply.ts';
+import type { RequestRecord } from './metrics.ts';
+import type { Secret } from '../secret.ts';
+import { deploymentSecrets } from '../router/deployment.ts';
+import type { Deployment } from '../core/deployment.ts';
 
 /** Names listed in a `Connection` header are hop-by-hop too (`Connection: x-api-key` must not smuggle one through). */
 function connectionNamed(raw: string[]): Set<string> {
@@ -40,10 +48,119 @@ const RESPONSE_HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connecti
  * The upstream's end-to-end headers for the client (content-length and content-encoding kept: bytes are
  * untouched), flat as `writeHead` takes them.
  */
-export function forwardedResponseHeaders(headers: Array<[string, string]>): string[] {
+function forwardedResponseHeaders(headers: Array<[string, string]>): string[] {
   let named: Set<string> | undefined;
   for (const [name, value] of headers) if (name === 'connection') for (const t of value.split(',')) (named ??= new Set()).add(t.trim().toLowerCase());
   const out: string[] = [];
   for (const [name, value] of headers) if (!RESPONSE_HOP_BY_HOP.has(name) && !named?.has(name)) out.push(name, value);
   return out;
+}
+
+/** Writes the answer's head; a header Node will not write (a byte it refuses) is a NetworkError, `res` left clean. */
+function writeHead(reply: UpstreamReply, res: ServerResponse, headers: string[]): void {
+  try {
+    res.writeHead(reply.status, reply.statusText || undefined, headers);
+  } catch (error) {
+    // 502 saying so (the caller's error answer), with none of the upstream's headers left on `res`.
+    discardReply(reply);
+    for (const name of res.getHeaderNames()) res.removeHeader(name);
+    throw new NetworkError(`the upstream's answer cannot be relayed: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Relays the upstream's answer: its status and headers, then its body. A 2xx streams as it comes. Anything else
+ * may echo what the proxy added (a key, a header token, the api_base's `?code=`): it goes with the credentials of
+ * the deployment that answered masked.
+ */
+export function relayReply(reply: UpstreamReply, res: ServerResponse, record: RequestRecord, started: number, answered?: Deployment): Promise<void> {
+  if (answered && reply.status >= 300) return relayMasked(reply, res, record, started, [...deploymentSecrets(answered), ...(reply.signedCredentials ?? [])]);
+  record.ttfbMs = performance.now() - started;
+  const head = () => {
+    writeHead(reply, res, forwardedResponseHeaders(reply.headers));
+    record.status = reply.status;
+  };
+  // An event stream's head goes at once: its client opens the stream on it, and the first event may be long coming.
+  if (!isEventStream(replyHeader(reply, 'content-type'))) return relayBody(reply, res, record, head);
+  head();
+  res.flushHeaders();
+  return relayBody(reply, res, record, undefined);
+}
+
+const BODYLESS_STATUS = new Set([204, 304]);
+
+async function relayMasked(reply: UpstreamReply, res: ServerResponse, record: RequestRecord, started: number, secrets: readonly Secret[]): Promise<void> {
+  record.ttfbMs = performance.now() - started;
+  const answer = await maskedAnswer(reply, secrets, res.req.method === 'HEAD' || BODYLESS_STATUS.has(reply.status));
+  writeHead(reply, res, forwardedResponseHeaders(answer.headers));
+  record.status = reply.status;
+  if (answer.note) record.error = answer.note;
+  res.end(answer.body);
+}
+
+/**
+ * Sends the upstream body to the client with backpressure (stream.pipeline costs an AbortController and a
+ * DOMException per response, measurable at proxy rates). `head` (the status and headers) goes with the first chunk
+ * or the end, so a body that fails before its first byte rejects with its typed error: the caller answers 502 or
+ * 504 in place of an empty 200. Once anything is out, a body cut short reaches the client as a broken response,
+ * never as a clean end (one cut before its first byte is recorded as 502); a client that goes away stops the upstream body.
+ */
+function relayBody(reply: UpstreamReply, res: ServerResponse, record: RequestRecord, head: (() => void) | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const body = reply.body;
+    let pendingHead = head;
+    let sent = false;
+    const begin = (): boolean => {
+      if (!pendingHead) return true;
+      const write = pendingHead;
+      pendingHead = undefined;
+      try {
+        write();
+        return true;
+      } catch (error) {
+        stop();
+        reject(error as Error);
+        return false;
+      }
+    };
+    const onData = (chunk: Buffer) => {
+      if (!begin()) return;
+      sent = true;
+      if (!res.write(chunk)) body.pause();
+    };
+    const onDrain = () => body.resume();
+    const onEnd = () => {
+      if (begin()) res.end();
+    };
+    const onError = (error: Error) => {
+      if (pendingHead) {
+        stop();
+        return reject(error);
+      }
+      record.error = error.message;
+      // Only the head went out (an event stream's): no answer came, whatever its status said.
+      if (!sent) record.status = 502;
+      res.destroy();
+      resolve();
+    };
+    const onClose = () => {
+      stop();
+      if (!body.readableEnded) body.destroy();
+      resolve();
+    };
+    const stop = () => {
+      body.off('data', onData);
+      body.off('end', onEnd);
+      body.off('error', onError);
+      res.off('drain', onDrain);
+      res.off('close', onClose);
+      // Later errors (a destroyed body) must not go unhandled.
+      body.on('error', () => undefined);
+    };
+    body.on('data', onData);
+    body.once('end', onEnd);
+    body.once('error', onError);
+    res.on('drain', onDrain);
+    res.once('close', onClose);
+  });
 }

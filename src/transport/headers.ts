@@ -1,3 +1,4 @@
+import type { HeaderInput } from '../core/request.ts';
 import { ConfigError, UsageError } from '../errors.ts';
 
 /** Headers that describe one connection, not the message: never copied from a caller or an upstream. */
@@ -28,8 +29,6 @@ export function checkHeader(name: string, value: string, from: string, Fault: ty
   if (BAD_VALUE.test(value)) throw new Fault(`${from}: the value of header "${name}" contains CR, LF or NUL`);
 }
 
-export type HeaderInput = Record<string, string | string[] | undefined> | Array<[string, string]> | Headers | Iterable<[string, string]>;
-
 /** Normalises every accepted header shape into lower-case [name, value] pairs. */
 export function headerPairs(input: HeaderInput | undefined): Array<[string, string]> {
   if (!input) return [];
@@ -51,4 +50,11 @@ export function isJsonMediaType(contentType: string | null | undefined): boolean
   if (!contentType) return false;
   const type = contentType.split(';')[0]!.trim().toLowerCase();
   return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
+}
+
+/** Event streams (SSE, AWS's binary event stream): answers whose events may be long in coming after the headers. */
+export function isEventStream(contentType: string | null | undefined): boolean {
+  if (!contentType) return false;
+  const type = contentType.trimStart().slice(0, 40).toLowerCase();
+  return type.startsWith('text/event-stream') || type.startsWith('application/vnd.amazon.eventstream');
 }

@@ -3,8 +3,7 @@ import type { Readable } from 'node:stream';
 /**
  * Reads a stream whole, under `limit` bytes: past it, rejects with `tooLarge()` and stops collecting (what is
  * still to come is the caller's: the proxy lets a client's body drain, the signer destroys its stream). A stream
- * that closes before its end (a client gone mid-body) rejects too. Listeners rather than `for await`: the async
- * iterator costs a few stream helpers per call, measurable on the proxy's per-request path.
+ * that closes before its end (a client gone mid-body) rejects too.
  */
 export function readWhole(stream: Readable, limit: number, tooLarge: () => Error, expectedLength?: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -30,20 +29,59 @@ export function readWhole(stream: Readable, limit: number, tooLarge: () => Error
       if (whole) resolve(size === whole.length ? whole : whole.subarray(0, size));
       else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
     };
-    const onError = fail;
-    const onClose = () => {
-      done();
-      reject(Object.assign(new Error('the body stream closed before its end'), { code: 'ECONNRESET' }));
-    };
-    const done = () => {
-      stream.off('data', onData);
-      stream.off('end', onEnd);
-      stream.off('error', onError);
-      stream.off('close', onClose);
-    };
-    stream.on('data', onData);
-    stream.on('end', onEnd);
-    stream.on('error', onError);
-    stream.on('close', onClose);
+    const onClose = () => fail(closedEarly());
+    const done = listen(stream, onData, onEnd, fail, onClose);
   });
+}
+
+/**
+ * The first `limit` bytes of a stream, and whether it held more (`cut`: the rest is left unread, the caller
+ * discards it). Fails as the stream fails, or as `readWhole` does when it closes before its end.
+ */
+export function readUpTo(stream: Readable, limit: number): Promise<{ bytes: Buffer; cut: boolean }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (cut: boolean) => {
+      done();
+      const bytes = Buffer.concat(chunks, Math.min(size, limit));
+      resolve({ bytes, cut });
+    };
+    const onData = (chunk: Buffer | string) => {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      chunks.push(bytes);
+      size += bytes.length;
+      if (size > limit) {
+        stream.pause();
+        finish(true);
+      }
+    };
+    const onEnd = () => finish(false);
+    const onError = (error: Error) => {
+      done();
+      reject(error);
+    };
+    const done = listen(stream, onData, onEnd, onError, () => onError(closedEarly()));
+  });
+}
+
+function closedEarly(): Error {
+  return Object.assign(new Error('the body stream closed before its end'), { code: 'ECONNRESET' });
+}
+
+/**
+ * Listeners rather than `for await`: the async iterator costs a few stream helpers per call, measurable on the proxy's
+ * per-request path. Returns their removal.
+ */
+function listen(stream: Readable, onData: (chunk: Buffer | string) => void, onEnd: () => void, onError: (error: Error) => void, onClose: () => void): () => void {
+  stream.on('data', onData);
+  stream.on('end', onEnd);
+  stream.on('error', onError);
+  stream.on('close', onClose);
+  return () => {
+    stream.off('data', onData);
+    stream.off('end', onEnd);
+    stream.off('error', onError);
+    stream.off('close', onClose);
+  };
 }

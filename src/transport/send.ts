@@ -2,9 +2,12 @@ import type { Readable } from 'node:stream';
 import { NetworkError } from '../errors.ts';
 import { describeTarget, transportError } from './failure.ts';
 import { nodeHttpClient, readableFromWeb, type HttpClient } from './http-client.ts';
-import { discardReply, usableReason, type UpstreamReply } from './reply.ts';
-import { displayRequestUrl, revealHeaders, revealUrl, type UpstreamRequest } from './request.ts';
+import { discardReply, usableReason } from './reply.ts';
+import { displayRequestUrl, revealHeaders, revealUrl } from './request.ts';
 import { signOutgoing } from './sign.ts';
+import type { UpstreamReply } from '../core/reply.ts';
+import type { UpstreamRequest } from '../core/request.ts';
+import { Secret } from '../secret.ts';
 
 export interface SendOptions {
   /** Aborts the upstream request (Ctrl-C, a client that went away). */
@@ -29,6 +32,12 @@ function outgoingBody(request: UpstreamRequest): { body: Uint8Array | Readable |
   // Multipart needs a boundary; the web Response encoder makes one and streams file parts from disk.
   const encoded = new Response(body.form);
   return { body: readableFromWeb(encoded.body!), contentType: encoded.headers.get('content-type') ?? undefined };
+}
+
+/** The header values a signer added or changed: what it computed from the deployment's credentials. */
+function signedValues(before: Array<[string, string]>, after: Array<[string, string]>): Secret[] {
+  const sent = new Set(before.map(([name, value]) => `${name}\n${value}`));
+  return after.filter(([name, value]) => !sent.has(`${name}\n${value}`)).map(([, value]) => new Secret(value));
 }
 
 /**
@@ -58,6 +67,7 @@ export async function sendUpstream(request: UpstreamRequest, options: SendOption
     // (awaited only when the provider signs: a plain request goes out without another turn of the microtask queue)
     const outgoing = request.deployment.provider.auth.kind === 'signed' ? await signOutgoing(request, unsigned) : unsigned;
     const reply = await (options.client ?? nodeHttpClient)(outgoing, { signal, timeoutMs, target: () => describeTarget(request, displayRequestUrl(request)) });
+    if (outgoing !== unsigned) reply.signedCredentials = signedValues(unsigned.headers, outgoing.headers);
     reply.body.once('close', settle);
     reply.body.once('error', settle);
     // HTTP's statuses are 100-599 (RFC 9110 §15): anything else is not an answer any caller can pass on.

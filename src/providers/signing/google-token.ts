@@ -1,7 +1,6 @@
-import { environmentSettings } from '../../config/provider-settings.ts';
 import { CredentialsError } from '../../errors.ts';
-import type { Deployment } from '../../router/deployment.ts';
-import { Secret } from '../../secret.ts';
+import type { Deployment } from '../../core/deployment.ts';
+import { maskSecret, Secret } from '../../secret.ts';
 import type { ProviderSettings, SignableRequest } from '../types.ts';
 import { googleCredentialSource, type GoogleCredentialSource } from './google-credentials.ts';
 import { refreshingValues, type Expiring } from './refresh-cache.ts';
@@ -52,7 +51,48 @@ function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> 
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-async function fetchToken(source: GoogleCredentialSource, who: string): Promise<Expiring<Secret>> {
+/** The credentials a key's `token_uri` may carry (user:password, a `?key=`): masked wherever a message quotes it. */
+function tokenUriSecrets(source: GoogleCredentialSource): Secret[] {
+  const uri = source.kind === 'json' ? source.json.token_uri : undefined;
+  if (typeof uri !== 'string') return [];
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return [new Secret(uri)];
+  }
+  const parts = [url.username, url.password, url.search.slice(1), ...[...url.searchParams.values()]];
+  for (const part of [url.username, url.password]) parts.push(safeDecode(part));
+  return parts.filter(Boolean).map((part) => new Secret(part));
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** What the token endpoint said, for an OAuth error (`error`, `error_description`), a Google API error or any other body. */
+function tokenAnswer(status: number | undefined, data: unknown): string {
+  const record = typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : undefined;
+  if (typeof record?.error === 'string') return `${record.error}${typeof record.error_description === 'string' ? `: ${record.error_description}` : ''}`;
+  const nested = record?.error as { message?: unknown } | undefined;
+  const said = typeof nested?.message === 'string' ? nested.message : typeof data === 'string' ? data : JSON.stringify(data) ?? '';
+  const line = said.replace(/\s+/g, ' ').trim();
+  return `the token endpoint answered ${status ?? 'an error'}${line ? `: ${line.length > 200 ? `${line.slice(0, 200)}…` : line}` : ''}`;
+}
+
+/** The library's failure in one line: the endpoint's own words when it answered, else the library's message. */
+function tokenFailure(error: unknown): string {
+  const response = (error as { response?: { status?: number; data?: unknown } } | undefined)?.response;
+  if (response) return tokenAnswer(response.status, response.data);
+  return ((error as Error)?.message ?? String(error)).split('\n')[0] ?? '';
+}
+
+/** Fetches a token; a failure names the account, never the alias (a cached fetch serves every alias of the key). */
+async function fetchToken(source: GoogleCredentialSource): Promise<Expiring<Secret>> {
   const account = source.kind === 'json' && typeof source.json.client_email === 'string' ? ` for ${source.json.client_email}` : '';
   try {
     const client = await tokenClient(source);
@@ -61,27 +101,30 @@ async function fetchToken(source: GoogleCredentialSource, who: string): Promise<
     const expiry = client.credentials.expiry_date;
     return { value: new Secret(token), expiresAt: typeof expiry === 'number' ? expiry : undefined };
   } catch (error) {
-    const why = ((error as Error)?.message ?? String(error)).split('\n')[0];
+    const why = maskSecret(tokenFailure(error), tokenUriSecrets(source));
     const hint =
       source.kind === 'adc'
         ? ' (set vertex_credentials to a service-account key file or its JSON, set GOOGLE_APPLICATION_CREDENTIALS, or run `gcloud auth application-default login`)'
-        : /invalid_grant/.test(why ?? '')
+        : /invalid_grant/.test(why)
           ? ' (the key was refused: deleted or disabled, or this machine\'s clock is off)'
           : '';
     // No `cause`: the library's error carries the request, and with it the signed assertion.
-    throw new CredentialsError(`${who}: could not get a Google access token${account}: ${why}${hint}`);
+    throw new CredentialsError(`could not get a Google access token${account}: ${why}${hint}`);
   }
 }
 
 /** The deployment's access token: cached per credential, refreshed before expiry, one fetch for a burst of calls. */
 export function googleAccessToken(settings: ProviderSettings): Promise<Secret> {
   const source = googleCredentialSource(settings);
-  return tokens(source.kind === 'json' ? source.id : 'adc', () => fetchToken(source, settings.who));
+  // A failure is labelled by each caller: aliases sharing a key share its fetch.
+  return tokens(source.kind === 'json' ? source.id : 'adc', () => fetchToken(source)).catch((error: unknown) => {
+    throw error instanceof CredentialsError ? new CredentialsError(`${settings.who}: ${error.message}`) : error;
+  });
 }
 
 /** Vertex's signer: an OAuth2 access token as a Bearer, in place of whatever Authorization a caller sent. */
 export async function signVertexRequest(request: SignableRequest, deployment: Deployment): Promise<void> {
   // A token given as the key (`--api-key "$(gcloud auth print-access-token)"`) is used as it is.
-  const token = deployment.apiKey ?? (await googleAccessToken(deployment.settings ?? environmentSettings()));
+  const token = deployment.apiKey ?? (await googleAccessToken(deployment.settings));
   request.headers = [...request.headers.filter(([name]) => name !== 'authorization'), ['authorization', `Bearer ${token.reveal()}`]];
 }
