@@ -1,6 +1,6 @@
 // A call's row, built once its answer is out (observe.ts loads this then): usage priced with the deployment's
 // override (litellm_params or model_info) or the bundled price table, headers masked, bodies capped.
-import type { Deployment } from '../router/deployment.ts';
+import type { Deployment } from '../core/deployment.ts';
 import { costOf, priceOverrideOf } from './cost.ts';
 import { capBody, maskHeaders, newRowId, type RequestRow } from './log/row.ts';
 import type { CallOutcome, ObservedCall } from './observe.ts';

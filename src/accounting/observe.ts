@@ -4,9 +4,9 @@
 // it to `record`. It never buffers a stream beyond the cap, never throws into the call, never delays a byte: the
 // row, its cost and the price table are worked out after the body is out. Statically it loads only the usage tap.
 import { Transform } from 'node:stream';
-import type { Deployment } from '../router/deployment.ts';
+import type { Deployment } from '../core/deployment.ts';
 import type { RouterEvent } from '../router/router.ts';
-import type { UpstreamReply } from '../transport/reply.ts';
+import type { UpstreamReply } from '../core/reply.ts';
 import { UsageCounter } from './usage-tap.ts';
 import { UNKNOWN_USAGE, type Usage } from './usage.ts';
 import type { Face, RequestRow } from './log/row.ts';

@@ -3,7 +3,8 @@
 // frame larger than MAX_JSON_BYTES is not read (its tokens stay unknown), and nothing else is kept.
 import { Transform } from 'node:stream';
 import type { UsageReader, UsageReport } from '../providers/types.ts';
-import { replyHeader, type UpstreamReply } from '../transport/reply.ts';
+import { replyHeader } from '../transport/reply.ts';
+import type { UpstreamReply } from '../core/reply.ts';
 import { UNKNOWN_USAGE, usageOf, type Usage } from './usage.ts';
 
 /** A body, line or frame larger than this is not parsed for its usage. */

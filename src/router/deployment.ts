@@ -70,6 +70,8 @@ export interface DeploymentParts extends ApiBaseParts {
   timeoutMs?: number | undefined;
   weight?: number;
   limits?: DeploymentLimits | undefined;
+  /** The entry's `model_info` (per-deployment prices). */
+  modelInfo?: Record<string, unknown> | undefined;
 }
 
 /** The one place a Deployment is built: a config entry, a `provider/model`, a provider's default, a configured route. */
