@@ -30,7 +30,7 @@ async function rows(path: string): Promise<RequestRow[]> {
   }
 }
 
-async function proxyWith(general: string) {
+async function proxyWith(general: string, env: Record<string, string> = { LLMPASS_LOG: 'on' }) {
   const { url } = await upstream(handler);
   const state = tempDir();
   const proxy = await startProxyCli({
@@ -41,12 +41,23 @@ async function proxyWith(general: string) {
 general_settings:
   master_key: sk-master
 ${general}`,
-    env: { XDG_STATE_HOME: state },
+    env: { XDG_STATE_HOME: state, ...env },
   });
   return { proxy, db: join(state, 'llmpass', 'logs.db') };
 }
 
 describe('the proxy logs its calls', () => {
+  it('only when asked: with no database_url, postgres DATABASE_URL or LLMPASS_LOG=on it writes nothing', async () => {
+    const { proxy, db } = await proxyWith('', {});
+    await postJson(`${proxy.url}/vllm/v1/chat/completions`, { model: 'chat', messages: [] }, 'sk-master');
+    await proxy.waitForRequests(1);
+    expect((await http(`${proxy.url}/health/readiness`, { headers: { authorization: 'Bearer sk-master' } })).json()).not.toHaveProperty('request_log');
+    await proxy.stop();
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(db)).toBe(false);
+  });
+
+
   it('buffered and streamed: rows with tokens and cost, metadata only; metrics, access log and readiness say so', async () => {
     const { proxy, db } = await proxyWith('');
     expect((await postJson(`${proxy.url}/vllm/v1/chat/completions`, { model: 'chat', messages: [] }, 'sk-master')).json()).toEqual(CHAT);
