@@ -5,11 +5,12 @@
 import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import Anthropic from '@anthropic-ai/sdk';
-import { ConverseCommand, ConverseStreamCommand, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
+import { BedrockRuntimeClient, ConverseCommand, ConverseStreamCommand, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
 import { GoogleGenAI } from '@google/genai';
 import { Mistral } from '@mistralai/mistralai';
 import { CohereClient, CohereClientV2 } from 'cohere-ai';
 import Groq from 'groq-sdk';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Ollama } from 'ollama';
 import OpenAI from 'openai';
 import Together from 'together-ai';
@@ -19,7 +20,7 @@ import { converseStreamFrames, EVENT_STREAM, startFakeBedrock } from '../fixture
 import { anthropicLike, openAiLike, startFakeUpstream, type FakeHandler, type FakeServer, type RecordedRequest } from '../fixtures/fake-upstream.ts';
 import { sendJson } from '../fixtures/respond.ts';
 import { cohereLike, geminiLike, ollamaLike, underPrefix } from '../fixtures/sdk-upstreams.ts';
-import { CLIENT_SIDE_AWS, proxiedBedrockClient } from '../support/bedrock-client.ts';
+import { CLIENT_SIDE_AWS } from '../support/bedrock-client.ts';
 import { ROOT } from '../support/cli.ts';
 import { headerText, startProxyCli, stopAllProxies, type ProxyCli } from '../support/proxy.ts';
 import { cleanupTemp } from '../support/tmp.ts';
@@ -140,7 +141,20 @@ const openAiCalls = (client: (ctx: Ctx) => OpenAI | Groq | Together, prefix: str
   ];
 };
 
-const bedrockClient = (ctx: Ctx) => proxiedBedrockClient(ctx.proxy, MASTER_KEY);
+/**
+ * As AWS documents an Amazon Bedrock API key: the `token` option (or AWS_BEARER_TOKEN_BEDROCK) with the bearer scheme
+ * preferred, sent as `Authorization: Bearer`. The client's own AWS credentials are set too: they must not go upstream.
+ */
+const bedrockClient = (ctx: Ctx) =>
+  new BedrockRuntimeClient({
+    region: 'us-east-1',
+    endpoint: `${ctx.proxy}/bedrock`,
+    token: { token: MASTER_KEY },
+    authSchemePreference: ['httpBearerAuth'],
+    credentials: CLIENT_SIDE_AWS,
+    requestHandler: new NodeHttpHandler(), // HTTP/1.1, as the proxy speaks it
+    maxAttempts: 1,
+  });
 
 const BEARER = { header: 'authorization', prefix: 'Bearer ' };
 
@@ -307,7 +321,7 @@ const ROWS: readonly SdkRow[] = [
   },
   {
     sdk: '@aws-sdk/client-bedrock-runtime',
-    option: "`endpoint: 'http://localhost:4000/bedrock'`, the key in `x-llmpass-api-key` (a middleware)",
+    option: "`endpoint: 'http://localhost:4000/bedrock'`, `token: { token: '<key>' }` and `authSchemePreference: ['httpBearerAuth']` (or `AWS_BEARER_TOKEN_BEDROCK`)",
     route: '/bedrock',
     model: 'bedrock/anthropic.claude-upstream-v1:0',
     upstream: () => 'bedrock',
