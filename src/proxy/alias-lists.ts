@@ -25,7 +25,10 @@ function listedAliases(router: Router): ListedAlias[] {
   return aliases;
 }
 
-/** `GET /v1/models`: every alias, OpenAI's shape. `/model/info`: LiteLLM's, a row per deployment, no key or base. */
+/**
+ * `GET /v1/models`: every alias, OpenAI's shape. `/model/info`: LiteLLM's, a row per deployment, no key or base; the
+ * entry's own `model_info` as LiteLLM answers it (tools read its `mode`, `base_model`), its `id` when it sets one.
+ */
 export function allAliasesAnswer(router: Router, shape: AllAliasesShape): unknown {
   // (a shape's name, not a provider's)
   if (shape === 'litellm') {
@@ -33,7 +36,7 @@ export function allAliasesAnswer(router: Router, shape: AllAliasesShape): unknow
       data: router.config.modelList.map((entry, index) => ({
         model_name: entry.model_name,
         litellm_params: { model: entry.litellm_params.model },
-        model_info: { id: `${entry.model_name}#${index}` },
+        model_info: { id: `${entry.model_name}#${index}`, ...entry.model_info },
       })),
     };
   }
