@@ -46,3 +46,19 @@ describe('call --dry-run: each provider SDK\'s endpoint spellings reach the prov
     });
   }
 });
+
+describe('call --dry-run: an alias in the endpoint\'s path or in the body\'s copies of the model, as @google/genai writes them', () => {
+  const dir = tempConfig('model_list:\n  - model_name: team-embed\n    litellm_params: { model: gemini/text-embedding-004, api_key: os.environ/GEMINI_API_KEY }\n');
+  const env = baseEnv({ GEMINI_API_KEY: 'k' });
+  const body = JSON.stringify({ requests: [{ model: 'models/team-embed', content: { parts: [{ text: 'hi' }] } }] });
+  for (const endpoint of ['v1beta/models/team-embed:batchEmbedContents', 'batchEmbedContents']) {
+    it(`team-embed ${endpoint}: the upstream model in the path and in requests[].model`, async () => {
+      const result = await runCli({ args: ['call', 'team-embed', endpoint, '--dry-run', '--json', body], cwd: dir, env });
+      expect(result.code, result.stderr).toBe(0);
+      const out = String(result.stdout);
+      expect(out.split('\n')[0]).toBe('POST https://generativelanguage.googleapis.com/v1beta/models/text-embedding-004:batchEmbedContents');
+      expect(out).toContain('"model":"models/text-embedding-004"');
+      expect(out).not.toContain('team-embed');
+    });
+  }
+});
