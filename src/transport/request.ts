@@ -38,6 +38,11 @@ function authHeader(deployment: Deployment): [string, HeaderValue] | undefined {
 }
 
 /** JSON text as a value, for a provider hook that rewrites more than the top-level model (then, and only then, parsed). */
+/** Scanned text that never spells the alias has no copy to swap: it is not parsed again for nothing. */
+function mayName(json: unknown, alias: string): boolean {
+  return !(json instanceof JsonBody) || Buffer.from(json.bytes.buffer, json.bytes.byteOffset, json.bytes.byteLength).includes(alias);
+}
+
 function valueOf(json: unknown): unknown {
   return json instanceof JsonBody ? JSON.parse(Buffer.from(json.bytes.buffer, json.bytes.byteOffset, json.bytes.byteLength).toString('utf8')) : json;
 }
@@ -87,7 +92,7 @@ export function buildUpstreamRequest(deployment: Deployment, request: Passthroug
   let replayable = true;
   if (request.json !== undefined) {
     // A provider that repeats the path's model inside the body (Gemini) swaps those copies on the value.
-    const value = pathAlias !== undefined && provider.replaceBodyModels ? provider.replaceBodyModels(valueOf(request.json), pathAlias, deployment.model) : request.json;
+    const value = pathAlias !== undefined && provider.replaceBodyModels && mayName(request.json, pathAlias) ? provider.replaceBodyModels(valueOf(request.json), pathAlias, deployment.model) : request.json;
     const json = jsonBodyOf(value);
     const swap = request.swapModel !== false && modelGoesInBody(deployment, request.endpoint);
     body = splicedBody(swap ? json.partsWithModel(deployment.model) : [json.bytes]);
