@@ -117,7 +117,7 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
     }
 
     const method = req.method ?? 'GET';
-    if (matched.kind === 'aliases') return sendJson(res, 200, allAliasesAnswer(router, matched.shape));
+    if (matched.kind === 'aliases') return sendJson(res, 200, allAliasesAnswer(router, matched.shape, rest));
     const target = routeTarget(matched, method, modelList);
     if (target.kind === 'model-list') return sendJson(res, 200, target.answer);
     const headers = forwardedRequestHeaders(req.rawHeaders);

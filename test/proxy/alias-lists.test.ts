@@ -67,6 +67,13 @@ describe('model lists answered with aliases', () => {
     expect(answer.text).not.toContain('127.0.0.1:9');
   });
 
+  it('/model/info?litellm_model_id=: that deployment only, as LiteLLM filters by the id it answers', async () => {
+    const rows = (path: string) => get(path).then((answer) => answer.json<{ data: Array<{ model_name: string }> }>().data.map((row) => row.model_name));
+    expect(await rows('/model/info?litellm_model_id=lang-large-prod')).toEqual(['lang-large']);
+    expect(await rows('/v1/model/info?litellm_model_id=fast-llama%232')).toEqual(['fast-llama']);
+    expect(await rows('/model/info?litellm_model_id=none-such')).toEqual([]);
+  });
+
   it('/<route>/v1/models: the route\'s own aliases, however the SDK spells the path', async () => {
     expect(ids((await get('/vllm/v1/models')).json())).toEqual(['lang', 'lang-large']);
     for (const path of ['/groq/openai/v1/models', '/groq/v1/models', '/groq/models']) expect(ids((await get(path)).json()), path).toEqual(['fast-llama']);
