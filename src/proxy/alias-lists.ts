@@ -25,17 +25,22 @@ function listedAliases(router: Router): ListedAlias[] {
   return aliases;
 }
 
-/** `GET /v1/models`: every alias, OpenAI's shape. `/model/info`: LiteLLM's, a row per deployment, no key or base. */
-export function allAliasesAnswer(router: Router, shape: AllAliasesShape): unknown {
+/**
+ * `GET /v1/models`: every alias, OpenAI's shape. `/model/info`: LiteLLM's, a row per deployment, no key or base; the
+ * entry's own `model_info` as LiteLLM answers it (tools read its `mode`, `base_model`), its `id` when it sets one;
+ * `?litellm_model_id=` answers that deployment only.
+ */
+export function allAliasesAnswer(router: Router, shape: AllAliasesShape, search: string): unknown {
   // (a shape's name, not a provider's)
   if (shape === 'litellm') {
-    return {
-      data: router.config.modelList.map((entry, index) => ({
-        model_name: entry.model_name,
-        litellm_params: { model: entry.litellm_params.model },
-        model_info: { id: `${entry.model_name}#${index}` },
-      })),
-    };
+    const rows = router.config.modelList.map((entry, index) => ({
+      model_name: entry.model_name,
+      litellm_params: { model: entry.litellm_params.model },
+      model_info: { id: `${entry.model_name}#${index}`, ...entry.model_info },
+    }));
+    // `?litellm_model_id=`: the one deployment with that id, as LiteLLM answers it.
+    const id = search ? new URLSearchParams(search).get('litellm_model_id') : null;
+    return { data: id === null ? rows : rows.filter((row) => String(row.model_info.id) === id) };
   }
   return openAiAliasList(listedAliases(router));
 }

@@ -119,7 +119,7 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
     const method = req.method ?? 'GET';
     // The deployment last tried: its credentials are masked in a non-2xx answer.
     let tried: Deployment | undefined;
-    if (matched.kind === 'aliases') return sendJson(res, 200, allAliasesAnswer(router, matched.shape));
+    if (matched.kind === 'aliases') return sendJson(res, 200, allAliasesAnswer(router, matched.shape, rest));
     const target = routeTarget(matched, method, modelList);
     if (target.kind === 'model-list') return sendJson(res, 200, target.answer);
     const headers = forwardedRequestHeaders(req.rawHeaders);

@@ -43,8 +43,13 @@ interface Row {
   auth: AuthExpectation | null;
   /** Other headers the provider must send. */
   headers?: Record<string, string>;
-  /** `body`: the body's `model` is the upstream model. `path`: the model is in the path and the body is untouched. */
+  /**
+   * `body`: the body's `model` is the upstream model. `path`: the model is in the path and the body is untouched,
+   * but for the copies of the alias a provider's API repeats in it (`pathModelInBody`).
+   */
   model_in: 'body' | 'path';
+  /** What the body's `model` naming the alias becomes where the API repeats the path's model in it (Gemini). */
+  pathModelInBody?: string;
   /** Extra litellm_params and environment for this row. */
   params?: Record<string, unknown>;
   env?: Record<string, string>;
@@ -83,8 +88,8 @@ const ROWS: readonly Row[] = [
   // Anthropic: x-api-key and the required version header.
   { name: 'anthropic', provider: 'anthropic', defaultApiBase: 'https://api.anthropic.com', model: 'claude-sonnet-4-20250514', base: '', endpoint: 'v1/messages', path: '/v1/messages', keyEnv: 'ANTHROPIC_API_KEY', auth: header('x-api-key'), headers: { 'anthropic-version': '2023-06-01' }, model_in: 'body' },
   // Gemini: the model in the path, the key in x-goog-api-key and never in ?key=.
-  { name: 'gemini', provider: 'gemini', defaultApiBase: 'https://generativelanguage.googleapis.com', model: 'gemini-2.0-flash', base: '', endpoint: 'generateContent', path: '/v1beta/models/gemini-2.0-flash:generateContent', keyEnv: 'GEMINI_API_KEY', auth: header('x-goog-api-key'), model_in: 'path' },
-  { name: 'gemini (stream)', provider: 'gemini', defaultApiBase: 'https://generativelanguage.googleapis.com', model: 'gemini-2.0-flash', base: '', endpoint: 'streamGenerateContent', path: '/v1beta/models/gemini-2.0-flash:streamGenerateContent', query: { alt: 'sse' }, keyEnv: 'GEMINI_API_KEY', auth: header('x-goog-api-key'), model_in: 'path' },
+  { name: 'gemini', provider: 'gemini', defaultApiBase: 'https://generativelanguage.googleapis.com', model: 'gemini-2.0-flash', base: '', endpoint: 'generateContent', path: '/v1beta/models/gemini-2.0-flash:generateContent', keyEnv: 'GEMINI_API_KEY', auth: header('x-goog-api-key'), model_in: 'path', pathModelInBody: 'models/gemini-2.0-flash' },
+  { name: 'gemini (stream)', provider: 'gemini', defaultApiBase: 'https://generativelanguage.googleapis.com', model: 'gemini-2.0-flash', base: '', endpoint: 'streamGenerateContent', path: '/v1beta/models/gemini-2.0-flash:streamGenerateContent', query: { alt: 'sse' }, keyEnv: 'GEMINI_API_KEY', auth: header('x-goog-api-key'), model_in: 'path', pathModelInBody: 'models/gemini-2.0-flash' },
   // Azure OpenAI: classic paths route on the deployment and need api-version; the key goes in api-key.
   { name: 'azure', provider: 'azure', defaultApiBase: undefined, model: 'gpt4o-prod', base: '', endpoint: 'chat/completions', path: '/openai/deployments/gpt4o-prod/chat/completions', query: { 'api-version': '2024-10-21' }, keyEnv: 'AZURE_OPENAI_API_KEY', auth: header('api-key'), model_in: 'path' },
   { name: 'azure (api_version param, gateway prefix)', provider: 'azure', defaultApiBase: undefined, model: 'embed-prod', base: '/apim', endpoint: 'embeddings', path: '/apim/openai/deployments/embed-prod/embeddings', query: { 'api-version': '2025-04-01-preview' }, keyEnv: 'AZURE_OPENAI_API_KEY', auth: header('api-key'), model_in: 'path', params: { api_version: '2025-04-01-preview' } },
@@ -248,12 +253,12 @@ describe('provider conformance: the same passthrough through every provider', ()
       expect(leaked, 'other credentials sent').toEqual([]);
       if (own) expect(text.split(own.toLowerCase()).length - 1, 'own key sent once').toBe(1);
 
-      // The model: in the body as the upstream model, or in the path with the body left as sent.
+      // The model: in the body as the upstream model, or in the path with the body left as sent (but for copies of the alias).
       if (row.model_in === 'body') {
         expect(req.json).toEqual({ ...sent, model: row.model });
       } else {
         expect(req.path).toContain(encodeURIComponent(row.model));
-        expect(req.json).toEqual(sent);
+        expect(req.json).toEqual(row.pathModelInBody ? { ...sent, model: row.pathModelInBody } : sent);
       }
     });
   }
