@@ -174,6 +174,8 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
   const startSpinner = mode.spinner && !flags.verbose ? (await import('./spinner.ts')).startSpinner : undefined;
   let spinner: { stop(): void } | undefined;
   let answeredBy: Deployment | undefined;
+  /** Requests sent for this call (retries and fallbacks included): the footer says so when there were several. */
+  let attempts = 0;
   const stopSpinner = () => {
     spinner?.stop();
     spinner = undefined;
@@ -187,6 +189,7 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
       signal: controller.signal,
       onEvent: (event) => {
         if (event.type === 'answered') answeredBy = event.deployment;
+        if (event.type === 'attempt') attempts++;
         trace.onEvent(event);
         if (flags.verbose) {
           stopSpinner();
@@ -252,7 +255,7 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
     if (meter) {
       const answer = await import('./answer-meter.ts');
       const figures = await meter.figures();
-      process.stderr.write(footer === 'json' ? answer.footerJson(figures) : answer.footerLine(figures));
+      process.stderr.write(footer === 'json' ? answer.footerJson(figures, attempts) : answer.footerLine(figures, attempts));
     }
     return exitCodeForStatus(response.status);
   } catch (error) {
