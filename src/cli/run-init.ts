@@ -1,6 +1,6 @@
 import { writeFile, access } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { UsageError } from '../errors.ts';
+import { AbortedError, UsageError } from '../errors.ts';
 import { displayPath } from '../config/display-path.ts';
 import { discoverModels, type Discovered } from './discover-models.ts';
 import { aliasesFor, renderInitConfig } from './init-config.ts';
@@ -28,7 +28,16 @@ async function terminalQuestions(): Promise<{ ask: Ask; close(): void } | undefi
   if (!process.stdin.isTTY || !process.stderr.isTTY) return undefined;
   const { createInterface } = await import('node:readline/promises');
   const rl = createInterface({ input: process.stdin, output: process.stderr });
-  return { ask: async (question) => (await rl.question(question)).trim(), close: () => rl.close() };
+  const ask: Ask = async (question) => {
+    try {
+      return (await rl.question(question)).trim();
+    } catch (error) {
+      // readline rejects a pending question on Ctrl-C or Ctrl-D: an interruption (130), not an internal failure (1).
+      if ((error as { code?: string }).code === 'ABORT_ERR') throw new AbortedError('interrupted; nothing was written');
+      throw error;
+    }
+  };
+  return { ask, close: () => rl.close() };
 }
 
 async function exists(path: string): Promise<boolean> {
