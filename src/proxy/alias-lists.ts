@@ -25,11 +25,16 @@ function listedAliases(router: Router): ListedAlias[] {
   return aliases;
 }
 
+/** Which aliases a caller may see (a virtual key sees only those it may use). */
+export type AliasFilter = (alias: string) => boolean;
+const everyAlias: AliasFilter = () => true;
+
 /** `GET /v1/models`: every alias, OpenAI's shape. `/model/info`: LiteLLM's, a row per deployment, no key or base. */
-export function allAliasesAnswer(router: Router, shape: AllAliasesShape): unknown {
-  if (shape === 'openai') return openAiAliasList(listedAliases(router));
+export function allAliasesAnswer(router: Router, shape: AllAliasesShape, visible: AliasFilter = everyAlias): unknown {
+  if (shape === 'openai') return openAiAliasList(listedAliases(router).filter((entry) => visible(entry.alias)));
+  const rows = router.config.modelList.map((entry, index) => ({ entry, index })).filter(({ entry }) => visible(entry.model_name));
   return {
-    data: router.config.modelList.map((entry, index) => ({
+    data: rows.map(({ entry, index }) => ({
       model_name: entry.model_name,
       litellm_params: { model: entry.litellm_params.model },
       model_info: { id: `${entry.model_name}#${index}` },
@@ -68,9 +73,10 @@ function listFor(provider: ProviderSpec, endpoint: string): AliasList | undefine
  * serves, in its SDK's shape; undefined when it is no list request or the config has no alias for the provider
  * (the request then goes to the provider, as any other).
  */
-export function routeAliasList(provider: ProviderSpec, endpoint: string, router: Router): unknown {
+export function routeAliasList(provider: ProviderSpec, endpoint: string, router: Router, visible: AliasFilter = everyAlias): unknown {
   const list = listFor(provider, endpoint);
   if (!list) return undefined;
-  const aliases = listedAliases(router).filter((entry) => entry.provider === provider.id);
-  return aliases.length ? list.answer(aliases) : undefined;
+  const served = listedAliases(router).filter((entry) => entry.provider === provider.id);
+  // A key that may use none of them still gets a list (an empty one), never the provider's own.
+  return served.length ? list.answer(served.filter((entry) => visible(entry.alias))) : undefined;
 }

@@ -8,6 +8,8 @@ export interface RequestRecord {
   provider: string;
   alias: string;
   deployment: string;
+  /** The virtual key's alias (or display form) when one called; never the key. */
+  keyAlias?: string | undefined;
   status: number;
   durationMs: number;
   ttfbMs: number | undefined;

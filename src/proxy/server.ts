@@ -21,6 +21,9 @@ import { routeTable, type Route } from './routes.ts';
 import { configuredRouteDeployment } from './configured-route.ts';
 import { allAliasesAnswer, routeAliasList } from './alias-lists.ts';
 import { sharedProbe } from './shared-probe.ts';
+import type { KeyGuard } from '../keys/guard.ts';
+import { defaultKeyGuard } from '../keys/open.ts';
+import { admitCall, bookReply, checkModel, enterRoute, KeyDeniedError, sendDenial, serveKeyApi } from '../keys/proxy-gate.ts';
 
 export interface ProxyOptions {
   config: Config;
@@ -37,6 +40,8 @@ export interface ProxyOptions {
   probe?: (() => Promise<{ healthy: boolean; detail: unknown }>) | undefined;
   /** Milliseconds a client may stay silent while sending a body before it gets 408 (slowloris); none when unset. */
   clientTimeoutMs?: number | undefined;
+  /** Virtual keys (src/keys/); by default in the request log's database. */
+  keys?: KeyGuard | undefined;
 }
 
 /** How long a readiness probe's result answers later callers: no client can make the deployments be probed faster. */
@@ -163,6 +168,7 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
   const route = routeTable(listProviders(), options.config.raw.general_settings?.pass_through_endpoints ?? []);
   const authenticated = options.masterKey ? masterKeyCheck(options.masterKey) : undefined;
   const probe = options.probe && sharedProbe(options.probe, PROBE_REUSE_MS);
+  const keys = options.keys ?? defaultKeyGuard(options.masterKey);
   // A configured route's deployment (its headers' env references read) is built on first use, as aliases are.
   const configured = new Map<PassThroughEndpoint, Deployment>();
   const configuredDeployment = (entry: PassThroughEndpoint): Deployment => {
@@ -196,11 +202,9 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
     }
 
     const { key, rest } = takeQueryKey(search);
-    if (authenticated && !authenticated(req.headers, key)) {
-      // A keyless client's body is never read: the connection closes once the 401 is out.
-      res.shouldKeepAlive = false;
-      return sendProxyError(res, 401, 'missing or wrong key: send the master key as Authorization: Bearer, x-api-key, api-key, x-goog-api-key or x-llmpass-api-key', 'invalid_api_key');
-    }
+    // The one key check every route below passes (src/keys/): master or virtual key, route, key API rights.
+    const caller = await enterRoute(keys, req, key, path, matched.kind === 'keys' ? matched.action : undefined, search);
+    if (caller.kind === 'key') record.keyAlias = caller.record.key_alias ?? caller.record.key_name;
 
     // Node decodes only chunked; a body under another transfer coding (gzip, chunked) would go upstream still coded.
     const coding = req.headers['transfer-encoding'];
@@ -210,8 +214,10 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
     }
 
     const method = req.method ?? 'GET';
-    if (matched.kind === 'aliases') return sendJson(res, 200, allAliasesAnswer(router, matched.shape));
-    const aliasList = matched.kind === 'provider' && method === 'GET' ? routeAliasList(matched.provider, matched.endpoint, router) : undefined;
+    if (matched.kind === 'keys') return serveKeyApi(keys, caller, req, res, path, search, options.maxJsonBody);
+    const visible = (alias: string) => keys.mayUse(caller, alias);
+    if (matched.kind === 'aliases') return sendJson(res, 200, allAliasesAnswer(router, matched.shape, visible));
+    const aliasList = matched.kind === 'provider' && method === 'GET' ? routeAliasList(matched.provider, matched.endpoint, router, visible) : undefined;
     if (aliasList !== undefined) return sendJson(res, 200, aliasList);
     const headers = forwardedRequestHeaders(req.rawHeaders);
     const contentType = req.headers['content-type'];
@@ -224,10 +230,14 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
       timeout: options.timeout,
       onEvent: (event: RouterEvent) => {
         if (event.type === 'retry') metrics.retried(event.deployment.provider.id);
-        if (event.type === 'attempt') record.deployment = event.deployment.id;
+        if (event.type === 'attempt') {
+          record.deployment = event.deployment.id;
+          served = event.deployment;
+        }
       },
     };
 
+    let served: Deployment | undefined;
     let reply: UpstreamReply;
     if (matched.kind === 'configured') {
       const deployment = configuredDeployment(matched.route);
@@ -235,6 +245,7 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
       // As LiteLLM: without forward_headers only the configured headers (and the body's type) go upstream.
       const sent = matched.route.forward_headers ? headers : headers.filter(([name]) => name === 'content-type' || name === 'accept');
       const length = Number(req.headers['content-length']);
+      admitCall(keys, caller, res);
       reply = await router.sendTo(deployment, {
         ...base,
         headers: sent,
@@ -266,6 +277,8 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
         const served = deployments[0]!.provider;
         if (served.id !== provider.id) throw new UsageError(`alias "${alias}" is served by ${served.id}; call it under ${served.routePrefix}/`);
         record.alias = (bodyAlias ?? pathAlias)!;
+        checkModel(keys, caller, alias, record.alias);
+        admitCall(keys, caller, res);
         // A path alias leaves the body as sent, unless the provider repeats the model in it (read once, above).
         const pathBody = json !== undefined && provider.replaceBodyModels ? { json } : { body };
         const request = bodyAlias !== undefined ? { json } : { ...pathBody, pathModel: alias };
@@ -279,6 +292,8 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
           // No upstream but the alias the body meant, misspelt: `call`'s message, closest aliases and all.
           throw model ? router.unknownModel(model, (error as Error).message) : error;
         }
+        checkModel(keys, caller, model || undefined);
+        admitCall(keys, caller, res);
         reply = await router.sendTo(deployment, {
           ...base,
           endpoint,
@@ -299,6 +314,7 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
     }
     record.status = reply.status;
     record.ttfbMs = performance.now() - started;
+    bookReply(keys, caller, reply, served);
     await relay(reply, res, record);
   }
 
@@ -342,6 +358,7 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
         if (controller.signal.aborted) return res.destroy();
         // Answered before the client's body is all in: close after the answer rather than read the rest.
         if (!req.complete) res.shouldKeepAlive = false;
+        if (error instanceof KeyDeniedError) return sendDenial(res, error.denial);
         if (isLlmpassError(error)) {
           if (error.httpStatus >= 502) metrics.upstreamFailure(record.provider || 'none', error.code);
           if (error instanceof RateLimitedError && !res.headersSent) res.setHeader('retry-after', String(error.retryAfterSeconds));

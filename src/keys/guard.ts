@@ -1,0 +1,141 @@
+// The one check in front of every proxy route: who is calling (the master key, a virtual key, or nobody), and
+// whether that caller may use this route, this model, one more request now, and more of its budget.
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { keyCandidates } from '../proxy/auth.ts';
+import type { Secret } from '../secret.ts';
+import { hashKey, looksLikeVirtualKey, type KeyRecord } from './key.ts';
+import { KeyCounters } from './limits.ts';
+import { allowedBy, routeAllowed } from './match.ts';
+import { currentSpend, type KeyStore } from './store.ts';
+
+/** A refusal, answered as an OpenAI-shaped error. */
+export interface Denial {
+  status: number;
+  message: string;
+  code: string;
+  /** The error's `type` when it is not the status's usual one (LiteLLM's `budget_exceeded`). */
+  type?: string;
+  retryAfterSeconds?: number;
+}
+
+export type Caller = { kind: 'master' } | { kind: 'open' } | { kind: 'key'; record: KeyRecord };
+
+/** How long a key's row answers from memory: a revoked or changed key is seen by every replica within it. */
+const CACHE_MS = 1_000;
+const CACHE_MAX = 10_000;
+
+const WHERE_KEYS = 'Authorization: Bearer, x-api-key, api-key, x-goog-api-key or x-llmpass-api-key';
+
+export class KeyGuard {
+  readonly #master: Buffer | undefined;
+  readonly #openStore: () => Promise<KeyStore>;
+  #store: Promise<KeyStore> | undefined;
+  readonly #cache = new Map<string, { record: KeyRecord | undefined; at: number }>();
+  readonly counters = new KeyCounters();
+
+  constructor(masterKey: Secret | undefined, openStore: () => Promise<KeyStore>) {
+    this.#master = masterKey && Buffer.from(masterKey.reveal());
+    this.#openStore = openStore;
+  }
+
+  /** The store, opened on the first virtual key the proxy sees (a proxy whose callers use the master key opens none). */
+  store(): Promise<KeyStore> {
+    this.#store ??= this.#openStore().catch((error: unknown) => {
+      this.#store = undefined;
+      throw error;
+    });
+    return this.#store;
+  }
+
+  /** Forgets a key's cached row (after an update, a delete or a booking on this replica). */
+  forget(token: string): void {
+    this.#cache.delete(token);
+  }
+
+  async #lookup(token: string, now: number): Promise<KeyRecord | undefined> {
+    const cached = this.#cache.get(token);
+    if (cached && now - cached.at < CACHE_MS) return cached.record;
+    const record = await (await this.store()).get(token);
+    if (this.#cache.size >= CACHE_MAX) this.#cache.clear();
+    this.#cache.set(token, { record, at: now });
+    return record;
+  }
+
+  /** Who presents which credential; a Denial when a key is missing, wrong, expired or revoked. */
+  async identify(headers: IncomingHttpHeaders, queryKey: string | null, now = Date.now()): Promise<Caller | Denial> {
+    if (!this.#master) return { kind: 'open' };
+    const candidates = keyCandidates(headers, queryKey);
+    for (const candidate of candidates) {
+      const given = Buffer.from(candidate);
+      if (given.length === this.#master.length && timingSafeEqual(given, this.#master)) return { kind: 'master' };
+    }
+    // The Vertex and AWS SDKs put their own token in Authorization: any candidate that is a virtual key counts.
+    for (const candidate of candidates) {
+      if (!looksLikeVirtualKey(candidate)) continue;
+      const record = await this.#lookup(hashKey(candidate), now);
+      if (!record) continue;
+      if (record.blocked) return { status: 401, message: `key ${record.key_name} is revoked (blocked): ask for a new one`, code: 'key_blocked' };
+      if (record.expires !== null && record.expires <= now) return { status: 401, message: `key ${record.key_name} expired at ${new Date(record.expires).toISOString()}: ask for a new one`, code: 'key_expired' };
+      return { kind: 'key', record };
+    }
+    return { status: 401, message: `missing or wrong key: send the master key or a virtual key as ${WHERE_KEYS}`, code: 'invalid_api_key' };
+  }
+
+  /** A route outside the key's allowed routes. */
+  checkRoute(caller: Caller, path: string): Denial | undefined {
+    if (caller.kind !== 'key' || routeAllowed(caller.record.allowed_routes, path)) return undefined;
+    return { status: 401, message: `key ${caller.record.key_name} may not call route ${path}: it is allowed ${caller.record.allowed_routes.join(', ')}`, code: 'route_not_allowed' };
+  }
+
+  /** A model (an alias, or a provider's own model name) outside the key's models; none named counts as outside. */
+  checkModel(caller: Caller, model: string | undefined): Denial | undefined {
+    if (caller.kind !== 'key' || caller.record.models.length === 0) return undefined;
+    if (model !== undefined && allowedBy(caller.record.models, model)) return undefined;
+    const allowed = caller.record.models.join(', ');
+    const named = model === undefined ? 'a request that names no model' : `model "${model}"`;
+    return { status: 401, message: `key ${caller.record.key_name} may not call ${named}: it is allowed ${allowed}`, code: 'model_not_allowed' };
+  }
+
+  /**
+   * Books one call of a key: its tokens count toward its tpm here at once, its cost and tokens go to the shared
+   * store (the usage wiring calls this with each call's cost). Never fails the call: a store error drops the booking.
+   */
+  bookSpend(keyHash: string, cost: number | null, tokens: { input?: number | undefined; output?: number | undefined }): void {
+    this.counters.recordTokens(keyHash, (tokens.input ?? 0) + (tokens.output ?? 0));
+    void this.store()
+      .then((store) => store.bookSpend(keyHash, cost, tokens))
+      .then(
+        () => this.forget(keyHash),
+        () => undefined,
+      );
+  }
+
+  /** Whether the key may list an alias (model lists show only these). */
+  mayUse(caller: Caller, alias: string): boolean {
+    return caller.kind !== 'key' || allowedBy(caller.record.models, alias);
+  }
+
+  /** Budget, then rpm/tpm/parallel: a slot to release when the request ends, or a Denial. */
+  admit(caller: Caller, now = Date.now()): { release: () => void } | Denial {
+    if (caller.kind !== 'key') return NO_SLOT;
+    const record = caller.record;
+    if (record.max_budget !== null) {
+      const spend = currentSpend(record, now);
+      if (spend >= record.max_budget) {
+        const reset = record.budget_reset_at === null ? '' : `; it resets at ${new Date(record.budget_reset_at).toISOString()}`;
+        return { status: 400, type: 'budget_exceeded', code: '400', message: `Budget has been exceeded! Key ${record.key_name}: current cost ${spend}, max budget ${record.max_budget}${reset}` };
+      }
+    }
+    const slot = this.counters.acquire(record.token, record);
+    if ('release' in slot) return slot;
+    const what = slot.limit === 'parallel' ? `max_parallel_requests (${record.max_parallel_requests})` : slot.limit === 'rpm' ? `rpm_limit (${record.rpm_limit})` : `tpm_limit (${record.tpm_limit})`;
+    return { status: 429, message: `key ${record.key_name} is over its ${what}: retry after ${slot.retryAfterSeconds}s`, code: 'rate_limit_exceeded', retryAfterSeconds: slot.retryAfterSeconds };
+  }
+}
+
+const NO_SLOT = { release: () => undefined };
+
+export function isDenial(value: object): value is Denial {
+  return 'status' in value;
+}
