@@ -285,6 +285,8 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
         reply = await router.send({ ...base, model: alias, endpoint, ...request });
       } else {
         const model = typeof bodyModel === 'string' ? bodyModel : '';
+        checkModel(keys, caller, model || undefined);
+        admitCall(keys, caller, res);
         let deployment: Deployment;
         try {
           deployment = resolveProviderDefault(provider, model, options.config.env, provider.paramsFromPath?.(endpoint));
@@ -292,8 +294,6 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
           // No upstream but the alias the body meant, misspelt: `call`'s message, closest aliases and all.
           throw model ? router.unknownModel(model, (error as Error).message) : error;
         }
-        checkModel(keys, caller, model || undefined);
-        admitCall(keys, caller, res);
         reply = await router.sendTo(deployment, {
           ...base,
           endpoint,
