@@ -28,7 +28,7 @@ export const ROUTE_ACCESS: Readonly<Record<Route['kind'], 'public' | 'keyed' | '
 };
 
 /** LiteLLM's lists of what callers may use (after a config's own routes, which win). */
-const ALIAS_LISTS: ReadonlyMap<string, AllAliasesShape> = new Map([
+export const ALIAS_LISTS: ReadonlyMap<string, AllAliasesShape> = new Map([
   ['/v1/models', 'openai'],
   ['/models', 'openai'],
   ['/model/info', 'litellm'],
