@@ -15,7 +15,7 @@ import { cleanupTemp, tempDir } from '../support/tmp.ts';
 const MASTER = 'sk-master-keys-test-5b1e0c9a';
 const created: string[] = [];
 let upstream: FakeServer;
-let held: Array<() => void> = [];
+const held: Array<() => void> = [];
 let proxy: ProxyCli;
 
 // Every answer reports 100 prompt and 50 completion tokens: at the config's rates a call of `lang` costs 0.2 USD.
