@@ -1,11 +1,11 @@
 // The one check in front of every proxy route: who is calling (the master key, a virtual key, or nobody), and
 // whether that caller may use this route, this model, one more request now, and more of its budget.
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { keyCandidates } from '../proxy/auth.ts';
 import type { Secret } from '../secret.ts';
 import { hashKey, looksLikeVirtualKey, type KeyRecord } from './key.ts';
-import { KeyCounters } from './limits.ts';
+import type { RouterState, SlotResult } from '../router/state/types.ts';
 import { allowedBy, routeAllowed } from './match.ts';
 import { currentSpend, type KeyStore } from './store.ts';
 
@@ -32,11 +32,13 @@ export class KeyGuard {
   readonly #openStore: () => Promise<KeyStore>;
   #store: Promise<KeyStore> | undefined;
   readonly #cache = new Map<string, { record: KeyRecord | undefined; at: number }>();
-  readonly counters = new KeyCounters();
+  /** The routing state's windows and in-flight counts (shared through Redis when replicas have it). */
+  readonly #state: RouterState;
 
-  constructor(masterKey: Secret | undefined, openStore: () => Promise<KeyStore>) {
+  constructor(masterKey: Secret | undefined, openStore: () => Promise<KeyStore>, state: RouterState) {
     this.#master = masterKey && Buffer.from(masterKey.reveal());
     this.#openStore = openStore;
+    this.#state = state;
   }
 
   /** The store, opened on the first virtual key the proxy sees (a proxy whose callers use the master key opens none). */
@@ -102,7 +104,7 @@ export class KeyGuard {
    * store (the usage wiring calls this with each call's cost). Never fails the call: a store error drops the booking.
    */
   bookSpend(keyHash: string, cost: number | null, tokens: { input?: number | undefined; output?: number | undefined }): void {
-    this.counters.recordTokens(keyHash, (tokens.input ?? 0) + (tokens.output ?? 0));
+    this.#state.recordTokens(counterId(keyHash), (tokens.input ?? 0) + (tokens.output ?? 0));
     void this.store()
       .then((store) => store.bookSpend(keyHash, cost, tokens))
       .then(
@@ -117,7 +119,7 @@ export class KeyGuard {
   }
 
   /** Budget, then rpm/tpm/parallel: a slot to release when the request ends, or a Denial. */
-  admit(caller: Caller, now = Date.now()): { release: () => void } | Denial {
+  admit(caller: Caller, now = Date.now()): { release: () => void } | Denial | Promise<{ release: () => void } | Denial> {
     if (caller.kind !== 'key') return NO_SLOT;
     const record = caller.record;
     if (record.max_budget !== null) {
@@ -127,14 +129,26 @@ export class KeyGuard {
         return { status: 400, type: 'budget_exceeded', code: '400', message: `Budget has been exceeded! Key ${record.key_name}: current cost ${spend}, max budget ${record.max_budget}${reset}` };
       }
     }
-    const slot = this.counters.acquire(record.token, record);
-    if ('release' in slot) return slot;
-    const what = slot.limit === 'parallel' ? `max_parallel_requests (${record.max_parallel_requests})` : slot.limit === 'rpm' ? `rpm_limit (${record.rpm_limit})` : `tpm_limit (${record.tpm_limit})`;
-    return { status: 429, message: `key ${record.key_name} is over its ${what}: retry after ${slot.retryAfterSeconds}s`, code: 'rate_limit_exceeded', retryAfterSeconds: slot.retryAfterSeconds };
+    if (record.rpm_limit === null && record.tpm_limit === null && record.max_parallel_requests === null) return NO_SLOT;
+    const id = counterId(record.token);
+    if (record.max_parallel_requests !== null && this.#state.inFlight(id) >= record.max_parallel_requests) return overLimit(record, `max_parallel_requests (${record.max_parallel_requests})`, 1);
+    const limits = { rpm: record.rpm_limit ?? undefined, tpm: record.tpm_limit ?? undefined };
+    const settle = (slot: SlotResult) => (slot.ok ? slot : overLimit(record, slot.limit === 'rpm' ? `rpm_limit (${record.rpm_limit})` : `tpm_limit (${record.tpm_limit})`, Math.max(1, Math.ceil(slot.retryAfterMs / 1000))));
+    const slot = this.#state.acquire(id, limits);
+    return slot instanceof Promise ? slot.then(settle) : settle(slot);
   }
 }
 
 const NO_SLOT = { release: () => undefined };
+
+/** A key's name in the routing state (and so in Redis): a hash of its hash, never the stored one. */
+function counterId(token: string): string {
+  return `key:${createHash('sha256').update(token).digest('hex').slice(0, 20)}`;
+}
+
+function overLimit(record: KeyRecord, what: string, retryAfterSeconds: number): Denial {
+  return { status: 429, message: `key ${record.key_name} is over its ${what}: retry after ${retryAfterSeconds}s`, code: 'rate_limit_exceeded', retryAfterSeconds };
+}
 
 export function isDenial(value: object): value is Denial {
   return 'status' in value;

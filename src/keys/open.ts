@@ -1,5 +1,6 @@
 // Opens the key store in the request log's database (migrated by the log's own opening), SQLite or PostgreSQL.
 import { isPostgresUrl, logTarget, openLogStore } from '../accounting/log/open.ts';
+import type { RouterState } from '../router/state/types.ts';
 import type { Secret } from '../secret.ts';
 import { KeyGuard } from './guard.ts';
 import { parseDuration } from './duration.ts';
@@ -43,7 +44,10 @@ async function postgresAdapter(url: string): Promise<SqlAdapter> {
   };
 }
 
-/** The proxy's guard: keys live in the request log's database (DATABASE_URL, else the default SQLite file). */
-export function defaultKeyGuard(masterKey: Secret | undefined, env: NodeJS.ProcessEnv = process.env): KeyGuard {
-  return new KeyGuard(masterKey, () => openKeyStore(logTarget({ env })));
+/**
+ * The proxy's guard: keys live in the request log's database (DATABASE_URL, else the default SQLite file), their
+ * rpm/tpm/parallel counts in the routing state (shared through Redis when configured, else per replica).
+ */
+export function defaultKeyGuard(masterKey: Secret | undefined, state: RouterState, env: NodeJS.ProcessEnv = process.env): KeyGuard {
+  return new KeyGuard(masterKey, () => openKeyStore(logTarget({ env })), state);
 }

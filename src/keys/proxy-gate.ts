@@ -52,10 +52,12 @@ export function checkModel(guard: KeyGuard, caller: Caller, model: string | unde
  * Budget and rate limits for a call about to go upstream: refused, or admitted until the response closes. A call
  * admitted under its budget finishes even when its cost crosses it; the next one is refused.
  */
-export function admitCall(guard: KeyGuard, caller: Caller, res: ServerResponse): void {
-  const slot = guard.admit(caller);
+export async function admitCall(guard: KeyGuard, caller: Caller, res: ServerResponse): Promise<void> {
+  const slot = await guard.admit(caller);
   if (isDenial(slot)) throw new KeyDeniedError(slot);
-  res.once('close', slot.release);
+  // A client gone while the shared counters answered has closed already: its slot is given back at once.
+  if (res.closed) slot.release();
+  else res.once('close', slot.release);
 }
 
 /** Books a key's call once its answer has been relayed: tokens for its tpm, cost and tokens for its spend. */

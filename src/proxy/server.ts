@@ -168,7 +168,7 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
   const route = routeTable(listProviders(), options.config.raw.general_settings?.pass_through_endpoints ?? []);
   const authenticated = options.masterKey ? masterKeyCheck(options.masterKey) : undefined;
   const probe = options.probe && sharedProbe(options.probe, PROBE_REUSE_MS);
-  const keys = options.keys ?? defaultKeyGuard(options.masterKey);
+  const keys = options.keys ?? defaultKeyGuard(options.masterKey, router.state);
   // A configured route's deployment (its headers' env references read) is built on first use, as aliases are.
   const configured = new Map<PassThroughEndpoint, Deployment>();
   const configuredDeployment = (entry: PassThroughEndpoint): Deployment => {
@@ -245,7 +245,7 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
       // As LiteLLM: without forward_headers only the configured headers (and the body's type) go upstream.
       const sent = matched.route.forward_headers ? headers : headers.filter(([name]) => name === 'content-type' || name === 'accept');
       const length = Number(req.headers['content-length']);
-      admitCall(keys, caller, res);
+      await admitCall(keys, caller, res);
       reply = await router.sendTo(deployment, {
         ...base,
         headers: sent,
@@ -278,7 +278,7 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
         if (served.id !== provider.id) throw new UsageError(`alias "${alias}" is served by ${served.id}; call it under ${served.routePrefix}/`);
         record.alias = (bodyAlias ?? pathAlias)!;
         checkModel(keys, caller, alias, record.alias);
-        admitCall(keys, caller, res);
+        await admitCall(keys, caller, res);
         // A path alias leaves the body as sent, unless the provider repeats the model in it (read once, above).
         const pathBody = json !== undefined && provider.replaceBodyModels ? { json } : { body };
         const request = bodyAlias !== undefined ? { json } : { ...pathBody, pathModel: alias };
@@ -286,7 +286,7 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
       } else {
         const model = typeof bodyModel === 'string' ? bodyModel : '';
         checkModel(keys, caller, model || undefined);
-        admitCall(keys, caller, res);
+        await admitCall(keys, caller, res);
         let deployment: Deployment;
         try {
           deployment = resolveProviderDefault(provider, model, options.config.env, provider.paramsFromPath?.(endpoint));
