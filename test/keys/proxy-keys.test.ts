@@ -206,6 +206,7 @@ describe('seeing it', () => {
     await until(() => proxy.requests().some((line) => line.key_alias === 'canary-alias' && line.status === 401));
     expect(proxy.requests().some((line) => line.key_alias === 'canary-alias' && line.status === 200)).toBe(true);
     const metrics = (await http(`${proxy.url}/metrics`)).text;
+    expect(metrics).toMatch(/llmpass_key_requests_total\{key_alias="canary-alias",status="2xx"\} 1/);
     const secrets = [MASTER, ...created, ...created.filter((k) => k.startsWith('sk-')).map((k) => k.slice(0, 12))];
     expectNoSecret(proxy.stdout + proxy.stderr, secrets, 'the proxy output');
     expectNoSecret(metrics, secrets, '/metrics');
