@@ -10,6 +10,7 @@ import { undiciClient } from '../transport/undici-client.ts';
 import { createAccessLog, type AccessLog } from '../proxy/access-log.ts';
 import { ProxyMetrics } from '../proxy/metrics.ts';
 import { createProxyHandler, resolveMasterKey } from '../proxy/server.ts';
+import { defaultKeyGuard } from '../keys/open.ts';
 import { loadDotenv } from './dotenv.ts';
 import { restartWithExposedGc } from './expose-gc.ts';
 import { parseBytes } from './parse-bytes.ts';
@@ -60,7 +61,9 @@ export async function runProxy(flags: ProxyFlags): Promise<void> {
     const detail = report.results.map((r) => ({ alias: r.alias, deployment: r.id, status: r.status, reason: r.reason, latency_ms: r.latencyMs }));
     return { healthy: report.ok, detail };
   };
-  const handler = createProxyHandler({ config, router, masterKey: key ? new Secret(key, 'master key') : undefined, log, metrics, maxJsonBody, timeout, probe, clientTimeoutMs });
+  const masterKey = key ? new Secret(key, 'master key') : undefined;
+  const keys = defaultKeyGuard(masterKey, router.state);
+  const handler = createProxyHandler({ config, router, masterKey, log, metrics, maxJsonBody, timeout, probe, clientTimeoutMs, keys });
 
   let stopping = false;
   // A client has --client-timeout to send its headers (checked every second, so it is cut near that, not up to
@@ -114,6 +117,8 @@ export async function runProxy(flags: ProxyFlags): Promise<void> {
     process.on('SIGINT', stop);
   });
   await pool.close().catch(() => undefined);
+  // Spend booked in the last moments is written before the routing state and the store go.
+  await keys.close().catch(() => undefined);
   await router.close().catch(() => undefined);
   await flushLog();
 }

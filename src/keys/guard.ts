@@ -24,6 +24,8 @@ export type Caller = { kind: 'master' } | { kind: 'open' } | { kind: 'key'; reco
 /** How long a key's row answers from memory: a revoked or changed key is seen by every replica within it. */
 const CACHE_MS = 1_000;
 const CACHE_MAX = 10_000;
+/** How often a replica writes its keys' spend: one write per key per period, whatever the request rate. */
+const BOOK_EVERY_MS = 100;
 
 const WHERE_KEYS = 'Authorization: Bearer, x-api-key, api-key, x-goog-api-key or x-llmpass-api-key';
 
@@ -32,6 +34,8 @@ export class KeyGuard {
   readonly #openStore: () => Promise<KeyStore>;
   #store: Promise<KeyStore> | undefined;
   readonly #cache = new Map<string, { record: KeyRecord | undefined; at: number }>();
+  readonly #pending = new Map<string, { cost: number; input: number; output: number; calls: number }>();
+  #flushTimer: NodeJS.Timeout | undefined;
   /** The routing state's windows and in-flight counts (shared through Redis when replicas have it). */
   readonly #state: RouterState;
 
@@ -48,6 +52,15 @@ export class KeyGuard {
       throw error;
     });
     return this.#store;
+  }
+
+  /** Writes the bookings still gathered and closes the store (the proxy's shutdown). */
+  async close(): Promise<void> {
+    clearTimeout(this.#flushTimer);
+    await this.flush();
+    const store = this.#store;
+    this.#store = undefined;
+    await store?.then((opened) => opened.close(), () => undefined);
   }
 
   /** Forgets a key's cached row (after an update, a delete or a booking on this replica). */
@@ -105,12 +118,33 @@ export class KeyGuard {
    */
   bookSpend(keyHash: string, cost: number | null, tokens: { input?: number | undefined; output?: number | undefined }): void {
     this.#state.recordTokens(counterId(keyHash), (tokens.input ?? 0) + (tokens.output ?? 0));
-    void this.store()
-      .then((store) => store.bookSpend(keyHash, cost, tokens))
-      .then(
-        () => this.forget(keyHash),
-        () => undefined,
-      );
+    // Seen at once by this replica's next budget check; written with the others of its key every BOOK_EVERY_MS.
+    const cached = this.#cache.get(keyHash)?.record;
+    if (cached && cost) cached.spend += cost;
+    let pending = this.#pending.get(keyHash);
+    if (!pending) this.#pending.set(keyHash, (pending = { cost: 0, input: 0, output: 0, calls: 0 }));
+    pending.cost += cost ?? 0;
+    pending.input += tokens.input ?? 0;
+    pending.output += tokens.output ?? 0;
+    pending.calls += 1;
+    this.#flushTimer ??= setTimeout(() => void this.flush(), BOOK_EVERY_MS).unref();
+  }
+
+  /** Writes the bookings gathered so far, one statement per key; a store error drops them (never fails a call). */
+  async flush(): Promise<void> {
+    this.#flushTimer = undefined;
+    if (this.#pending.size === 0) return;
+    const batch = [...this.#pending];
+    this.#pending.clear();
+    try {
+      const store = await this.store();
+      for (const [token, booked] of batch) {
+        await store.bookSpend(token, booked.cost, booked);
+        this.forget(token);
+      }
+    } catch {
+      // the request log's own health reporting says when the database is away
+    }
   }
 
   /** Whether the key may list an alias (model lists show only these). */

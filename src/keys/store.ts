@@ -14,11 +14,18 @@ export interface KeyStore {
   /** Deletes keys by hash; returns the hashes that were there. */
   delete(tokens: readonly string[]): Promise<string[]>;
   /** Books one call: its cost (USD, null when unpriced) and tokens; spend starts again once the period is over. */
-  bookSpend(token: string, cost: number | null, tokens: { input?: number | undefined; output?: number | undefined }, now?: number): Promise<void>;
+  bookSpend(token: string, cost: number | null, tokens: BookedTokens, now?: number): Promise<void>;
   close(): Promise<void>;
 }
 
 /** The calls the store needs from a database; `?` placeholders (PostgreSQL's adapter renumbers them). */
+/** Tokens of the calls booked at once (`calls`, 1 by default). */
+export interface BookedTokens {
+  input?: number | undefined;
+  output?: number | undefined;
+  calls?: number | undefined;
+}
+
 export interface SqlAdapter {
   readonly kind: 'sqlite' | 'postgres';
   all(sql: string, values: readonly SqlValue[]): Promise<Array<Record<string, unknown>>>;
@@ -128,7 +135,7 @@ export class SqlKeyStore implements KeyStore {
     return deleted;
   }
 
-  async bookSpend(token: string, cost: number | null, tokens: { input?: number | undefined; output?: number | undefined }, now = Date.now()): Promise<void> {
+  async bookSpend(token: string, cost: number | null, tokens: BookedTokens, now = Date.now()): Promise<void> {
     const [row] = await this.#db.all('SELECT budget_duration FROM llmpass_keys WHERE token = ?', [token]);
     if (!row) return;
     const duration = (row.budget_duration as string | null) ?? null;
@@ -138,9 +145,9 @@ export class SqlKeyStore implements KeyStore {
       `UPDATE llmpass_keys SET
          spend = CASE WHEN budget_reset_at IS NOT NULL AND budget_reset_at <= ? THEN ? ELSE spend + ? END,
          budget_reset_at = CASE WHEN budget_reset_at IS NOT NULL AND budget_reset_at <= ? THEN ? ELSE budget_reset_at END,
-         input_tokens = input_tokens + ?, output_tokens = output_tokens + ?, calls = calls + 1
+         input_tokens = input_tokens + ?, output_tokens = output_tokens + ?, calls = calls + ?
        WHERE token = ?`,
-      [now, cost ?? 0, cost ?? 0, now, next, tokens.input ?? 0, tokens.output ?? 0, token],
+      [now, cost ?? 0, cost ?? 0, now, next, tokens.input ?? 0, tokens.output ?? 0, tokens.calls ?? 1, token],
     );
   }
 
