@@ -5,6 +5,7 @@ import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
 await rm(new URL('../dist', import.meta.url), { recursive: true, force: true });
 
@@ -13,9 +14,10 @@ const common = {
   format: 'esm',
   platform: 'node',
   target: 'node22',
-  // No source maps: they were 7.4 of the tarball's 12.5 MB, and nothing runs with --enable-source-maps (a user
-  // mistake prints one line, never a stack).
-  sourcemap: false,
+  // Source maps beside the bundles, named by no comment in them, and left out of the package (package.json's
+  // `files`): they were 7.4 of the tarball's 12.5 MB, and nothing runs with --enable-source-maps. In a checkout
+  // they tell the benches' module probe which packages each chunk bundles.
+  sourcemap: 'external',
   logLevel: 'warning',
 };
 
@@ -28,9 +30,20 @@ await build({
   packages: 'external',
 });
 
+// prom-client requires @opentelemetry/api at load for CPU exemplars, which llmpass never turns on: it gets a stand-in,
+// so the CLI loads OpenTelemetry only when telemetry is on (src/telemetry/).
+const promClientWithoutOtel = {
+  name: 'prom-client-without-otel',
+  setup(context) {
+    const stub = fileURLToPath(new URL('./prom-client-otel-stub.mjs', import.meta.url));
+    context.onResolve({ filter: /^@opentelemetry\/api$/ }, (args) => (/[\\/]prom-client[\\/]/.test(args.importer) ? { path: stub } : undefined));
+  },
+};
+
 await build({
   ...common,
   entryPoints: { run: 'src/cli/run.ts', commands: 'src/cli/commands.ts', complete: 'src/cli/complete.ts' },
+  plugins: [promClientWithoutOtel],
   outdir: 'dist/cli',
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',

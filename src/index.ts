@@ -1,25 +1,19 @@
-/** The library's public face. Importing it loads neither oclif, chalk nor ora. */
+/**
+ * The library's public face: what the README's library section documents, nothing more, so that internals can
+ * change without breaking users. test/package/exports.test.ts lists the run-time names: adding one is deliberate.
+ * Importing it loads neither oclif, chalk nor ora.
+ */
 export { passthrough, type PassthroughOptions } from './passthrough.ts';
 export { Router, type RouterOptions, type RouterSettings, type RouterEvent, type RouterPassthroughOptions, type RoutingStrategy } from './router/router.ts';
-export type { Deployment, DeploymentOverrides } from './router/deployment.ts';
-export { MemoryState } from './router/state/memory.ts';
-export { routerStateFromConfig, stateSettings } from './router/state/from-config.ts';
-export type { RouterState, StateReport, StateEvent, StateSettings, DeploymentLimits } from './router/state/types.ts';
+export type { Deployment, DeploymentOverrides } from './core/deployment.ts';
+export type { PassthroughRequest, UpstreamRequest, QueryInit, BodyInit } from './core/request.ts';
+export type { UpstreamReply } from './core/reply.ts';
 export type { BatchOptions, BatchResult, BatchAnswer, BatchFailure, BatchError, BatchEvent } from './batch/types.ts';
+export { routerStateFromConfig } from './router/state/from-config.ts';
+export type { RouterState, StateSettings } from './router/state/types.ts';
 export { loadConfig, configFromObject, type Config, type LoadConfigOptions } from './config/load.ts';
-export { registerProvider, findProvider, listProviders } from './providers/registry.ts';
-export { parseModelRef, type ParsedModel } from './providers/model-ref.ts';
+export { registerProvider } from './providers/registry.ts';
 export type { ProviderSpec, AuthScheme, JoinRule, ModelPlacement, EndpointContext, ModelList, SignedAuth, SignableRequest, ProviderSettings, ProbeCall, ProbeAnswer } from './providers/types.ts';
-export { describeProviders, describeProvider, describeAuth, type ProviderSummary, type ProviderStatus, type DescribeProvidersOptions } from './providers/describe.ts';
-export { describeModels, resolveEntries, displayApiBase, type AliasSummary, type DeploymentSummary, type ResolvedEntry } from './router/inventory.ts';
-export { checkDeployments, type CheckOptions, type CheckReport, type CheckResult, type PlannedCheck } from './check/check.ts';
-export { probeDeployment, type ProbeOptions, type ProbeResult, type CheckStatus } from './check/probe.ts';
-export { buildUpstreamRequest, displayHeaders, type PassthroughRequest, type UpstreamRequest, type QueryInit } from './transport/request.ts';
-export { joinEndpoint } from './transport/url.ts';
-export type { BodyInit } from './transport/body.ts';
-export type { HttpClient, OutgoingRequest, ClientOptions } from './transport/http-client.ts';
-export { toWebResponse, type UpstreamReply } from './transport/reply.ts';
-export { sendUpstream, type SendOptions } from './transport/send.ts';
 export { Secret } from './secret.ts';
 export {
   LlmpassError,
@@ -29,6 +23,7 @@ export {
   UnusableModelError,
   MissingSettingError,
   CredentialsError,
+  BodyTooLargeError,
   NetworkError,
   UpstreamTimeoutError,
   RateLimitedError,

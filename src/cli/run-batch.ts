@@ -17,6 +17,7 @@ import { stdoutIsFileOrNull } from './stdout-kind.ts';
 import { parseHeaders, parseQuery, parseTimeout, type CallFlags } from './run-call.ts';
 import { isBodyItem, itemHeaders, itemQuery, parseRequestItems } from './request-items.ts';
 import { OutputClosedError } from './write.ts';
+import { CLI_FLUSH_MS, NO_TELEMETRY, startCliTelemetry, type Telemetry } from '../telemetry/index.ts';
 
 interface Input {
   stream: Readable;
@@ -101,6 +102,8 @@ export async function runBatch(flags: CallFlags, onDrawing: (stop: () => void) =
   let window: { limit: number; max: number; pauseUntil: number } | undefined;
   let progress: { stop(): void } | undefined;
   let router: Router | undefined;
+  let telemetry: Telemetry = NO_TELEMETRY;
+  let batchTrace = NO_TELEMETRY.batch('', '');
   const stopDrawing = () => {
     progress?.stop();
     progress = undefined;
@@ -125,6 +128,8 @@ export async function runBatch(flags: CallFlags, onDrawing: (stop: () => void) =
     router = new Router({ config, state: shared, client: pool.client });
     // Mistakes that would fail every line (an unknown alias, a missing key, a bad header) fail once, before reading.
     router.prepare({ ...request, json: {} });
+    telemetry = await startCliTelemetry(config, flags.bin);
+    batchTrace = telemetry.batch(flags.model, flags.endpoint);
 
     // The bar is drawn where the spinner would be (a sized terminal, outside CI), and only when the results go to a
     // file or /dev/null: on a terminal they are the progress, and through a pipe they may share the terminal.
@@ -164,10 +169,12 @@ export async function runBatch(flags: CallFlags, onDrawing: (stop: () => void) =
     const writer = new LineWriter(process.stdout);
     const onEvent = (event: BatchEvent) => {
       if (event.type === 'window') window = { limit: event.limit, max: event.max, pauseUntil: Date.now() + event.pauseMs };
+      else batchTrace.onEvent(event);
     };
     try {
       for await (const result of batchCalls(router, inputs, { ...request, concurrency, ordered, stop: stop.signal, signal: abort.signal, onEvent })) {
         tally.add(result);
+        batchTrace.lineDone(result.line, isFailure(result) ? { status: result.error.status ?? 0, error: result.error.message } : { status: result.status });
         await writer.write(formatResult(result, envelope));
       }
       await writer.flush();
@@ -182,6 +189,8 @@ export async function runBatch(flags: CallFlags, onDrawing: (stop: () => void) =
     stopDrawing();
     input.stream.destroy();
     await router?.close().catch(() => undefined);
+    batchTrace.end(tally.failed, interrupted);
+    await telemetry.shutdown(CLI_FLUSH_MS);
     if (abort.signal.aborted || outputClosed) void pool.close().catch(() => undefined);
     else await pool.close();
   }

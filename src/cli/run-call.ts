@@ -5,7 +5,7 @@ import { loadConfig } from '../config/load.ts';
 import { Router, type RouterEvent } from '../router/router.ts';
 import { routerStateFromConfig } from '../router/state/from-config.ts';
 import { displayUrl } from '../transport/url.ts';
-import type { Deployment } from '../router/deployment.ts';
+import type { Deployment } from '../core/deployment.ts';
 import { curlCommand, describeRequest } from './describe-request.ts';
 import { EXIT, exitCodeForStatus } from './exit-codes.ts';
 import { loadDotenv } from './dotenv.ts';
@@ -14,6 +14,7 @@ import { readPayload } from './payload.ts';
 import { itemHeaders, itemQuery, parseRequestItems } from './request-items.ts';
 import { printResponse } from './print-response.ts';
 import { endOutput, OutputClosedError, outputFailure, watchForClosedOutput } from './write.ts';
+import { CLI_FLUSH_MS, startCliTelemetry, type CallOutcome } from '../telemetry/index.ts';
 
 export interface CallFlags {
   model: string;
@@ -159,6 +160,9 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
     toFile: flags.output !== undefined,
   });
 
+  const telemetry = await startCliTelemetry(config, flags.bin);
+  const trace = telemetry.call(flags.model, flags.endpoint);
+  let outcome: CallOutcome = { status: 0 };
   const controller = new AbortController();
   const interrupt = () => controller.abort(new AbortedError('interrupted'));
   process.once('SIGINT', interrupt);
@@ -178,11 +182,12 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
 
   const startedAt = performance.now();
   try {
-    const response = await router.send({
+    const response = trace.reply(await router.send({
       ...request,
       signal: controller.signal,
       onEvent: (event) => {
         if (event.type === 'answered') answeredBy = event.deployment;
+        trace.onEvent(event);
         if (flags.verbose) {
           stopSpinner();
           const line = verboseEvent(event);
@@ -196,8 +201,9 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
           spinner = startSpinner(`${flags.model} → ${displayUrl(event.request.url)}`);
         }
       },
-    });
+    }));
     stopSpinner();
+    outcome = { status: response.status };
     if (flags.verbose) process.stderr.write(`< HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}\n`);
     else if (told && stderrTTY && !flags.include && (response.status < 200 || response.status >= 300)) {
       process.stderr.write(told.statusLine(response, colorOnStderr()));
@@ -251,12 +257,15 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
     return exitCodeForStatus(response.status);
   } catch (error) {
     stopSpinner();
+    outcome = { status: outcome.status, error: (error as Error).message };
     if (controller.signal.aborted && !(controller.signal.reason instanceof OutputClosedError)) {
       throw new AbortedError('interrupted; the upstream request was aborted');
     }
     throw error;
   } finally {
     process.off('SIGINT', interrupt);
+    trace.end(outcome);
     await router.close().catch(() => undefined);
+    await telemetry.shutdown(CLI_FLUSH_MS);
   }
 }

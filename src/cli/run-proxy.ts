@@ -9,11 +9,13 @@ import { Secret } from '../secret.ts';
 import { undiciClient } from '../transport/undici-client.ts';
 import { createAccessLog, type AccessLog } from '../proxy/access-log.ts';
 import { ProxyMetrics } from '../proxy/metrics.ts';
-import { createProxyHandler, resolveMasterKey } from '../proxy/server.ts';
+import { resolveMasterKey } from '../proxy/auth.ts';
+import { createProxyHandler } from '../proxy/server.ts';
 import { defaultKeyGuard } from '../keys/open.ts';
 import { loadDotenv } from './dotenv.ts';
 import { restartWithExposedGc } from './expose-gc.ts';
 import { parseBytes } from './parse-bytes.ts';
+import { startTelemetry } from '../telemetry/index.ts';
 
 export interface ProxyFlags {
   config?: string | undefined;
@@ -54,6 +56,7 @@ export async function runProxy(flags: ProxyFlags): Promise<void> {
   const terminal = Boolean(process.stdout.isTTY);
   const { log, flush: flushLog } = await createAccessLog({ pretty: terminal });
   const metrics = new ProxyMetrics();
+  const telemetry = await startTelemetry(config, { face: 'proxy', warn: (message) => log.warn(message) });
   // /health/readiness?probe=1 checks every deployment as `models --check` does (loaded on first use).
   const probe = async () => {
     const { checkDeployments } = await import('../check/check.ts');
@@ -63,7 +66,7 @@ export async function runProxy(flags: ProxyFlags): Promise<void> {
   };
   const masterKey = key ? new Secret(key, 'master key') : undefined;
   const keys = defaultKeyGuard(masterKey, router.state);
-  const handler = createProxyHandler({ config, router, masterKey, log, metrics, maxJsonBody, timeout, probe, clientTimeoutMs, keys });
+  const handler = createProxyHandler({ config, router, masterKey, log, metrics, maxJsonBody, timeout, probe, clientTimeoutMs, telemetry, keys });
 
   let stopping = false;
   // A client has --client-timeout to send its headers (checked every second, so it is cut near that, not up to
@@ -120,6 +123,7 @@ export async function runProxy(flags: ProxyFlags): Promise<void> {
   // Spend booked in the last moments is written before the routing state and the store go.
   await keys.close().catch(() => undefined);
   await router.close().catch(() => undefined);
+  await telemetry.shutdown(5_000);
   await flushLog();
 }
 

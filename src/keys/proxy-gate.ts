@@ -3,10 +3,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { costOf, priceOverrideOf } from '../accounting/cost.ts';
 import { LlmpassError, UsageError } from '../errors.ts';
-import { sendProxyError } from '../proxy/errors.ts';
+import { sendProxyError } from '../proxy/answers.ts';
 import { readLimited } from '../proxy/read-body.ts';
-import type { Deployment } from '../router/deployment.ts';
-import type { UpstreamReply } from '../transport/reply.ts';
+import type { Deployment } from '../core/deployment.ts';
+import type { UpstreamReply } from '../core/reply.ts';
 import { answerKeyApi, keyApiDenial, KEY_API, type KeyAction } from './api.ts';
 import { isDenial, type Caller, type Denial, type KeyGuard } from './guard.ts';
 import { tapUsage } from './usage-tap.ts';
@@ -60,12 +60,21 @@ export async function admitCall(guard: KeyGuard, caller: Caller, res: ServerResp
   else res.once('close', slot.release);
 }
 
+const PRICE_KEYS = ['input_cost_per_token', 'output_cost_per_token', 'cache_read_input_token_cost', 'cache_creation_input_token_cost'];
+const overrides = new WeakMap<Deployment, ReturnType<typeof priceOverrideOf>>();
+
+/** The deployment's own rates from its litellm_params, read once. */
+function overrideOf(deployment: Deployment): ReturnType<typeof priceOverrideOf> {
+  if (!overrides.has(deployment)) overrides.set(deployment, priceOverrideOf(Object.fromEntries(PRICE_KEYS.map((key) => [key, deployment.settings.text(key)]))));
+  return overrides.get(deployment);
+}
+
 /** Books a key's call once its answer has been relayed: tokens for its tpm, cost and tokens for its spend. */
 export function bookReply(guard: KeyGuard, caller: Caller, reply: UpstreamReply, deployment: Deployment | undefined): void {
   if (caller.kind !== 'key') return;
   const token = caller.record.token;
   tapUsage(reply.body, (usage) => {
-    const priced = deployment ? costOf({ pricesProvider: deployment.provider.pricesProvider, model: deployment.model, usage, override: priceOverrideOf(deployment.params) }) : Promise.resolve(null);
+    const priced = deployment ? costOf({ pricesProvider: deployment.provider.pricesProvider, model: deployment.model, usage, override: overrideOf(deployment) }) : Promise.resolve(null);
     void priced.catch(() => null).then((cost) => guard.bookSpend(token, cost, usage));
   });
 }

@@ -31,15 +31,18 @@ const everyAlias: AliasFilter = () => true;
 
 /** `GET /v1/models`: every alias, OpenAI's shape. `/model/info`: LiteLLM's, a row per deployment, no key or base. */
 export function allAliasesAnswer(router: Router, shape: AllAliasesShape, visible: AliasFilter = everyAlias): unknown {
-  if (shape === 'openai') return openAiAliasList(listedAliases(router).filter((entry) => visible(entry.alias)));
-  const rows = router.config.modelList.map((entry, index) => ({ entry, index })).filter(({ entry }) => visible(entry.model_name));
-  return {
-    data: rows.map(({ entry, index }) => ({
-      model_name: entry.model_name,
-      litellm_params: { model: entry.litellm_params.model },
-      model_info: { id: `${entry.model_name}#${index}` },
-    })),
-  };
+  // (a shape's name, not a provider's)
+  if (shape === 'litellm') {
+    const rows = router.config.modelList.map((entry, index) => ({ entry, index })).filter(({ entry }) => visible(entry.model_name));
+    return {
+      data: rows.map(({ entry, index }) => ({
+        model_name: entry.model_name,
+        litellm_params: { model: entry.litellm_params.model },
+        model_info: { id: `${entry.model_name}#${index}` },
+      })),
+    };
+  }
+  return openAiAliasList(listedAliases(router).filter((entry) => visible(entry.alias)));
 }
 
 /** Each provider's list paths, as joined to a base: every spelling of the endpoint lands on the same path. */

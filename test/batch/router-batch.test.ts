@@ -1,6 +1,7 @@
 // router.batch(): the library's face of batch calls, against lean loopback upstreams.
 import { afterEach, describe, expect, it } from 'vitest';
-import { Router, type BatchEvent, type BatchResult } from '../../src/index.ts';
+import type { BatchEvent, BatchResult } from '../../src/batch/types.ts';
+import { Router } from '../../src/router/router.ts';
 import { startBatchUpstream, type AnswerFn, type BatchUpstream } from './batch-upstream.ts';
 
 const servers: BatchUpstream[] = [];

@@ -1,0 +1,97 @@
+// OpenTelemetry's cost in the proxy: requests per second of two `llmpass proxy` processes, one with tracing and
+// metrics exporting OTLP/protobuf to a local collector (bench/child/otlp-sink.mjs), one without, taking the same
+// small JSON POST load (autocannon, bench/child/client.mjs) in alternating rounds. Pinned as bench/proxy.mjs pins.
+// Goal: tracing on >= 0.9x the req/s of tracing off (ratio of the medians of the rounds).
+// Env: BENCH_QUICK=1 (3 rounds of 3 s), BENCH_TELEMETRY_ROUNDS, BENCH_TELEMETRY_SECONDS, BENCH_PROXY_CONNECTIONS.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { positive } from './lib/env.mjs';
+import { execOk } from './lib/proc.mjs';
+import { pinned, pinPlan } from './lib/procfs.mjs';
+import { startServer } from './lib/server-proc.mjs';
+import { median } from './lib/stats.mjs';
+import { formatTable } from './lib/table.mjs';
+import { CLASSIFY_ANSWER } from './lib/upstream-spec.mjs';
+
+export const title = 'proxy with OpenTelemetry tracing on (exporting to a local collector) vs off';
+
+const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url));
+const UPSTREAM = fileURLToPath(new URL('./child/upstream.mjs', import.meta.url));
+const CLIENT = fileURLToPath(new URL('./child/client.mjs', import.meta.url));
+const SINK = fileURLToPath(new URL('./child/otlp-sink.mjs', import.meta.url));
+const ALIAS = 'bench-classifier';
+const GOAL = 0.9;
+
+function settings() {
+  const quick = Boolean(process.env.BENCH_QUICK) && process.env.BENCH_QUICK !== '0';
+  return {
+    rounds: Math.round(positive('BENCH_TELEMETRY_ROUNDS', quick ? 3 : 5)),
+    seconds: positive('BENCH_TELEMETRY_SECONDS', quick ? 3 : 8),
+    connections: Math.round(positive('BENCH_PROXY_CONNECTIONS', 50)),
+  };
+}
+
+async function load(plan, node, url, s, seconds) {
+  const job = { mode: 'load', url, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: ALIAS, input: 'Hello, world!' }), connections: s.connections, seconds };
+  const { stdout } = await execOk(pinned(plan.load, [node, CLIENT, JSON.stringify(job)]));
+  const r = JSON.parse(stdout);
+  if (r.errors || r.timeouts || r.non2xx) throw new Error(`${url}: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx answers under load`);
+  return r.rps;
+}
+
+export async function run({ node = process.execPath, log = console.log }) {
+  const s = settings();
+  const plan = pinPlan();
+  log(plan.pinned ? `pinned: upstream, collector and load on CPU ${plan.load}; each proxy on CPU ${plan.proxy}` : `not pinned (${plan.why})`);
+  const dir = await mkdtemp(join(tmpdir(), 'llmpass-bench-otel-'));
+  const servers = [];
+  try {
+    const upstream = await startServer('upstream', pinned(plan.load, [node, UPSTREAM]));
+    servers.push(upstream);
+    const sink = await startServer('otlp collector', pinned(plan.load, [node, SINK]));
+    servers.push(sink);
+    const config = join(dir, 'llmpass.config.yaml');
+    await writeFile(config, `model_list:\n  - model_name: ${ALIAS}\n    litellm_params:\n      model: hosted_vllm/bench/served-model\n      api_base: ${upstream.url}\n`);
+    const env = { ...process.env };
+    for (const name of Object.keys(env)) if (name.startsWith('OTEL_') || name === 'HOST' || name === 'PORT') delete env[name];
+    const argv = pinned(plan.proxy, [node, BIN, 'proxy', '--port', '0', '--config', config]);
+    const off = await startServer('tracing off', argv, { cwd: dir, env });
+    servers.push(off);
+    const on = await startServer('tracing on', argv, { cwd: dir, env: { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_SERVICE_NAME: 'llmpass-bench' } });
+    servers.push(on);
+    const targets = [
+      { id: 'off', url: `${off.url}/vllm/classify` },
+      { id: 'on', url: `${on.url}/vllm/classify` },
+    ];
+    for (const target of targets) {
+      const res = await fetch(target.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: ALIAS, input: 'x' }) });
+      if ((await res.text()) !== CLASSIFY_ANSWER) throw new Error(`${target.id}: unexpected answer ${res.status}`);
+      await load(plan, node, target.url, s, 2); // warm-up
+    }
+    const rps = { off: [], on: [] };
+    for (let round = 0; round < s.rounds; round++) {
+      for (const target of round % 2 ? [...targets].reverse() : targets) rps[target.id].push(await load(plan, node, target.url, s, s.seconds));
+    }
+    const med = { off: median(rps.off), on: median(rps.on) };
+    const spread = (list) => `${Math.min(...list).toFixed(0)}–${Math.max(...list).toFixed(0)}`;
+    const ratio = med.on / med.off;
+    const pairRatios = rps.on.map((v, i) => v / rps.off[i]);
+    const sunk = await (await fetch(sink.url)).json();
+    log(`${s.rounds} rounds x ${s.seconds} s, ${s.connections} connections, targets alternating; req/s per round: off ${rps.off.map((v) => v.toFixed(0)).join('/')}, on ${rps.on.map((v) => v.toFixed(0)).join('/')}`);
+    log(formatTable(
+      [{ title: 'proxy' }, { title: 'median req/s', align: 'right' }, { title: 'min–max', align: 'right' }],
+      [['tracing off', med.off.toFixed(0), spread(rps.off)], ['tracing on (OTLP/protobuf to a local collector)', med.on.toFixed(0), spread(rps.on)]],
+    ));
+    const pass = ratio >= GOAL;
+    log(`goal: tracing on >= ${GOAL}x tracing off: ${ratio.toFixed(2)}x (${pass ? 'PASS' : 'MISS'}); per-round ratios ${pairRatios.map((r) => r.toFixed(2)).join('/')}`);
+    log(`collector received ${sunk?.exports ?? '?'} exports (${((sunk?.bytes ?? 0) / 1024).toFixed(0)} KiB)`);
+    const ok = (sunk?.exports ?? 0) > 0;
+    if (!ok) log('  the collector got nothing: the "on" proxy did not export, the ratio means nothing');
+    return { ok, pass, ratio, rps };
+  } finally {
+    await Promise.allSettled(servers.map((server) => server.close()));
+    await rm(dir, { recursive: true, force: true });
+  }
+}

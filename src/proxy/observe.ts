@@ -1,0 +1,58 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RouterEvent } from '../router/router.ts';
+import type { CallTrace } from '../telemetry/index.ts';
+import { logRequest, type AccessLog } from './access-log.ts';
+import type { ProxyMetrics, RequestRecord } from './metrics.ts';
+
+/**
+ * What watches the proxy's requests: each is `started` once and `finished` once, its record complete (after its
+ * answer is out or its connection gone), with the Router's events for it in between. Metrics and the access log
+ * today; telemetry and the request log hook in here. Runs on the request path: cheap, and never throws.
+ */
+export interface RequestObserver {
+  started(): void;
+  routerEvent(event: RouterEvent, record: RequestRecord): void;
+  finished(record: RequestRecord): void;
+}
+
+export function requestObserver(metrics: ProxyMetrics, log: AccessLog): RequestObserver {
+  return {
+    started: () => metrics.started(),
+    routerEvent(event, record) {
+      if (event.type === 'retry') metrics.retried(event.deployment.provider.id);
+      if (event.type === 'attempt') record.deployment = event.deployment.id;
+    },
+    finished(record) {
+      metrics.finished(record);
+      logRequest(log, record);
+    },
+  };
+}
+
+/**
+ * A request's record, started now and completed when its response closes (durations, bytes, the status a client
+ * that left saw), then handed to the observer and the request's trace. A client gone before the end aborts
+ * `controller`.
+ */
+export function observeRequest(req: IncomingMessage, res: ServerResponse, started: number, controller: AbortController, observer: RequestObserver, trace: CallTrace): RequestRecord {
+  const socket = req.socket;
+  const readBefore = socket.bytesRead;
+  const writtenBefore = socket.bytesWritten;
+  const record: RequestRecord = { method: req.method ?? 'GET', route: '', provider: '', alias: '', deployment: '', status: 0, durationMs: 0, ttfbMs: undefined, bytesIn: 0, bytesOut: 0 };
+  observer.started();
+  res.once('close', () => {
+    if (!res.writableFinished) {
+      controller.abort();
+      record.error ??= 'the client closed the connection';
+    }
+    record.durationMs = performance.now() - started;
+    // A request's bytes often arrive with its headers, before we look: trust content-length when given.
+    record.bytesIn = Number(req.headers['content-length']) || socket.bytesRead - readBefore;
+    record.bytesOut = socket.bytesWritten - writtenBefore;
+    // A client gone before any answer is 499 (nginx's client closed request), not the 200 nobody sent.
+    if (record.status === 0) record.status = res.headersSent ? res.statusCode : 499;
+    observer.finished(record);
+    trace.end(record);
+  });
+  return record;
+}

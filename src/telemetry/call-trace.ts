@@ -1,0 +1,253 @@
+// The spans of one traced unit: its own span (SERVER for a proxy request, INTERNAL for a `call` or a batch line)
+// and a CLIENT span per upstream attempt, driven by the Router's events. Retries, fallbacks and cooldowns show
+// as siblings under the unit's span, each saying why it happened.
+import { context as contexts, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_HTTP_ROUTE,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+  ATTR_URL_FULL,
+} from '@opentelemetry/semantic-conventions';
+import {
+  ATTR_GEN_AI_INPUT_MESSAGES,
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_OUTPUT_MESSAGES,
+  ATTR_GEN_AI_PROVIDER_NAME,
+  ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_GEN_AI_RESPONSE_MODEL,
+  ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK,
+  ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
+} from '@opentelemetry/semantic-conventions/incubating';
+import type { RouterEvent } from '../router/router.ts';
+import type { UpstreamRequest } from '../core/request.ts';
+import type { UpstreamReply } from '../core/reply.ts';
+import type { CallOutcome, CallTrace } from './index.ts';
+import { MAX_CAPTURED_CHARS, watchAnswer, type AnswerSummary } from './answer-watch.ts';
+import { genAiOperationName, genAiProviderName } from './genai.ts';
+import type { TraceRuntime } from './runtime.ts';
+
+interface Attempt {
+  span: Span;
+  started: number;
+  /** The attributes metrics are recorded with (low cardinality). */
+  metric: Attributes;
+  answered: boolean;
+  watching: boolean;
+}
+
+type AttemptEvent = Extract<RouterEvent, { type: 'attempt' }>;
+
+/** The URL without its query or userinfo: a credential may sit in either. */
+function safeUrl(url: URL): string {
+  return `${url.protocol}//${url.host}${url.pathname}`;
+}
+
+/** The request body's text when it is in memory and capture is on; a stream is never read for it. */
+function requestText(request: UpstreamRequest): string | undefined {
+  const body = request.body;
+  if (body?.kind !== 'bytes') return undefined;
+  return Buffer.from(body.bytes.buffer, body.bytes.byteOffset, Math.min(body.bytes.byteLength, MAX_CAPTURED_CHARS * 4)).toString('utf8').slice(0, MAX_CAPTURED_CHARS);
+}
+
+/** `messages` (OpenAI, Anthropic) or `choices` as the GenAI message attributes; any other body as text. */
+function contentAttribute(text: string, messageKey: 'messages' | 'choices'): [string, string] {
+  try {
+    const value = (JSON.parse(text) as Record<string, unknown>)[messageKey];
+    if (Array.isArray(value)) return [messageKey === 'messages' ? ATTR_GEN_AI_INPUT_MESSAGES : ATTR_GEN_AI_OUTPUT_MESSAGES, JSON.stringify(value)];
+  } catch {
+    // cut short or not JSON: kept as text
+  }
+  return [messageKey === 'messages' ? 'llmpass.request.body' : 'llmpass.response.body', text];
+}
+
+export class OtelCallTrace implements CallTrace {
+  readonly #runtime: TraceRuntime;
+  readonly #span: Span;
+  readonly #parent: Context;
+  readonly #kind: 'server' | 'internal';
+  readonly #method: string | undefined;
+  #attempt: Attempt | undefined;
+  /** Why the next attempt happens: a retry's reason, a fallback. */
+  #why = 'first';
+  #fallbackFrom: string | undefined;
+  #ended = false;
+
+  /** `method` names a server span once its route is known (`POST /openai`). */
+  constructor(runtime: TraceRuntime, span: Span, parent: Context, method?: string) {
+    this.#runtime = runtime;
+    this.#span = span;
+    this.#parent = trace.setSpan(parent, span);
+    this.#kind = method === undefined ? 'internal' : 'server';
+    this.#method = method;
+  }
+
+  onEvent(event: RouterEvent): void {
+    switch (event.type) {
+      case 'attempt':
+        return this.#startAttempt(event);
+      case 'retry': {
+        const errorType = event.status === undefined ? 'connection_error' : String(event.status);
+        this.#endAttempt(errorType, event.reason, { 'llmpass.retry.delay_ms': event.delayMs });
+        this.#why = `retry after ${event.reason}`;
+        return;
+      }
+      case 'cooldown': {
+        // A zero-length sibling: the deployment is skipped from now on, for cooldown_time.
+        const span = this.#runtime.tracer.startSpan(`cooldown ${event.deployment.id}`, { kind: SpanKind.INTERNAL, attributes: { 'llmpass.deployment': event.deployment.id, 'llmpass.cooldown.reason': 'allowed_fails reached: skipped until cooldown_time passes' } }, this.#parent);
+        span.end();
+        return;
+      }
+      case 'fallback':
+        this.#fallbackFrom = event.from;
+        this.#why = `fallback from "${event.from}" to "${event.to}"`;
+        return;
+      case 'answered': {
+        const attempt = this.#attempt;
+        if (!attempt) return;
+        attempt.answered = true;
+        attempt.span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, event.status);
+        if (event.status >= 400) {
+          attempt.span.setAttribute(ATTR_ERROR_TYPE, String(event.status));
+          attempt.metric[ATTR_ERROR_TYPE] = String(event.status);
+          attempt.span.setStatus({ code: SpanStatusCode.ERROR, message: `HTTP ${event.status}` });
+        }
+      }
+    }
+  }
+
+  #startAttempt(event: AttemptEvent): void {
+    // An answered attempt (a 5xx before a fallback) keeps the status it has; an unanswered one simply failed.
+    this.#endAttempt(this.#attempt?.answered ? undefined : '_OTHER', 'superseded');
+    const { deployment, request } = event;
+    const operation = genAiOperationName(request.url.pathname);
+    const requestModel = deployment.alias ?? deployment.model;
+    const provider = genAiProviderName(deployment.provider.id);
+    const port = request.url.port ? Number(request.url.port) : request.url.protocol === 'https:' ? 443 : 80;
+    const metric: Attributes = {
+      [ATTR_GEN_AI_OPERATION_NAME]: operation,
+      [ATTR_GEN_AI_PROVIDER_NAME]: provider,
+      [ATTR_GEN_AI_REQUEST_MODEL]: requestModel,
+      [ATTR_SERVER_ADDRESS]: request.url.hostname,
+      [ATTR_SERVER_PORT]: port,
+    };
+    const attributes: Attributes = {
+      ...metric,
+      [ATTR_HTTP_REQUEST_METHOD]: request.method,
+      [ATTR_URL_FULL]: safeUrl(request.url),
+      'llmpass.deployment': deployment.id,
+      'llmpass.upstream_model': deployment.model,
+      'llmpass.attempt': event.attempt,
+      'llmpass.attempt.reason': this.#why,
+    };
+    if (deployment.alias !== undefined) attributes['llmpass.alias'] = deployment.alias;
+    if (this.#fallbackFrom !== undefined) attributes['llmpass.fallback.from'] = this.#fallbackFrom;
+    if (this.#runtime.captureContent) {
+      const text = requestText(request);
+      if (text !== undefined) {
+        const [key, value] = contentAttribute(text, 'messages');
+        attributes[key] = value;
+      }
+    }
+    const span = this.#runtime.tracer.startSpan(`${operation} ${requestModel}`, { kind: SpanKind.CLIENT, attributes }, this.#parent);
+    this.#attempt = { span, started: performance.now(), metric, answered: false, watching: false };
+    // The upstream joins this trace: the attempt's traceparent replaces any the client sent.
+    if (trace.isSpanContextValid(span.spanContext())) {
+      request.headers.delete('traceparent');
+      request.headers.delete('tracestate');
+      this.#runtime.propagator.inject(trace.setSpan(contexts.active(), span), request.headers, mapSetter);
+    }
+  }
+
+  reply(reply: UpstreamReply): UpstreamReply {
+    const attempt = this.#attempt;
+    if (!attempt || attempt.watching) return reply;
+    attempt.watching = true;
+    return watchAnswer(reply, this.#runtime.captureContent, (summary) => this.#answerDone(attempt, summary));
+  }
+
+  #answerDone(attempt: Attempt, summary: AnswerSummary): void {
+    if (this.#attempt !== attempt) return;
+    const { span } = attempt;
+    const usage = summary.usage;
+    const tokens: Array<[string, number | undefined]> = [
+      [ATTR_GEN_AI_USAGE_INPUT_TOKENS, usage.inputTokens],
+      [ATTR_GEN_AI_USAGE_OUTPUT_TOKENS, usage.outputTokens],
+      [ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, usage.cacheReadTokens],
+      [ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS, usage.cacheCreationTokens],
+    ];
+    for (const [key, value] of tokens) if (value !== undefined) span.setAttribute(key, value);
+    if (usage.responseModel !== undefined) {
+      span.setAttribute(ATTR_GEN_AI_RESPONSE_MODEL, usage.responseModel);
+      attempt.metric[ATTR_GEN_AI_RESPONSE_MODEL] = usage.responseModel;
+    }
+    if (summary.streamed && summary.firstChunkAt !== undefined) {
+      const seconds = (summary.firstChunkAt - attempt.started) / 1000;
+      span.setAttribute(ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, seconds);
+      span.addEvent('gen_ai.first_chunk', { [ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK]: seconds });
+      this.#runtime.metrics?.firstChunk(seconds, attempt.metric);
+    }
+    if (summary.text !== undefined) {
+      const [key, value] = contentAttribute(summary.text, 'choices');
+      span.setAttribute(key, value);
+    }
+    this.#runtime.metrics?.tokens(usage.inputTokens, usage.outputTokens, attempt.metric);
+    if (summary.failed) this.#endAttempt('body_interrupted', 'the answer was cut short');
+    else this.#endAttempt(undefined, undefined);
+  }
+
+  /** Ends the open attempt: `errorType` when it failed (an answered error keeps the status it has). */
+  #endAttempt(errorType: string | undefined, message: string | undefined, attributes?: Attributes): void {
+    const attempt = this.#attempt;
+    if (!attempt) return;
+    this.#attempt = undefined;
+    const { span, metric } = attempt;
+    if (attributes) span.setAttributes(attributes);
+    if (errorType !== undefined) {
+      span.setAttribute(ATTR_ERROR_TYPE, errorType);
+      metric[ATTR_ERROR_TYPE] = errorType;
+      span.setStatus({ code: SpanStatusCode.ERROR, message });
+    }
+    this.#runtime.metrics?.duration((performance.now() - attempt.started) / 1000, metric);
+    span.end();
+  }
+
+  end(outcome: CallOutcome): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    // An attempt still open here got no answer (the error is the call's) or its body never finished.
+    const attempt = this.#attempt;
+    if (attempt) {
+      if (!attempt.answered) this.#endAttempt('_OTHER', outcome.error);
+      else this.#endAttempt(outcome.error === undefined ? undefined : 'body_interrupted', outcome.error);
+    }
+    const span = this.#span;
+    if (outcome.status > 0) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, outcome.status);
+    if (outcome.alias) span.setAttribute('llmpass.alias', outcome.alias);
+    if (outcome.route) {
+      span.setAttribute('llmpass.route', outcome.route);
+      if (this.#kind === 'server') {
+        span.setAttribute(ATTR_HTTP_ROUTE, outcome.route);
+        span.updateName(`${this.#method} ${outcome.route}`);
+      }
+    }
+    // A server span is an error for a 5xx (the client's 4xx is not the server's fault); a call for any failure.
+    const failed = this.#kind === 'server' ? outcome.status >= 500 : outcome.status >= 400 || outcome.status === 0 || outcome.error !== undefined;
+    if (failed) {
+      span.setAttribute(ATTR_ERROR_TYPE, outcome.status >= 400 ? String(outcome.status) : '_OTHER');
+      span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.error });
+    }
+    span.end();
+  }
+}
+
+const mapSetter = {
+  set(carrier: Map<string, unknown>, key: string, value: string): void {
+    carrier.set(key, value);
+  },
+};

@@ -1,0 +1,226 @@
+// The OpenTelemetry SDK, loaded only when telemetry is on (see index.ts): a tracer provider exporting OTLP through
+// a bounded batch processor, a meter provider for the GenAI client metrics, and the W3C propagator.
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, trace, type Attributes, type Context, type Tracer } from '@opentelemetry/api';
+import { ExportResultCode, W3CTraceContextPropagator, type ExportResult } from '@opentelemetry/core';
+import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import { ATTR_HTTP_REQUEST_METHOD, ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import {
+  ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_GEN_AI_TOKEN_TYPE,
+  GEN_AI_TOKEN_TYPE_VALUE_INPUT,
+  GEN_AI_TOKEN_TYPE_VALUE_OUTPUT,
+  METRIC_GEN_AI_CLIENT_OPERATION_DURATION,
+  METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
+  METRIC_GEN_AI_CLIENT_TOKEN_USAGE,
+} from '@opentelemetry/semantic-conventions/incubating';
+import type { IncomingHttpHeaders } from 'node:http';
+import { OtelCallTrace } from './call-trace.ts';
+import type { BatchTrace, CallOutcome, CallTrace, Telemetry } from './index.ts';
+import type { GenAiMetrics, TraceRuntime } from './runtime.ts';
+import type { OtlpProtocol, TelemetrySettings } from './settings.ts';
+import { cjsExports } from '../config/cjs-import.ts';
+
+const VERSION = '0.1.0';
+/** The CLI's exports give up after this: a collector away never holds an exit up for longer. */
+const CLI_EXPORT_TIMEOUT_MS = 1000;
+const SECONDS_BUCKETS = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92];
+const TOKEN_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864];
+
+/** Counts what never reaches the collector: spans refused by a full queue and spans in a failed export. */
+class DropCount {
+  queued = 0;
+  dropped = 0;
+}
+
+class CountingExporter implements SpanExporter {
+  readonly #inner: SpanExporter;
+  readonly #count: DropCount;
+  constructor(inner: SpanExporter, count: DropCount) {
+    this.#inner = inner;
+    this.#count = count;
+  }
+  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    this.#count.queued = Math.max(0, this.#count.queued - spans.length);
+    this.#inner.export(spans, (result) => {
+      if (result.code !== ExportResultCode.SUCCESS) this.#count.dropped += spans.length;
+      done(result);
+    });
+  }
+  shutdown(): Promise<void> {
+    return this.#inner.shutdown();
+  }
+  forceFlush(): Promise<void> {
+    return this.#inner.forceFlush?.() ?? Promise.resolve();
+  }
+}
+
+/** The batch processor behind a bound that is counted: a slow collector costs spans, never memory or latency. */
+class BoundedProcessor implements SpanProcessor {
+  readonly #inner: SpanProcessor;
+  readonly #count: DropCount;
+  readonly #max: number;
+  constructor(inner: SpanProcessor, count: DropCount, max: number) {
+    this.#inner = inner;
+    this.#count = count;
+    this.#max = max;
+  }
+  onStart(): void {}
+  onEnd(span: ReadableSpan): void {
+    if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
+    if (this.#count.queued >= this.#max) {
+      this.#count.dropped += 1;
+      return;
+    }
+    this.#count.queued += 1;
+    this.#inner.onEnd(span);
+  }
+  forceFlush(): Promise<void> {
+    return this.#inner.forceFlush();
+  }
+  shutdown(): Promise<void> {
+    return this.#inner.shutdown();
+  }
+}
+
+async function spanExporter(protocol: OtlpProtocol, timeoutMillis: number | undefined): Promise<SpanExporter> {
+  const config = timeoutMillis === undefined ? {} : { timeoutMillis };
+  // Only the protocol in use is loaded.
+  const { OTLPTraceExporter } = protocol === 'http/json' ? cjsExports(await import('@opentelemetry/exporter-trace-otlp-http'), 'OTLPTraceExporter') : cjsExports(await import('@opentelemetry/exporter-trace-otlp-proto'), 'OTLPTraceExporter');
+  return new OTLPTraceExporter(config);
+}
+
+async function metricExporter(protocol: OtlpProtocol, timeoutMillis: number | undefined): Promise<PushMetricExporter> {
+  const config = timeoutMillis === undefined ? {} : { timeoutMillis };
+  const { OTLPMetricExporter } = protocol === 'http/json' ? cjsExports(await import('@opentelemetry/exporter-metrics-otlp-http'), 'OTLPMetricExporter') : cjsExports(await import('@opentelemetry/exporter-metrics-otlp-proto'), 'OTLPMetricExporter');
+  return new OTLPMetricExporter(config);
+}
+
+function genAiMetrics(provider: MeterProvider): GenAiMetrics {
+  const meter = provider.getMeter('llmpass', VERSION);
+  const duration = meter.createHistogram(METRIC_GEN_AI_CLIENT_OPERATION_DURATION, { unit: 's', description: 'GenAI operation duration', advice: { explicitBucketBoundaries: SECONDS_BUCKETS } });
+  const tokens = meter.createHistogram(METRIC_GEN_AI_CLIENT_TOKEN_USAGE, { unit: '{token}', description: 'Number of input and output tokens used', advice: { explicitBucketBoundaries: TOKEN_BUCKETS } });
+  const firstChunk = meter.createHistogram(METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK, { unit: 's', description: 'Time to the first chunk of a streamed answer', advice: { explicitBucketBoundaries: SECONDS_BUCKETS } });
+  return {
+    duration: (seconds, attributes) => duration.record(seconds, attributes),
+    tokens: (input, output, attributes) => {
+      if (input !== undefined) tokens.record(input, { ...attributes, [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE_VALUE_INPUT });
+      if (output !== undefined) tokens.record(output, { ...attributes, [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE_VALUE_OUTPUT });
+    },
+    firstChunk: (seconds, attributes) => firstChunk.record(seconds, attributes),
+  };
+}
+
+/** Settles when `work` does or after `ms`, whichever is first; the timer never keeps the process alive. */
+function within(work: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    work.then(
+      () => resolve(),
+      () => resolve(),
+    ).finally(() => clearTimeout(timer));
+  });
+}
+
+export async function startOtel(settings: TelemetrySettings, warn: (message: string) => void): Promise<Telemetry> {
+  for (const warning of settings.warnings) warn(warning);
+  const cli = settings.face === 'cli';
+  const timeoutMillis = cli ? CLI_EXPORT_TIMEOUT_MS : undefined;
+  const resource = defaultResource()
+    .merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: settings.serviceName, [ATTR_SERVICE_VERSION]: VERSION }))
+    .merge(detectResources({ detectors: [envDetector] }));
+  const count = new DropCount();
+
+  let tracerProvider: BasicTracerProvider | undefined;
+  let tracer: Tracer = trace.getTracer('llmpass'); // the API's no-op while traces are off (metrics only)
+  if (settings.traces) {
+    const exporter = new CountingExporter(await spanExporter(settings.traces.protocol, timeoutMillis), count);
+    const maxQueueSize = Number(process.env.OTEL_BSP_MAX_QUEUE_SIZE) || 2048;
+    const batch = new BatchSpanProcessor(exporter, { maxQueueSize, ...(cli ? { exportTimeoutMillis: CLI_EXPORT_TIMEOUT_MS } : {}) });
+    tracerProvider = new BasicTracerProvider({ resource, spanProcessors: [new BoundedProcessor(batch, count, maxQueueSize)] });
+    tracer = tracerProvider.getTracer('llmpass', VERSION);
+  }
+  let meterProvider: MeterProvider | undefined;
+  let metrics: GenAiMetrics | undefined;
+  if (settings.metrics) {
+    const interval = Number(process.env.OTEL_METRIC_EXPORT_INTERVAL) || 60_000;
+    const reader = new PeriodicExportingMetricReader({
+      exporter: await metricExporter(settings.metrics.protocol, timeoutMillis),
+      exportIntervalMillis: interval,
+      exportTimeoutMillis: Math.min(interval, cli ? CLI_EXPORT_TIMEOUT_MS : 30_000),
+    });
+    meterProvider = new MeterProvider({ resource, readers: [reader] });
+    metrics = genAiMetrics(meterProvider);
+  }
+
+  const runtime: TraceRuntime = { tracer, propagator: new W3CTraceContextPropagator(), captureContent: settings.captureContent, metrics };
+  const internal = (name: string, attributes: Attributes, parent: Context = ROOT_CONTEXT) => tracer.startSpan(name, { kind: SpanKind.INTERNAL, attributes }, parent);
+
+  let warnedDrops = 0;
+  const dropWatch = cli
+    ? undefined
+    : setInterval(() => {
+        if (count.dropped === warnedDrops) return;
+        warn(`telemetry: ${count.dropped - warnedDrops} spans dropped (the collector is unreachable or slow); ${count.dropped} in all`);
+        warnedDrops = count.dropped;
+      }, 60_000);
+  dropWatch?.unref();
+
+  return {
+    enabled: true,
+    serverRequest(method: string, headers: IncomingHttpHeaders): CallTrace {
+      // A client's traceparent/tracestate continue its trace.
+      const parent = runtime.propagator.extract(ROOT_CONTEXT, headers, headerGetter);
+      const span = tracer.startSpan(method, { kind: SpanKind.SERVER, attributes: { [ATTR_HTTP_REQUEST_METHOD]: method } }, parent);
+      return new OtelCallTrace(runtime, span, parent, method);
+    },
+    call(model: string, endpoint: string): CallTrace {
+      const span = internal(`llmpass call ${model}`, { [ATTR_GEN_AI_REQUEST_MODEL]: model, 'llmpass.endpoint': endpoint });
+      return new OtelCallTrace(runtime, span, ROOT_CONTEXT);
+    },
+    batch(model: string, endpoint: string): BatchTrace {
+      const batchSpan = internal(`llmpass batch ${model}`, { [ATTR_GEN_AI_REQUEST_MODEL]: model, 'llmpass.endpoint': endpoint });
+      const parent = trace.setSpan(ROOT_CONTEXT, batchSpan);
+      const open = new Map<number, CallTrace>();
+      let lines = 0;
+      const lineTrace = (line: number): CallTrace => {
+        let lineTrace = open.get(line);
+        if (!lineTrace) {
+          lines += 1;
+          lineTrace = new OtelCallTrace(runtime, internal(`line ${line}`, { 'llmpass.batch.line': line }, parent), parent);
+          open.set(line, lineTrace);
+        }
+        return lineTrace;
+      };
+      return {
+        onEvent: (event) => lineTrace(event.line).onEvent(event),
+        lineDone(line: number, outcome: CallOutcome): void {
+          lineTrace(line).end(outcome);
+          open.delete(line);
+        },
+        end(failedLines: number, interrupted: boolean): void {
+          for (const lineTrace of open.values()) lineTrace.end({ status: 0, error: 'the batch ended first' });
+          batchSpan.setAttributes({ 'llmpass.batch.lines': lines, 'llmpass.batch.failed_lines': failedLines });
+          if (failedLines > 0 || interrupted) batchSpan.setStatus({ code: SpanStatusCode.ERROR, message: interrupted ? 'interrupted' : `${failedLines} lines failed` });
+          batchSpan.end();
+        },
+      };
+    },
+    async shutdown(deadlineMs: number): Promise<void> {
+      if (dropWatch) clearInterval(dropWatch);
+      await within(Promise.allSettled([tracerProvider?.shutdown(), meterProvider?.shutdown()]), deadlineMs);
+    },
+    dropped: () => count.dropped,
+  };
+}
+
+const headerGetter = {
+  get(carrier: IncomingHttpHeaders, key: string): string | string[] | undefined {
+    return carrier[key];
+  },
+  keys(carrier: IncomingHttpHeaders): string[] {
+    return Object.keys(carrier);
+  },
+};
