@@ -1,16 +1,16 @@
 // Every route the proxy serves goes through the key gate: the sample paths are built from the route table's own
 // sources (every provider prefix and alias, the config's pass_through_endpoints, the model lists, the key API,
 // health and metrics); a route kind without a sample, or without an entry in ROUTE_ACCESS, fails here.
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { KEY_API } from '../../src/keys/api.ts';
 import { listProviders } from '../../src/providers/registry.ts';
 import { ALIAS_LISTS, ROUTE_ACCESS, routeTable, type Route } from '../../src/proxy/routes.ts';
 import { startFakeUpstream } from '../fixtures/fake-upstream.ts';
 import type { FakeServer } from '../fixtures/recording.ts';
-import { http, postJson, startProxyCli, stopAllProxies, type ProxyCli } from '../support/proxy.ts';
+import { startKeyedProxy } from '../support/keyed-proxy.ts';
+import { http, postJson, stopAllProxies, type ProxyCli } from '../support/proxy.ts';
 import { expectProxyError } from '../support/proxy-error.ts';
-import { cleanupTemp, tempDir } from '../support/tmp.ts';
+import { cleanupTemp } from '../support/tmp.ts';
 
 const MASTER = 'sk-master-every-route-77a0d2';
 const CONFIGURED = [{ path: '/custom', target: '', include_subpath: true }];
@@ -19,19 +19,7 @@ let proxy: ProxyCli;
 
 beforeAll(async () => {
   upstream = await startFakeUpstream();
-  proxy = await startProxyCli({
-    config: `model_list:
-  - model_name: lang
-    litellm_params: { model: hosted_vllm/lang-up, api_base: ${upstream.url} }
-general_settings:
-  master_key: ${MASTER}
-  pass_through_endpoints:
-    - path: /custom
-      target: ${upstream.url}
-      include_subpath: true
-`,
-    env: { XDG_STATE_HOME: join(tempDir(), 'state') },
-  });
+  proxy = await startKeyedProxy({ master: MASTER, upstream, aliases: { lang: '' } });
 });
 
 afterAll(async () => {

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startFakeUpstream } from '../fixtures/fake-upstream.ts';
 import type { FakeServer } from '../fixtures/recording.ts';
 import { baseEnv, runCli } from '../support/cli.ts';
-import { postJson, startProxyCli, stopAllProxies, type ProxyCli } from '../support/proxy.ts';
+import { startKeyedProxy } from '../support/keyed-proxy.ts';
+import { postJson, stopAllProxies, type ProxyCli } from '../support/proxy.ts';
 import { expectProxyError } from '../support/proxy-error.ts';
 import { expectNoSecret } from '../support/secrets.ts';
 import { cleanupTemp, tempDir } from '../support/tmp.ts';
@@ -19,17 +20,7 @@ const keys = (...args: string[]) => runCli({ args: ['keys', ...args], cwd: dir, 
 
 beforeAll(async () => {
   upstream = await startFakeUpstream();
-  proxy = await startProxyCli({
-    config: `model_list:
-  - model_name: lang
-    litellm_params: { model: hosted_vllm/lang-up, api_base: ${upstream.url} }
-  - model_name: other
-    litellm_params: { model: hosted_vllm/other-up, api_base: ${upstream.url} }
-general_settings:
-  master_key: ${MASTER}
-`,
-    env: { XDG_STATE_HOME: join(dir, 'state') },
-  });
+  proxy = await startKeyedProxy({ master: MASTER, upstream, aliases: { lang: '', other: '' }, stateDir: join(dir, 'state') });
 });
 
 afterAll(async () => {

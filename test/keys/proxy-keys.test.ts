@@ -2,15 +2,15 @@
 // rule on the request path (models, routes, revocation, expiry, rpm, tpm, parallel, budget and its reset), the
 // model lists a key sees, the access log naming the key's alias, and a canary key appearing in no output.
 import type { ServerResponse } from 'node:http';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeHandler } from '../fixtures/fake-upstream.ts';
 import type { FakeServer } from '../fixtures/recording.ts';
 import { until } from '../support/cli.ts';
-import { http, postJson, startProxyCli, stopAllProxies, type ProxyCli } from '../support/proxy.ts';
+import { startKeyedProxy } from '../support/keyed-proxy.ts';
+import { http, postJson, stopAllProxies, type ProxyCli } from '../support/proxy.ts';
 import { expectProxyError } from '../support/proxy-error.ts';
 import { expectNoSecret } from '../support/secrets.ts';
-import { cleanupTemp, tempDir } from '../support/tmp.ts';
+import { cleanupTemp } from '../support/tmp.ts';
 
 const MASTER = 'sk-master-keys-test-5b1e0c9a';
 const created: string[] = [];
@@ -30,21 +30,7 @@ const answer: FakeHandler = (req, res: ServerResponse) => {
 
 beforeAll(async () => {
   upstream = await startFakeUpstream(answer);
-  proxy = await startProxyCli({
-    config: `model_list:
-  - model_name: lang
-    litellm_params: { model: hosted_vllm/lang-up, api_base: ${upstream.url}, input_cost_per_token: 0.001, output_cost_per_token: 0.002 }
-  - model_name: other
-    litellm_params: { model: hosted_vllm/other-up, api_base: ${upstream.url} }
-general_settings:
-  master_key: ${MASTER}
-  pass_through_endpoints:
-    - path: /custom
-      target: ${upstream.url}
-      include_subpath: true
-`,
-    env: { XDG_STATE_HOME: join(tempDir(), 'state') },
-  });
+  proxy = await startKeyedProxy({ master: MASTER, upstream, aliases: { lang: 'input_cost_per_token: 0.001, output_cost_per_token: 0.002', other: '' } });
 });
 
 afterAll(async () => {
