@@ -27,7 +27,9 @@ export interface KeyApiRequest {
 
 /** Who may call what: the master key everything, a virtual key /key/info about itself only. */
 export function keyApiDenial(caller: Caller, request: Pick<KeyApiRequest, 'action' | 'query'>): Denial | undefined {
-  if (caller.kind === 'master' || caller.kind === 'open') return undefined;
+  if (caller.kind === 'master') return undefined;
+  // Without a master key nobody could tell an admin from anyone else: keys need one (as LiteLLM's do).
+  if (caller.kind === 'open') return { status: 401, message: 'virtual keys need a master key on the proxy: set general_settings.master_key or LLMPASS_MASTER_KEY', code: 'master_key_required' };
   const asked = request.query.get('key');
   if (request.action === 'info' && (asked === null || isOwn(caller, asked))) return undefined;
   return { status: 401, message: `only the master key may call /key/${request.action}${request.action === 'info' ? ' about another key' : ''}`, code: 'master_key_required' };

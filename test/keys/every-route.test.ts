@@ -56,3 +56,8 @@ it('refuses a key on every keyed route outside its lists and on every master-onl
   }
   expect(upstream.requests.length).toBe(before);
 });
+
+it('refuses the key API on a proxy without a master key', async () => {
+  const open = await startKeyedProxy({ master: '', upstream, aliases: { lang: '' } });
+  expectProxyError(await postJson(`${open.url}/key/generate`, {}, undefined), 401, { message: /need a master key/ });
+});

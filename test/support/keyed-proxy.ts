@@ -6,6 +6,7 @@ import { startProxyCli, type ProxyCli } from './proxy.ts';
 import { tempDir } from './tmp.ts';
 
 export interface KeyedProxyOptions {
+  /** Empty: a proxy without a master key. */
   master: string;
   upstream: FakeServer;
   /** Aliases; each may carry more litellm_params as YAML flow text (`input_cost_per_token: 0.001`). */
@@ -23,8 +24,7 @@ export function startKeyedProxy(options: KeyedProxyOptions): Promise<ProxyCli> {
     config: `model_list:
 ${entries.join('\n')}
 general_settings:
-  master_key: ${options.master}
-  pass_through_endpoints:
+${options.master ? `  master_key: ${options.master}\n` : ''}  pass_through_endpoints:
     - path: /custom
       target: ${url}
       include_subpath: true
