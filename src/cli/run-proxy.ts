@@ -11,6 +11,7 @@ import { createAccessLog, type AccessLog } from '../proxy/access-log.ts';
 import { ProxyMetrics } from '../proxy/metrics.ts';
 import { resolveMasterKey } from '../proxy/auth.ts';
 import { createProxyHandler } from '../proxy/server.ts';
+import { defaultKeyGuard } from '../keys/open.ts';
 import { loadDotenv } from './dotenv.ts';
 import { restartWithExposedGc } from './expose-gc.ts';
 import { parseBytes } from './parse-bytes.ts';
@@ -63,7 +64,9 @@ export async function runProxy(flags: ProxyFlags): Promise<void> {
     const detail = report.results.map((r) => ({ alias: r.alias, deployment: r.id, status: r.status, reason: r.reason, latency_ms: r.latencyMs }));
     return { healthy: report.ok, detail };
   };
-  const handler = createProxyHandler({ config, router, masterKey: key ? new Secret(key, 'master key') : undefined, log, metrics, maxJsonBody, timeout, probe, clientTimeoutMs, telemetry });
+  const masterKey = key ? new Secret(key, 'master key') : undefined;
+  const keys = defaultKeyGuard(masterKey, router.state);
+  const handler = createProxyHandler({ config, router, masterKey, log, metrics, maxJsonBody, timeout, probe, clientTimeoutMs, telemetry, keys });
 
   let stopping = false;
   // A client has --client-timeout to send its headers (checked every second, so it is cut near that, not up to
@@ -117,6 +120,8 @@ export async function runProxy(flags: ProxyFlags): Promise<void> {
     process.on('SIGINT', stop);
   });
   await pool.close().catch(() => undefined);
+  // Spend booked in the last moments is written before the routing state and the store go.
+  await keys.close().catch(() => undefined);
   await router.close().catch(() => undefined);
   await telemetry.shutdown(5_000);
   await flushLog();

@@ -8,6 +8,8 @@ export interface RequestRecord {
   provider: string;
   alias: string;
   deployment: string;
+  /** The virtual key's alias (or display form) when one called; never the key. */
+  keyAlias?: string | undefined;
   status: number;
   durationMs: number;
   ttfbMs: number | undefined;
@@ -35,6 +37,8 @@ export class ProxyMetrics {
   readonly #ttfb = new Histogram({ name: 'llmpass_time_to_first_byte_seconds', help: 'Time from request to the upstream answer headers', labelNames: ['provider'], buckets: SECONDS, registers: [this.registry] });
   readonly #inFlight = new Gauge({ name: 'llmpass_requests_in_flight', help: 'Requests being served', registers: [this.registry] });
   readonly #failures = new Counter({ name: 'llmpass_upstream_failures_total', help: 'Upstream calls that failed to answer', labelNames: ['provider', 'code'], registers: [this.registry] });
+  // Labelled by the alias an admin gave a key (or its sk-...wxyz form): bounded by the keys made, never a key.
+  readonly #keyRequests = new Counter({ name: 'llmpass_key_requests_total', help: 'Requests by virtual key alias and status class', labelNames: ['key_alias', 'status'], registers: [this.registry] });
   readonly #retries = new Counter({ name: 'llmpass_retries_total', help: 'Upstream calls retried', labelNames: ['provider'], registers: [this.registry] });
   // Registered only when Redis is configured: a replica without it has nothing to report here.
   #redisShared: Gauge | undefined;
@@ -69,6 +73,7 @@ export class ProxyMetrics {
     child.requests.inc();
     child.duration.observe(record.durationMs / 1000);
     if (record.ttfbMs !== undefined) child.ttfb.observe(record.ttfbMs / 1000);
+    if (record.keyAlias) this.#keyRequests.inc({ key_alias: record.keyAlias, status: `${Math.floor(record.status / 100)}xx` });
   }
 
   upstreamFailure(provider: string, code: string): void {
