@@ -159,7 +159,10 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
         reply = await router.send(aliasRequest(chosen, provider, base, endpoint, json, body));
       }
     }
-    await relayReply(trace.reply(reply), res, record, started);
+    // Piped by the time relayReply returns: the trace listens beside the pipe (no stage in between).
+    const relayed = relayReply(reply, res, record, started);
+    trace.watch(reply);
+    await relayed;
   }
 
   return (req, res) => {

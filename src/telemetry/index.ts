@@ -19,6 +19,8 @@ export interface CallTrace {
   onEvent(event: RouterEvent): void;
   /** The answer about to be read, its body watched as it passes (usage, model, first chunk); read the one returned. */
   reply(reply: UpstreamReply): UpstreamReply;
+  /** The answer, its body already being read (piped, collected): watched by a listener beside its reader. */
+  watch(reply: UpstreamReply): void;
   end(outcome: CallOutcome): void;
 }
 
@@ -43,7 +45,7 @@ export interface Telemetry {
   dropped(): number;
 }
 
-const NO_TRACE: CallTrace = { onEvent() {}, reply: (reply) => reply, end() {} };
+const NO_TRACE: CallTrace = { onEvent() {}, reply: (reply) => reply, watch() {}, end() {} };
 const NO_BATCH: BatchTrace = { onEvent() {}, lineDone() {}, end() {} };
 
 export const NO_TELEMETRY: Telemetry = {
