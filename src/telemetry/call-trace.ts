@@ -30,7 +30,7 @@ import type { UpstreamReply } from '../transport/reply.ts';
 import type { CallOutcome, CallTrace } from './index.ts';
 import { listenToAnswer, MAX_CAPTURED_CHARS, watchAnswer, type AnswerSummary } from './answer-watch.ts';
 import { addMetricTarget, knownMetricTarget, type MetricTarget } from './metric-sets.ts';
-import { genAiOperationName, genAiProviderName } from './genai.ts';
+import { cachedOperationName, genAiProviderName } from './genai.ts';
 import type { TraceRuntime } from './runtime.ts';
 
 interface Attempt {
@@ -130,7 +130,7 @@ export class OtelCallTrace implements CallTrace {
     this.#endAttempt(this.#attempt?.answered ? undefined : '_OTHER', 'superseded');
     const { deployment, request } = event;
     const url = request.url;
-    const operation = genAiOperationName(url.pathname);
+    const operation = cachedOperationName(url.pathname);
     const requestModel = deployment.alias ?? deployment.model;
     const provider = genAiProviderName(deployment.provider.id);
     const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;

@@ -12,6 +12,8 @@ const MAX_ENDINGS = 64;
 export class MetricTarget {
   readonly #base: Attributes;
   readonly #endings = new Map<string, MetricSet>();
+  /** The last set given and what it was for: most attempts end as the one before. */
+  #last: { errorType: string | undefined; responseModel: string | undefined; set: MetricSet } | undefined;
 
   constructor(base: Attributes) {
     this.#base = base;
@@ -19,6 +21,8 @@ export class MetricTarget {
 
   /** The set for an attempt that ended with `errorType` (none: success), answered by `responseModel`. */
   set(errorType: string | undefined, responseModel: string | undefined): MetricSet {
+    const last = this.#last;
+    if (last && last.errorType === errorType && last.responseModel === responseModel) return last.set;
     const key = errorType === undefined && responseModel === undefined ? '' : `${errorType ?? ''}\n${responseModel ?? ''}`;
     let set = this.#endings.get(key);
     if (!set) {
@@ -33,6 +37,7 @@ export class MetricTarget {
       };
       this.#endings.set(key, set);
     }
+    this.#last = { errorType, responseModel, set };
     return set;
   }
 }
