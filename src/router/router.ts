@@ -65,6 +65,8 @@ export type RouterEvent =
       retryAfterMs?: number | undefined;
     }
   | { type: 'cooldown'; deployment: Deployment }
+  /** A cooling deployment passed over by this attempt's pick (sent only when another, warm one was picked). */
+  | { type: 'skip'; deployment: Deployment; reason: string }
   | { type: 'fallback'; from: string; to: string }
   | { type: 'answered'; deployment: Deployment; status: number };
 
@@ -323,6 +325,7 @@ export class Router {
     for (let attempt = 0; ; attempt++) {
       const { deployment, release } = await this.#take(deployments, tried);
       tried.add(deployment.id);
+      if (options.onEvent && deployments.length > 1 && !this.state.isCooling(deployment.id)) for (const other of deployments) if (!tried.has(other.id) && this.state.isCooling(other.id)) options.onEvent({ type: 'skip', deployment: other, reason: 'cooling down after allowed_fails failures' });
       const request = buildUpstreamRequest(deployment, options);
       options.onEvent?.({ type: 'attempt', deployment, request, attempt });
       const canCool = deployments.length > 1;

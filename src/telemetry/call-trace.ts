@@ -101,12 +101,11 @@ export class OtelCallTrace implements CallTrace {
         this.#why = `retry after ${event.reason}`;
         return;
       }
-      case 'cooldown': {
-        // A zero-length sibling: the deployment is skipped from now on, for cooldown_time.
-        const span = this.#runtime.tracer.startSpan(`cooldown ${event.deployment.id}`, { kind: SpanKind.INTERNAL, attributes: { 'llmpass.deployment': event.deployment.id, 'llmpass.cooldown.reason': 'allowed_fails reached: skipped until cooldown_time passes' } }, this.#parent);
-        span.end();
-        return;
-      }
+      case 'cooldown':
+        // From now on the deployment is skipped, for cooldown_time.
+        return this.#mark(`cooldown ${event.deployment.id}`, event.deployment.id, 'llmpass.cooldown.reason', 'allowed_fails reached: skipped until cooldown_time passes');
+      case 'skip':
+        return this.#mark(`skip ${event.deployment.id}`, event.deployment.id, 'llmpass.skip.reason', event.reason);
       case 'fallback':
         this.#fallbackFrom = event.from;
         this.#why = `fallback from "${event.from}" to "${event.to}"`;
@@ -123,6 +122,12 @@ export class OtelCallTrace implements CallTrace {
         }
       }
     }
+  }
+
+  /** A zero-length sibling of the attempts: something the Router did to a deployment, and why. */
+  #mark(name: string, deployment: string, reasonKey: string, reason: string): void {
+    const at = Date.now();
+    this.#runtime.tracer.startSpan(name, { kind: SpanKind.INTERNAL, startTime: at, attributes: { 'llmpass.deployment': deployment, [reasonKey]: reason } }, this.#parent).end(at);
   }
 
   #startAttempt(event: AttemptEvent): void {

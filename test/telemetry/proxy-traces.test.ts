@@ -26,11 +26,17 @@ const entry = (alias: string, base: string) => `  - model_name: ${alias}
       api_key: ${KEY}
 `;
 
+/** An entry the Router picks first (a high weight) or last (a low one). */
+const weighted = (alias: string, base: string, weight: number) => `${entry(alias, base)}      weight: ${weight}
+`;
+
 async function startTracedProxy(env: Record<string, string>): Promise<ProxyCli> {
   return startProxyCli({
     config: `model_list:
-${entry('gpt', openai.url)}${entry('flaky', flaky.url)}${entry('broken', broken.url)}router_settings:
+${entry('gpt', openai.url)}${entry('flaky', flaky.url)}${entry('broken', broken.url)}${weighted('pair', broken.url, 1000)}${weighted('pair', openai.url, 0.001)}router_settings:
   num_retries: 1
+  allowed_fails: 1
+  cooldown_time: 600
   fallbacks: [{ broken: [gpt] }]
 `,
     env: { LLMPASS_MASTER_KEY: MASTER, OTEL_BSP_SCHEDULE_DELAY: '50', OTEL_METRIC_EXPORT_INTERVAL: '200', OTEL_SERVICE_NAME: 'llmpass-test', ...env },
@@ -143,6 +149,21 @@ describe('proxy traces', () => {
     expect(attempts.map((s) => s.attributes['llmpass.alias'])).toEqual(['broken', 'broken', 'gpt']);
     expect(attempts.map((s) => s.attributes['error.type'] ?? null)).toEqual(['503', '503', null]);
     expect(attempts[2]!.attributes).toMatchObject({ 'llmpass.fallback.from': 'broken', 'llmpass.attempt.reason': 'fallback from "broken" to "gpt"' });
+  });
+
+  it('a cooldown and a skip: the failing deployment cooled as a sibling span, then skipped with its reason on the next call', async () => {
+    const first = newTraceparent();
+    expect((await postJson(`${proxy.url}/openai/v1/chat/completions`, chat('pair'), MASTER, { traceparent: first.header })).status).toBe(200);
+    const cooled = await treeFor(first.traceId, 2);
+    const cooldown = cooled.children.find((s) => s.name.startsWith('cooldown '));
+    expect(cooldown?.attributes['llmpass.deployment']).toBe('pair#3');
+    const second = newTraceparent();
+    expect((await postJson(`${proxy.url}/openai/v1/chat/completions`, chat('pair'), MASTER, { traceparent: second.header })).status).toBe(200);
+    const { children } = await treeFor(second.traceId, 1);
+    const skip = children.find((s) => s.name.startsWith('skip '));
+    expect(skip?.attributes).toMatchObject({ 'llmpass.deployment': 'pair#3', 'llmpass.skip.reason': 'cooling down after allowed_fails failures' });
+    expect(skip!.endNs).toBe(skip!.startNs);
+    expect(children.filter((s) => s.kind === CLIENT).map((s) => s.attributes['llmpass.deployment'])).toEqual(['pair#4']);
   });
 
   it('exports the GenAI client metrics over OTLP', async () => {
