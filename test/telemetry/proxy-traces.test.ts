@@ -1,10 +1,12 @@
 // The proxy under OpenTelemetry: a SERVER span per request, a CLIENT span per upstream attempt (retries and
 // fallbacks as siblings with their reason), GenAI attributes, a client's traceparent continued and the attempt's
 // sent upstream. Everything is read from what the official exporter sent to a recording OTLP receiver.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openAiLike, sequence, startFakeUpstream, status, type FakeServer } from '../fixtures/fake-upstream.ts';
 import { cleanupTemp } from '../support/tmp.ts';
-import { postJson, startProxyCli, stopAllProxies, type ProxyCli } from '../support/proxy.ts';
+import { http, postJson, startProxyCli, stopAllProxies, type ProxyCli } from '../support/proxy.ts';
 import { childrenOf, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver.ts';
 
 const KEY = 'sk-otel-provider-canary-7f3a9b';
@@ -180,6 +182,33 @@ describe('proxy traces', () => {
     expect(tokenTypes).toEqual(new Set(['input', 'output']));
     expect(names().has('gen_ai.client.operation.time_to_first_chunk')).toBe(true);
     expect(receiver.contentTypes.some((c) => c.startsWith('/v1/traces application/x-protobuf'))).toBe(true);
+  });
+});
+
+describe('a collector that refuses the spans', () => {
+  it('counts them in /metrics as llmpass_telemetry_spans_dropped_total, the calls unharmed', async () => {
+    // Answers every export with 400: the exporter gives up on it at once, without retrying.
+    const refusing = createServer((req, res) => {
+      req.resume();
+      req.once('end', () => res.writeHead(400, { 'content-type': 'text/plain' }).end('no'));
+    });
+    await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
+    try {
+      const refused = await startTracedProxy({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(refusing.address() as AddressInfo).port}` });
+      const dropped = async () => Number(/^llmpass_telemetry_spans_dropped_total (\d+)$/m.exec((await http(`${refused.url}/metrics`)).text)?.[1] ?? NaN);
+      expect(await dropped()).toBe(0);
+      expect((await postJson(`${refused.url}/openai/v1/chat/completions`, chat('gpt'), MASTER)).status).toBe(200);
+      // Polled until the export has been refused (the batch processor exports within OTEL_BSP_SCHEDULE_DELAY).
+      let count = 0;
+      for (let tries = 0; tries < 800 && count < 2; tries++) {
+        count = await dropped();
+        if (count < 2) await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      // The call's SERVER span and its CLIENT attempt, and the spans of the scrapes themselves.
+      expect(count).toBeGreaterThanOrEqual(2);
+    } finally {
+      await new Promise((resolve) => refusing.close(resolve));
+    }
   });
 });
 
