@@ -21,6 +21,7 @@ export class BatchRun {
   readonly #router: Router;
   readonly #request: LineRequest;
   readonly #onEvent: BatchOptions['onEvent'];
+  readonly #onAnswer: BatchOptions['onAnswer'];
   readonly #iterator: AsyncIterator<BatchInput> | Iterator<BatchInput>;
   readonly #window: AdaptiveWindow;
   readonly #ordered: boolean;
@@ -45,10 +46,11 @@ export class BatchRun {
   readonly #unlisten: () => void;
 
   constructor(router: Router, inputs: AsyncIterable<BatchInput> | Iterable<BatchInput>, options: BatchOptions) {
-    const { concurrency, ordered, stop, signal, maxPauseMs, onEvent, ...request } = options;
+    const { concurrency, ordered, stop, signal, maxPauseMs, onEvent, onAnswer, ...request } = options;
     this.#router = router;
     this.#request = request;
     this.#onEvent = onEvent;
+    this.#onAnswer = onAnswer;
     this.#iterator = Symbol.asyncIterator in inputs ? inputs[Symbol.asyncIterator]() : inputs[Symbol.iterator]();
     this.#window = new AdaptiveWindow(concurrency ?? DEFAULT_CONCURRENCY, { maxPauseMs });
     this.#ordered = ordered !== false;
@@ -170,6 +172,7 @@ export class BatchRun {
     this.#inFlight += 1;
     let round = this.#window.round;
     const onEvent = this.#onEvent;
+    const onAnswer = this.#onAnswer;
     void callLine(this.#router, input.line, input.payload, this.#request, this.#signal, {
       overloaded: (retryAfterMs) => {
         round = this.#window.slowDown(round, retryAfterMs);
@@ -179,6 +182,7 @@ export class BatchRun {
         if (this.#window.grow()) onEvent?.({ type: 'window', limit: this.#window.limit, max: this.#window.max, pauseMs: 0 });
       },
       onEvent: onEvent && ((event) => onEvent({ ...event, line: input.line })),
+      reading: onAnswer && ((reply) => onAnswer(input.line, reply)),
     }).then((result) => {
       this.#inFlight -= 1;
       this.#finish(position, result);

@@ -209,11 +209,13 @@ export class OtelCallTrace implements CallTrace {
     });
     attempt.responseModel = usage.responseModel;
     const metrics = this.#runtime.metrics;
-    if (summary.streamed && summary.firstChunkAt !== undefined) {
+    // A call's or a batch line's span says when any answer began (a whole JSON body too: how long the upstream
+    // took); the proxy's, on its hot path, and the metric (streaming only, by the convention) when streamed.
+    if (summary.firstChunkAt !== undefined && (summary.streamed || this.#kind === 'internal')) {
       const seconds = (summary.firstChunkAt - attempt.started) / 1000;
       span.setAttribute(ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, seconds);
       span.addEvent('gen_ai.first_chunk', { [ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK]: seconds });
-      if (metrics && attempt.metric) metrics.firstChunk(seconds, attempt.metric.set(attempt.errorType, attempt.responseModel));
+      if (summary.streamed && metrics && attempt.metric) metrics.firstChunk(seconds, attempt.metric.set(attempt.errorType, attempt.responseModel));
     }
     if (summary.text !== undefined) {
       const [key, value] = contentAttribute(summary.text, 'choices');

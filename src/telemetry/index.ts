@@ -27,6 +27,8 @@ export interface CallTrace {
 /** A `--jsonl` batch: one parent span, a child per line (opened by its first event, closed by its result). */
 export interface BatchTrace {
   onEvent(event: RouterEvent & { line: number }): void;
+  /** A line's answer, its body being read: its usage and first chunk go on the line's attempt. */
+  answer(line: number, reply: UpstreamReply): void;
   lineDone(line: number, outcome: CallOutcome): void;
   /** `failedLines` and an interruption make the batch span an error. */
   end(failedLines: number, interrupted: boolean): void;
@@ -46,7 +48,7 @@ export interface Telemetry {
 }
 
 const NO_TRACE: CallTrace = { onEvent() {}, reply: (reply) => reply, watch() {}, end() {} };
-const NO_BATCH: BatchTrace = { onEvent() {}, lineDone() {}, end() {} };
+const NO_BATCH: BatchTrace = { onEvent() {}, answer() {}, lineDone() {}, end() {} };
 
 export const NO_TELEMETRY: Telemetry = {
   enabled: false,

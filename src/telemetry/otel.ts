@@ -202,6 +202,7 @@ export async function startOtel(settings: TelemetrySettings, warn: (message: str
       };
       return {
         onEvent: (event) => lineTrace(event.line).onEvent(event),
+        answer: (line, reply) => lineTrace(line).watch(reply),
         lineDone(line: number, outcome: CallOutcome): void {
           lineTrace(line).end(outcome);
           open.delete(line);
