@@ -178,7 +178,7 @@ export async function startOtel(settings: TelemetrySettings, warn: (message: str
     enabled: true,
     serverRequest(method: string, headers: IncomingHttpHeaders): CallTrace {
       // A client's traceparent/tracestate continue its trace.
-      const parent = runtime.propagator.extract(ROOT_CONTEXT, headers, headerGetter);
+      const parent = headers.traceparent === undefined ? ROOT_CONTEXT : runtime.propagator.extract(ROOT_CONTEXT, headers, headerGetter);
       const span = tracer.startSpan(method, { kind: SpanKind.SERVER, attributes: { [ATTR_HTTP_REQUEST_METHOD]: method } }, parent);
       return new OtelCallTrace(runtime, span, parent, method);
     },
