@@ -21,4 +21,23 @@ export default tseslint.config(
       'no-control-regex': 'off',
     },
   },
+  {
+    // A provider's quirks live in its entry: no code outside src/providers/ asks which provider it holds
+    // (test/providers/ids-stay-home.test.ts checks the literal ids themselves).
+    files: ['src/**/*.ts'],
+    ignores: ['src/providers/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        ...['left', 'right'].map((side) => ({
+          selector: `BinaryExpression[operator=/^[!=]==?$/][${side}.type='MemberExpression'][${side}.property.name='id'][${side === 'left' ? 'right' : 'left'}.type='Literal']`,
+          message: 'Compare no provider id outside src/providers/: give the provider entry a field or a hook (src/providers/types.ts).',
+        })),
+        {
+          selector: "SwitchStatement[discriminant.type='MemberExpression'][discriminant.property.name='id']",
+          message: 'Switch on no provider id outside src/providers/: give the provider entry a field or a hook (src/providers/types.ts).',
+        },
+      ],
+    },
+  },
 );

@@ -5,10 +5,9 @@
  */
 export { passthrough, type PassthroughOptions } from './passthrough.ts';
 export { Router, type RouterOptions, type RouterSettings, type RouterEvent, type RouterPassthroughOptions, type RoutingStrategy } from './router/router.ts';
-export type { Deployment, DeploymentOverrides } from './router/deployment.ts';
-export type { PassthroughRequest, UpstreamRequest, QueryInit } from './transport/request.ts';
-export type { BodyInit } from './transport/body.ts';
-export type { UpstreamReply } from './transport/reply.ts';
+export type { Deployment, DeploymentOverrides } from './core/deployment.ts';
+export type { PassthroughRequest, UpstreamRequest, QueryInit, BodyInit } from './core/request.ts';
+export type { UpstreamReply } from './core/reply.ts';
 export type { BatchOptions, BatchResult, BatchAnswer, BatchFailure, BatchError, BatchEvent } from './batch/types.ts';
 export { routerStateFromConfig } from './router/state/from-config.ts';
 export type { RouterState, StateSettings } from './router/state/types.ts';

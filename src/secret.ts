@@ -12,15 +12,27 @@ export class Secret {
   readonly #value: string;
   readonly source: string | undefined;
   readonly #shown: string | undefined;
+  readonly #parts: readonly string[];
 
-  constructor(value: string, source?: string, shown?: string) {
+  /** `parts`: the referenced values a value was written around (`Token ${TOKEN}`), each masked on its own too. */
+  constructor(value: string, source?: string, shown?: string, parts: readonly string[] = []) {
     this.#value = value;
     this.source = source;
     this.#shown = shown;
+    this.#parts = parts;
   }
 
   reveal(): string {
     return this.#value;
+  }
+
+  /**
+   * The texts an echo of this credential could hold, longest first: the whole value, each referenced value, and each
+   * long word of a value written as `Scheme credential` (an upstream may say "invalid token <credential>" alone).
+   */
+  maskable(): string[] {
+    const words = this.#value.includes(' ') ? this.#value.split(/\s+/).filter((word) => word.length >= 8) : [];
+    return [this.#value, ...this.#parts, ...words].sort((a, b) => b.length - a.length);
   }
 
   /** What may be shown to a person: the variable's name when known, else the mask. */
@@ -45,8 +57,7 @@ export class Secret {
 export function maskSecret(text: string, secrets: Iterable<Secret | undefined>): string {
   let out = text;
   for (const secret of secrets) {
-    const value = secret?.reveal();
-    if (value && value.length >= 4) out = out.split(value).join(MASK);
+    for (const value of secret?.maskable() ?? []) if (value.length >= 4) out = out.split(value).join(MASK);
   }
   return out;
 }

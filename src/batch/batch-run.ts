@@ -1,7 +1,6 @@
-import type { Router } from '../router/router.ts';
 import { AdaptiveWindow } from './adaptive-window.ts';
 import { callLine, type LineRequest } from './call-line.ts';
-import { DEFAULT_CONCURRENCY, type BatchInput, type BatchOptions, type BatchResult } from './types.ts';
+import { DEFAULT_CONCURRENCY, type BatchInput, type BatchOptions, type BatchResult, type CallSender } from './types.ts';
 
 /**
  * Finished results that may wait for an earlier line, in windows: with ordered output a slow line holds up at most
@@ -18,7 +17,7 @@ type Step = IteratorResult<BatchInput, unknown>;
  * does not leave the window idle (it only stops new reads once the reorder buffer is full).
  */
 export class BatchRun {
-  readonly #router: Router;
+  readonly #sender: CallSender;
   readonly #request: LineRequest;
   readonly #onEvent: BatchOptions['onEvent'];
   readonly #onAnswer: BatchOptions['onAnswer'];
@@ -45,9 +44,9 @@ export class BatchRun {
   #pauseTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #unlisten: () => void;
 
-  constructor(router: Router, inputs: AsyncIterable<BatchInput> | Iterable<BatchInput>, options: BatchOptions) {
+  constructor(sender: CallSender, inputs: AsyncIterable<BatchInput> | Iterable<BatchInput>, options: BatchOptions) {
     const { concurrency, ordered, stop, signal, maxPauseMs, onEvent, onAnswer, ...request } = options;
-    this.#router = router;
+    this.#sender = sender;
     this.#request = request;
     this.#onEvent = onEvent;
     this.#onAnswer = onAnswer;
@@ -173,7 +172,7 @@ export class BatchRun {
     let round = this.#window.round;
     const onEvent = this.#onEvent;
     const onAnswer = this.#onAnswer;
-    void callLine(this.#router, input.line, input.payload, this.#request, this.#signal, {
+    void callLine(this.#sender, input.line, input.payload, this.#request, this.#signal, {
       overloaded: (retryAfterMs) => {
         round = this.#window.slowDown(round, retryAfterMs);
         onEvent?.({ type: 'window', limit: this.#window.limit, max: this.#window.max, pauseMs: this.#window.pausedFor() });

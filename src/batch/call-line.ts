@@ -1,9 +1,10 @@
 import { LlmpassError } from '../errors.ts';
-import type { Router, RouterEvent, RouterPassthroughOptions } from '../router/router.ts';
+import type { RouterEvent, RouterPassthroughOptions } from '../router/call.ts';
 import { retryAfterMs, sleep } from '../router/retry.ts';
 import { isJsonMediaType } from '../transport/headers.ts';
-import { discardReply, replyHeader, type UpstreamReply } from '../transport/reply.ts';
-import type { BatchError, BatchResult } from './types.ts';
+import { discardReply, replyHeader } from '../transport/reply.ts';
+import type { BatchError, BatchResult, CallSender } from './types.ts';
+import type { UpstreamReply } from '../core/reply.ts';
 
 /** The request every line shares; the payload is added per line. */
 export type LineRequest = Omit<RouterPassthroughOptions, 'json' | 'body' | 'bodyLength' | 'signal' | 'onEvent'>;
@@ -93,9 +94,9 @@ function refusedFor(error: unknown): number | undefined {
  * One payload through the Router, as a single call goes (alias, model swap, auth, load balancing, retries,
  * cooldowns, fallbacks), its answer read whole. Never rejects: every failure is a line's result.
  */
-export async function callLine(router: Router, line: number, payload: unknown, request: LineRequest, signal: AbortSignal, feedback: LineFeedback): Promise<BatchResult> {
+export async function callLine(sender: CallSender, line: number, payload: unknown, request: LineRequest, signal: AbortSignal, feedback: LineFeedback): Promise<BatchResult> {
   for (;;) {
-    const result = await sendLine(router, line, payload, request, signal, feedback);
+    const result = await sendLine(sender, line, payload, request, signal, feedback);
     if (!('refusedForMs' in result)) return result;
     // The config's own rpm/tpm limits are a pace to keep, not a failure: the line waits for room, as the batch does.
     feedback.overloaded(result.refusedForMs);
@@ -108,7 +109,7 @@ export async function callLine(router: Router, line: number, payload: unknown, r
 }
 
 async function sendLine(
-  router: Router,
+  sender: CallSender,
   line: number,
   payload: unknown,
   request: LineRequest,
@@ -116,7 +117,7 @@ async function sendLine(
   feedback: LineFeedback,
 ): Promise<BatchResult | { refusedForMs: number }> {
   try {
-    const reply = await router.send({
+    const reply = await sender.send({
       ...request,
       json: payload,
       signal,

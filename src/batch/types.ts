@@ -1,5 +1,13 @@
-import type { RouterEvent, RouterPassthroughOptions } from '../router/router.ts';
-import type { UpstreamReply } from '../transport/reply.ts';
+import type { UpstreamReply } from '../core/reply.ts';
+import type { RouterEvent, RouterPassthroughOptions } from '../router/call.ts';
+
+/**
+ * What the batch engine needs of the Router: one call sent with its routing (load balancing, retries, cooldowns,
+ * fallbacks). `Router` is one; the engine knows nothing else of it.
+ */
+export interface CallSender {
+  send(options: RouterPassthroughOptions): Promise<UpstreamReply>;
+}
 
 /** Why a line failed: the upstream's status, or the error's stable code, and a message a person can act on. */
 export interface BatchError {

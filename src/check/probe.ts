@@ -1,12 +1,14 @@
 import { AbortedError, isLlmpassError, LlmpassError } from '../errors.ts';
-import { deploymentSecrets, type Deployment } from '../router/deployment.ts';
+import { deploymentSecrets } from '../router/deployment.ts';
 import { maskSecret } from '../secret.ts';
-import { buildUpstreamRequest, type PassthroughRequest } from '../transport/request.ts';
+import { buildUpstreamRequest } from '../transport/request.ts';
 import { timerDelay } from '../transport/failure.ts';
 import { readWhole } from '../transport/read-whole.ts';
 import { discardReply } from '../transport/reply.ts';
 import { sendUpstream, type SendOptions } from '../transport/send.ts';
 import { displayUrl } from '../transport/url.ts';
+import type { Deployment } from '../core/deployment.ts';
+import type { PassthroughRequest } from '../core/request.ts';
 
 export type CheckStatus = 'pass' | 'fail' | 'skip';
 

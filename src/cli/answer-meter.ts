@@ -1,7 +1,8 @@
 import { PassThrough, Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { StreamTextReader } from '../providers/types.ts';
-import { replyHeader, type UpstreamReply } from '../transport/reply.ts';
+import { replyHeader } from '../transport/reply.ts';
+import type { UpstreamReply } from '../core/reply.ts';
 import { eventJson, streamEvents, streamFormat } from './stream-events.ts';
 
 // The footer's figures: status, total time, time to first byte (first token for streams), tokens and their rate.

@@ -1,5 +1,6 @@
-import { displayHeaders, displayRequestUrl, type HeaderValue, type UpstreamRequest } from '../transport/request.ts';
+import { displayHeaders, displayRequestUrl } from '../transport/request.ts';
 import { formFilePaths } from './form-file-paths.ts';
+import type { HeaderValue, UpstreamRequest } from '../core/request.ts';
 
 /** Node's multipart encoder gives a file part with no type this one; curl must be told the same. */
 const DEFAULT_PART_TYPE = 'application/octet-stream';

@@ -1,6 +1,7 @@
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { replyHeader, type UpstreamReply } from '../transport/reply.ts';
+import { replyHeader } from '../transport/reply.ts';
+import type { UpstreamReply } from '../core/reply.ts';
 import { formatSize } from './terminal-answer.ts';
 
 /** Answers smaller than this are saved without a bar: it would only flash. */

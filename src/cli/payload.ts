@@ -4,12 +4,12 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import { UsageError } from '../errors.ts';
-import type { BodyInit } from '../transport/body.ts';
 import { isJsonMediaType } from '../transport/headers.ts';
 import { JsonBodyError, jsonBodyOf, scanJson, type JsonBody } from '../transport/json-body.ts';
 import { formFilePaths } from './form-file-paths.ts';
 import { setJsonPath } from './json-path.ts';
 import { isBodyItem, type RequestItem } from './request-items.ts';
+import type { BodyInit } from '../core/request.ts';
 
 export interface PayloadFlags {
   json?: string | undefined;
@@ -76,9 +76,15 @@ async function appendFile(form: FormData, name: string, path: string, type: stri
   formFilePaths.set(form.getAll(name).at(-1) as Blob, path);
 }
 
-async function readText(path: string, from: string): Promise<string> {
+/** A file's text for a JSON string or a form field: bytes that are not UTF-8 are refused, never replaced by U+FFFD. */
+async function readText(path: string, from: string, key: string): Promise<string> {
   await fileSize(path, from);
-  return readFile(path, 'utf8');
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(await readFile(path));
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    throw new UsageError(`${from}: ${path} is not UTF-8 text; to send its bytes, upload it as a file: ${key}@${path}`);
+  }
 }
 
 /** `--form field=value` and `--form file=@path[;type=audio/wav]` (as curl's -F), then the form's request items. */
@@ -98,7 +104,7 @@ async function buildForm(fields: string[], items: BodyItem[]): Promise<FormData>
   }
   for (const item of items) {
     if (item.kind === 'string') form.append(item.key, item.value);
-    else if (item.kind === 'string-file') form.append(item.key, await readText(item.path, `${item.key}=@${item.path}`));
+    else if (item.kind === 'string-file') form.append(item.key, await readText(item.path, `${item.key}=@${item.path}`, item.key));
     else if (item.kind === 'upload') await appendFile(form, item.key, item.path, item.type, `${item.key}@${item.path}`);
     else throw new UsageError(`"${item.key}:=..." sets JSON, which a multipart form cannot hold: send it as ${item.key}=value`);
   }
@@ -116,8 +122,8 @@ async function buildJson(base: unknown, items: BodyItem[]): Promise<unknown> {
     let value: unknown;
     if (item.kind === 'string') value = item.value;
     else if (item.kind === 'json') value = parseValue(item.value, `${label} (after :=)`, `for a string, write ${item.key}=...`);
-    else if (item.kind === 'string-file') value = await readText(item.path, `${item.key}=@${item.path}`);
-    else if (item.kind === 'json-file') value = parseValue(await readText(item.path, `${item.key}:=@${item.path}`), `${item.path} (${label})`, `for its text, write ${item.key}=@${item.path}`);
+    else if (item.kind === 'string-file') value = await readText(item.path, `${item.key}=@${item.path}`, item.key);
+    else if (item.kind === 'json-file') value = parseValue(await readText(item.path, `${item.key}:=@${item.path}`, item.key), `${item.path} (${label})`, `for its text, write ${item.key}=@${item.path}`);
     else throw new Error('unreachable: uploads make a form');
     body = setJsonPath(body, item.key, value);
   }

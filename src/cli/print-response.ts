@@ -1,8 +1,9 @@
 import type { Readable } from 'node:stream';
-import { replyHeader, type UpstreamReply } from '../transport/reply.ts';
+import { replyHeader } from '../transport/reply.ts';
 import { isJsonMediaType } from '../transport/headers.ts';
 import type { OutputMode } from './output-mode.ts';
 import { writeChunk } from './write.ts';
+import type { UpstreamReply } from '../core/reply.ts';
 
 export interface PrintOptions {
   mode: OutputMode;

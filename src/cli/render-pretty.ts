@@ -1,10 +1,10 @@
 import type { Readable } from 'node:stream';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { createParser } from 'eventsource-parser';
-import type { UpstreamReply } from '../transport/reply.ts';
 import { colorJson } from './json-colors.ts';
 import type { ColorLevel } from './output-mode.ts';
 import { writeChunk } from './write.ts';
+import type { UpstreamReply } from '../core/reply.ts';
 
 export function chalkAt(level: ColorLevel): ChalkInstance {
   return new Chalk({ level });

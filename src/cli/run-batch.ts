@@ -17,7 +17,7 @@ import { stdoutIsFileOrNull } from './stdout-kind.ts';
 import { parseHeaders, parseQuery, parseTimeout, type CallFlags } from './run-call.ts';
 import { isBodyItem, itemHeaders, itemQuery, parseRequestItems } from './request-items.ts';
 import { OutputClosedError } from './write.ts';
-import type { UpstreamReply } from '../transport/reply.ts';
+import type { UpstreamReply } from '../core/reply.ts';
 import { CLI_FLUSH_MS, NO_TELEMETRY, startCliTelemetry, type Telemetry } from '../telemetry/index.ts';
 
 interface Input {

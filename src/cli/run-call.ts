@@ -5,7 +5,7 @@ import { loadConfig } from '../config/load.ts';
 import { Router, type RouterEvent } from '../router/router.ts';
 import { routerStateFromConfig } from '../router/state/from-config.ts';
 import { displayUrl } from '../transport/url.ts';
-import type { Deployment } from '../router/deployment.ts';
+import type { Deployment } from '../core/deployment.ts';
 import { curlCommand, describeRequest } from './describe-request.ts';
 import { EXIT, exitCodeForStatus } from './exit-codes.ts';
 import { loadDotenv } from './dotenv.ts';

@@ -4,12 +4,12 @@ import { loadConfig, type Config } from '../config/load.ts';
 import { displayPath } from '../config/display-path.ts';
 import { AbortedError, ConfigError, UsageError } from '../errors.ts';
 import { describeModels, type AliasSummary } from '../router/inventory.ts';
-import type { PassthroughRequest } from '../transport/request.ts';
 import { createCheckView } from './check-view.ts';
 import { EXIT } from './exit-codes.ts';
 import { decideOutputMode, type OutputMode } from './output-mode.ts';
 import { readPayload } from './payload.ts';
 import { renderTable, terminalWidth } from './table.ts';
+import type { PassthroughRequest } from '../core/request.ts';
 
 export interface ModelsFlags {
   config?: string | undefined;

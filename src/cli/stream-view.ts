@@ -1,5 +1,6 @@
 import type { StreamTextReader } from '../providers/types.ts';
-import { replyHeader, type UpstreamReply } from '../transport/reply.ts';
+import { replyHeader } from '../transport/reply.ts';
+import type { UpstreamReply } from '../core/reply.ts';
 import type { OutputMode } from './output-mode.ts';
 import { eventJson, streamEvents, streamFormat } from './stream-events.ts';
 import { writeChunk } from './write.ts';

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { RouterEvent } from '../router/router.ts';
-import { replyHeader, type UpstreamReply } from '../transport/reply.ts';
+import { replyHeader } from '../transport/reply.ts';
+import type { UpstreamReply } from '../core/reply.ts';
 
 // What a person at a terminal is told about an answer, on stderr. Loaded only when stdout or stderr is a terminal.
 

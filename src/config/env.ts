@@ -23,7 +23,7 @@ function missing(name: string, site: ValueSite): MissingSettingError {
  * Resolves `os.environ/VAR` (LiteLLM's form) and `${VAR}` inside a string, when a deployment is used rather than
  * at load: a missing variable for an alias nobody calls is not an error.
  */
-export function resolveEnvValue(value: string, site: ValueSite, env: EnvLookup): { value: string; source?: string; shown?: string } {
+export function resolveEnvValue(value: string, site: ValueSite, env: EnvLookup): { value: string; source?: string; shown?: string; parts?: string[] } {
   if (ENV_REF.test(value)) {
     const name = value.replace(ENV_REF, '');
     const found = env(name);
@@ -32,18 +32,18 @@ export function resolveEnvValue(value: string, site: ValueSite, env: EnvLookup):
   }
   if (!value.includes('${') && !value.includes('os.environ/')) return { value };
   // Inside a longer value too, as LiteLLM resolves headers like "Bearer os.environ/COHERE_API_KEY".
-  let referenced = false;
+  const parts: string[] = [];
   const replaced = value.replace(INTERPOLATION, (_match, braced: string | undefined, bare: string | undefined) => {
     const name = (braced ?? bare)!;
     const found = env(name);
     if (found === undefined) throw missing(name, site);
-    referenced = true;
+    parts.push(found);
     return found;
   });
-  if (!referenced) return { value };
+  if (!parts.length) return { value };
   // How a person sees it: the text around the references as written, each reference as `$VAR`.
   const shown = value.replace(INTERPOLATION, (_match, braced: string | undefined, bare: string | undefined) => `$${braced ?? bare}`);
-  return { value: replaced, shown };
+  return { value: replaced, shown, parts };
 }
 
 /**
@@ -52,7 +52,7 @@ export function resolveEnvValue(value: string, site: ValueSite, env: EnvLookup):
  */
 export function resolveSecret(value: string, site: ValueSite, env: EnvLookup): Secret {
   const resolved = resolveEnvValue(value, site, env);
-  return new Secret(resolved.value, resolved.source, resolved.shown);
+  return new Secret(resolved.value, resolved.source, resolved.shown, resolved.parts);
 }
 
 /** The first of several conventional variables that is set (`HOSTED_VLLM_API_KEY`, then `VLLM_API_KEY`). */

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -58,15 +58,37 @@ export function configFromObject(input: unknown, filepath?: string, processEnv: 
 
 /**
  * Where the search up stops: the repository root (the nearest `.git`) or the home directory, whichever comes first.
- * Neither above the working directory (a CI workspace, /tmp/x): only the working directory. A config may be
- * JavaScript, and a directory above these is not the user's to trust.
+ * Neither above the working directory (a CI workspace, /tmp/x): only the working directory. Nor a directory others
+ * may write (a planted /tmp/.git would open /tmp): only the working directory. A config may be JavaScript, and a
+ * directory above these is not the user's to trust.
  */
 export function searchStopDir(cwd: string, home = homedir()): string {
   const start = resolve(cwd);
-  const homeDir = resolve(home);
+  // the working directory comes as its real path (process.cwd()), $HOME may be a link to it
+  const homes = new Set([resolve(home), realPath(home)]);
   for (let dir = start; ; dir = dirname(dir)) {
-    if (dir === homeDir || existsSync(join(dir, '.git'))) return dir;
-    if (dirname(dir) === dir) return start;
+    if (homes.has(dir) || existsSync(join(dir, '.git'))) return dir;
+    if (dirname(dir) === dir || !ownDirectory(dirname(dir))) return start;
+  }
+}
+
+function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
+}
+
+/** Owned by this user or root and not writable by everyone (as git's safe.directory judges a repository's owner). */
+function ownDirectory(dir: string): boolean {
+  const uid = process.getuid?.();
+  if (uid === undefined) return true;
+  try {
+    const info = statSync(dir);
+    return (info.uid === uid || info.uid === 0) && (info.mode & 0o002) === 0;
+  } catch {
+    return true; // (nothing can be read from a directory that cannot be looked at)
   }
 }
 

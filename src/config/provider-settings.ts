@@ -26,6 +26,7 @@ export function providerSettings(params: Record<string, unknown>, env: EnvLookup
       const resolved = read(key);
       return resolved ? new Secret(resolved.value, resolved.source) : undefined;
     },
+    keys: () => Object.keys(params),
     env,
     who,
   };

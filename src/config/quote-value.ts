@@ -52,6 +52,14 @@ export function masked(text: string): string {
   return `${text.slice(0, Math.min(4, Math.floor(text.length / 2)))}…`;
 }
 
+/**
+ * A URL-like value that did not parse, as a message may show it: userinfo and the query carry credentials (Basic
+ * auth, `?code=`), so both are masked whole; the scheme, host, port and path still show the typo.
+ */
+export function maskedUrlText(text: string): string {
+  return text.replace(/^([^/?#]*\/\/)[^/?#]*@/, '$1***@').replace(/\?[^#]*/, '?***');
+}
+
 /** A value as an error message quotes it: `"htp:/x"` as written (typos show), a key masked, a mapping by its kind. */
 export function quoteValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(masked(value));

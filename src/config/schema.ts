@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { isCredentialKey, masked, quoteValue } from './quote-value.ts';
+import { isCredentialKey, masked, maskedUrlText, quoteValue } from './quote-value.ts';
 
 /**
  * LiteLLM's config shape, validated structurally. Unknown keys are kept (a LiteLLM config.yaml has many
@@ -27,7 +27,10 @@ const quoting = (text: string) => (issue: { input: unknown }) => `${text} (${quo
 
 /** A string must be `os.environ/VAR`; a refusal names what else was expected, in words, never the pattern. */
 const envRef = (what: string) => v.pipe(v.string(), v.regex(ENV_REF, quoting(`expected ${what} or os.environ/VAR`)));
-const httpUrl = v.pipe(v.string('expected a URL string'), v.check(isHttpUrl, quoting('not a URL')));
+const httpUrl = v.pipe(
+  v.string('expected a URL string'),
+  v.check(isHttpUrl, (issue) => `not a URL (${quoteValue(typeof issue.input === 'string' ? maskedUrlText(issue.input) : issue.input)})`),
+);
 const count = v.union([v.pipe(v.number(), v.minValue(0, quoting('expected a number, 0 or more'))), envRef('a number')], 'expected a non-negative number');
 const seconds = v.union([v.pipe(v.number(), v.gtValue(0, quoting('expected a positive number of seconds'))), envRef('seconds as a number'), v.pipe(v.string(), v.regex(/^\d+(\.\d+)?$/, quoting('expected seconds as a number or os.environ/VAR')))], 'expected seconds as a positive number');
 const scalarText = v.pipe(v.union([v.string(), v.number(), v.boolean()], 'expected a string'), v.transform(String));

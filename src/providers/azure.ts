@@ -24,6 +24,7 @@ export const azure: ProviderSpec = {
   routePrefix: '/azure',
   apiBaseEnv: ['AZURE_API_BASE', 'AZURE_OPENAI_ENDPOINT'],
   apiKeyEnv: ['AZURE_OPENAI_API_KEY', 'AZURE_API_KEY'],
+  apiVersionEnv: ['AZURE_API_VERSION'],
   keyRequired: true,
   auth: { kind: 'header', name: 'api-key' },
   join: {},

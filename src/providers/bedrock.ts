@@ -1,4 +1,3 @@
-import { environmentSettings } from '../config/provider-settings.ts';
 import { bedrockStreamText } from './stream-text.ts';
 import { bedrockModelFromPath, bedrockRegion, expandBedrockEndpoint, replaceBedrockPathModel } from './bedrock-paths.ts';
 import { judgeBedrockProbe } from './cloud-probes.ts';
@@ -30,7 +29,7 @@ export const bedrock: ProviderSpec = {
     // curl signs SigV4 itself; the credentials stay variables for the shell to expand.
     curlArgs: (deployment) => [
       '--aws-sigv4',
-      `'aws:amz:${bedrockRegion(deployment.settings ?? environmentSettings(), deployment.model, deployment.apiBase)}:bedrock'`,
+      `'aws:amz:${bedrockRegion(deployment.settings, deployment.model, deployment.apiBase)}:bedrock'`,
       '--user',
       '"$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY"',
     ],
@@ -54,6 +53,6 @@ export const bedrock: ProviderSpec = {
     endpoint: 'converse',
     method: 'POST',
     json: { messages: [] },
-    judge: (answer) => judgeBedrockProbe(answer, deployment.model, bedrockRegion(deployment.settings ?? environmentSettings(), deployment.model, deployment.apiBase)),
+    judge: (answer) => judgeBedrockProbe(answer, deployment.model, bedrockRegion(deployment.settings, deployment.model, deployment.apiBase)),
   }),
 };

@@ -1,7 +1,7 @@
 import type { ListedAlias } from './model-lists.ts';
 import type { EnvLookup } from '../config/env.ts';
-import type { Deployment } from '../router/deployment.ts';
 import type { Secret } from '../secret.ts';
+import type { Deployment } from '../core/deployment.ts';
 
 /** The request as it will be sent, handed to a signing hook: it adds its own headers (and drops stale ones). */
 export interface SignableRequest {
@@ -43,6 +43,8 @@ export interface ProviderSettings {
   text(key: string): string | undefined;
   /** The same, as a Secret that remembers its variable. */
   secret(key: string): Secret | undefined;
+  /** The keys the deployment sets (none for one built from the environment alone). */
+  keys(): string[];
   /** The environment the config resolves against. */
   env: EnvLookup;
   /** Names the deployment in messages (`alias "x" (llmpass.config.yaml)`). */
@@ -108,6 +110,11 @@ export interface ProviderSpec {
   /** Environment variables for the base and the key, first set wins (the ones LiteLLM reads). */
   apiBaseEnv: readonly string[];
   apiKeyEnv: readonly string[];
+  /**
+   * Environment variables for the API version `expandEndpoint` puts in the URL (`EndpointContext.apiVersion`),
+   * when the deployment sets no `api_version` (Azure's AZURE_API_VERSION).
+   */
+  apiVersionEnv?: readonly string[];
   /** Whether a call without a key is a mistake we can name before sending. */
   keyRequired: boolean;
   auth: AuthScheme;

@@ -60,7 +60,7 @@ export const vertexAi: ProviderSpec = {
   apiBaseFrom: (settings) => vertexHost(vertexLocation(settings)),
   paramsFromPath: vertexParamsFromPath,
   probe: (deployment) => {
-    const settings = deployment.settings ?? environmentSettings();
+    const settings = deployment.settings;
     const publisher = vertexPublisher(deployment.model);
     const partner = publisher !== 'google';
     const where = { model: deployment.model, project: vertexProject(settings) ?? '(unset)', location: vertexLocation(settings), partner };

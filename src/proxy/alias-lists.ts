@@ -27,14 +27,17 @@ function listedAliases(router: Router): ListedAlias[] {
 
 /** `GET /v1/models`: every alias, OpenAI's shape. `/model/info`: LiteLLM's, a row per deployment, no key or base. */
 export function allAliasesAnswer(router: Router, shape: AllAliasesShape): unknown {
-  if (shape === 'openai') return openAiAliasList(listedAliases(router));
-  return {
-    data: router.config.modelList.map((entry, index) => ({
-      model_name: entry.model_name,
-      litellm_params: { model: entry.litellm_params.model },
-      model_info: { id: `${entry.model_name}#${index}` },
-    })),
-  };
+  // (a shape's name, not a provider's)
+  if (shape === 'litellm') {
+    return {
+      data: router.config.modelList.map((entry, index) => ({
+        model_name: entry.model_name,
+        litellm_params: { model: entry.litellm_params.model },
+        model_info: { id: `${entry.model_name}#${index}` },
+      })),
+    };
+  }
+  return openAiAliasList(listedAliases(router));
 }
 
 /** Each provider's list paths, as joined to a base: every spelling of the endpoint lands on the same path. */

@@ -1,10 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { Config } from '../config/load.ts';
 import { resolveEnvValue, resolveSecret } from '../config/env.ts';
+import { environmentSettings } from '../config/provider-settings.ts';
 import type { PassThroughEndpoint } from '../config/schema.ts';
-import type { ProviderSpec } from '../providers/types.ts';
+import { passThroughProvider } from '../providers/pass-through.ts';
 import { splitApiBase } from '../router/api-base.ts';
-import type { Deployment } from '../router/deployment.ts';
+import { createDeployment } from '../router/deployment.ts';
+import type { Deployment } from '../core/deployment.ts';
 import type { RouterPassthroughOptions } from '../router/router.ts';
 import type { Secret } from '../secret.ts';
 import type { ConfiguredRoute } from './target.ts';
@@ -14,35 +16,21 @@ import type { ConfiguredRoute } from './target.ts';
  * may be `os.environ/VAR`), served as a one-off provider so it goes through the same request building and sending.
  */
 export function configuredRouteDeployment(route: PassThroughEndpoint, config: Config): Deployment {
-  const provider: ProviderSpec = {
-    id: 'pass_through',
-    label: `pass-through ${route.path}`,
-    routePrefix: route.path,
-    apiBaseEnv: [],
-    apiKeyEnv: [],
-    keyRequired: false,
-    auth: { kind: 'none' },
-    join: {},
-    joinExamples: [],
-    model: 'none',
-  };
+  const who = `pass-through ${route.path}`;
   const headers: Record<string, Secret> = {};
   for (const [name, value] of Object.entries(route.headers ?? {})) {
     headers[name.toLowerCase()] = resolveSecret(value, { key: `general_settings.pass_through_endpoints (${route.path}).headers.${name}`, file: config.filepath }, config.env);
   }
-  return {
-    id: `pass_through:${route.path}`,
-    alias: undefined,
+  const target = resolveEnvValue(route.target, { key: `general_settings.pass_through_endpoints (${route.path}).target`, file: config.filepath }, config.env).value;
+  const provider = passThroughProvider(route.path);
+  return createDeployment({
+    id: `${provider.id}:${route.path}`,
     provider,
     model: '',
-    ...splitApiBase(resolveEnvValue(route.target, { key: `general_settings.pass_through_endpoints (${route.path}).target`, file: config.filepath }, config.env).value, `pass-through ${route.path}`),
-    apiKey: undefined,
-    apiVersion: undefined,
+    ...splitApiBase(target, who),
+    settings: environmentSettings(config.env, who),
     headers,
-    timeoutMs: undefined,
-    weight: 1,
-    params: {},
-  };
+  });
 }
 
 /**

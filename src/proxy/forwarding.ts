@@ -1,7 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import { NetworkError, UsageError } from '../errors.ts';
 import { HOP_BY_HOP } from '../transport/headers.ts';
-import { discardReply, type UpstreamReply } from '../transport/reply.ts';
+import { discardReply } from '../transport/reply.ts';
+import type { UpstreamReply } from '../core/reply.ts';
 import { CLIENT_CREDENTIAL_HEADERS } from './auth.ts';
 import type { RequestRecord } from './metrics.ts';
 

@@ -3,11 +3,10 @@ import type { Config } from '../config/load.ts';
 import type { PassThroughEndpoint } from '../config/schema.ts';
 import { listProviders } from '../providers/registry.ts';
 import type { ProviderSpec } from '../providers/types.ts';
-import { resolveProviderDefault, type Deployment } from '../router/deployment.ts';
+import { resolveProviderDefault } from '../router/deployment.ts';
 import type { Router, RouterPassthroughOptions } from '../router/router.ts';
 import { isJsonMediaType } from '../transport/headers.ts';
 import { scanJsonYielding, type JsonBody } from '../transport/json-body.ts';
-import type { UpstreamReply } from '../transport/reply.ts';
 import type { Secret } from '../secret.ts';
 import type { AccessLog } from './access-log.ts';
 import { allAliasesAnswer, routeAliasList } from './alias-lists.ts';
@@ -24,6 +23,8 @@ import { observeRequest, requestObserver } from './observe.ts';
 import { readLimited } from './read-body.ts';
 import { routeTable } from './routes.ts';
 import { modelTarget, routeTarget, type AliasLookup, type AliasTarget } from './target.ts';
+import type { Deployment } from '../core/deployment.ts';
+import type { UpstreamReply } from '../core/reply.ts';
 
 export interface ProxyOptions {
   config: Config;

@@ -6,45 +6,10 @@ import { MissingSettingError, UnusableModelError, UsageError } from '../errors.t
 import { parseModelRef } from '../providers/model-ref.ts';
 import type { ProviderSettings, ProviderSpec } from '../providers/types.ts';
 import { environmentSettings, providerSettings } from '../config/provider-settings.ts';
-import type { DeploymentLimits } from './state/types.ts';
 import { Secret } from '../secret.ts';
 import { isCredentialKey } from '../config/quote-value.ts';
-import { baseSecrets, splitApiBase } from './api-base.ts';
-
-/** One `model_list` entry (or a `provider/model` given directly), resolved and ready to call. */
-export interface Deployment {
-  /** Stable within a config: the alias and the entry's index. */
-  id: string;
-  alias: string | undefined;
-  provider: ProviderSpec;
-  /** The model the upstream is asked for, without the provider prefix. */
-  model: string;
-  /** Without the userinfo and query it may have been written with: those are `baseAuth` and `baseQuery`. */
-  apiBase: string;
-  /** Userinfo of the api base, sent as Basic auth (below extra_headers, a caller's headers and the api key). */
-  baseAuth?: Secret | undefined;
-  /** The api base's query string, sent before the endpoint's. */
-  baseQuery?: Secret | undefined;
-  apiKey: Secret | undefined;
-  apiVersion: string | undefined;
-  /** `extra_headers` from the config, values resolved, each a Secret: a configured value may be a credential. */
-  headers: Record<string, Secret>;
-  timeoutMs: number | undefined;
-  /** LiteLLM's `weight`, else its `rpm` (so a deployment allowed more calls gets more of them), else 1. */
-  weight: number;
-  /** `litellm_params.rpm` and `tpm` as limits the Router enforces (per replica, or shared through Redis). */
-  limits?: DeploymentLimits | undefined;
-  /** The entry's `litellm_params`, for provider-specific settings (regions, projects). */
-  params: Record<string, unknown>;
-  /** The same, read through `os.environ/` references: what provider hooks use (environment only when absent). */
-  settings?: ProviderSettings | undefined;
-}
-
-/** What a caller may override on top of the config (`--api-base`, `--api-key`, the library's options). */
-export interface DeploymentOverrides {
-  apiBase?: string | undefined;
-  apiKey?: string | Secret | undefined;
-}
+import { baseSecrets, splitApiBase, type ApiBaseParts } from './api-base.ts';
+import type { Deployment, DeploymentLimits, DeploymentOverrides } from '../core/deployment.ts';
 
 function toSeconds(value: unknown, site: { alias?: string; key: string; file?: string }, env: EnvLookup): number | undefined {
   if (value === undefined || value === null) return undefined;
@@ -90,13 +55,44 @@ function overrideKey(key: string | Secret | undefined): Secret | undefined {
   return typeof key === 'string' ? new Secret(key) : key;
 }
 
+/** What a deployment is made of; everything else follows from its provider. */
+export interface DeploymentParts extends ApiBaseParts {
+  id: string;
+  alias?: string | undefined;
+  provider: ProviderSpec;
+  model: string;
+  /** Its settings, resolved once here: hooks and signers read them, never the environment behind them. */
+  settings: ProviderSettings;
+  apiKey?: Secret | undefined;
+  /** A configured `api_version`; else the provider's `apiVersionEnv` is read. */
+  apiVersion?: string | undefined;
+  headers?: Record<string, Secret>;
+  timeoutMs?: number | undefined;
+  weight?: number;
+  limits?: DeploymentLimits | undefined;
+}
+
+/** The one place a Deployment is built: a config entry, a `provider/model`, a provider's default, a configured route. */
+export function createDeployment({ headers = {}, weight = 1, apiVersion, ...parts }: DeploymentParts): Deployment {
+  const { provider, settings } = parts;
+  return {
+    alias: undefined,
+    apiKey: undefined,
+    timeoutMs: undefined,
+    ...parts,
+    apiVersion: apiVersion ?? (provider.apiVersionEnv ? firstEnv(provider.apiVersionEnv, settings.env)?.value : undefined),
+    headers,
+    weight,
+  };
+}
+
 /** Every credential a deployment holds, for masking text an upstream or a library may echo. */
 export function deploymentSecrets(deployment: Deployment): Secret[] {
   const secrets = [...Object.values(deployment.headers), ...baseSecrets(deployment)];
   if (deployment.apiKey) secrets.push(deployment.apiKey);
-  const settings = deployment.settings;
-  for (const key of Object.keys(deployment.params)) {
-    if (!settings || !isCredentialKey(key)) continue;
+  const { settings } = deployment;
+  for (const key of settings.keys()) {
+    if (!isCredentialKey(key)) continue;
     try {
       const secret = settings.secret(key);
       if (secret) secrets.push(secret);
@@ -134,26 +130,24 @@ export function resolveEntry(config: Config, entry: ModelEntry, index: number, o
   for (const [name, value] of Object.entries({ ...(params.headers ?? {}), ...(params.extra_headers ?? {}) })) {
     headers[name.toLowerCase()] = resolveSecret(value, site(`extra_headers.${name}`), env);
   }
-  const apiVersion = params.api_version ? resolveEnvValue(params.api_version, site('api_version'), env).value : firstEnv(['AZURE_API_VERSION'], env)?.value;
   const timeout = toSeconds(params.timeout, site('timeout'), env);
   const rpm = toLimit(params.rpm, site('rpm'), env);
   const tpm = toLimit(params.tpm, site('tpm'), env);
   const weight = Number(params.weight ?? rpm ?? 1);
-  return {
+  return createDeployment({
     id: `${alias}#${index}`,
     alias,
     provider: parsed.provider,
     model: parsed.model,
     ...base,
+    settings,
     apiKey,
-    apiVersion: parsed.provider.id === 'azure' || params.api_version ? apiVersion : undefined,
+    apiVersion: params.api_version ? resolveEnvValue(params.api_version, site('api_version'), env).value : undefined,
     headers,
     timeoutMs: timeout === undefined ? undefined : timeout * 1000,
     weight: Number.isFinite(weight) && weight > 0 ? weight : 1,
     limits: rpm === undefined && tpm === undefined ? undefined : { rpm, tpm },
-    params: params as Record<string, unknown>,
-    settings,
-  };
+  });
 }
 
 /** `provider/model` used directly, as the seed's `llm_passthrough_route(model=..., api_base=..., api_key=...)`. */
@@ -164,20 +158,7 @@ export function resolveDirect(ref: string, overrides: DeploymentOverrides, env: 
   const settings = environmentSettings(env, who);
   const base = splitApiBase(overrides.apiBase ?? resolveApiBase(parsed.provider, undefined, who, env, (v) => v, () => parsed.provider.apiBaseFrom?.(settings, parsed.model)), who);
   const apiKey = overrideKey(overrides.apiKey) ?? resolveApiKey(parsed.provider, undefined, who, env);
-  return {
-    id: ref,
-    alias: undefined,
-    provider: parsed.provider,
-    model: parsed.model,
-    ...base,
-    apiKey,
-    apiVersion: parsed.provider.id === 'azure' ? firstEnv(['AZURE_API_VERSION'], env)?.value : undefined,
-    headers: {},
-    timeoutMs: undefined,
-    weight: 1,
-    params: {},
-    settings,
-  };
+  return createDeployment({ id: ref, provider: parsed.provider, model: parsed.model, ...base, settings, apiKey });
 }
 
 /**
@@ -194,19 +175,7 @@ export function resolveProviderDefault(provider: ProviderSpec, model: string, en
     // The caller can fix this (name an alias), so it is a 400, not a server fault.
     throw new UsageError(`${who} has no upstream: name an alias from the config in the body's "model", or set ${provider.apiBaseEnv.join(' or ')}`);
   }
+  const base = splitApiBase(apiBase, who);
   const key = firstEnv(provider.apiKeyEnv, env);
-  return {
-    id: `${provider.id}:default`,
-    alias: undefined,
-    provider,
-    model,
-    ...splitApiBase(apiBase, who),
-    apiKey: key ? new Secret(key.value, key.name) : undefined,
-    apiVersion: provider.id === 'azure' ? firstEnv(['AZURE_API_VERSION'], env)?.value : undefined,
-    headers: {},
-    timeoutMs: undefined,
-    weight: 1,
-    params,
-    settings,
-  };
+  return createDeployment({ id: `${provider.id}:default`, provider, model, ...base, settings, apiKey: key ? new Secret(key.value, key.name) : undefined });
 }

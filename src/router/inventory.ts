@@ -1,10 +1,12 @@
 import type { Config } from '../config/load.ts';
 import type { ModelEntry } from '../config/schema.ts';
 import { displayPath } from '../config/display-path.ts';
+import { maskedUrlText } from '../config/quote-value.ts';
 import { isLlmpassError } from '../errors.ts';
 import { parseModelRef } from '../providers/model-ref.ts';
 import { displayBase, splitApiBase } from './api-base.ts';
-import { resolveEntry, type Deployment } from './deployment.ts';
+import { resolveEntry } from './deployment.ts';
+import type { Deployment } from '../core/deployment.ts';
 
 /** One `model_list` entry as `llmpass models` shows it: where it goes, and whether it can be called now. */
 export interface DeploymentSummary {
@@ -40,7 +42,7 @@ export function displayApiBase(base: string): string {
   try {
     return displayBase(splitApiBase(base, 'api base'));
   } catch {
-    return base;
+    return maskedUrlText(base);
   }
 }
 

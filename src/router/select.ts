@@ -1,4 +1,4 @@
-import type { Deployment } from './deployment.ts';
+import type { Deployment } from '../core/deployment.ts';
 
 /** Weighted shuffle (LiteLLM's default `simple-shuffle`): a deployment is picked in proportion to its weight. */
 export function pickWeighted<T extends { weight: number }>(candidates: readonly T[], random = Math.random): T | undefined {

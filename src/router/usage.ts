@@ -1,6 +1,6 @@
 import { Transform } from 'node:stream';
-import type { UpstreamReply } from '../transport/reply.ts';
 import { replyHeader } from '../transport/reply.ts';
+import type { UpstreamReply } from '../core/reply.ts';
 
 /** A JSON answer larger than this is not parsed for its usage (its tokens go uncounted). */
 const MAX_JSON_BYTES = 8 * 1024 * 1024;

@@ -3,7 +3,8 @@
 // parsed. A reader already attached is joined by a 'data' listener (no stream in between: the proxy's hot path);
 // a reader yet to come gets a pass-through stage.
 import { Transform, type Readable } from 'node:stream';
-import { replyHeader, type UpstreamReply } from '../transport/reply.ts';
+import { replyHeader } from '../transport/reply.ts';
+import type { UpstreamReply } from '../core/reply.ts';
 import { readUsage, type GenAiUsage } from './usage.ts';
 
 /** A JSON answer larger than this is not parsed for usage. */

@@ -25,8 +25,8 @@ import {
   ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
 } from '@opentelemetry/semantic-conventions/incubating';
 import type { RouterEvent } from '../router/router.ts';
-import type { UpstreamRequest } from '../transport/request.ts';
-import type { UpstreamReply } from '../transport/reply.ts';
+import type { UpstreamRequest } from '../core/request.ts';
+import type { UpstreamReply } from '../core/reply.ts';
 import type { CallOutcome, CallTrace } from './index.ts';
 import { listenToAnswer, MAX_CAPTURED_CHARS, watchAnswer, type AnswerSummary } from './answer-watch.ts';
 import { addMetricTarget, knownMetricTarget, type MetricTarget } from './metric-sets.ts';

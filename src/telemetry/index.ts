@@ -3,7 +3,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Config } from '../config/load.ts';
 import type { RouterEvent } from '../router/router.ts';
-import type { UpstreamReply } from '../transport/reply.ts';
+import type { UpstreamReply } from '../core/reply.ts';
 import { telemetrySettings, type TelemetryFace } from './settings.ts';
 
 /** How a traced call ended for its caller: the proxy's RequestRecord fits. */

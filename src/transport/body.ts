@@ -1,24 +1,5 @@
 import { Readable } from 'node:stream';
-
-/**
- * Request bodies as the transport sees them. JSON is scanned once and its model spliced in (transport/json-body.ts);
- * everything else (audio, files, multipart) is streamed and never held whole in memory.
- */
-export type UpstreamBody =
-  | { kind: 'bytes'; bytes: Uint8Array }
-  | { kind: 'stream'; stream: ReadableStream<Uint8Array> | Readable; length?: number | undefined }
-  | { kind: 'form'; form: FormData };
-
-/** What the library and the commands may hand over as a body. */
-export type BodyInit =
-  | string
-  | Uint8Array
-  | ArrayBuffer
-  | Blob
-  | FormData
-  | ReadableStream<Uint8Array>
-  | Readable
-  | AsyncIterable<Uint8Array>;
+import type { BodyInit, UpstreamBody } from '../core/request.ts';
 
 /** Cheap checks first: touching the FormData global loads Node's internal fetch machinery. */
 export function toUpstreamBody(body: BodyInit): UpstreamBody {

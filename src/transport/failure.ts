@@ -17,6 +17,7 @@ const NETWORK_CODES: Record<string, string> = {
   UND_ERR_SOCKET: 'the connection was closed by the server',
   UND_ERR_CLOSED: 'the connection was closed',
   HPE_INVALID_CONSTANT: 'the server did not answer with HTTP',
+  HPE_INVALID_CHUNK_SIZE: 'the server broke the chunked framing of its answer',
   CERT_HAS_EXPIRED: 'the server certificate has expired',
   DEPTH_ZERO_SELF_SIGNED_CERT: 'the server certificate is self-signed',
   UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the server certificate cannot be verified',

@@ -1,3 +1,4 @@
+import type { HeaderInput } from '../core/request.ts';
 import { ConfigError, UsageError } from '../errors.ts';
 
 /** Headers that describe one connection, not the message: never copied from a caller or an upstream. */
@@ -27,8 +28,6 @@ export function checkHeader(name: string, value: string, from: string, Fault: ty
   if (!TOKEN.test(name)) throw new Fault(`${from}: "${JSON.stringify(name).slice(1, -1)}" is not a valid header name`);
   if (BAD_VALUE.test(value)) throw new Fault(`${from}: the value of header "${name}" contains CR, LF or NUL`);
 }
-
-export type HeaderInput = Record<string, string | string[] | undefined> | Array<[string, string]> | Headers | Iterable<[string, string]>;
 
 /** Normalises every accepted header shape into lower-case [name, value] pairs. */
 export function headerPairs(input: HeaderInput | undefined): Array<[string, string]> {

@@ -1,7 +1,7 @@
 import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import { Readable } from 'node:stream';
 import { describeTarget, timerDelay, transportError, upstreamTimeout } from './failure.ts';
-import type { UpstreamReply } from './reply.ts';
+import type { UpstreamReply } from '../core/reply.ts';
 
 /** What a client is asked to send: everything resolved, credentials revealed. */
 export interface OutgoingRequest {
@@ -69,11 +69,17 @@ export const nodeHttpClient: HttpClient = async (outgoing, options) => {
       if (response) response.destroy(error);
       else reject(typed(error, 'connect'));
     });
+    // A 101 to a plain request: Node hands over the socket and emits no response, so without this the call never settles.
+    request.once('upgrade', (_incoming, socket) => {
+      socket.destroy();
+      reject(typed(new Error(`the server switched protocols (101), which llmpass does not relay`), 'connect'));
+    });
     request.once('response', (incoming) => {
       response = incoming;
-      // Every way the body can fail goes through _destroy (Node's own "aborted" reset included): typed there.
-      const destroy = incoming._destroy;
-      incoming._destroy = (error, callback) => destroy.call(incoming, error && typed(error, 'body'), callback);
+      // Every way the body can fail goes through destroy (Node's own "aborted" reset and a parse error mid-body
+      // included): typed there, before the stream keeps the error (a _destroy hook is too late for a reader).
+      const destroy = incoming.destroy;
+      incoming.destroy = (error?: Error) => destroy.call(incoming, error && typed(error, 'body'));
       // A response cut short of its content-length, or a reset mid-body, must fail, never end quietly.
       incoming.once('aborted', () => incoming.destroy(Object.assign(new Error('the connection closed mid-body'), { code: 'ECONNRESET' })));
       resolve({ status: incoming.statusCode ?? 0, statusText: incoming.statusMessage ?? '', headers: headerPairs(incoming.rawHeaders), body: incoming });

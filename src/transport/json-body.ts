@@ -106,6 +106,8 @@ export function jsonBodyOf(value: unknown): JsonBody {
     text = JSON.stringify(value);
   } catch (error) {
     // JSON.stringify runs out of stack near ten thousand levels, or past V8's longest string: the caller's fault.
+    // A cycle or a BigInt: JSON cannot hold it (the first line of V8's message says which).
+    if (error instanceof TypeError) throw new UsageError(`the JSON body cannot be serialised (${error.message.split('\n')[0]})`);
     if (!(error instanceof RangeError)) throw error;
     if (/call stack/i.test(error.message)) throw new JsonBodyError(`over ${MAX_JSON_DEPTH} levels of arrays and objects`, true, 'the JSON body');
     throw new UsageError('the JSON body is too large to serialise');

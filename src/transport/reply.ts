@@ -1,18 +1,5 @@
-import type { Readable } from 'node:stream';
+import type { UpstreamReply } from '../core/reply.ts';
 import { NetworkError } from '../errors.ts';
-
-/**
- * The upstream's answer as the transport hands it over: status, headers as received, and the body as a Node
- * stream that flows as it arrives. The CLI and the proxy pipe it; the library wraps it in a web Response
- * (`toWebResponse`), so only library callers pay for the web stream machinery.
- */
-export interface UpstreamReply {
-  status: number;
-  statusText: string;
-  /** Lower-case names, in the order received, repeated names kept. */
-  headers: Array<[string, string]>;
-  body: Readable;
-}
 
 export function replyHeader(reply: UpstreamReply, name: string): string | undefined {
   const wanted = name.toLowerCase();

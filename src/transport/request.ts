@@ -1,49 +1,11 @@
 import { Readable } from 'node:stream';
-import { environmentSettings } from '../config/provider-settings.ts';
 import { ConfigError, UsageError } from '../errors.ts';
-import type { Deployment } from '../router/deployment.ts';
-import type { Secret } from '../secret.ts';
-import { toUpstreamBody, type BodyInit, type UpstreamBody } from './body.ts';
+import type { Deployment } from '../core/deployment.ts';
+import type { HeaderValue, PassthroughRequest, QueryInit, UpstreamBody, UpstreamRequest } from '../core/request.ts';
+import { toUpstreamBody } from './body.ts';
 import { JsonBody, jsonBodyOf } from './json-body.ts';
-import { checkHeader, headerPairs, HOP_BY_HOP, isJsonMediaType, type HeaderInput } from './headers.ts';
+import { checkHeader, headerPairs, HOP_BY_HOP, isJsonMediaType } from './headers.ts';
 import { appendQuery, displayUrl, joinEndpoint } from './url.ts';
-
-/** A header whose value holds a credential stays a Secret until the moment of sending. */
-export type HeaderValue = string | { secret: Secret; prefix: string };
-
-/** The request as it will go upstream. Credentials are Secrets in `headers`, so printing it is safe. */
-export interface UpstreamRequest {
-  method: string;
-  url: URL;
-  headers: Map<string, HeaderValue>;
-  body: UpstreamBody | undefined;
-  /** Whether the body can be sent again (a retry); a stream cannot. */
-  replayable: boolean;
-  deployment: Deployment;
-}
-
-export type QueryInit = URLSearchParams | Record<string, string | string[]> | Iterable<readonly [string, string]>;
-
-/** The face-neutral request every face builds: the CLI from flags, the proxy from HTTP, the SDK from options. */
-export interface PassthroughRequest {
-  endpoint: string;
-  method?: string | undefined;
-  query?: QueryInit | undefined;
-  headers?: HeaderInput | undefined;
-  /**
-   * A JSON value, or JSON text already scanned (a JsonBody, as the CLI and the proxy read it): an object gets its
-   * `model` swapped for the upstream model, and nothing else changes.
-   */
-  json?: unknown;
-  /** Any other body, sent as is and streamed when it is a stream. */
-  body?: BodyInit | undefined;
-  /** The byte length of a streamed body, when known, sent as content-length. */
-  bodyLength?: number | undefined;
-  /** Set false to leave the JSON body's `model` alone. */
-  swapModel?: boolean | undefined;
-  /** The alias a path names in the model's place (`models/{alias}:generateContent`): swapped like a body model. */
-  pathModel?: string | undefined;
-}
 
 function queryPairs(query: QueryInit | undefined): Array<readonly [string, string]> {
   if (!query) return [];
@@ -98,7 +60,7 @@ function splicedBody(parts: Uint8Array[]): UpstreamBody {
 export function buildUpstreamRequest(deployment: Deployment, request: PassthroughRequest): UpstreamRequest {
   const { provider } = deployment;
   if (request.json !== undefined && request.body !== undefined) throw new UsageError('give either a JSON body or a raw body, not both');
-  const ctx = { model: deployment.model, apiVersion: deployment.apiVersion, settings: deployment.settings ?? environmentSettings() };
+  const ctx = { model: deployment.model, apiVersion: deployment.apiVersion, settings: deployment.settings };
   const named = request.pathModel !== undefined && provider.replacePathModel ? provider.replacePathModel(request.endpoint, deployment.model, ctx) : request.endpoint;
   const endpoint = provider.expandEndpoint ? provider.expandEndpoint(named, ctx) : named;
   const url = joinEndpoint(deployment.apiBase, endpoint, provider.join);

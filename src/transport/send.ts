@@ -2,9 +2,11 @@ import type { Readable } from 'node:stream';
 import { NetworkError } from '../errors.ts';
 import { describeTarget, transportError } from './failure.ts';
 import { nodeHttpClient, readableFromWeb, type HttpClient } from './http-client.ts';
-import { discardReply, usableReason, type UpstreamReply } from './reply.ts';
-import { displayRequestUrl, revealHeaders, revealUrl, type UpstreamRequest } from './request.ts';
+import { discardReply, usableReason } from './reply.ts';
+import { displayRequestUrl, revealHeaders, revealUrl } from './request.ts';
 import { signOutgoing } from './sign.ts';
+import type { UpstreamReply } from '../core/reply.ts';
+import type { UpstreamRequest } from '../core/request.ts';
 
 export interface SendOptions {
   /** Aborts the upstream request (Ctrl-C, a client that went away). */

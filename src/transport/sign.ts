@@ -2,7 +2,7 @@ import { BodyTooLargeError } from '../errors.ts';
 import type { SignableRequest } from '../providers/types.ts';
 import type { OutgoingRequest } from './http-client.ts';
 import { readWhole } from './read-whole.ts';
-import type { UpstreamRequest } from './request.ts';
+import type { UpstreamRequest } from '../core/request.ts';
 
 /** A body a signature must cover is held whole; past this it is refused rather than held. */
 export const MAX_SIGNED_BODY = 64 * 1024 * 1024;

@@ -4,8 +4,8 @@ import { Agent, type Dispatcher } from 'undici';
 import undiciSymbols from 'undici/lib/core/symbols.js';
 import type { ClientOptions, HttpClient, OutgoingRequest } from './http-client.ts';
 import { describeTarget, timerDelay, transportError, upstreamTimeout } from './failure.ts';
-import type { UpstreamReply } from './reply.ts';
 import { youngBufferCollector } from './young-buffers.ts';
+import type { UpstreamReply } from '../core/reply.ts';
 
 export interface PoolOptions {
   /**

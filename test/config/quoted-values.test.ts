@@ -139,6 +139,15 @@ describe('config errors never quote a key', () => {
     expect(message).not.toContain(opaque.slice(4));
   });
 
+  it('a URL that does not parse (a bad port) shows with its userinfo and query masked: both carry credentials', async () => {
+    const base = 'http://svc:pw-Canary7@127.0.0.1:999999/fn?code=q-Canary8&x=1';
+    const message = await loadError(keyInApiBase.replace(KEY, base));
+    expect(message).toContain('model_list[0].litellm_params.api_base: not a URL ("http://***@127.0.0.1:999999/fn?***")');
+    const target = await loadError(`general_settings:\n  pass_through_endpoints:\n    - { path: /x, target: "${base}" }\n`);
+    expect(target).toContain('general_settings.pass_through_endpoints[0].target: not a URL ("http://***@127.0.0.1:999999/fn?***")');
+    for (const text of [message, target]) expect(text).not.toMatch(/Canary/);
+  });
+
   it('an AWS secret key or a JWT pasted into a URL field is masked', async () => {
     const aws = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
     const message = await loadError(keyInApiBase.replace(KEY, aws));

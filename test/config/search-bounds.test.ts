@@ -1,6 +1,6 @@
 // The config search never climbs above the repository root or the home directory: a config may be JavaScript, and a
 // file planted above a CI workspace or /tmp/x would run with any command, `llmpass models` included.
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { searchStopDir } from '../../src/config/load.ts';
@@ -64,6 +64,29 @@ describe('where the search stops', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout.toString()).map((alias: { alias: string }) => alias.alias)).toEqual(['homes']);
     expect(existsSync(marker)).toBe(false);
+  });
+
+  it('never into a directory others may write (a shared /tmp with a planted .git): the working directory alone', async () => {
+    const dir = tempDir('llmpass-shared-');
+    const marker = join(dir, 'ran');
+    // /tmp's shape: world-writable and sticky, where anyone can plant a .git and a config beside it
+    writeFiles(dir, { ...planted(marker), '.git/HEAD': 'x', 'ws/.keep': '', 'ws/sub/.keep': '' });
+    chmodSync(dir, 0o1777);
+    expect(searchStopDir(join(dir, 'ws/sub'), join(root, 'home'))).toBe(join(dir, 'ws/sub'));
+    const result = await runCli({ args: ['models', '--json'], cwd: join(dir, 'ws'), env: baseEnv() });
+    expect(existsSync(marker), 'the planted config was executed').toBe(false);
+    expect(result.stdout.toString()).not.toContain('planted');
+  });
+
+  it('a home directory reached through a symlink is still where the search stops', async () => {
+    const dir = tempDir('llmpass-linked-home-');
+    writeFiles(dir, { 'real/llmpass.config.yaml': ENTRY('homes'), 'real/projects/thing/.keep': '' });
+    symlinkSync(join(dir, 'real'), join(dir, 'home'));
+    // the working directory is the real path (as process.cwd() gives it), $HOME the link
+    expect(searchStopDir(join(dir, 'real/projects/thing'), join(dir, 'home'))).toBe(join(dir, 'real'));
+    const result = await runCli({ args: ['models', '--json'], cwd: join(dir, 'home/projects/thing'), env: baseEnv({ HOME: join(dir, 'home') }) });
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout.toString()).map((alias: { alias: string }) => alias.alias)).toEqual(['homes']);
   });
 
   it('--config and LLMPASS_CONFIG still name any file', async () => {

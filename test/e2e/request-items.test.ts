@@ -50,6 +50,9 @@ beforeAll(async () => {
     'prompt.txt': 'Say hi\n',
     'base.json': '{"messages":[{"role":"system","content":"be brief"}]}',
     'talk.wav': Buffer.from('RIFF....WAVEfmt '),
+    // "café" in Latin-1: not UTF-8, so no JSON string or form text can hold it unchanged
+    'latin1.txt': Buffer.from([0x63, 0x61, 0x66, 0xe9]),
+    'latin1.json': Buffer.from([0x22, 0x63, 0x61, 0x66, 0xe9, 0x22]),
   });
 });
 
@@ -150,6 +153,10 @@ describe('request items', () => {
     [['--json', '{}', 'f@talk.wav'], /make a multipart form, which cannot also take --json/],
     [['-H', 'content-type: text/plain', 'a=1'], /request items build a JSON body, but the content-type is text\/plain/],
     [['--json', '@missing.json'], /--json: cannot read missing\.json \(ENOENT\)/],
+    // a file's text is never decoded with U+FFFD put in place of bytes that are not UTF-8
+    [['note=@latin1.txt'], /note=@latin1\.txt: latin1\.txt is not UTF-8 text/],
+    [['doc:=@latin1.json'], /doc:=@latin1\.json: latin1\.json is not UTF-8 text/],
+    [['--form', 'a=1', 'note=@latin1.txt'], /note=@latin1\.txt: latin1\.txt is not UTF-8 text.*note@latin1\.txt/],
   ])('%j is one clear usage error', async (args, pattern) => {
     usageError(await call(project, ['echo', 'x', ...args]), pattern);
   });

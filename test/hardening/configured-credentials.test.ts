@@ -8,11 +8,11 @@ import { probeDeployment } from '../../src/check/probe.ts';
 import { configFromObject, type Config } from '../../src/config/load.ts';
 import { configuredRouteDeployment } from '../../src/proxy/configured-route.ts';
 import { describeModels, resolveEntries } from '../../src/router/inventory.ts';
-import type { Deployment } from '../../src/router/deployment.ts';
 import { buildUpstreamRequest } from '../../src/transport/request.ts';
 import { sendUpstream } from '../../src/transport/send.ts';
 import { startFakeUpstream, type FakeHandler, type FakeServer } from '../fixtures/fake-upstream.ts';
 import { sendJson } from '../fixtures/respond.ts';
+import type { Deployment } from '../../src/core/deployment.ts';
 
 const TOKEN = { literal: 'lit-7c2e94d1a0b8f365', env: 'env-0d9a5e27c41b3f86', braced: 'brc-5b18f0c3e7a2d964', user: 'svc-user', pass: 'pw-e41f7a0c9d3b2856', code: 'fnkey-A8d3F0c2E9b7', key: 'key-93b0e7d4c1a5f268' };
 const ENV: Record<string, string> = { HDR_ENV: TOKEN.env, HDR_BRACED: TOKEN.braced, LLM_KEY: TOKEN.key };
@@ -149,6 +149,29 @@ describe('probe reasons', () => {
       expect(result.status, alias).toBe('fail');
       expect(result.reason, alias).toMatch(/401/);
       expectNone(result.reason, `${alias}'s probe reason`);
+    }
+  });
+
+  it('mask the credential inside a longer header value when the upstream echoes it alone ("invalid token X")', async () => {
+    const lone = 'lit-6f0d2b9e4a1c8573';
+    const server = await startFakeUpstream((req, res) => {
+      const words = Object.values(req.headers).flatMap((value) => String(value).split(' ').slice(1));
+      sendJson(res, 401, { error: { message: `invalid token ${words.join(' and ')}` } });
+    });
+    try {
+      const composed = configFromObject(
+        { model_list: [{ model_name: 'c', litellm_params: { model: 'hosted_vllm/m', api_base: server.url, extra_headers: { 'x-braced': 'Token ${HDR_BRACED}', 'x-literal': `Bearer ${lone}` } } }] },
+        undefined,
+        ENV,
+      );
+      const [entry] = resolveEntries(composed);
+      if (!entry?.ok) throw new Error('did not resolve');
+      const result = await probeDeployment(entry.deployment, { timeout: 5 });
+      expect(result.reason).toMatch(/401.*invalid token/);
+      expect(result.reason).not.toContain(TOKEN.braced);
+      expect(result.reason).not.toContain(lone);
+    } finally {
+      await server.close();
     }
   });
 

@@ -5,13 +5,15 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AbortedError, LlmpassError, NetworkError, UpstreamTimeoutError } from '../../src/errors.ts';
 import { nodeHttpClient, type HttpClient } from '../../src/transport/http-client.ts';
-import { toWebResponse, type UpstreamReply } from '../../src/transport/reply.ts';
+import { toWebResponse } from '../../src/transport/reply.ts';
 import { undiciClient } from '../../src/transport/undici-client.ts';
 import { cutShort, flood, floodSha256, stallAfter, type FloodProgress } from '../fixtures/faults.ts';
 import { hang, resetBeforeHeaders, resetMidBody, status, type FakeHandler } from '../fixtures/fake-upstream.ts';
 import { fakeUpstreams } from '../support/upstreams.ts';
+import { rawAnswer, startRawUpstream } from '../support/raw-upstream.ts';
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { UpstreamReply } from '../../src/core/reply.ts';
 
 const upstream = fakeUpstreams(() => status(200, 'ok'));
 const pool = undiciClient();
@@ -100,6 +102,29 @@ describe.each(CLIENTS)('%s', (_name, client) => {
   it('a library reader (the web Response) gets the same typed failure: res.text() rejects with a NetworkError', async () => {
     const response = toWebResponse(await send(resetMidBody(100)));
     expectTyped(await response.text().then(() => undefined, (caught: unknown) => caught), NetworkError, /the response was cut short$/);
+  });
+
+  it('a chunked body that breaks its framing (a chunk size not in hex): the body fails with a NetworkError, "cut short"', async () => {
+    const raw = await startRawUpstream(() => ({ bytes: rawAnswer('HTTP/1.1 200 OK', ['transfer-encoding: chunked'], '5\r\nhello\r\nzz\r\nx\r\n'), after: 'end' }));
+    try {
+      const reply = await client({ method: 'GET', url: new URL(`${raw.url}/v1/models`), headers: [], body: undefined }, { signal: never, timeoutMs: 10_000 });
+      expectTyped(await bodyFailure(reply), NetworkError, /the response was cut short$/);
+      // and a library reader, through the web Response
+      const again = toWebResponse(await client({ method: 'GET', url: new URL(`${raw.url}/v1/models`), headers: [], body: undefined }, { signal: never, timeoutMs: 10_000 }));
+      expectTyped(await again.text().then(() => undefined, (caught: unknown) => caught), NetworkError, /the response was cut short$/);
+    } finally {
+      await raw.close();
+    }
+  });
+
+  it('a 101 Switching Protocols to a plain request: a NetworkError, never a promise left unsettled', async () => {
+    const raw = await startRawUpstream(() => ({ bytes: rawAnswer('HTTP/1.1 101 Switching Protocols', ['upgrade: websocket', 'connection: upgrade'], 'raw bytes'), after: 'keep' }));
+    try {
+      const error = await client({ method: 'GET', url: new URL(`${raw.url}/v1/models`), headers: [], body: undefined }, { signal: never, timeoutMs: 10_000 }).then(() => undefined, (caught: unknown) => caught);
+      expectTyped(error, NetworkError, /^\[GET\] "http:\/\/127\.0\.0\.1:\d+\/v1\/models": /);
+    } finally {
+      await raw.close();
+    }
   });
 
   it('a body cut short of its content-length by a clean close: a NetworkError, never a quiet end', async () => {

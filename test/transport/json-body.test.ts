@@ -86,6 +86,14 @@ describe('what is refused', () => {
     expect(() => jsonBodyOf(nest(100_000))).toThrow(/^the JSON body is nested too deeply/);
   });
 
+  it('a library value JSON cannot hold (a cycle, a BigInt) is a typed usage error, not a raw TypeError', () => {
+    const cycle: Record<string, unknown> = { model: 'a' };
+    cycle.self = cycle;
+    for (const value of [cycle, { model: 'a', n: 10n }]) {
+      expect(() => jsonBodyOf(value)).toThrow(expect.objectContaining({ code: 'LLMPASS_USAGE', message: expect.stringMatching(/^the JSON body cannot be serialised \(/) }));
+    }
+  });
+
   it('invalid UTF-8, anywhere, in one go or a slice at a time', async () => {
     const bad = Buffer.concat([Buffer.from('{"model":"a","input":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
     expect(() => scan(bad)).toThrow('the body is not valid JSON (it is not UTF-8, as JSON must be)');

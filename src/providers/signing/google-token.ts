@@ -1,10 +1,9 @@
-import { environmentSettings } from '../../config/provider-settings.ts';
 import { CredentialsError } from '../../errors.ts';
-import type { Deployment } from '../../router/deployment.ts';
 import { Secret } from '../../secret.ts';
 import type { ProviderSettings, SignableRequest } from '../types.ts';
 import { googleCredentialSource, type GoogleCredentialSource } from './google-credentials.ts';
 import { refreshingValues, type Expiring } from './refresh-cache.ts';
+import type { Deployment } from '../../core/deployment.ts';
 
 const SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 /** Where google-auth-library sends every service-account token request, whatever the key's `token_uri` says. */
@@ -82,6 +81,6 @@ export function googleAccessToken(settings: ProviderSettings): Promise<Secret> {
 /** Vertex's signer: an OAuth2 access token as a Bearer, in place of whatever Authorization a caller sent. */
 export async function signVertexRequest(request: SignableRequest, deployment: Deployment): Promise<void> {
   // A token given as the key (`--api-key "$(gcloud auth print-access-token)"`) is used as it is.
-  const token = deployment.apiKey ?? (await googleAccessToken(deployment.settings ?? environmentSettings()));
+  const token = deployment.apiKey ?? (await googleAccessToken(deployment.settings));
   request.headers = [...request.headers.filter(([name]) => name !== 'authorization'), ['authorization', `Bearer ${token.reveal()}`]];
 }

@@ -1,10 +1,9 @@
 import { Hash } from '@smithy/core/serde';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { environmentSettings } from '../../config/provider-settings.ts';
-import type { Deployment } from '../../router/deployment.ts';
 import { bedrockRegion } from '../bedrock-paths.ts';
 import type { SignableRequest } from '../types.ts';
 import { awsCredentials, type AwsCredentials } from './aws-credentials.ts';
+import type { Deployment } from '../../core/deployment.ts';
 
 /** Headers a signature owns: whatever a caller sent under these names (a client's own SigV4) is dropped. */
 const SIGNATURE_HEADERS = ['authorization', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256', 'host'];
@@ -78,7 +77,7 @@ export async function signBedrockRequest(request: SignableRequest, deployment: D
     request.headers = [...kept, ['authorization', `Bearer ${deployment.apiKey.reveal()}`]];
     return;
   }
-  const settings = deployment.settings ?? environmentSettings();
+  const settings = deployment.settings;
   const region = bedrockRegion(settings, deployment.model, deployment.apiBase);
   request.headers = await sigV4Headers(request, { credentials: await awsCredentials(settings), region, service: 'bedrock' });
 }

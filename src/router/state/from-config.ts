@@ -1,8 +1,8 @@
 import type { Config } from '../../config/load.ts';
 import { displayPath } from '../../config/display-path.ts';
 import { resolveEnvValue } from '../../config/env.ts';
-import { DEFAULT_ALLOWED_FAILS, DEFAULT_COOLDOWN_SECONDS, firstNumber } from '../../config/numbers.ts';
 import { ConfigError } from '../../errors.ts';
+import { stateSettings } from '../settings.ts';
 import { MemoryState } from './memory.ts';
 import type { RouterState, StateSettings } from './types.ts';
 
@@ -13,17 +13,6 @@ export interface RedisConnection {
   url: string;
   display: string;
   prefix: string;
-}
-
-/** allowed_fails, cooldown_time and the rate-limit window from router_settings; `overrides` (the Router's options) win. */
-export function stateSettings(config: Config, overrides: { allowedFails?: number | undefined; cooldownTime?: number | undefined } = {}): StateSettings {
-  const router = config.raw.router_settings ?? {};
-  const window = firstNumber(router.rate_limit_window_seconds);
-  return {
-    allowedFails: firstNumber(overrides.allowedFails, router.allowed_fails) ?? DEFAULT_ALLOWED_FAILS,
-    cooldownMs: (firstNumber(overrides.cooldownTime, router.cooldown_time) ?? DEFAULT_COOLDOWN_SECONDS) * 1000,
-    windowMs: Math.round((window && window > 0 ? window : 60) * 1000),
-  };
 }
 
 function masked(url: URL): string {

@@ -1,5 +1,6 @@
 import { RequestLog, TokenBuckets } from './windows.ts';
-import { hasLimits, type DeploymentLimits, type RouterState, type SlotResult, type StateReport, type StateSettings } from './types.ts';
+import { hasLimits, type RouterState, type SlotResult, type StateReport, type StateSettings } from './types.ts';
+import type { DeploymentLimits } from '../../core/deployment.ts';
 
 /**
  * The Router's state for one process: consecutive failures, cooldowns, rpm and tpm windows and requests in

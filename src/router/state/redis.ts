@@ -3,8 +3,9 @@ import { Redis } from 'ioredis';
 import { withDeadline } from './deadline.ts';
 import { MemoryState } from './memory.ts';
 import { ACQUIRE, ADD_TOKENS, COOL_DOWN, SYNC } from './redis-scripts.ts';
-import { hasLimits, type DeploymentLimits, type RouterState, type SlotResult, type StateEvent, type StateReport, type StateSettings } from './types.ts';
+import { hasLimits, type RouterState, type SlotResult, type StateEvent, type StateReport, type StateSettings } from './types.ts';
 import { bucketWidth } from './windows.ts';
+import type { DeploymentLimits } from '../../core/deployment.ts';
 
 export interface RedisStateOptions extends StateSettings {
   /** `redis://[:password@]host:port[/db]` or `rediss://...`. */

@@ -3,11 +3,7 @@
  * flight. In memory for one process (memory.ts), or shared by every replica through Redis (redis.ts).
  */
 
-/** A deployment's `litellm_params.rpm` and `tpm`, resolved; absent means no limit. */
-export interface DeploymentLimits {
-  rpm?: number | undefined;
-  tpm?: number | undefined;
-}
+import type { DeploymentLimits } from '../../core/deployment.ts';
 
 /** A call may go ahead: `release` ends its in-flight count (idempotent). */
 export interface Slot {

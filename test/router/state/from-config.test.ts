@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { configFromObject } from '../../../src/config/load.ts';
 import { validateConfig } from '../../../src/config/schema.ts';
-import { redisConnection, routerStateFromConfig, stateSettings } from '../../../src/router/state/from-config.ts';
+import { redisConnection, routerStateFromConfig } from '../../../src/router/state/from-config.ts';
+import { stateSettings } from '../../../src/router/settings.ts';
 import { MemoryState } from '../../../src/router/state/memory.ts';
 
 const config = (routerSettings: Record<string, unknown>, env: Record<string, string> = {}) => configFromObject({ model_list: [], router_settings: routerSettings }, undefined, env);
