@@ -200,7 +200,7 @@ describe('a collector that refuses the spans', () => {
       expect((await postJson(`${refused.url}/openai/v1/chat/completions`, chat('gpt'), MASTER)).status).toBe(200);
       // Polled until the export has been refused (the batch processor exports within OTEL_BSP_SCHEDULE_DELAY).
       let count = 0;
-      for (let tries = 0; tries < 800 && count < 2; tries++) {
+      for (let tries = 0; tries < 2000 && count < 2; tries++) {
         count = await dropped();
         if (count < 2) await new Promise((resolve) => setTimeout(resolve, 25));
       }
@@ -209,7 +209,7 @@ describe('a collector that refuses the spans', () => {
     } finally {
       await new Promise((resolve) => refusing.close(resolve));
     }
-  });
+  }, 60_000);
 });
 
 describe('proxy traces over http/json, bodies opted in', () => {
