@@ -17,6 +17,7 @@ import { stdoutIsFileOrNull } from './stdout-kind.ts';
 import { parseHeaders, parseQuery, parseTimeout, type CallFlags } from './run-call.ts';
 import { isBodyItem, itemHeaders, itemQuery, parseRequestItems } from './request-items.ts';
 import { OutputClosedError } from './write.ts';
+import type { UpstreamReply } from '../core/reply.ts';
 import { CLI_FLUSH_MS, NO_TELEMETRY, startCliTelemetry, type Telemetry } from '../telemetry/index.ts';
 
 interface Input {
@@ -172,7 +173,8 @@ export async function runBatch(flags: CallFlags, onDrawing: (stop: () => void) =
       else batchTrace.onEvent(event);
     };
     try {
-      for await (const result of batchCalls(router, inputs, { ...request, concurrency, ordered, stop: stop.signal, signal: abort.signal, onEvent })) {
+      const onAnswer = telemetry.enabled ? (line: number, reply: UpstreamReply) => batchTrace.answer(line, reply) : undefined;
+      for await (const result of batchCalls(router, inputs, { ...request, concurrency, ordered, stop: stop.signal, signal: abort.signal, onEvent, onAnswer })) {
         tally.add(result);
         batchTrace.lineDone(result.line, isFailure(result) ? { status: result.error.status ?? 0, error: result.error.message } : { status: result.status });
         await writer.write(formatResult(result, envelope));

@@ -57,6 +57,7 @@ export async function runProxy(flags: ProxyFlags): Promise<void> {
   const { log, flush: flushLog } = await createAccessLog({ pretty: terminal });
   const metrics = new ProxyMetrics();
   const telemetry = await startTelemetry(config, { face: 'proxy', warn: (message) => log.warn(message) });
+  if (telemetry.enabled) metrics.telemetryDrops(() => telemetry.dropped());
   // /health/readiness?probe=1 checks every deployment as `models --check` does (loaded on first use).
   const probe = async () => {
     const { checkDeployments } = await import('../check/check.ts');

@@ -92,6 +92,19 @@ export class ProxyMetrics {
     this.#redisShared.set(shared ? 1 : 0);
   }
 
+  /** While OpenTelemetry is on: the spans it lost (a full queue, a refused or failed export), read at each scrape. */
+  telemetryDrops(dropped: () => number): void {
+    new Counter({
+      name: 'llmpass_telemetry_spans_dropped_total',
+      help: 'Trace spans that never reached the OTLP collector (queue full, export refused or failed)',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(dropped());
+      },
+    });
+  }
+
   redisEvent(event: StateEvent): void {
     if (event.type === 'fallback') this.#redisFallbacks?.inc({ operation: event.operation });
     else if (event.type === 'degraded') {

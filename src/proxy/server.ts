@@ -173,7 +173,10 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
       }
     }
     bookReply(keys, caller, reply, tried);
-    await relayReply(trace.reply(reply), res, record, started, tried);
+    // Relaying by the time relayReply returns: the trace listens beside the relay (no stage in between).
+    const relayed = relayReply(reply, res, record, started, tried);
+    trace.watch(reply);
+    await relayed;
   }
 
   return (req, res) => {
