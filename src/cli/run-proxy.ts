@@ -1,7 +1,6 @@
 import { createServer } from 'node:http';
 import { loadConfig } from '../config/load.ts';
 import { UsageError } from '../errors.ts';
-import { listProviders } from '../providers/registry.ts';
 import { Router } from '../router/router.ts';
 import { routerStateFromConfig } from '../router/state/from-config.ts';
 import type { RouterState } from '../router/state/types.ts';
@@ -89,7 +88,7 @@ export async function runProxy(flags: ProxyFlags): Promise<void> {
     config: config.filepath ?? null,
     auth: key ? 'master key' : LOOPBACK.test(host) ? 'none (loopback only)' : 'none (--allow-unauthenticated)',
     aliases: router.aliases(),
-    routes: listProviders().map((p) => p.routePrefix),
+    routes: config.providers.list().map((p) => p.routePrefix),
   };
   if (!key && !LOOPBACK.test(host)) process.stderr.write(`warning: serving ${host} without a master key: anyone who can reach it can spend your provider keys\n`);
   if (terminal) {
