@@ -12,48 +12,20 @@ import { loadDotenv } from './dotenv.ts';
 import { decideOutputMode } from './output-mode.ts';
 import { readPayload } from './payload.ts';
 import { itemHeaders, itemQuery, parseRequestItems } from './request-items.ts';
+import type { Interfaces } from '@oclif/core';
+import type Call from '../commands/call.ts';
 import { printResponse } from './print-response.ts';
 import { endOutput, OutputClosedError, outputFailure, watchForClosedOutput } from './write.ts';
 import { CLI_FLUSH_MS, startCliTelemetry, type CallOutcome } from '../telemetry/index.ts';
 
-export interface CallFlags {
+/** The `call` command's flags as oclif parses them (typed from its definitions), plus its positionals. */
+export type CallFlags = Interfaces.InferredFlags<typeof Call.flags> & {
   model: string;
   endpoint: string;
   bin: string;
   /** Request items after MODEL and ENDPOINT (`key=value`, `Header:Value`, `name==value`, ...). */
   items?: string[] | undefined;
-  json?: string | undefined;
-  data?: string | undefined;
-  form?: string[] | undefined;
-  'ignore-stdin'?: boolean;
-  swap?: boolean;
-  method?: string | undefined;
-  header?: string[] | undefined;
-  query?: string[] | undefined;
-  timeout?: string | undefined;
-  retries?: number | undefined;
-  config?: string | undefined;
-  'api-base'?: string | undefined;
-  'api-key'?: string | undefined;
-  dotenv?: string | undefined;
-  output?: string | undefined;
-  include?: boolean;
-  verbose?: boolean;
-  pretty?: boolean;
-  raw?: boolean;
-  'dry-run'?: boolean;
-  curl?: boolean;
-  jsonl?: boolean;
-  concurrency?: number | undefined;
-  unordered?: boolean;
-  envelope?: boolean;
-  resume?: string | undefined;
-  progress?: boolean | undefined;
-  events?: boolean;
-  ndjson?: boolean;
-  meta?: boolean;
-  'meta-json'?: boolean;
-}
+};
 
 export function parseHeaders(values: string[] = []): Array<[string, string]> {
   return values.map((value) => {

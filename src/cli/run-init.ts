@@ -1,3 +1,5 @@
+import type { Interfaces } from '@oclif/core';
+import type Init from '../commands/init.ts';
 import { writeFile, access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.ts';
@@ -7,16 +9,8 @@ import { aliasesFor, renderInitConfig } from './init-config.ts';
 import { EXIT } from './exit-codes.ts';
 import { parseTimeout } from './run-call.ts';
 
-export interface InitFlags {
-  'api-base'?: string | undefined;
-  provider?: string | undefined;
-  'api-key-env'?: string | undefined;
-  config?: string | undefined;
-  force?: boolean;
-  print?: boolean;
-  yes?: boolean;
-  timeout?: string | undefined;
-}
+/** The `init` command's flags as oclif parses them, typed from its definitions. */
+export type InitFlags = Interfaces.InferredFlags<typeof Init.flags>;
 
 export const DEFAULT_CONFIG_FILE = 'llmpass.config.yaml';
 const VARIABLE = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -1,3 +1,5 @@
+import type { Interfaces } from '@oclif/core';
+import type Models from '../commands/models.ts';
 import { Chalk } from 'chalk';
 import { checkDeployments, type CheckReport } from '../check/check.ts';
 import { loadConfig, type Config } from '../config/load.ts';
@@ -11,16 +13,8 @@ import { readPayload } from './payload.ts';
 import { renderTable, terminalWidth } from './table.ts';
 import type { PassthroughRequest } from '../core/request.ts';
 
-export interface ModelsFlags {
-  config?: string | undefined;
-  check?: boolean;
-  concurrency?: number | undefined;
-  timeout?: string | undefined;
-  endpoint?: string | undefined;
-  data?: string | undefined;
-  method?: string | undefined;
-  junit?: string | undefined;
-}
+/** The `models` command's flags as oclif parses them, typed from its definitions. */
+export type ModelsFlags = Interfaces.InferredFlags<typeof Models.flags>;
 
 export interface ModelsOutcome {
   exitCode: number;

@@ -1,3 +1,5 @@
+import type { Interfaces } from '@oclif/core';
+import type Proxy from '../commands/proxy.ts';
 import { createServer } from 'node:http';
 import { loadConfig } from '../config/load.ts';
 import { UsageError } from '../errors.ts';
@@ -15,17 +17,8 @@ import { restartWithExposedGc } from './expose-gc.ts';
 import { parseBytes } from './parse-bytes.ts';
 import { startTelemetry } from '../telemetry/index.ts';
 
-export interface ProxyFlags {
-  config?: string | undefined;
-  port?: number | undefined;
-  host?: string | undefined;
-  'allow-unauthenticated'?: boolean;
-  'max-json-body': string;
-  timeout?: string | undefined;
-  'client-timeout'?: string | undefined;
-  grace: number;
-  dotenv?: string | undefined;
-}
+/** The `proxy` command's flags as oclif parses them, typed from its definitions. */
+export type ProxyFlags = Interfaces.InferredFlags<typeof Proxy.flags>;
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
