@@ -12,43 +12,11 @@ import { loadDotenv } from './dotenv.ts';
 import { decideOutputMode } from './output-mode.ts';
 import { readPayload } from './payload.ts';
 import { itemHeaders, itemQuery, parseRequestItems } from './request-items.ts';
-import type { Interfaces } from '@oclif/core';
-import type Call from '../commands/call.ts';
+import { parseHeaders, parseQuery, type CallFlags } from './call-flags.ts';
+import { parseSeconds } from './seconds.ts';
 import { printResponse } from './print-response.ts';
 import { endOutput, OutputClosedError, outputFailure, watchForClosedOutput } from './write.ts';
 import { CLI_FLUSH_MS, startCliTelemetry, type CallOutcome } from '../telemetry/index.ts';
-
-/** The `call` command's flags as oclif parses them (typed from its definitions), plus its positionals. */
-export type CallFlags = Interfaces.InferredFlags<typeof Call.flags> & {
-  model: string;
-  endpoint: string;
-  bin: string;
-  /** Request items after MODEL and ENDPOINT (`key=value`, `Header:Value`, `name==value`, ...). */
-  items?: string[] | undefined;
-};
-
-export function parseHeaders(values: string[] = []): Array<[string, string]> {
-  return values.map((value) => {
-    const colon = value.indexOf(':');
-    if (colon <= 0) throw new UsageError(`--header "${value}": expected 'Name: value'`);
-    return [value.slice(0, colon).trim().toLowerCase(), value.slice(colon + 1).trim()];
-  });
-}
-
-export function parseQuery(values: string[] = []): Array<[string, string]> {
-  return values.map((value) => {
-    const eq = value.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--query "${value}": expected key=value`);
-    return [value.slice(0, eq), value.slice(eq + 1)];
-  });
-}
-
-export function parseTimeout(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout "${value}": expected a positive number of seconds`);
-  return seconds;
-}
 
 function verboseEvent(event: RouterEvent): string | undefined {
   switch (event.type) {
@@ -90,7 +58,7 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
   const items = parseRequestItems(flags.items ?? []);
   const headers = [...parseHeaders(flags.header), ...itemHeaders(items)];
   const query = [...parseQuery(flags.query), ...itemQuery(items)];
-  const timeout = parseTimeout(flags.timeout);
+  const timeout = parseSeconds(flags.timeout, '--timeout');
   const contentType = headers.findLast(([name]) => name === 'content-type')?.[1];
   const payload = await readPayload({ json: flags.json, data: flags.data, form: flags.form, ignoreStdin: flags['ignore-stdin'], items }, contentType, process.stdin);
   const config = await loadConfig({ configPath: flags.config });

@@ -7,7 +7,7 @@ import { displayPath } from '../config/display-path.ts';
 import { discoverModels, type Discovered } from './discover-models.ts';
 import { aliasesFor, renderInitConfig } from './init-config.ts';
 import { EXIT } from './exit-codes.ts';
-import { parseTimeout } from './run-call.ts';
+import { parseSeconds } from './seconds.ts';
 
 /** The `init` command's flags as oclif parses them, typed from its definitions. */
 export type InitFlags = Interfaces.InferredFlags<typeof Init.flags>;
@@ -45,7 +45,7 @@ export async function runInit(flags: InitFlags): Promise<number> {
   if (!flags.print && !flags.force && (await exists(target))) {
     throw new UsageError(`${displayPath(target)} exists: --force replaces it, --print shows the new one on stdout`);
   }
-  const timeout = parseTimeout(flags.timeout);
+  const timeout = parseSeconds(flags.timeout, '--timeout');
   const terminal = await terminalQuestions();
   try {
     let apiBase = flags['api-base'];

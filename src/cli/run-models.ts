@@ -1,10 +1,11 @@
 import type { Interfaces } from '@oclif/core';
 import type Models from '../commands/models.ts';
+import { parseSeconds } from './seconds.ts';
 import { Chalk } from 'chalk';
 import { checkDeployments, type CheckReport } from '../check/check.ts';
 import { loadConfig, type Config } from '../config/load.ts';
 import { displayPath } from '../config/display-path.ts';
-import { AbortedError, ConfigError, UsageError } from '../errors.ts';
+import { AbortedError, ConfigError } from '../errors.ts';
 import { describeModels, type AliasSummary } from '../router/inventory.ts';
 import { createCheckView } from './check-view.ts';
 import { EXIT } from './exit-codes.ts';
@@ -26,13 +27,6 @@ export interface ModelsUi {
   json: boolean;
   /** Hands the command a way to clear what is drawn live, for its error path. */
   onDrawing: (stop: () => void) => void;
-}
-
-function parseTimeout(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout "${value}": expected a positive number of seconds`);
-  return seconds;
 }
 
 function outputMode(): OutputMode {
@@ -77,7 +71,7 @@ async function checkRequest(flags: ModelsFlags): Promise<PassthroughRequest | un
 }
 
 async function runCheck(config: Config, flags: ModelsFlags, ui: ModelsUi): Promise<ModelsOutcome> {
-  const timeout = parseTimeout(flags.timeout);
+  const timeout = parseSeconds(flags.timeout, '--timeout');
   const request = await checkRequest(flags);
   if (config.modelList.length === 0) throw new ConfigError(`nothing to check: ${where(config)} lists no models (model_list)`);
   const view = ui.json ? undefined : await createCheckView(outputMode());

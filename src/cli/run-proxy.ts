@@ -1,5 +1,6 @@
 import type { Interfaces } from '@oclif/core';
 import type Proxy from '../commands/proxy.ts';
+import { parseSeconds } from './seconds.ts';
 import { createServer } from 'node:http';
 import { loadConfig } from '../config/load.ts';
 import { UsageError } from '../errors.ts';
@@ -34,11 +35,9 @@ export async function runProxy(flags: ProxyFlags): Promise<void> {
   if (!key && !LOOPBACK.test(host) && !flags['allow-unauthenticated']) {
     throw new UsageError(`refusing to serve ${host} without a master key: set general_settings.master_key or LLMPASS_MASTER_KEY, or pass --allow-unauthenticated`);
   }
-  const timeout = flags.timeout === undefined ? undefined : Number(flags.timeout);
-  if (timeout !== undefined && !(timeout > 0)) throw new UsageError(`--timeout "${flags.timeout}": expected a positive number of seconds`);
+  const timeout = parseSeconds(flags.timeout, '--timeout');
   const maxJsonBody = parseBytes(flags['max-json-body'], '--max-json-body');
-  const clientTimeout = Number(flags['client-timeout'] ?? 30);
-  if (!(clientTimeout > 0)) throw new UsageError(`--client-timeout "${flags['client-timeout']}": expected a positive number of seconds`);
+  const clientTimeout = parseSeconds(flags['client-timeout'] ?? '30', '--client-timeout')!;
   const clientTimeoutMs = clientTimeout * 1000;
 
   const pool = undiciClient();
