@@ -11,7 +11,7 @@ import type { RequestRow } from '../accounting/log/row.ts';
 import { callStats, isErrorCall, type StatsGrouping, type StatsRow } from '../accounting/log/stats.ts';
 import type { LogFilter, LogStore } from '../accounting/log/store.ts';
 import { UsageError } from '../errors.ts';
-import { decideOutputMode, type OutputMode } from './output-mode.ts';
+import { processOutputMode as outputMode, type OutputMode } from './output-mode.ts';
 import { parseTimePoint } from './parse-time.ts';
 import { renderTable } from './table.ts';
 import { writeChunk } from './write.ts';
@@ -38,9 +38,6 @@ interface BodyJson {
   truncated: boolean;
 }
 
-function outputMode(): OutputMode {
-  return decideOutputMode({ stdoutIsTTY: Boolean(process.stdout.isTTY), stderrIsTTY: Boolean(process.stderr.isTTY), env: process.env });
-}
 
 /** The log the flags name, or undefined (said on stderr) when the default file does not exist yet. */
 async function openForReading(flags: LogReadFlags): Promise<LogStore | undefined> {

@@ -9,7 +9,7 @@ import { AbortedError, ConfigError } from '../errors.ts';
 import { describeModels, type AliasSummary } from '../router/inventory.ts';
 import { createCheckView } from './check-view.ts';
 import { EXIT } from './exit-codes.ts';
-import { decideOutputMode, type OutputMode } from './output-mode.ts';
+import { processOutputMode as outputMode, type OutputMode } from './output-mode.ts';
 import { readPayload } from './payload.ts';
 import { renderTable, terminalWidth } from './table.ts';
 import type { PassthroughRequest } from '../core/request.ts';
@@ -29,9 +29,6 @@ export interface ModelsUi {
   onDrawing: (stop: () => void) => void;
 }
 
-function outputMode(): OutputMode {
-  return decideOutputMode({ stdoutIsTTY: Boolean(process.stdout.isTTY), stderrIsTTY: Boolean(process.stderr.isTTY), env: process.env });
-}
 
 const NO_CONFIG_HINT = 'llmpass init --api-base URL';
 
