@@ -14,7 +14,8 @@ import { LineWriter } from './line-writer.ts';
 import { decideOutputMode } from './output-mode.ts';
 import { loadDotenv } from './dotenv.ts';
 import { stdoutIsFileOrNull } from './stdout-kind.ts';
-import { parseHeaders, parseQuery, parseTimeout, type CallFlags } from './run-call.ts';
+import { parseHeaders, parseQuery, type CallFlags } from './call-flags.ts';
+import { parseSeconds } from './seconds.ts';
 import { isBodyItem, itemHeaders, itemQuery, parseRequestItems } from './request-items.ts';
 import { OutputClosedError } from './write.ts';
 import type { UpstreamReply } from '../core/reply.ts';
@@ -86,7 +87,7 @@ export async function runBatch(flags: CallFlags, onDrawing: (stop: () => void) =
     swapModel: flags.swap,
     apiBase: flags['api-base'],
     apiKey: flags['api-key'],
-    timeout: parseTimeout(flags.timeout),
+    timeout: parseSeconds(flags.timeout, '--timeout'),
     retries: flags.retries,
   };
   const resume: ResumePlan | undefined = flags.resume === undefined ? undefined : await readResume(flags.resume, envelope);

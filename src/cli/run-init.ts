@@ -1,3 +1,5 @@
+import type { Interfaces } from '@oclif/core';
+import type Init from '../commands/init.ts';
 import { writeFile, access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { AbortedError, UsageError } from '../errors.ts';
@@ -5,18 +7,10 @@ import { displayPath } from '../config/display-path.ts';
 import { discoverModels, type Discovered } from './discover-models.ts';
 import { aliasesFor, renderInitConfig } from './init-config.ts';
 import { EXIT } from './exit-codes.ts';
-import { parseTimeout } from './run-call.ts';
+import { parseSeconds } from './seconds.ts';
 
-export interface InitFlags {
-  'api-base'?: string | undefined;
-  provider?: string | undefined;
-  'api-key-env'?: string | undefined;
-  config?: string | undefined;
-  force?: boolean;
-  print?: boolean;
-  yes?: boolean;
-  timeout?: string | undefined;
-}
+/** The `init` command's flags as oclif parses them, typed from its definitions. */
+export type InitFlags = Interfaces.InferredFlags<typeof Init.flags>;
 
 export const DEFAULT_CONFIG_FILE = 'llmpass.config.yaml';
 const VARIABLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -60,7 +54,7 @@ export async function runInit(flags: InitFlags): Promise<number> {
   if (!flags.print && !flags.force && (await exists(target))) {
     throw new UsageError(`${displayPath(target)} exists: --force replaces it, --print shows the new one on stdout`);
   }
-  const timeout = parseTimeout(flags.timeout);
+  const timeout = parseSeconds(flags.timeout, '--timeout');
   const terminal = await terminalQuestions();
   try {
     let apiBase = flags['api-base'];

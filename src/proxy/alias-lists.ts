@@ -16,7 +16,7 @@ function listedAliases(router: Router): ListedAlias[] {
     const seen = new Map<string, ListedAlias>();
     for (const entry of router.config.modelList) {
       // A wildcard route is a pattern, not a name to call; an entry whose provider is unknown cannot be called.
-      const parsed = parseModelRef(entry.litellm_params.model);
+      const parsed = parseModelRef(entry.litellm_params.model, router.config.providers);
       if (entry.model_name.includes('*') || seen.has(entry.model_name) || !parsed.ok) continue;
       seen.set(entry.model_name, { alias: entry.model_name, provider: parsed.provider.id });
     }

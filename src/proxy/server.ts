@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config/load.ts';
 import type { PassThroughEndpoint } from '../config/schema.ts';
-import { listProviders } from '../providers/registry.ts';
 import type { ProviderSpec } from '../providers/types.ts';
 import { resolveProviderDefault } from '../router/deployment.ts';
 import type { Router, RouterPassthroughOptions } from '../router/router.ts';
@@ -64,7 +63,7 @@ function splitUrl(url: string): { path: string; search: string } {
  */
 export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { router, log, metrics } = options;
-  const route = routeTable(listProviders(), options.config.raw.general_settings?.pass_through_endpoints ?? []);
+  const route = routeTable(options.config.providers.list(), options.config.raw.general_settings?.pass_through_endpoints ?? []);
   const authenticated = options.masterKey ? masterKeyCheck(options.masterKey) : undefined;
   const health = healthRoutes(router, metrics, authenticated, options.probe);
   const keys = options.keys ?? defaultKeyGuard(options.masterKey, router.state);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFromObject } from '../../src/config/load.ts';
 import { providerFromDeclaration } from '../../src/config/declared-providers.ts';
 import type { DeclaredProvider } from '../../src/config/schema.ts';
-import { findProvider, listProviders } from '../../src/providers/registry.ts';
+import type { ProviderTable } from '../../src/providers/table.ts';
 import { Router } from '../../src/router/router.ts';
 import { joinEndpoint } from '../../src/transport/url.ts';
 import { echo, startFakeUpstream, type FakeServer, type RecordedRequest } from '../fixtures/fake-upstream.ts';
@@ -145,17 +145,19 @@ let fake: FakeServer;
 /** Every provider's key variables (and the rows' own) set to canaries; every base variable to a dead port. */
 let allEnv: Record<string, string>;
 let keyVars: string[];
+/** The table of a config that declares ACME: built-ins, registered providers and ACME. */
+let table: ProviderTable;
 
 beforeAll(async () => {
   const answer = echo();
   fake = await startFakeUpstream((req, res) => (req.path === TOKEN_PATH ? sendJson(res, 200, { access_token: TOKEN, expires_in: 3600, token_type: 'Bearer' }) : answer(req, res)));
-  // A config that declares a provider registers it, as loading the config file would.
-  configFromObject({ providers: [ACME] }, undefined, {});
-  keyVars = [...new Set([...listProviders().flatMap((p) => p.apiKeyEnv), ...ROWS.flatMap((r) => (r.keyEnv ? [r.keyEnv] : []))])];
+  // A config that declares a provider has it in its own table, as loading the config file would.
+  table = configFromObject({ providers: [ACME] }, undefined, {}).providers;
+  keyVars = [...new Set([...table.list().flatMap((p) => p.apiKeyEnv), ...ROWS.flatMap((r) => (r.keyEnv ? [r.keyEnv] : []))])];
   allEnv = {};
   for (const name of keyVars) allEnv[name] = canary(name);
   // The alias's api_base must win over the provider's base variables: a request sent there fails.
-  for (const name of listProviders().flatMap((p) => p.apiBaseEnv)) allEnv[name] = `http://127.0.0.1:9/${name}`;
+  for (const name of table.list().flatMap((p) => p.apiBaseEnv)) allEnv[name] = `http://127.0.0.1:9/${name}`;
   allEnv.CONFORMANCE_VERTEX_SA = JSON.stringify(makeServiceAccount(`${fake.url}${TOKEN_PATH}`).json);
 });
 
@@ -165,7 +167,7 @@ afterAll(async () => {
 
 function envFor(row: Row): Record<string, string> {
   const env = { ...allEnv, ...row.env };
-  if (row.keyEnv === undefined) for (const name of findProvider(row.provider)!.apiKeyEnv) delete env[name];
+  if (row.keyEnv === undefined) for (const name of table.find(row.provider)!.apiKeyEnv) delete env[name];
   return env;
 }
 
@@ -176,7 +178,7 @@ function everything(req: RecordedRequest): string {
 
 describe('provider conformance: the table covers the registry', () => {
   it('every registered provider has a row, and every row names a registered provider', () => {
-    const ids = listProviders().map((p) => p.id);
+    const ids = table.list().map((p) => p.id);
     expect(ids).toContain('acme');
     expect(ids.filter((id) => !ROWS.some((row) => row.provider === id)), 'providers without a conformance row').toEqual([]);
     expect(ROWS.filter((row) => !ids.includes(row.provider)).map((row) => row.name), 'rows for unknown providers').toEqual([]);
@@ -184,7 +186,7 @@ describe('provider conformance: the table covers the registry', () => {
   });
 
   it('each row states its provider\'s default base, and some row keeps that base\'s path on the fake', () => {
-    for (const provider of listProviders()) {
+    for (const provider of table.list()) {
       const rows = ROWS.filter((row) => row.provider === provider.id);
       for (const row of rows) expect(provider.defaultApiBase, row.name).toBe(row.defaultApiBase);
       if (!provider.defaultApiBase) continue;
@@ -194,8 +196,8 @@ describe('provider conformance: the table covers the registry', () => {
   });
 
   it('each row\'s key variable is the provider\'s first, and every provider\'s key variables get a canary', () => {
-    for (const row of ROWS) if (row.keyEnv) expect(findProvider(row.provider)!.apiKeyEnv[0], row.name).toBe(row.keyEnv);
-    for (const provider of listProviders()) for (const name of provider.apiKeyEnv) expect(allEnv[name], name).toBe(canary(name));
+    for (const row of ROWS) if (row.keyEnv) expect(table.find(row.provider)!.apiKeyEnv[0], row.name).toBe(row.keyEnv);
+    for (const provider of table.list()) for (const name of provider.apiKeyEnv) expect(allEnv[name], name).toBe(canary(name));
   });
 
   it('a declared provider\'s join examples hold (built-in ones are checked in test/transport/url.test.ts)', () => {
