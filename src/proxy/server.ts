@@ -107,17 +107,19 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
     if (matched.kind === 'readiness') return health.readiness(req, res, search);
     if (matched.kind === 'metrics') return health.metrics(res);
 
-    const { key, rest } = takeQueryKey(search);
-    // The one key check every route below passes (src/keys/): master or virtual key, route, key API rights.
-    const caller = await enterRoute(keys, req, key, path, matched.kind === 'keys' ? matched.action : undefined, search);
-    if (caller.kind === 'key') record.keyAlias = caller.record.key_alias ?? caller.record.key_name;
-
     // Node decodes only chunked; a body under another transfer coding (gzip, chunked) would go upstream still coded.
+    // Refused before any await: Node's parser would answer such a body with its own 400 meanwhile.
     const coding = req.headers['transfer-encoding'];
     if (coding !== undefined && coding.trim().toLowerCase() !== 'chunked') {
       res.shouldKeepAlive = false;
       return sendProxyError(res, 501, `transfer-encoding "${coding}" is not supported: send the body with content-length or chunked`, 'unsupported_transfer_encoding');
     }
+
+    const { key, rest } = takeQueryKey(search);
+    // The one key check every route below passes (src/keys/): master or virtual key, route, key API rights.
+    const caller = await enterRoute(keys, req, key, path, matched.kind === 'keys' ? matched.action : undefined, search);
+    if (caller.kind === 'key') record.keyAlias = caller.record.key_alias ?? caller.record.key_name;
+
 
     const method = req.method ?? 'GET';
     // The deployment last tried: its credentials are masked in a non-2xx answer, and a key's spend is booked to it.
