@@ -32,7 +32,7 @@ const ALIAS = 'bench-classifier';
 const MIB = 1024 * 1024;
 const ROUNDS = 2;
 
-const GOALS = { rps: 0.9, p99: 1.2, sseAddedMs: 1, uploadRssMib: 150, uploadRatio: 1.0 };
+const GOALS = { rps: 0.9, p99: 1.2, sseAddedMs: 1, uploadRssMib: 150, uploadRatio: 1.0, virtualKeyRps: 0.95 };
 
 function settings() {
   const quick = Boolean(process.env.BENCH_QUICK) && process.env.BENCH_QUICK !== '0';
@@ -78,7 +78,9 @@ async function startAll({ plan, node, dir, key, profileDir }) {
     );
     const prof = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
     // HOSTED_VLLM_API_BASE serves the upload: a binary body names no alias, so /vllm/ goes to the provider's base.
-    const env = { ...process.env, LLMPASS_MASTER_KEY: key, HOSTED_VLLM_API_BASE: upstream.url };
+    // The virtual keys' store: an SQLite file in the run's temp dir.
+    const env = { ...process.env, LLMPASS_MASTER_KEY: key, HOSTED_VLLM_API_BASE: upstream.url, XDG_STATE_HOME: join(dir, 'state') };
+    delete env.DATABASE_URL;
     delete env.HOST;
     delete env.PORT;
     const llmpass = await startServer('llmpass proxy', pinned(plan.proxy, [node, ...prof, BIN, 'proxy', '--port', '0', '--config', config]), { cwd: dir, env });
@@ -133,7 +135,7 @@ async function uploads(list, { plan, node, bytes, headers, log }) {
 }
 
 async function throughput(list, { plan, node, settings: s, headers, body, upstream, log }) {
-  const job = (target, seconds) => ({ mode: 'load', url: `${target.base}/classify`, method: 'POST', headers, body, connections: s.connections, seconds });
+  const job = (target, seconds) => ({ mode: 'load', url: `${target.base}/classify`, method: 'POST', headers: target.headers ?? headers, body, connections: s.connections, seconds });
   for (const target of list) await client(plan, node, job(target, s.warmupSeconds));
   const runs = Object.fromEntries(list.map((t) => [t.id, []]));
   for (let round = 0; round < ROUNDS; round++) {
@@ -196,6 +198,7 @@ function report({ tp, ev, up, s, log }) {
   const rows = [];
   const row = (workload, direct, llmpass, minimal, ratio = '', goal = '', result = '') => rows.push([workload, direct, llmpass, minimal, ratio, goal, result]);
   const rpsRatio = tp.llmpass.rps / tp.minimal.rps;
+  const keyRatio = tp.key.rps / tp.llmpass.rps;
   const p99Ratio = tp.llmpass.p99 / tp.minimal.p99;
   const uploadRatio = up.best.llmpass / up.best.minimal;
   const rssMib = up.peak.llmpass / MIB;
@@ -205,9 +208,11 @@ function report({ tp, ev, up, s, log }) {
     sse: ev.llmpass.addedFirst < GOALS.sseAddedMs,
     rss: rssMib < GOALS.uploadRssMib,
     upload: uploadRatio >= GOALS.uploadRatio,
+    virtualKey: keyRatio >= GOALS.virtualKeyRps,
   };
   const f = (v, digits = 1) => (v === undefined || Number.isNaN(v) ? '-' : v.toFixed(digits));
   row(`JSON POST req/s (best of ${ROUNDS})`, f(tp.direct.rps, 0), f(tp.llmpass.rps, 0), f(tp.minimal.rps, 0), x(rpsRatio), `>= ${GOALS.rps}x`, verdict(goals.rps));
+  row('  with a virtual key (rpm 10^9), req/s', '-', f(tp.key.rps, 0), '-', `${x(keyRatio)} of master`, `>= ${GOALS.virtualKeyRps}x`, verdict(goals.virtualKey));
   row('JSON POST p50 ms', f(tp.direct.p50, 2), f(tp.llmpass.p50, 2), f(tp.minimal.p50, 2), x(tp.llmpass.p50 / tp.minimal.p50));
   row('JSON POST p99 ms', f(tp.direct.p99, 2), f(tp.llmpass.p99, 2), f(tp.minimal.p99, 2), x(p99Ratio), `<= ${GOALS.p99}x`, verdict(goals.p99));
   row('proxy CPU us per request', '-', f(tp.llmpass.cpuUsPerRequest, 0), f(tp.minimal.cpuUsPerRequest, 0), x(tp.llmpass.cpuUsPerRequest / tp.minimal.cpuUsPerRequest));
@@ -278,7 +283,12 @@ export async function run({ node = process.execPath, log = console.log }) {
     const ctx = { plan, node, settings: s, headers, body, upstream: started.upstream, log };
     // The upload first, on fresh proxies: VmHWM is then the upload's peak, not the load test's heap.
     const up = await uploads(list, { ...ctx, bytes: s.uploadBytes, headers: { authorization: headers.authorization } });
-    const tp = await throughput(list, ctx);
+    // The same llmpass proxy called with a virtual key (limits set, so the rpm window is counted on every call).
+    const made = await fetch(`${started.llmpass.url}/key/generate`, { method: 'POST', headers, body: JSON.stringify({ key_alias: 'bench', models: [ALIAS], rpm_limit: 1e9, max_budget: 1e9 }) });
+    if (made.status !== 200) throw new Error(`llmpass proxy: /key/generate answered ${made.status}: ${await made.text()}`);
+    const virtualKey = (await made.json()).key;
+    const keyTarget = { id: 'key', name: 'llmpass proxy, virtual key', server: started.llmpass, base: `${started.llmpass.url}/vllm`, headers: { ...headers, authorization: `Bearer ${virtualKey}` } };
+    const tp = await throughput([...list, keyTarget], ctx);
     const ev = await sse(list, ctx);
     const wholeRun = { llmpass: memory(started.llmpass.pid)?.peak, minimal: memory(started.minimal.pid)?.peak };
 

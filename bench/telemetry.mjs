@@ -1,7 +1,8 @@
-// OpenTelemetry's cost in the proxy: requests per second of two `llmpass proxy` processes, one with tracing and
-// metrics exporting OTLP/protobuf to a local collector (bench/child/otlp-sink.mjs), one without, taking the same
-// small JSON POST load (autocannon, bench/child/client.mjs) in alternating rounds. Pinned as bench/proxy.mjs pins.
-// Goal: tracing on >= 0.9x the req/s of tracing off (ratio of the medians of the rounds).
+// OpenTelemetry's cost in the proxy: two `llmpass proxy` processes, one with tracing and metrics exporting
+// OTLP/protobuf to a local collector (bench/child/otlp-sink.mjs), one without, taking the same small JSON POST
+// load (autocannon, bench/child/client.mjs) in alternating rounds. Pinned as bench/proxy.mjs pins. Reported: the
+// proxy's CPU µs per request (from /proc, steady on a loaded machine) and req/s (noisy there), medians of rounds.
+// Goal: tracing on >= 0.9x the req/s of tracing off (ratio of the medians of the rounds); CPU per request says why.
 // Env: BENCH_QUICK=1 (3 rounds of 3 s), BENCH_TELEMETRY_ROUNDS, BENCH_TELEMETRY_SECONDS, BENCH_PROXY_CONNECTIONS.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { positive } from './lib/env.mjs';
 import { execOk } from './lib/proc.mjs';
-import { pinned, pinPlan } from './lib/procfs.mjs';
+import { cpuMs, pinned, pinPlan } from './lib/procfs.mjs';
 import { startServer } from './lib/server-proc.mjs';
 import { median } from './lib/stats.mjs';
 import { formatTable } from './lib/table.mjs';
@@ -38,7 +39,15 @@ async function load(plan, node, url, s, seconds) {
   const { stdout } = await execOk(pinned(plan.load, [node, CLIENT, JSON.stringify(job)]));
   const r = JSON.parse(stdout);
   if (r.errors || r.timeouts || r.non2xx) throw new Error(`${url}: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx answers under load`);
-  return r.rps;
+  return r;
+}
+
+/** One round against `server`: its req/s and the proxy's CPU µs per request (undefined off Linux). */
+async function round(plan, node, server, url, s) {
+  const before = cpuMs(server.pid);
+  const r = await load(plan, node, url, s, s.seconds);
+  const after = cpuMs(server.pid);
+  return { rps: r.rps, cpuUs: before === undefined || after === undefined || !r.requests ? undefined : ((after - before) * 1000) / r.requests };
 }
 
 export async function run({ node = process.execPath, log = console.log }) {
@@ -62,8 +71,8 @@ export async function run({ node = process.execPath, log = console.log }) {
     const on = await startServer('tracing on', argv, { cwd: dir, env: { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_SERVICE_NAME: 'llmpass-bench' } });
     servers.push(on);
     const targets = [
-      { id: 'off', url: `${off.url}/vllm/classify` },
-      { id: 'on', url: `${on.url}/vllm/classify` },
+      { id: 'off', server: off, url: `${off.url}/vllm/classify` },
+      { id: 'on', server: on, url: `${on.url}/vllm/classify` },
     ];
     for (const target of targets) {
       const res = await fetch(target.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: ALIAS, input: 'x' }) });
@@ -71,25 +80,36 @@ export async function run({ node = process.execPath, log = console.log }) {
       await load(plan, node, target.url, s, 2); // warm-up
     }
     const rps = { off: [], on: [] };
-    for (let round = 0; round < s.rounds; round++) {
-      for (const target of round % 2 ? [...targets].reverse() : targets) rps[target.id].push(await load(plan, node, target.url, s, s.seconds));
+    const cpu = { off: [], on: [] };
+    for (let n = 0; n < s.rounds; n++) {
+      for (const target of n % 2 ? [...targets].reverse() : targets) {
+        const r = await round(plan, node, target.server, target.url, s);
+        rps[target.id].push(r.rps);
+        if (r.cpuUs !== undefined) cpu[target.id].push(r.cpuUs);
+      }
     }
     const med = { off: median(rps.off), on: median(rps.on) };
-    const spread = (list) => `${Math.min(...list).toFixed(0)}–${Math.max(...list).toFixed(0)}`;
+    const spread = (list) => (list.length ? `${Math.min(...list).toFixed(0)}–${Math.max(...list).toFixed(0)}` : 'n/a');
+    const cpuMedian = (list) => (list.length ? median(list).toFixed(0) : 'n/a');
     const ratio = med.on / med.off;
     const pairRatios = rps.on.map((v, i) => v / rps.off[i]);
     const sunk = await (await fetch(sink.url)).json();
     log(`${s.rounds} rounds x ${s.seconds} s, ${s.connections} connections, targets alternating; req/s per round: off ${rps.off.map((v) => v.toFixed(0)).join('/')}, on ${rps.on.map((v) => v.toFixed(0)).join('/')}`);
     log(formatTable(
-      [{ title: 'proxy' }, { title: 'median req/s', align: 'right' }, { title: 'min–max', align: 'right' }],
-      [['tracing off', med.off.toFixed(0), spread(rps.off)], ['tracing on (OTLP/protobuf to a local collector)', med.on.toFixed(0), spread(rps.on)]],
+      [{ title: 'proxy' }, { title: 'median req/s', align: 'right' }, { title: 'min–max', align: 'right' }, { title: 'CPU µs/req', align: 'right' }, { title: 'min–max', align: 'right' }],
+      [
+        ['tracing off', med.off.toFixed(0), spread(rps.off), cpuMedian(cpu.off), spread(cpu.off)],
+        ['tracing on (OTLP/protobuf to a local collector)', med.on.toFixed(0), spread(rps.on), cpuMedian(cpu.on), spread(cpu.on)],
+      ],
     ));
     const pass = ratio >= GOAL;
-    log(`goal: tracing on >= ${GOAL}x tracing off: ${ratio.toFixed(2)}x (${pass ? 'PASS' : 'MISS'}); per-round ratios ${pairRatios.map((r) => r.toFixed(2)).join('/')}`);
+    const cpuRatio = cpu.on.length && cpu.off.length ? median(cpu.off) / median(cpu.on) : undefined;
+    log(`goal: tracing on >= ${GOAL}x tracing off: ${ratio.toFixed(2)}x req/s (${pass ? 'PASS' : 'MISS'}); per-round ratios ${pairRatios.map((r) => r.toFixed(2)).join('/')}`);
+    if (cpuRatio !== undefined) log(`CPU per request: off/on = ${cpuRatio.toFixed(2)}x (the req/s ratio a CPU-bound proxy would reach), tracing adds ${(median(cpu.on) - median(cpu.off)).toFixed(0)} µs/request`);
     log(`collector received ${sunk?.exports ?? '?'} exports (${((sunk?.bytes ?? 0) / 1024).toFixed(0)} KiB)`);
     const ok = (sunk?.exports ?? 0) > 0;
     if (!ok) log('  the collector got nothing: the "on" proxy did not export, the ratio means nothing');
-    return { ok, pass, ratio, rps };
+    return { ok, pass, ratio, rps, cpu };
   } finally {
     await Promise.allSettled(servers.map((server) => server.close()));
     await rm(dir, { recursive: true, force: true });

@@ -24,7 +24,8 @@ async function load(path) {
     process.stderr.write('llmpass: building the CLI in this checkout (once)\n');
     const { execFileSync } = await import('node:child_process');
     const { fileURLToPath } = await import('node:url');
-    execFileSync(process.execPath, [fileURLToPath(build)], { stdio: ['ignore', 'ignore', 'inherit'] });
+    // The build's paths are the checkout's: run it there, not in the caller's working directory.
+    execFileSync(process.execPath, [fileURLToPath(build)], { cwd: fileURLToPath(new URL('../', import.meta.url)), stdio: ['ignore', 'ignore', 'inherit'] });
     return import(path);
   }
 }

@@ -10,4 +10,5 @@ export const HEAVY = [
   'test/hardening/proxy-storms.test.ts', // 300 clients of a slow and of a hanging upstream
   'test/redis/replicas.test.ts', // two proxy replicas and a redis-server
   'test/redis/outage.test.ts', // a redis-server stopped and restarted under two replicas
+  'test/keys/replicas.test.ts', // two proxy replicas, PostgreSQL and a redis-server
 ];

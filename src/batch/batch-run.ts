@@ -20,6 +20,7 @@ export class BatchRun {
   readonly #sender: CallSender;
   readonly #request: LineRequest;
   readonly #onEvent: BatchOptions['onEvent'];
+  readonly #onAnswer: BatchOptions['onAnswer'];
   readonly #iterator: AsyncIterator<BatchInput> | Iterator<BatchInput>;
   readonly #window: AdaptiveWindow;
   readonly #ordered: boolean;
@@ -44,10 +45,11 @@ export class BatchRun {
   readonly #unlisten: () => void;
 
   constructor(sender: CallSender, inputs: AsyncIterable<BatchInput> | Iterable<BatchInput>, options: BatchOptions) {
-    const { concurrency, ordered, stop, signal, maxPauseMs, onEvent, ...request } = options;
+    const { concurrency, ordered, stop, signal, maxPauseMs, onEvent, onAnswer, ...request } = options;
     this.#sender = sender;
     this.#request = request;
     this.#onEvent = onEvent;
+    this.#onAnswer = onAnswer;
     this.#iterator = Symbol.asyncIterator in inputs ? inputs[Symbol.asyncIterator]() : inputs[Symbol.iterator]();
     this.#window = new AdaptiveWindow(concurrency ?? DEFAULT_CONCURRENCY, { maxPauseMs });
     this.#ordered = ordered !== false;
@@ -169,6 +171,7 @@ export class BatchRun {
     this.#inFlight += 1;
     let round = this.#window.round;
     const onEvent = this.#onEvent;
+    const onAnswer = this.#onAnswer;
     void callLine(this.#sender, input.line, input.payload, this.#request, this.#signal, {
       overloaded: (retryAfterMs) => {
         round = this.#window.slowDown(round, retryAfterMs);
@@ -178,6 +181,7 @@ export class BatchRun {
         if (this.#window.grow()) onEvent?.({ type: 'window', limit: this.#window.limit, max: this.#window.max, pauseMs: 0 });
       },
       onEvent: onEvent && ((event) => onEvent({ ...event, line: input.line })),
+      reading: onAnswer && ((reply) => onAnswer(input.line, reply)),
     }).then((result) => {
       this.#inFlight -= 1;
       this.#finish(position, result);

@@ -15,6 +15,8 @@ export interface LineFeedback {
   /** The final answer was not overloaded. */
   answered(): void;
   onEvent?: ((event: RouterEvent) => void) | undefined;
+  /** The answer, its body now being read: a listener may watch it pass (telemetry: usage, first chunk). */
+  reading?: ((reply: UpstreamReply) => void) | undefined;
 }
 
 const NULL_BODY_STATUS = new Set([204, 205, 304]);
@@ -127,7 +129,9 @@ async function sendLine(
     const retryAfter = replyHeader(reply, 'retry-after');
     if (reply.status === 429 || (retryAfter !== undefined && reply.status >= 400)) feedback.overloaded(retryAfterMs(retryAfter ?? null));
     else feedback.answered();
-    const body = await readBody(reply);
+    const reading = readBody(reply); // its reader attached at once: a watcher joins it, never starts the flow
+    feedback.reading?.(reply);
+    const body = await reading;
     if (reply.status >= 200 && reply.status < 300) return { line, status: reply.status, body };
     return { line, error: httpFailure(reply, body) };
   } catch (error) {

@@ -55,6 +55,8 @@ export interface BatchOptions
   /** The longest pause a `Retry-After` may impose on the whole batch, in milliseconds; 60 000 when unset. */
   maxPauseMs?: number | undefined;
   onEvent?: ((event: BatchEvent) => void) | undefined;
+  /** Each line's answer as its body starts to be read, for a listener to watch it pass (telemetry). */
+  onAnswer?: ((line: number, reply: UpstreamReply) => void) | undefined;
 }
 
 export const DEFAULT_CONCURRENCY = 16;

@@ -89,18 +89,19 @@ export function meterReply(reply: UpstreamReply, provider: ProviderSpec | undefi
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
-/** `HTTP 200 OK · 1.84 s · first token 0.21 s · 12 in / 85 out tokens · 52.3 tokens/s` */
-export function footerLine(figures: AnswerFigures): string {
+/** `HTTP 200 OK · 1.84 s · first token 0.21 s · 12 in / 85 out tokens · 52.3 tokens/s`, and `· 3 attempts` if retried. */
+export function footerLine(figures: AnswerFigures, attempts = 1): string {
   const parts = [`HTTP ${figures.status} ${figures.statusText}`.trimEnd(), seconds(figures.totalMs)];
   if (figures.firstTokenMs !== undefined) parts.push(`first token ${seconds(figures.firstTokenMs)}`);
   else if (figures.ttfbMs !== undefined) parts.push(`first byte ${seconds(figures.ttfbMs)}`);
   if (figures.tokensIn !== undefined || figures.tokensOut !== undefined) parts.push(`${figures.tokensIn ?? '?'} in / ${figures.tokensOut ?? '?'} out tokens`);
   if (figures.tokensPerSecond !== undefined) parts.push(`${figures.tokensPerSecond.toFixed(1)} tokens/s`);
+  if (attempts > 1) parts.push(`${attempts} attempts`);
   return `${parts.join(' · ')}\n`;
 }
 
 /** The same figures as one JSON object (times in milliseconds; absent figures are null). */
-export function footerJson(figures: AnswerFigures): string {
+export function footerJson(figures: AnswerFigures, attempts = 1): string {
   const ms = (value: number | undefined) => (value === undefined ? null : Math.round(value));
   return `${JSON.stringify({
     status: figures.status,
@@ -110,5 +111,6 @@ export function footerJson(figures: AnswerFigures): string {
     tokens_in: figures.tokensIn ?? null,
     tokens_out: figures.tokensOut ?? null,
     tokens_per_s: figures.tokensPerSecond === undefined ? null : Math.round(figures.tokensPerSecond * 10) / 10,
+    attempts,
   })}\n`;
 }

@@ -1,8 +1,9 @@
+import { stripVTControlCharacters } from 'node:util';
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Ora } from 'ora';
 import type { CheckReport, CheckResult, PlannedCheck } from '../check/check.ts';
 import type { OutputMode } from './output-mode.ts';
-import { renderTable } from './table.ts';
+import { renderTable, terminalWidth } from './table.ts';
 
 /** How `models --check` shows its progress and results; the output mode picks one. */
 export interface CheckView {
@@ -32,13 +33,31 @@ function statusMark(result: CheckResult | undefined, chalk: ChalkInstance): stri
   return chalk.yellow('–');
 }
 
-function tableOf(planned: PlannedCheck[], results: Map<string, CheckResult>, chalk: ChalkInstance): string {
+function tableOf(planned: PlannedCheck[], results: Map<string, CheckResult>, chalk: ChalkInstance, maxWidth?: number): string {
   const rows = planned.map((row) => {
     const result = results.get(row.id);
     const reason = result ? (result.status === 'fail' ? result.reason : chalk.dim(result.reason)) : chalk.dim('checking');
     return [row.alias, deploymentCell(row), statusMark(result, chalk), latency(result?.latencyMs ?? null), reason];
   });
-  return renderTable(HEADERS, rows, chalk);
+  return renderTable(HEADERS, rows, chalk, maxWidth);
+}
+
+/** A table fitted to the terminal may cut a failure's reason: each one follows it in full, as the reason is the news. */
+function failureLines(planned: PlannedCheck[], results: Map<string, CheckResult>, chalk: ChalkInstance): string {
+  return planned
+    .flatMap((row) => {
+      const result = results.get(row.id);
+      return result?.status === 'fail' ? [`${chalk.red('✗')} ${row.alias} #${row.index}: ${result.reason}\n`] : [];
+    })
+    .join('');
+}
+
+/** The final table, cut to the terminal's width; when that cut anything, the failures' reasons in full below it. */
+function finalTable(planned: PlannedCheck[], results: Map<string, CheckResult>, chalk: ChalkInstance): string {
+  const full = tableOf(planned, results, chalk);
+  const width = terminalWidth();
+  if (!width || full.split('\n').every((line) => stripVTControlCharacters(line).length <= width)) return `${full}\n`;
+  return `${tableOf(planned, results, chalk, width)}\n\n${failureLines(planned, results, chalk)}`;
 }
 
 export function summaryLine(report: CheckReport): string {
@@ -91,7 +110,7 @@ export async function createCheckView(mode: OutputMode, out: NodeJS.WritableStre
     },
     finish(report) {
       stop();
-      if (mode.pretty) out.write(`${tableOf(planned, results, chalk)}\n\n`);
+      if (mode.pretty) out.write(`${finalTable(planned, results, chalk)}\n`);
       const summary = summaryLine(report);
       out.write(`${mode.pretty ? (report.ok ? chalk.green(summary) : chalk.red(summary)) : summary}\n`);
     },

@@ -1,5 +1,10 @@
 import Call from '../commands/call.ts';
 import Init from '../commands/init.ts';
+import KeysCreate from '../commands/keys/create.ts';
+import KeysInfo from '../commands/keys/info.ts';
+import KeysList from '../commands/keys/list.ts';
+import KeysRevoke from '../commands/keys/revoke.ts';
+import KeysUpdate from '../commands/keys/update.ts';
 import Logs from '../commands/logs/index.ts';
 import LogsShow from '../commands/logs/show.ts';
 import LogsStats from '../commands/logs/stats.ts';
@@ -12,6 +17,11 @@ import Replay from '../commands/replay.ts';
 export const COMMANDS = {
   call: Call,
   init: Init,
+  'keys:create': KeysCreate,
+  'keys:info': KeysInfo,
+  'keys:list': KeysList,
+  'keys:revoke': KeysRevoke,
+  'keys:update': KeysUpdate,
   logs: Logs,
   'logs:show': LogsShow,
   'logs:stats': LogsStats,

@@ -51,3 +51,8 @@ export function decideOutputMode(inputs: OutputInputs): OutputMode {
     footer: inputs.stderrIsTTY && !ci,
   };
 }
+
+/** The mode for this process's own streams and environment: what a list command (providers, models, logs) prints in. */
+export function processOutputMode(): OutputMode {
+  return decideOutputMode({ stdoutIsTTY: Boolean(process.stdout.isTTY), stderrIsTTY: Boolean(process.stderr.isTTY), env: process.env });
+}

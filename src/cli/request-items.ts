@@ -2,8 +2,8 @@ import { UsageError } from '../errors.ts';
 
 /**
  * httpie's request items, after MODEL and ENDPOINT: `key=value`, `key:=json`, `key=@file`, `key:=@file`,
- * `field@file` (a multipart upload), `Header:Value`, `name==value`. A backslash before `=`, `:`, `@` or `;`
- * makes it literal (`a\=b=c` sets `a=b`); in keys, `\[` and `\]` are literal brackets.
+ * `field@file` (a multipart upload), `Header:Value`, `name==value`. A backslash before `=`, `:`, `@`, `;` or
+ * another backslash makes it literal (`a\=b=c` sets `a=b`); in keys, `\[` and `\]` are literal brackets.
  */
 export type RequestItem =
   | { kind: 'header'; name: string; value: string }
@@ -28,7 +28,7 @@ const SEPARATORS: Array<[string, Kind]> = [
   [';', 'header'],
 ];
 
-const ESCAPABLE = new Set(['=', ':', '@', ';']);
+const ESCAPABLE = new Set(['=', ':', '@', ';', '\\']);
 
 interface Char {
   ch: string;
@@ -53,6 +53,8 @@ function separatorAt(chars: Char[], at: number): [string, Kind] | undefined {
 }
 
 const text = (chars: Char[]) => chars.map((c) => c.ch).join('');
+// A body key goes on to the nested-key parser, which reads `\\` itself (`a\\[0]` is the key `a\` at index 0).
+const keyText = (chars: Char[]) => chars.map((c) => (c.escaped && c.ch === '\\' ? '\\\\' : c.ch)).join('');
 
 export const ITEM_SHAPES = 'key=value, key:=json, key=@file, key:=@file, field@file, Header:Value or name==value';
 
@@ -74,10 +76,10 @@ export function parseRequestItem(item: string): RequestItem {
         return { kind, name: key, value };
       case 'string':
       case 'json':
-        return { kind, key, value };
+        return { kind, key: keyText(chars.slice(0, at)), value };
       case 'string-file':
       case 'json-file':
-        return { kind, key, path: fileArgument(value, item) };
+        return { kind, key: keyText(chars.slice(0, at)), path: fileArgument(value, item) };
       case 'upload': {
         // `file@talk.wav;type=audio/wav`, as curl's -F; an escaped `\;` stays in the path.
         const typeAt = rest.findLastIndex((c, i) => c.ch === ';' && !c.escaped && text(rest.slice(i + 1, i + 6)) === 'type=');

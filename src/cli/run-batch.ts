@@ -15,9 +15,11 @@ import { LineWriter } from './line-writer.ts';
 import { decideOutputMode } from './output-mode.ts';
 import { loadDotenv } from './dotenv.ts';
 import { stdoutIsFileOrNull } from './stdout-kind.ts';
-import { parseHeaders, parseQuery, parseTimeout, type CallFlags } from './run-call.ts';
+import { parseHeaders, parseQuery, type CallFlags } from './call-flags.ts';
+import { parseSeconds } from './seconds.ts';
 import { isBodyItem, itemHeaders, itemQuery, parseRequestItems } from './request-items.ts';
 import { OutputClosedError } from './write.ts';
+import type { UpstreamReply } from '../core/reply.ts';
 import { CLI_FLUSH_MS, NO_TELEMETRY, startCliTelemetry, type Telemetry } from '../telemetry/index.ts';
 
 interface Input {
@@ -86,7 +88,7 @@ export async function runBatch(flags: CallFlags, onDrawing: (stop: () => void) =
     swapModel: flags.swap,
     apiBase: flags['api-base'],
     apiKey: flags['api-key'],
-    timeout: parseTimeout(flags.timeout),
+    timeout: parseSeconds(flags.timeout, '--timeout'),
     retries: flags.retries,
   };
   const resume: ResumePlan | undefined = flags.resume === undefined ? undefined : await readResume(flags.resume, envelope);
@@ -175,7 +177,8 @@ export async function runBatch(flags: CallFlags, onDrawing: (stop: () => void) =
       else batchTrace.onEvent(event);
     };
     try {
-      for await (const result of batchCalls(router, inputs, { ...request, concurrency, ordered, stop: stop.signal, signal: abort.signal, onEvent })) {
+      const onAnswer = telemetry.enabled ? (line: number, reply: UpstreamReply) => batchTrace.answer(line, reply) : undefined;
+      for await (const result of batchCalls(router, inputs, { ...request, concurrency, ordered, stop: stop.signal, signal: abort.signal, onEvent, onAnswer })) {
         tally.add(result);
         batchTrace.lineDone(result.line, isFailure(result) ? { status: result.error.status ?? 0, error: result.error.message } : { status: result.status });
         await writer.write(formatResult(result, envelope));
@@ -202,7 +205,8 @@ export async function runBatch(flags: CallFlags, onDrawing: (stop: () => void) =
   if (resume?.cutShort) notes.push(`the last line of ${flags.resume} was cut short and was left out: remove it before appending`);
   if (resume?.aborted) notes.push(`${resume.aborted} aborted line${resume.aborted === 1 ? '' : 's'} of ${flags.resume} sent again`);
   const summary = tally.summary({ interrupted, outputClosed, resumedFrom: flags.resume });
-  if (log) notes.push(usageNote(log.totals));
+  // Said only when some answer reported usage: a batch against an endpoint that reports none gets no token line.
+  if (log && log.totals.calls > log.totals.unreported) notes.push(usageNote(log.totals));
   process.stderr.write(`${flags.bin}: ${summary}${notes.length ? `; ${notes.join('; ')}` : ''}\n`);
   return tally.exitCode(interrupted);
 }

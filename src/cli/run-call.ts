@@ -13,75 +13,11 @@ import { loadDotenv } from './dotenv.ts';
 import { decideOutputMode } from './output-mode.ts';
 import { readPayload } from './payload.ts';
 import { itemHeaders, itemQuery, parseRequestItems } from './request-items.ts';
+import { parseHeaders, parseQuery, type CallFlags } from './call-flags.ts';
+import { parseSeconds } from './seconds.ts';
 import { printResponse } from './print-response.ts';
 import { endOutput, OutputClosedError, outputFailure, watchForClosedOutput } from './write.ts';
 import { CLI_FLUSH_MS, startCliTelemetry, type CallOutcome } from '../telemetry/index.ts';
-
-export interface CallFlags {
-  model: string;
-  endpoint: string;
-  bin: string;
-  /** Request items after MODEL and ENDPOINT (`key=value`, `Header:Value`, `name==value`, ...). */
-  items?: string[] | undefined;
-  json?: string | undefined;
-  data?: string | undefined;
-  form?: string[] | undefined;
-  'ignore-stdin'?: boolean;
-  swap?: boolean;
-  method?: string | undefined;
-  header?: string[] | undefined;
-  query?: string[] | undefined;
-  timeout?: string | undefined;
-  retries?: number | undefined;
-  config?: string | undefined;
-  'api-base'?: string | undefined;
-  'api-key'?: string | undefined;
-  dotenv?: string | undefined;
-  output?: string | undefined;
-  include?: boolean;
-  verbose?: boolean;
-  pretty?: boolean;
-  raw?: boolean;
-  'dry-run'?: boolean;
-  curl?: boolean;
-  jsonl?: boolean;
-  concurrency?: number | undefined;
-  unordered?: boolean;
-  envelope?: boolean;
-  resume?: string | undefined;
-  progress?: boolean | undefined;
-  events?: boolean;
-  ndjson?: boolean;
-  meta?: boolean;
-  'meta-json'?: boolean;
-  /** False for --no-log. */
-  log?: boolean;
-  /** The request-log row this call replays (`llmpass replay`). */
-  replayOf?: string | undefined;
-}
-
-export function parseHeaders(values: string[] = []): Array<[string, string]> {
-  return values.map((value) => {
-    const colon = value.indexOf(':');
-    if (colon <= 0) throw new UsageError(`--header "${value}": expected 'Name: value'`);
-    return [value.slice(0, colon).trim().toLowerCase(), value.slice(colon + 1).trim()];
-  });
-}
-
-export function parseQuery(values: string[] = []): Array<[string, string]> {
-  return values.map((value) => {
-    const eq = value.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--query "${value}": expected key=value`);
-    return [value.slice(0, eq), value.slice(eq + 1)];
-  });
-}
-
-export function parseTimeout(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout "${value}": expected a positive number of seconds`);
-  return seconds;
-}
 
 function verboseEvent(event: RouterEvent): string | undefined {
   switch (event.type) {
@@ -123,7 +59,7 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
   const items = parseRequestItems(flags.items ?? []);
   const headers = [...parseHeaders(flags.header), ...itemHeaders(items)];
   const query = [...parseQuery(flags.query), ...itemQuery(items)];
-  const timeout = parseTimeout(flags.timeout);
+  const timeout = parseSeconds(flags.timeout, '--timeout');
   const contentType = headers.findLast(([name]) => name === 'content-type')?.[1];
   const payload = await readPayload({ json: flags.json, data: flags.data, form: flags.form, ignoreStdin: flags['ignore-stdin'], items }, contentType, process.stdin);
   const config = await loadConfig({ configPath: flags.config });
@@ -180,6 +116,8 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
   const startSpinner = mode.spinner && !flags.verbose ? (await import('./spinner.ts')).startSpinner : undefined;
   let spinner: { stop(): void } | undefined;
   let answeredBy: Deployment | undefined;
+  /** Requests sent for this call (retries and fallbacks included): the footer says so when there were several. */
+  let attempts = 0;
   const stopSpinner = () => {
     spinner?.stop();
     spinner = undefined;
@@ -193,6 +131,7 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
       signal: controller.signal,
       onEvent: (event) => {
         if (event.type === 'answered') answeredBy = event.deployment;
+        if (event.type === 'attempt') attempts++;
         trace.onEvent(event);
         if (flags.verbose) {
           stopSpinner();
@@ -258,7 +197,7 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
     if (meter) {
       const answer = await import('./answer-meter.ts');
       const figures = await meter.figures();
-      process.stderr.write(footer === 'json' ? answer.footerJson(figures) : answer.footerLine(figures));
+      process.stderr.write(footer === 'json' ? answer.footerJson(figures, attempts) : answer.footerLine(figures, attempts));
     }
     return exitCodeForStatus(response.status);
   } catch (error) {

@@ -1,22 +1,16 @@
+import type { Interfaces } from '@oclif/core';
+import type Init from '../commands/init.ts';
 import { writeFile, access } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { UsageError } from '../errors.ts';
+import { AbortedError, UsageError } from '../errors.ts';
 import { displayPath } from '../config/display-path.ts';
 import { discoverModels, type Discovered } from './discover-models.ts';
 import { aliasesFor, renderInitConfig } from './init-config.ts';
 import { EXIT } from './exit-codes.ts';
-import { parseTimeout } from './run-call.ts';
+import { parseSeconds } from './seconds.ts';
 
-export interface InitFlags {
-  'api-base'?: string | undefined;
-  provider?: string | undefined;
-  'api-key-env'?: string | undefined;
-  config?: string | undefined;
-  force?: boolean;
-  print?: boolean;
-  yes?: boolean;
-  timeout?: string | undefined;
-}
+/** The `init` command's flags as oclif parses them, typed from its definitions. */
+export type InitFlags = Interfaces.InferredFlags<typeof Init.flags>;
 
 export const DEFAULT_CONFIG_FILE = 'llmpass.config.yaml';
 const VARIABLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -28,7 +22,16 @@ async function terminalQuestions(): Promise<{ ask: Ask; close(): void } | undefi
   if (!process.stdin.isTTY || !process.stderr.isTTY) return undefined;
   const { createInterface } = await import('node:readline/promises');
   const rl = createInterface({ input: process.stdin, output: process.stderr });
-  return { ask: async (question) => (await rl.question(question)).trim(), close: () => rl.close() };
+  const ask: Ask = async (question) => {
+    try {
+      return (await rl.question(question)).trim();
+    } catch (error) {
+      // readline rejects a pending question on Ctrl-C or Ctrl-D: an interruption (130), not an internal failure (1).
+      if ((error as { code?: string }).code === 'ABORT_ERR') throw new AbortedError('interrupted; nothing was written');
+      throw error;
+    }
+  };
+  return { ask, close: () => rl.close() };
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -51,7 +54,7 @@ export async function runInit(flags: InitFlags): Promise<number> {
   if (!flags.print && !flags.force && (await exists(target))) {
     throw new UsageError(`${displayPath(target)} exists: --force replaces it, --print shows the new one on stdout`);
   }
-  const timeout = parseTimeout(flags.timeout);
+  const timeout = parseSeconds(flags.timeout, '--timeout');
   const terminal = await terminalQuestions();
   try {
     let apiBase = flags['api-base'];

@@ -1,3 +1,7 @@
+import type { Interfaces } from '@oclif/core';
+import type { logFlags } from './log-flags.ts';
+import type LogsList from '../commands/logs/index.ts';
+import type LogsStats from '../commands/logs/stats.ts';
 // `llmpass logs`, `logs show` and `logs stats`: read the request log and present it. The store and the numbers
 // come from src/accounting/log/; this file only turns them into tables, JSON and JSON lines.
 import { existsSync } from 'node:fs';
@@ -7,18 +11,13 @@ import type { RequestRow } from '../accounting/log/row.ts';
 import { callStats, isErrorCall, type StatsGrouping, type StatsRow } from '../accounting/log/stats.ts';
 import type { LogFilter, LogStore } from '../accounting/log/store.ts';
 import { UsageError } from '../errors.ts';
-import { decideOutputMode, type OutputMode } from './output-mode.ts';
+import { processOutputMode as outputMode, type OutputMode } from './output-mode.ts';
 import { parseTimePoint } from './parse-time.ts';
 import { renderTable } from './table.ts';
 import { writeChunk } from './write.ts';
 
-export interface LogReadFlags {
-  db?: string | undefined;
-  alias?: string | undefined;
-  status?: string | undefined;
-  since?: string | undefined;
-  until?: string | undefined;
-}
+/** The log-reading flags, typed from their definitions (`logs show` takes only some of them). */
+export type LogReadFlags = Partial<Interfaces.InferredFlags<typeof logFlags>>;
 
 /** The columns printed as they are stored. */
 type RowMeta = Omit<RequestRow, 'time' | 'tokens' | 'requestHeaders' | 'requestBody' | 'requestBodyTruncated' | 'responseBody' | 'responseBodyTruncated'>;
@@ -39,9 +38,6 @@ interface BodyJson {
   truncated: boolean;
 }
 
-function outputMode(): OutputMode {
-  return decideOutputMode({ stdoutIsTTY: Boolean(process.stdout.isTTY), stderrIsTTY: Boolean(process.stderr.isTTY), env: process.env });
-}
 
 /** The log the flags name, or undefined (said on stderr) when the default file does not exist yet. */
 async function openForReading(flags: LogReadFlags): Promise<LogStore | undefined> {
@@ -137,7 +133,7 @@ function renderRows(rows: readonly RequestRow[], chalk: ChalkInstance): string {
 }
 
 /** `llmpass logs`: the latest calls, latest first. */
-export async function listLogs(flags: LogReadFlags & { limit: number; jsonl: boolean }, ui: { json: boolean }): Promise<RowJson[]> {
+export async function listLogs(flags: Interfaces.InferredFlags<typeof LogsList.flags>, ui: { json: boolean }): Promise<RowJson[]> {
   const filter = filterOf(flags, flags.limit);
   const rows = await withLog(flags, [] as RequestRow[], (store) => store.list(filter));
   const data = rows.map((row) => rowJson(row));
@@ -214,7 +210,7 @@ export interface StatsJson extends StatsRow {
 }
 
 /** `llmpass logs stats`: calls, errors, p50/p95 duration, tokens and cost by alias or by day. */
-export async function logStats(flags: LogReadFlags & { by: string }, ui: { json: boolean }): Promise<StatsJson[]> {
+export async function logStats(flags: Interfaces.InferredFlags<typeof LogsStats.flags>, ui: { json: boolean }): Promise<StatsJson[]> {
   if (flags.by !== 'alias' && flags.by !== 'day') throw new UsageError(`--by "${flags.by}": give alias or day`);
   const by: StatsGrouping = flags.by;
   const filter = filterOf(flags);

@@ -1,26 +1,21 @@
+import type { Interfaces } from '@oclif/core';
+import type Models from '../commands/models.ts';
+import { parseSeconds } from './seconds.ts';
 import { Chalk } from 'chalk';
 import { checkDeployments, type CheckReport } from '../check/check.ts';
 import { loadConfig, type Config } from '../config/load.ts';
 import { displayPath } from '../config/display-path.ts';
-import { AbortedError, ConfigError, UsageError } from '../errors.ts';
+import { AbortedError, ConfigError } from '../errors.ts';
 import { describeModels, type AliasSummary } from '../router/inventory.ts';
 import { createCheckView } from './check-view.ts';
 import { EXIT } from './exit-codes.ts';
-import { decideOutputMode, type OutputMode } from './output-mode.ts';
+import { processOutputMode as outputMode, type OutputMode } from './output-mode.ts';
 import { readPayload } from './payload.ts';
 import { renderTable, terminalWidth } from './table.ts';
 import type { PassthroughRequest } from '../core/request.ts';
 
-export interface ModelsFlags {
-  config?: string | undefined;
-  check?: boolean;
-  concurrency?: number | undefined;
-  timeout?: string | undefined;
-  endpoint?: string | undefined;
-  data?: string | undefined;
-  method?: string | undefined;
-  junit?: string | undefined;
-}
+/** The `models` command's flags as oclif parses them, typed from its definitions. */
+export type ModelsFlags = Interfaces.InferredFlags<typeof Models.flags>;
 
 export interface ModelsOutcome {
   exitCode: number;
@@ -34,16 +29,6 @@ export interface ModelsUi {
   onDrawing: (stop: () => void) => void;
 }
 
-function parseTimeout(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout "${value}": expected a positive number of seconds`);
-  return seconds;
-}
-
-function outputMode(): OutputMode {
-  return decideOutputMode({ stdoutIsTTY: Boolean(process.stdout.isTTY), stderrIsTTY: Boolean(process.stderr.isTTY), env: process.env });
-}
 
 const NO_CONFIG_HINT = 'llmpass init --api-base URL';
 
@@ -83,7 +68,7 @@ async function checkRequest(flags: ModelsFlags): Promise<PassthroughRequest | un
 }
 
 async function runCheck(config: Config, flags: ModelsFlags, ui: ModelsUi): Promise<ModelsOutcome> {
-  const timeout = parseTimeout(flags.timeout);
+  const timeout = parseSeconds(flags.timeout, '--timeout');
   const request = await checkRequest(flags);
   if (config.modelList.length === 0) throw new ConfigError(`nothing to check: ${where(config)} lists no models (model_list)`);
   const view = ui.json ? undefined : await createCheckView(outputMode());

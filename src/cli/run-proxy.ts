@@ -1,7 +1,9 @@
+import type { Interfaces } from '@oclif/core';
+import type Proxy from '../commands/proxy.ts';
+import { parseSeconds } from './seconds.ts';
 import { createServer } from 'node:http';
 import { loadConfig } from '../config/load.ts';
 import { UsageError } from '../errors.ts';
-import { listProviders } from '../providers/registry.ts';
 import { Router } from '../router/router.ts';
 import { routerStateFromConfig } from '../router/state/from-config.ts';
 import type { RouterState } from '../router/state/types.ts';
@@ -12,22 +14,14 @@ import { ProxyMetrics } from '../proxy/metrics.ts';
 import { resolveMasterKey } from '../proxy/auth.ts';
 import { createProxyHandler } from '../proxy/server.ts';
 import { proxyRequestLog } from '../accounting/request-log.ts';
+import { defaultKeyGuard } from '../keys/open.ts';
 import { loadDotenv } from './dotenv.ts';
 import { restartWithExposedGc } from './expose-gc.ts';
 import { parseBytes } from './parse-bytes.ts';
 import { startTelemetry } from '../telemetry/index.ts';
 
-export interface ProxyFlags {
-  config?: string | undefined;
-  port?: number | undefined;
-  host?: string | undefined;
-  'allow-unauthenticated'?: boolean;
-  'max-json-body': string;
-  timeout?: string | undefined;
-  'client-timeout'?: string | undefined;
-  grace: number;
-  dotenv?: string | undefined;
-}
+/** The `proxy` command's flags as oclif parses them, typed from its definitions. */
+export type ProxyFlags = Interfaces.InferredFlags<typeof Proxy.flags>;
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
@@ -43,11 +37,9 @@ export async function runProxy(flags: ProxyFlags): Promise<void> {
   if (!key && !LOOPBACK.test(host) && !flags['allow-unauthenticated']) {
     throw new UsageError(`refusing to serve ${host} without a master key: set general_settings.master_key or LLMPASS_MASTER_KEY, or pass --allow-unauthenticated`);
   }
-  const timeout = flags.timeout === undefined ? undefined : Number(flags.timeout);
-  if (timeout !== undefined && !(timeout > 0)) throw new UsageError(`--timeout "${flags.timeout}": expected a positive number of seconds`);
+  const timeout = parseSeconds(flags.timeout, '--timeout');
   const maxJsonBody = parseBytes(flags['max-json-body'], '--max-json-body');
-  const clientTimeout = Number(flags['client-timeout'] ?? 30);
-  if (!(clientTimeout > 0)) throw new UsageError(`--client-timeout "${flags['client-timeout']}": expected a positive number of seconds`);
+  const clientTimeout = parseSeconds(flags['client-timeout'] ?? '30', '--client-timeout')!;
   const clientTimeoutMs = clientTimeout * 1000;
 
   const pool = undiciClient();
@@ -57,6 +49,7 @@ export async function runProxy(flags: ProxyFlags): Promise<void> {
   const { log, flush: flushLog } = await createAccessLog({ pretty: terminal });
   const metrics = new ProxyMetrics();
   const telemetry = await startTelemetry(config, { face: 'proxy', warn: (message) => log.warn(message) });
+  if (telemetry.enabled) metrics.telemetryDrops(() => telemetry.dropped());
   // /health/readiness?probe=1 checks every deployment as `models --check` does (loaded on first use).
   const probe = async () => {
     const { checkDeployments } = await import('../check/check.ts');
@@ -65,7 +58,9 @@ export async function runProxy(flags: ProxyFlags): Promise<void> {
     return { healthy: report.ok, detail };
   };
   const requestLog = proxyRequestLog(config, process.env, (message) => log.warn({ request_log: message }, 'request log'));
-  const handler = createProxyHandler({ config, router, masterKey: key ? new Secret(key, 'master key') : undefined, log, metrics, maxJsonBody, timeout, probe, clientTimeoutMs, requestLog, telemetry });
+  const masterKey = key ? new Secret(key, 'master key') : undefined;
+  const keys = defaultKeyGuard(masterKey, router.state);
+  const handler = createProxyHandler({ config, router, masterKey, log, metrics, maxJsonBody, timeout, probe, clientTimeoutMs, requestLog, telemetry, keys });
 
   let stopping = false;
   // A client has --client-timeout to send its headers (checked every second, so it is cut near that, not up to
@@ -91,7 +86,7 @@ export async function runProxy(flags: ProxyFlags): Promise<void> {
     config: config.filepath ?? null,
     auth: key ? 'master key' : LOOPBACK.test(host) ? 'none (loopback only)' : 'none (--allow-unauthenticated)',
     aliases: router.aliases(),
-    routes: listProviders().map((p) => p.routePrefix),
+    routes: config.providers.list().map((p) => p.routePrefix),
   };
   if (!key && !LOOPBACK.test(host)) process.stderr.write(`warning: serving ${host} without a master key: anyone who can reach it can spend your provider keys\n`);
   if (terminal) {
@@ -119,6 +114,8 @@ export async function runProxy(flags: ProxyFlags): Promise<void> {
     process.on('SIGINT', stop);
   });
   await pool.close().catch(() => undefined);
+  // Spend booked in the last moments is written before the routing state and the store go.
+  await keys.close().catch(() => undefined);
   await router.close().catch(() => undefined);
   await requestLog?.close(5_000).catch(() => undefined);
   await telemetry.shutdown(5_000);

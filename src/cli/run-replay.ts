@@ -1,7 +1,10 @@
+import { parse } from '@oclif/core/parser';
+import Call from '../commands/call.ts';
 import { UsageError } from '../errors.ts';
 import { logTarget, openLogStore } from '../accounting/log/open.ts';
 import type { RequestRow } from '../accounting/log/row.ts';
-import { runCall, type CallFlags } from './run-call.ts';
+import { runCall } from './run-call.ts';
+import type { CallFlags } from './call-flags.ts';
 
 export interface ReplayFlags {
   bin: string;
@@ -39,20 +42,21 @@ export async function runReplay(id: string, flags: ReplayFlags, onDrawing: (stop
   const headers = (row.requestHeaders ?? []).filter(([name, value]) => value !== '***' && !NOT_REPLAYED.has(name));
   const body = row.requestBody === null ? undefined : Buffer.from(row.requestBody).toString('utf8');
   const json = headers.find(([name]) => name === 'content-type')?.[1]?.includes('json') ?? true;
-  const call: CallFlags = {
-    bin: flags.bin,
+  // Parsed by call's own flag definitions, so the replay gets call's defaults and checks.
+  const argv = [
     model,
     endpoint,
-    method: row.method,
-    header: headers.map(([name, value]) => `${name}: ${value}`),
-    query: [...new URLSearchParams(query)].map(([key, value]) => `${key}=${value}`),
-    ...(body === undefined ? {} : json ? { json: body } : { data: body }),
-    'ignore-stdin': true,
-    config: flags.config,
-    'dry-run': flags['dry-run'],
-    curl: flags.curl,
-    log: flags.log,
-    replayOf: row.id,
-  };
+    `--method=${row.method}`,
+    ...headers.flatMap(([name, value]) => [`--header=${name}: ${value}`]),
+    ...[...new URLSearchParams(query)].flatMap(([key, value]) => [`--query=${key}=${value}`]),
+    ...(body === undefined ? [] : [`${json ? '--json' : '--data'}=${body}`]),
+    '--ignore-stdin',
+    ...(flags.config ? [`--config=${flags.config}`] : []),
+    ...(flags['dry-run'] ? ['--dry-run'] : []),
+    ...(flags.curl ? ['--curl'] : []),
+    ...(flags.log === false ? ['--no-log'] : []),
+  ];
+  const parsed = await parse(argv, { flags: Call.flags, args: Call.args, strict: false });
+  const call: CallFlags = { ...parsed.flags, model, endpoint, bin: flags.bin, replayOf: row.id };
   return runCall(call, onDrawing);
 }

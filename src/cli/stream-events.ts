@@ -104,6 +104,22 @@ export function streamEvents(body: Readable, format: StreamFormat): AsyncGenerat
   return format === 'sse' ? sseEvents(body) : format === 'eventstream' ? awsEvents(body) : ndjsonEvents(body);
 }
 
+/**
+ * One `--ndjson` line's value. An AWS event's type lives only in a frame header, so it is kept as the AWS SDKs shape
+ * an event (`{"contentBlockDelta": {...}}`, `{"throttlingException": {...}}`), and a `chunk`'s base64 `bytes` (an
+ * invoke stream) is the model's own JSON; SSE and NDJSON events carry their type inside, and are their data.
+ */
+export function ndjsonValue(event: StreamEvent, format: StreamFormat): unknown {
+  const data = eventJson(event) ?? event.data;
+  if (format !== 'eventstream') return data;
+  const bytes = (data as { bytes?: unknown } | null)?.bytes;
+  if (event.event === 'chunk' && typeof bytes === 'string') {
+    const inner = Buffer.from(bytes, 'base64').toString('utf8');
+    return { chunk: eventJson({ event: undefined, data: inner }) ?? inner };
+  }
+  return { [event.event ?? 'event']: data };
+}
+
 /** An event's data as JSON, or undefined (`[DONE]`, text). */
 export function eventJson(event: StreamEvent): unknown {
   try {

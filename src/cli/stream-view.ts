@@ -2,7 +2,7 @@ import type { StreamTextReader } from '../providers/types.ts';
 import { replyHeader } from '../transport/reply.ts';
 import type { UpstreamReply } from '../core/reply.ts';
 import type { OutputMode } from './output-mode.ts';
-import { eventJson, streamEvents, streamFormat } from './stream-events.ts';
+import { ndjsonValue, streamEvents, streamFormat } from './stream-events.ts';
 import { writeChunk } from './write.ts';
 
 export interface StreamViewOptions {
@@ -28,7 +28,7 @@ export async function printStream(reply: UpstreamReply, options: StreamViewOptio
   if (options.ndjson) {
     if (options.include) await writeChunk(out, `${`HTTP/1.1 ${reply.status} ${reply.statusText}`.trimEnd()}\n${reply.headers.map(([name, value]) => `${name}: ${value}\n`).join('')}\n`);
     for await (const events of streamEvents(reply.body, format)) {
-      const lines = events.filter((event) => event.data !== '[DONE]' && event.data.trim()).map((event) => `${JSON.stringify(eventJson(event) ?? event.data)}\n`);
+      const lines = events.filter((event) => event.data !== '[DONE]' && event.data.trim()).map((event) => `${JSON.stringify(ndjsonValue(event, format))}\n`);
       if (lines.length) await writeChunk(out, lines.join(''));
     }
     return true;

@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../cli/base-command.ts';
-import { decideOutputMode } from '../cli/output-mode.ts';
+import { processOutputMode } from '../cli/output-mode.ts';
 import type { ProviderStatus } from '../providers/describe.ts';
 
 export default class Providers extends BaseCommand {
@@ -24,10 +24,10 @@ export default class Providers extends BaseCommand {
     this.showStack = flags.debug;
     const [{ loadConfig }, { describeProviders }] = await Promise.all([import('../config/load.ts'), import('../providers/describe.ts')]);
     const config = await loadConfig({ configPath: flags.config });
-    const providers = describeProviders({ env: config.env, declared: (config.raw.providers ?? []).map((provider) => provider.id) });
+    const providers = describeProviders({ env: config.env, providers: config.providers, declared: (config.raw.providers ?? []).map((provider) => provider.id) });
     if (!this.jsonEnabled()) {
       const { renderProviders } = await import('../cli/providers-view.ts');
-      const mode = decideOutputMode({ stdoutIsTTY: Boolean(process.stdout.isTTY), stderrIsTTY: Boolean(process.stderr.isTTY), env: process.env });
+      const mode = processOutputMode();
       process.stdout.write(`${renderProviders(providers, mode.color)}\n`);
     }
     return providers;

@@ -1,7 +1,7 @@
 import { openAiUsage } from '../providers/usage-readers.ts';
 import { openAiModelIds } from '../providers/model-lists.ts';
 import { openAiStreamText } from '../providers/stream-text.ts';
-import { registerProvider } from '../providers/registry.ts';
+import { layeredProviderTable, type ProviderTable } from '../providers/table.ts';
 import type { ProviderSpec } from '../providers/types.ts';
 import type { DeclaredProvider } from './schema.ts';
 
@@ -43,6 +43,7 @@ export function providerFromDeclaration(declared: DeclaredProvider): ProviderSpe
   return spec;
 }
 
-export function registerDeclaredProviders(declared: DeclaredProvider[], _filepath?: string): void {
-  for (const entry of declared) registerProvider(providerFromDeclaration(entry));
+/** A config's table: built-ins and `registerProvider()` additions, then its own declarations replacing same ids. */
+export function configProviderTable(declared: DeclaredProvider[]): ProviderTable {
+  return layeredProviderTable(declared.map(providerFromDeclaration));
 }

@@ -7,7 +7,8 @@ import { cjsExports } from './cjs-import.ts';
 import { displayPath } from './display-path.ts';
 import type { EnvLookup } from './env.ts';
 import { validateConfig, type ModelEntry, type RawConfig } from './schema.ts';
-import { registerDeclaredProviders } from './declared-providers.ts';
+import { configProviderTable } from './declared-providers.ts';
+import type { ProviderTable } from '../providers/table.ts';
 import { loadJsonConfig, loadYaml11, MAX_CONFIG_BYTES } from './yaml-loader.ts';
 
 export interface Config {
@@ -17,6 +18,8 @@ export interface Config {
   modelList: ModelEntry[];
   /** The process environment first, then the config's `environment_variables` (as LiteLLM loads them). */
   env: EnvLookup;
+  /** Built-ins, then `registerProvider()` additions, then the config's own `providers:` (same id replaces). */
+  providers: ProviderTable;
 }
 
 export interface LoadConfigOptions {
@@ -46,13 +49,13 @@ export function configFromObject(input: unknown, filepath?: string, processEnv: 
     throw new ConfigError(`${where}${shown.join('; ')}`);
   }
   const raw = parsed.config;
-  if (raw.providers) registerDeclaredProviders(raw.providers, filepath);
   const extra = raw.environment_variables ?? {};
   return {
     filepath,
     raw,
     modelList: raw.model_list ?? [],
     env: (name) => processEnv[name] ?? extra[name],
+    providers: configProviderTable(raw.providers ?? []),
   };
 }
 

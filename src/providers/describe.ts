@@ -1,6 +1,6 @@
 import type { EnvLookup } from '../config/env.ts';
 import { firstEnv } from '../config/env.ts';
-import { listProviders } from './registry.ts';
+import { registeredProviders, type ProviderTable } from './table.ts';
 import type { AuthScheme, ProviderSpec } from './types.ts';
 
 /** What a person or a script may know about a provider: facts from its entry, never a credential. */
@@ -60,6 +60,8 @@ export function describeProvider(spec: ProviderSpec): ProviderSummary {
 export interface DescribeProvidersOptions {
   /** Where key variables are looked up: a loaded config's `env` (the process, then `environment_variables`). */
   env?: EnvLookup;
+  /** The table to describe: a config's (`config.providers`); the registered providers alone by default. */
+  providers?: ProviderTable;
   /** Ids of the providers a config declared, to mark them. */
   declared?: Iterable<string>;
 }
@@ -68,7 +70,7 @@ export interface DescribeProvidersOptions {
 export function describeProviders(options: DescribeProvidersOptions = {}): ProviderStatus[] {
   const env = options.env ?? ((name: string) => process.env[name]);
   const declared = new Set(options.declared ?? []);
-  return listProviders().map((spec) => {
+  return (options.providers ?? registeredProviders).list().map((spec) => {
     const summary = describeProvider(spec);
     const set = firstEnv(summary.keyVariables, env);
     return {

@@ -1,4 +1,4 @@
-import { findProvider, listProviders } from './registry.ts';
+import type { ProviderTable } from './table.ts';
 import type { ProviderSpec } from './types.ts';
 
 export type ParsedModel =
@@ -10,17 +10,17 @@ export type ParsedModel =
  * the rest, slashes and all. A bare name is inferred for the families LiteLLM infers (`gpt-*`, `claude-*`...).
  * Failures are reasons, not throws: a config may hold models we cannot call yet, and only calling one is an error.
  */
-export function parseModelRef(ref: string): ParsedModel {
+export function parseModelRef(ref: string, providers: ProviderTable): ParsedModel {
   const slash = ref.indexOf('/');
   if (slash > 0) {
-    const provider = findProvider(ref.slice(0, slash));
+    const provider = providers.find(ref.slice(0, slash));
     if (provider) {
       const model = ref.slice(slash + 1);
       if (!model) return { ok: false, reason: `"${ref}" names no model after "${ref.slice(0, slash)}/"` };
       return { ok: true, provider, model };
     }
   }
-  const inferred = listProviders().find((spec) => spec.infersBareModel?.test(ref));
+  const inferred = providers.list().find((spec) => spec.infersBareModel?.test(ref));
   if (inferred) return { ok: true, provider: inferred, model: ref };
   if (slash > 0) {
     return {

@@ -16,10 +16,16 @@ const byName = new Map<string, ProviderSpec>();
 
 const ID_PATTERN = /^[a-z][a-z0-9_-]*$/;
 
-/** Adds a provider (or replaces one with the same id), so the library and config-declared providers can extend the table. */
-export function registerProvider(spec: ProviderSpec): ProviderSpec {
+/** What any table entry must be, registered or declared by a config. */
+export function checkProviderSpec(spec: ProviderSpec): ProviderSpec {
   if (!ID_PATTERN.test(spec.id)) throw new UsageError(`provider id "${spec.id}" must be lower-case letters, digits, _ or -`);
   if (!spec.routePrefix.startsWith('/')) throw new UsageError(`provider "${spec.id}": routePrefix must start with "/"`);
+  return spec;
+}
+
+/** Adds a provider (or replaces one with the same id), so the library and config-declared providers can extend the table. */
+export function registerProvider(spec: ProviderSpec): ProviderSpec {
+  checkProviderSpec(spec);
   const previous = table.get(spec.id);
   if (previous) for (const name of [previous.id, ...(previous.aliases ?? [])]) byName.delete(name);
   table.set(spec.id, spec);

@@ -40,6 +40,7 @@ export function logRequest(log: AccessLog, record: RequestRecord): void {
     provider: record.provider || undefined,
     alias: record.alias || undefined,
     deployment: record.deployment || undefined,
+    key_alias: record.keyAlias,
     status: record.status,
     duration_ms: Math.round(record.durationMs * 10) / 10,
     ttfb_ms: record.ttfbMs === undefined ? undefined : Math.round(record.ttfbMs * 10) / 10,

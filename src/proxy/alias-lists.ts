@@ -16,7 +16,7 @@ function listedAliases(router: Router): ListedAlias[] {
     const seen = new Map<string, ListedAlias>();
     for (const entry of router.config.modelList) {
       // A wildcard route is a pattern, not a name to call; an entry whose provider is unknown cannot be called.
-      const parsed = parseModelRef(entry.litellm_params.model);
+      const parsed = parseModelRef(entry.litellm_params.model, router.config.providers);
       if (entry.model_name.includes('*') || seen.has(entry.model_name) || !parsed.ok) continue;
       seen.set(entry.model_name, { alias: entry.model_name, provider: parsed.provider.id });
     }
@@ -25,19 +25,31 @@ function listedAliases(router: Router): ListedAlias[] {
   return aliases;
 }
 
-/** `GET /v1/models`: every alias, OpenAI's shape. `/model/info`: LiteLLM's, a row per deployment, no key or base. */
-export function allAliasesAnswer(router: Router, shape: AllAliasesShape): unknown {
+/** Which aliases a caller may see (a virtual key sees only those it may use). */
+export type AliasFilter = (alias: string) => boolean;
+const everyAlias: AliasFilter = () => true;
+
+/**
+ * `GET /v1/models`: every alias the caller may use, OpenAI's shape. `/model/info`: LiteLLM's, a row per deployment,
+ * no key or base; the entry's own `model_info` as LiteLLM answers it (tools read its `mode`, `base_model`), its `id`
+ * when it sets one; `?litellm_model_id=` answers that deployment only.
+ */
+export function allAliasesAnswer(router: Router, shape: AllAliasesShape, search: string, visible: AliasFilter = everyAlias): unknown {
   // (a shape's name, not a provider's)
   if (shape === 'litellm') {
-    return {
-      data: router.config.modelList.map((entry, index) => ({
+    const rows = router.config.modelList
+      .map((entry, index) => ({ entry, index }))
+      .filter(({ entry }) => visible(entry.model_name))
+      .map(({ entry, index }) => ({
         model_name: entry.model_name,
         litellm_params: { model: entry.litellm_params.model },
-        model_info: { id: `${entry.model_name}#${index}` },
-      })),
-    };
+        model_info: { id: `${entry.model_name}#${index}`, ...entry.model_info },
+      }));
+    // `?litellm_model_id=`: the one deployment with that id, as LiteLLM answers it.
+    const id = search ? new URLSearchParams(search).get('litellm_model_id') : null;
+    return { data: id === null ? rows : rows.filter((row) => String(row.model_info.id) === id) };
   }
-  return openAiAliasList(listedAliases(router));
+  return openAiAliasList(listedAliases(router).filter((entry) => visible(entry.alias)));
 }
 
 /** Each provider's list paths, as joined to a base: every spelling of the endpoint lands on the same path. */
@@ -71,9 +83,10 @@ function listFor(provider: ProviderSpec, endpoint: string): AliasList | undefine
  * serves, in its SDK's shape; undefined when it is no list request or the config has no alias for the provider
  * (the request then goes to the provider, as any other).
  */
-export function routeAliasList(provider: ProviderSpec, endpoint: string, router: Router): unknown {
+export function routeAliasList(provider: ProviderSpec, endpoint: string, router: Router, visible: AliasFilter = everyAlias): unknown {
   const list = listFor(provider, endpoint);
   if (!list) return undefined;
-  const aliases = listedAliases(router).filter((entry) => entry.provider === provider.id);
-  return aliases.length ? list.answer(aliases) : undefined;
+  const served = listedAliases(router).filter((entry) => entry.provider === provider.id);
+  // A key that may use none of them still gets a list (an empty one), never the provider's own.
+  return served.length ? list.answer(served.filter((entry) => visible(entry.alias))) : undefined;
 }

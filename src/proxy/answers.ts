@@ -25,12 +25,12 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 }
 
 /** Errors the proxy makes itself, in the shape OpenAI-style clients parse: {"error": {message, type, code}}. */
-export function sendProxyError(res: ServerResponse, status: number, message: string, code: string): void {
+export function sendProxyError(res: ServerResponse, status: number, message: string, code: string, type?: string): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  const body = JSON.stringify({ error: { message, type: TYPES[status] ?? 'error', code } });
+  const body = JSON.stringify({ error: { message, type: type ?? TYPES[status] ?? 'error', code } });
   // Our own reason, always: a relayed answer whose writeHead failed has left the upstream's unusable one on `res`.
   res.writeHead(status, STATUS_CODES[status] ?? 'Error', { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
   res.end(body);

@@ -24,7 +24,8 @@ export const CLIENT_CREDENTIAL_HEADERS = new Set([
 
 const KEY_HEADERS = ['authorization', 'x-llmpass-api-key', 'x-litellm-api-key', 'x-api-key', 'api-key', 'x-goog-api-key'] as const;
 
-function candidates(headers: IncomingHttpHeaders, queryKey: string | null): string[] {
+/** Every credential a request carries, in the order the headers are trusted (`?key=` last). */
+export function keyCandidates(headers: IncomingHttpHeaders, queryKey: string | null): string[] {
   const found: string[] = [];
   for (const name of KEY_HEADERS) {
     const value = headers[name];
@@ -46,7 +47,7 @@ export function masterKeyCheck(masterKey: Secret): KeyCheck {
   const expected = Buffer.from(masterKey.reveal());
   return (headers, queryKey) => {
     let ok = false;
-    for (const candidate of candidates(headers, queryKey)) {
+    for (const candidate of keyCandidates(headers, queryKey)) {
       const given = Buffer.from(candidate);
       if (given.length === expected.length && timingSafeEqual(given, expected)) ok = true;
     }

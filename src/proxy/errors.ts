@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isLlmpassError, RateLimitedError } from '../errors.ts';
 import type { AccessLog } from './access-log.ts';
 import { sendProxyError } from './answers.ts';
+import { KeyDeniedError, sendDenial } from '../keys/proxy-gate.ts';
 import type { ProxyMetrics, RequestRecord } from './metrics.ts';
 
 /**
@@ -26,6 +27,7 @@ export function answerFailure(error: unknown, req: IncomingMessage, res: ServerR
   if (aborted) return void res.destroy();
   // Answered before the client's body is all in: close after the answer rather than read the rest.
   if (!req.complete) res.shouldKeepAlive = false;
+  if (error instanceof KeyDeniedError) return sendDenial(res, error.denial);
   if (isLlmpassError(error)) {
     if (error.httpStatus >= 502) metrics.upstreamFailure(record.provider || 'none', error.code);
     if (error instanceof RateLimitedError && !res.headersSent) res.setHeader('retry-after', String(error.retryAfterSeconds));

@@ -10,6 +10,8 @@ export interface RequestRecord {
   provider: string;
   alias: string;
   deployment: string;
+  /** The virtual key's alias (or display form) when one called; never the key. */
+  keyAlias?: string | undefined;
   status: number;
   durationMs: number;
   ttfbMs: number | undefined;
@@ -42,6 +44,10 @@ export class ProxyMetrics {
   readonly #tokens = new Counter({ name: 'llmpass_tokens_total', help: 'Tokens the answers reported, by alias, deployment and kind (input, output)', labelNames: ['alias', 'deployment', 'kind'], registers: [this.registry] });
   readonly #cost = new Counter({ name: 'llmpass_cost_usd_total', help: 'Cost of the priced calls in USD, by alias and deployment', labelNames: ['alias', 'deployment'], registers: [this.registry] });
   readonly #unpriced = new Counter({ name: 'llmpass_unpriced_calls_total', help: 'Calls whose usage is known but whose model has no price', labelNames: ['alias', 'deployment'], registers: [this.registry] });
+  // Labelled by the alias an admin gave a key (or its sk-...wxyz form): bounded by the keys made, never a key.
+  readonly #keyRequests = new Counter({ name: 'llmpass_key_requests_total', help: 'Requests by virtual key alias and status class', labelNames: ['key_alias', 'status'], registers: [this.registry] });
+  readonly #keyTokens = new Counter({ name: 'llmpass_key_tokens_total', help: 'Tokens the answers reported, by virtual key alias and kind (input, output)', labelNames: ['key_alias', 'kind'], registers: [this.registry] });
+  readonly #keyCost = new Counter({ name: 'llmpass_key_cost_usd_total', help: 'Cost of the priced calls in USD, by virtual key alias', labelNames: ['key_alias'], registers: [this.registry] });
   readonly #retries = new Counter({ name: 'llmpass_retries_total', help: 'Upstream calls retried', labelNames: ['provider'], registers: [this.registry] });
   // Registered only when Redis is configured: a replica without it has nothing to report here.
   #redisShared: Gauge | undefined;
@@ -76,6 +82,7 @@ export class ProxyMetrics {
     child.requests.inc();
     child.duration.observe(record.durationMs / 1000);
     if (record.ttfbMs !== undefined) child.ttfb.observe(record.ttfbMs / 1000);
+    if (record.keyAlias) this.#keyRequests.inc({ key_alias: record.keyAlias, status: `${Math.floor(record.status / 100)}xx` });
   }
 
   /** A logged call's tokens and cost (unknown counts add nothing; an unpriced call is counted apart, not as $0). */
@@ -86,6 +93,11 @@ export class ProxyMetrics {
     if (row.tokens.output !== undefined) this.#tokens.inc({ alias, deployment, kind: 'output' }, row.tokens.output);
     if (row.cost !== null) this.#cost.inc({ alias, deployment }, row.cost);
     else if (row.tokens.input !== undefined) this.#unpriced.inc({ alias, deployment });
+    const key_alias = row.keyAlias;
+    if (!key_alias) return;
+    if (row.tokens.input !== undefined) this.#keyTokens.inc({ key_alias, kind: 'input' }, row.tokens.input);
+    if (row.tokens.output !== undefined) this.#keyTokens.inc({ key_alias, kind: 'output' }, row.tokens.output);
+    if (row.cost !== null) this.#keyCost.inc({ key_alias }, row.cost);
   }
 
   upstreamFailure(provider: string, code: string): void {
@@ -102,6 +114,19 @@ export class ProxyMetrics {
     this.#redisFallbacks ??= new Counter({ name: 'llmpass_redis_fallbacks_total', help: 'Redis calls that failed or timed out and were served from local state', labelNames: ['operation'], registers: [this.registry] });
     this.#redisDegraded ??= new Counter({ name: 'llmpass_redis_degraded_total', help: 'Times this replica lost Redis and went on with its own state', registers: [this.registry] });
     this.#redisShared.set(shared ? 1 : 0);
+  }
+
+  /** While OpenTelemetry is on: the spans it lost (a full queue, a refused or failed export), read at each scrape. */
+  telemetryDrops(dropped: () => number): void {
+    new Counter({
+      name: 'llmpass_telemetry_spans_dropped_total',
+      help: 'Trace spans that never reached the OTLP collector (queue full, export refused or failed)',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(dropped());
+      },
+    });
   }
 
   redisEvent(event: StateEvent): void {

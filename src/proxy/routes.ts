@@ -1,6 +1,7 @@
 import type { PassThroughEndpoint } from '../config/schema.ts';
 import type { ProviderSpec } from '../providers/types.ts';
 import type { AllAliasesShape } from './alias-lists.ts';
+import { KEY_API, type KeyAction } from '../keys/api.ts';
 
 export type Route =
   | { kind: 'provider'; provider: ProviderSpec; endpoint: string }
@@ -8,10 +9,26 @@ export type Route =
   | { kind: 'liveliness' }
   | { kind: 'readiness' }
   | { kind: 'aliases'; shape: AllAliasesShape }
-  | { kind: 'metrics' };
+  | { kind: 'metrics' }
+  | { kind: 'keys'; action: KeyAction };
+
+/**
+ * Who may reach each kind of route; the key gate (src/keys/) runs for every kind but `public`. A new kind must be
+ * added here (the type says so) and test/keys/every-route.test.ts proves each keyed kind enforces the keys' rules.
+ */
+export const ROUTE_ACCESS: Readonly<Record<Route['kind'], 'public' | 'keyed' | 'master'>> = {
+  liveliness: 'public',
+  // Open to load balancers; what it tells and whether it probes depends on the master key (server.ts).
+  readiness: 'public',
+  metrics: 'public',
+  aliases: 'keyed',
+  provider: 'keyed',
+  configured: 'keyed',
+  keys: 'master',
+};
 
 /** LiteLLM's lists of what callers may use (after a config's own routes, which win). */
-const ALIAS_LISTS: ReadonlyMap<string, AllAliasesShape> = new Map([
+export const ALIAS_LISTS: ReadonlyMap<string, AllAliasesShape> = new Map([
   ['/v1/models', 'openai'],
   ['/models', 'openai'],
   ['/model/info', 'litellm'],
@@ -42,6 +59,8 @@ export function routeTable(providers: ProviderSpec[], configured: PassThroughEnd
       if (path === routePath) return { kind: 'configured', route, subpath: '' };
       if (route.include_subpath && path.startsWith(`${routePath}/`)) return { kind: 'configured', route, subpath: path.slice(routePath.length) };
     }
+    const keyApi = KEY_API.get(path);
+    if (keyApi) return { kind: 'keys', action: keyApi.action };
     const aliasList = ALIAS_LISTS.get(path);
     if (aliasList) return { kind: 'aliases', shape: aliasList };
     // Prefixes end with their slash: nothing is built per request to match them.

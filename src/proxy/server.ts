@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config/load.ts';
 import type { PassThroughEndpoint } from '../config/schema.ts';
-import { listProviders } from '../providers/registry.ts';
 import type { ProviderSpec } from '../providers/types.ts';
 import { resolveProviderDefault } from '../router/deployment.ts';
 import type { Router, RouterPassthroughOptions } from '../router/router.ts';
@@ -26,6 +25,9 @@ import { routeTable } from './routes.ts';
 import { modelTarget, routeTarget, type AliasLookup, type AliasTarget } from './target.ts';
 import type { Deployment } from '../core/deployment.ts';
 import type { UpstreamReply } from '../core/reply.ts';
+import type { KeyGuard } from '../keys/guard.ts';
+import { defaultKeyGuard } from '../keys/open.ts';
+import { admitCall, bookReply, checkModel, enterRoute, serveKeyApi } from '../keys/proxy-gate.ts';
 
 export interface ProxyOptions {
   config: Config;
@@ -46,6 +48,8 @@ export interface ProxyOptions {
   requestLog?: RequestLog | undefined;
   /** OpenTelemetry (src/telemetry/): a SERVER span per request, a CLIENT span per upstream attempt. */
   telemetry?: Telemetry | undefined;
+  /** Virtual keys (src/keys/); by default in the request log's database. */
+  keys?: KeyGuard | undefined;
 }
 
 const NO_BODY = new Set(['GET', 'HEAD', 'OPTIONS', 'DELETE']);
@@ -62,12 +66,13 @@ function splitUrl(url: string): { path: string; search: string } {
  */
 export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { router, log, metrics } = options;
-  const route = routeTable(listProviders(), options.config.raw.general_settings?.pass_through_endpoints ?? []);
+  const route = routeTable(options.config.providers.list(), options.config.raw.general_settings?.pass_through_endpoints ?? []);
   const authenticated = options.masterKey ? masterKeyCheck(options.masterKey) : undefined;
   const health = healthRoutes(router, metrics, authenticated, options.probe, options.requestLog);
+  const keys = options.keys ?? defaultKeyGuard(options.masterKey, router.state);
   const observer = requestObserver(metrics, log);
   const aliases: AliasLookup = { aliasOf: (model) => router.aliasOf(model), servedBy: (model) => router.resolve(model).deployments[0]!.provider };
-  const modelList = (provider: ProviderSpec, endpoint: string) => routeAliasList(provider, endpoint, router);
+  const modelList = (provider: ProviderSpec, endpoint: string, visible?: (alias: string) => boolean) => routeAliasList(provider, endpoint, router, visible);
   // A configured route's deployment (its headers' env references read) is built on first use, as aliases are.
   const configured = new Map<PassThroughEndpoint, Deployment>();
   const configuredDeployment = (entry: PassThroughEndpoint): Deployment => {
@@ -105,25 +110,27 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
     if (matched.kind === 'readiness') return health.readiness(req, res, search);
     if (matched.kind === 'metrics') return health.metrics(res);
 
-    const { key, rest } = takeQueryKey(search);
-    if (authenticated && !authenticated(req.headers, key)) {
-      // A keyless client's body is never read: the connection closes once the 401 is out.
-      res.shouldKeepAlive = false;
-      return sendProxyError(res, 401, 'missing or wrong key: send the master key as Authorization: Bearer, x-api-key, api-key, x-goog-api-key or x-llmpass-api-key', 'invalid_api_key');
-    }
-
     // Node decodes only chunked; a body under another transfer coding (gzip, chunked) would go upstream still coded.
+    // Refused before any await: Node's parser would answer such a body with its own 400 meanwhile.
     const coding = req.headers['transfer-encoding'];
     if (coding !== undefined && coding.trim().toLowerCase() !== 'chunked') {
       res.shouldKeepAlive = false;
       return sendProxyError(res, 501, `transfer-encoding "${coding}" is not supported: send the body with content-length or chunked`, 'unsupported_transfer_encoding');
     }
 
+    const { key, rest } = takeQueryKey(search);
+    // The one key check every route below passes (src/keys/): master or virtual key, route, key API rights.
+    const caller = await enterRoute(keys, req, key, path, matched.kind === 'keys' ? matched.action : undefined, search);
+    if (caller.kind === 'key') record.keyAlias = caller.record.key_alias ?? caller.record.key_name;
+
+
     const method = req.method ?? 'GET';
-    // The deployment last tried: its credentials are masked in a non-2xx answer.
+    // The deployment last tried: its credentials are masked in a non-2xx answer, and a key's spend is booked to it.
     let tried: Deployment | undefined;
-    if (matched.kind === 'aliases') return sendJson(res, 200, allAliasesAnswer(router, matched.shape));
-    const target = routeTarget(matched, method, modelList);
+    if (matched.kind === 'keys') return serveKeyApi(keys, caller, req, res, path, search, options.maxJsonBody);
+    const visible = (alias: string) => keys.mayUse(caller, alias);
+    if (matched.kind === 'aliases') return sendJson(res, 200, allAliasesAnswer(router, matched.shape, rest, visible));
+    const target = routeTarget(matched, method, (provider, endpoint) => modelList(provider, endpoint, visible));
     if (target.kind === 'model-list') return sendJson(res, 200, target.answer);
     const headers = forwardedRequestHeaders(req.rawHeaders);
     const hasBody = !NO_BODY.has(method) || req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
@@ -146,6 +153,7 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
     if (target.kind === 'configured') {
       const deployment = configuredDeployment(target.route);
       record.provider = 'configured';
+      await admitCall(keys, caller, res);
       reply = await router.sendTo(deployment, configuredRouteRequest(target, base, headers, req, rest, hasBody));
     } else {
       const provider = target.provider;
@@ -161,6 +169,8 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
         if (call) call.call.requestBody = () => bytes;
       } else if (hasBody) body = req;
       const chosen = modelTarget(provider, json?.model, provider.modelFromPath?.(endpoint), aliases);
+      checkModel(keys, caller, chosen.model || undefined, chosen.kind === 'provider-default' ? undefined : chosen.alias);
+      await admitCall(keys, caller, res);
       if (chosen.kind === 'provider-default') {
         const length = body === req ? Number(req.headers['content-length']) : NaN;
         reply = await router.sendTo(providerDeployment(provider, chosen.model, endpoint), { ...base, endpoint, body, bodyLength: Number.isFinite(length) ? length : undefined, swapModel: false });
@@ -173,7 +183,11 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
       call.call.model = record.alias;
       reply = call.reply(reply);
     }
-    await relayReply(trace.reply(reply), res, record, started, tried);
+    bookReply(keys, caller, reply, tried);
+    // Relaying by the time relayReply returns: the trace listens beside the relay (no stage in between).
+    const relayed = relayReply(reply, res, record, started, tried);
+    trace.watch(reply);
+    await relayed;
   }
 
   return (req, res) => {

@@ -96,8 +96,8 @@ export class AliasTable {
       const entry = { ...route.entry, model_name: route.entry.model_name, litellm_params: { ...route.entry.litellm_params, model: upstream } };
       return { alias: route.entry.model_name, deployments: this.#resolveAll([{ entry, index: route.index }], overrides) };
     }
-    if (parseModelRef(model).ok && model.includes('/')) {
-      return { alias: undefined, deployments: [resolveDirect(model, overrides, this.#config.env)] };
+    if (parseModelRef(model, this.#config.providers).ok && model.includes('/')) {
+      return { alias: undefined, deployments: [resolveDirect(model, overrides, this.#config.env, this.#config.providers)] };
     }
     throw this.unknownModel(model);
   }
@@ -122,7 +122,7 @@ export class AliasTable {
     const where = config.filepath ? `in ${displayPath(config.filepath)}` : 'in any config (none was found)';
     const near = closest(model, this.aliases());
     const hint = near.length ? `; did you mean ${near.map((n) => `"${n}"`).join(' or ')}?` : model.includes('/') ? '' : '; use an alias or provider/model';
-    const parsed = parseModelRef(model);
+    const parsed = parseModelRef(model, config.providers);
     const why = !parsed.ok && model.includes('/') ? ` (${parsed.reason})` : '';
     const message = `unknown model "${model}": no such alias ${where}${why}${hint}`;
     // The fix for a missing config is the CLI's to word (`remedy`); `also` says what else failed (the proxy's route).

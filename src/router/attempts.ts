@@ -105,6 +105,7 @@ export class AttemptLoop {
     for (let attempt = 0; ; attempt++) {
       const { deployment, release } = await this.#take(deployments, tried);
       tried.add(deployment.id);
+      if (options.onEvent && deployments.length > 1 && !state.isCooling(deployment.id)) for (const other of deployments) if (!tried.has(other.id) && state.isCooling(other.id)) options.onEvent({ type: 'skip', deployment: other, reason: 'cooling down after allowed_fails failures' });
       const request = buildUpstreamRequest(deployment, options);
       options.onEvent?.({ type: 'attempt', deployment, request, attempt });
       const canCool = deployments.length > 1;

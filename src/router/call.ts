@@ -18,6 +18,8 @@ export type RouterEvent =
       retryAfterMs?: number | undefined;
     }
   | { type: 'cooldown'; deployment: Deployment }
+  /** A cooling deployment passed over by this attempt's pick (sent only when another, warm one was picked). */
+  | { type: 'skip'; deployment: Deployment; reason: string }
   | { type: 'fallback'; from: string; to: string }
   | { type: 'answered'; deployment: Deployment; status: number };
 

@@ -4,6 +4,7 @@ import type { ModelEntry } from '../config/schema.ts';
 import { displayPath } from '../config/display-path.ts';
 import { MissingSettingError, UnusableModelError, UsageError } from '../errors.ts';
 import { parseModelRef } from '../providers/model-ref.ts';
+import { registeredProviders, type ProviderTable } from '../providers/table.ts';
 import type { ProviderSettings, ProviderSpec } from '../providers/types.ts';
 import { environmentSettings, providerSettings } from '../config/provider-settings.ts';
 import { Secret } from '../secret.ts';
@@ -111,7 +112,7 @@ export function resolveEntry(config: Config, entry: ModelEntry, index: number, o
   const alias = entry.model_name;
   const file = config.filepath ? displayPath(config.filepath) : undefined;
   const who = `alias "${alias}"${file ? ` (${file})` : ''}`;
-  const parsed = parseModelRef(params.model);
+  const parsed = parseModelRef(params.model, config.providers);
   if (!parsed.ok) throw new UnusableModelError(`${who} cannot be called: ${parsed.reason}`);
   const site = (key: string) => ({ alias, key: `model_list[${index}].litellm_params.${key}`, file });
   const env = config.env;
@@ -154,8 +155,8 @@ export function resolveEntry(config: Config, entry: ModelEntry, index: number, o
 }
 
 /** `provider/model` used directly, as the seed's `llm_passthrough_route(model=..., api_base=..., api_key=...)`. */
-export function resolveDirect(ref: string, overrides: DeploymentOverrides, env: EnvLookup): Deployment {
-  const parsed = parseModelRef(ref);
+export function resolveDirect(ref: string, overrides: DeploymentOverrides, env: EnvLookup, providers: ProviderTable = registeredProviders): Deployment {
+  const parsed = parseModelRef(ref, providers);
   if (!parsed.ok) throw new UnusableModelError(`model "${ref}" cannot be called: ${parsed.reason}`);
   const who = `model "${ref}"`;
   const settings = environmentSettings(env, who);

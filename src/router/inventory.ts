@@ -3,7 +3,7 @@ import type { ModelEntry } from '../config/schema.ts';
 import { displayPath } from '../config/display-path.ts';
 import { maskedUrlText } from '../config/quote-value.ts';
 import { isLlmpassError } from '../errors.ts';
-import { parseModelRef } from '../providers/model-ref.ts';
+import { parseModelRef, type ParsedModel } from '../providers/model-ref.ts';
 import { displayBase, splitApiBase } from './api-base.ts';
 import { resolveEntry } from './deployment.ts';
 import type { Deployment } from '../core/deployment.ts';
@@ -35,7 +35,7 @@ export interface AliasSummary {
 /** A config entry and its resolution: the deployment, or the typed error that says why there is none. */
 export type ResolvedEntry =
   | { index: number; entry: ModelEntry; ok: true; deployment: Deployment }
-  | { index: number; entry: ModelEntry; ok: false; reason: string };
+  | { index: number; entry: ModelEntry; ok: false; reason: string; parsed: ParsedModel };
 
 /** An api base as configured, for a person: userinfo and query values (credentials sent with it) masked. */
 export function displayApiBase(base: string): string {
@@ -62,12 +62,12 @@ function reasonOf(error: unknown, config: Config, alias: string): string {
 /** Resolves every `model_list` entry now (environment references included), keeping failures as reasons. */
 export function resolveEntries(config: Config): ResolvedEntry[] {
   return config.modelList.map((entry, index) => {
-    const parsed = parseModelRef(entry.litellm_params.model);
-    if (!parsed.ok) return { index, entry, ok: false, reason: parsed.reason };
+    const parsed = parseModelRef(entry.litellm_params.model, config.providers);
+    if (!parsed.ok) return { index, entry, ok: false, reason: parsed.reason, parsed };
     try {
       return { index, entry, ok: true, deployment: resolveEntry(config, entry, index) };
     } catch (error) {
-      return { index, entry, ok: false, reason: reasonOf(error, config, entry.model_name) };
+      return { index, entry, ok: false, reason: reasonOf(error, config, entry.model_name), parsed };
     }
   });
 }
@@ -80,7 +80,7 @@ export function summariseEntry(resolved: ResolvedEntry): DeploymentSummary {
     const { deployment } = resolved;
     return { index, id, provider: deployment.provider.id, model: deployment.model, apiBase: displayBase(deployment), usable: true, reason: null };
   }
-  const parsed = parseModelRef(entry.litellm_params.model);
+  const { parsed } = resolved;
   const configured = entry.litellm_params.api_base ?? (parsed.ok ? parsed.provider.defaultApiBase : undefined);
   return {
     index,

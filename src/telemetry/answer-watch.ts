@@ -1,6 +1,8 @@
-// Watches an answer's body as it passes to whoever reads it (the proxy's client, the CLI's printer): the time of
-// its first chunk, its usage and model, and (opted in) its text. Nothing is buffered beyond what is parsed.
-import { Transform } from 'node:stream';
+// Watches an answer's body as it passes to whoever reads it (the proxy's client, a batch line, the CLI's printer):
+// the time of its first chunk, its usage and model, and (opted in) its text. Nothing is buffered beyond what is
+// parsed. A reader already attached is joined by a 'data' listener (no stream in between: the proxy's hot path);
+// a reader yet to come gets a pass-through stage.
+import { Transform, type Readable } from 'node:stream';
 import { replyHeader } from '../transport/reply.ts';
 import type { UpstreamReply } from '../core/reply.ts';
 import { readUsage, type GenAiUsage } from './usage.ts';
@@ -20,67 +22,108 @@ export interface AnswerSummary {
   failed: boolean;
 }
 
-/**
- * The same reply, its body passed through unchanged while it is read on the side; `done` once it has ended or
- * been cut short. (A small answer is often all buffered before anyone looks at it: only a stage in its path sees it.)
- */
-export function watchAnswer(reply: UpstreamReply, capture: boolean, done: (summary: AnswerSummary) => void): UpstreamReply {
-  const contentType = replyHeader(reply, 'content-type');
-  const streamed = /text\/event-stream/i.test(contentType ?? '');
-  const json = !streamed && /json/i.test(contentType ?? '');
-  const summary: AnswerSummary = { usage: {}, firstChunkAt: undefined, streamed, text: undefined, failed: false };
-  const jsonChunks: Buffer[] = [];
-  let jsonBytes = 0;
-  let pending = '';
-  let captured = '';
-  const decoder = new TextDecoder();
+export type AnswerDone = (summary: AnswerSummary) => void;
 
-  const sseLine = (line: string) => {
+const SSE = /text\/event-stream/i;
+const JSON_TYPE = /json/i;
+
+/** The parsing side of a watch: fed chunks, then told how the body ended. */
+class AnswerReader {
+  readonly #summary: AnswerSummary;
+  readonly #json: boolean;
+  readonly #capture: boolean;
+  readonly #done: AnswerDone;
+  #jsonChunks: Buffer[] | undefined;
+  #jsonBytes = 0;
+  #pending = '';
+  #captured = '';
+  #decoder: TextDecoder | undefined;
+  #finished = false;
+
+  constructor(reply: UpstreamReply, capture: boolean, done: AnswerDone) {
+    const contentType = replyHeader(reply, 'content-type') ?? '';
+    const streamed = SSE.test(contentType);
+    this.#json = !streamed && JSON_TYPE.test(contentType);
+    this.#capture = capture;
+    this.#done = done;
+    this.#summary = { usage: {}, firstChunkAt: undefined, streamed, text: undefined, failed: false };
+  }
+
+  /** A listener (`this` bound once): Node calls it with each chunk as the body's reader gets it. */
+  readonly see = (bytes: Buffer): void => {
+    if (bytes.length === 0) return;
+    const summary = this.#summary;
+    summary.firstChunkAt ??= performance.now();
+    if (this.#json) {
+      this.#jsonBytes += bytes.length;
+      if (this.#jsonBytes <= MAX_JSON_BYTES) (this.#jsonChunks ??= []).push(bytes);
+    }
+    if (summary.streamed || this.#capture) {
+      const text = (this.#decoder ??= new TextDecoder()).decode(bytes, { stream: true });
+      if (this.#capture && this.#captured.length < MAX_CAPTURED_CHARS) this.#captured += text.slice(0, MAX_CAPTURED_CHARS - this.#captured.length);
+      if (summary.streamed) {
+        const lines = (this.#pending + text).split('\n');
+        this.#pending = lines.pop() ?? '';
+        for (const line of lines) this.#sseLine(line.trimEnd());
+      }
+    }
+  };
+
+  #sseLine(line: string): void {
     if (!line.startsWith('data:')) return;
+    const usage = this.#summary.usage;
     // Only the events that can carry them are parsed: usage (the last, usually) and the first model.
-    if (!line.includes('"usage"') && (summary.usage.responseModel !== undefined || !line.includes('"model"'))) return;
+    if (!line.includes('"usage"') && (usage.responseModel !== undefined || !line.includes('"model"'))) return;
     try {
-      readUsage(JSON.parse(line.slice(5)), summary.usage);
+      readUsage(JSON.parse(line.slice(5)), usage);
     } catch {
       // not JSON ([DONE], a comment): no usage in it
     }
-  };
+  }
 
-  const see = (bytes: Buffer) => {
-    if (bytes.length === 0) return;
-    summary.firstChunkAt ??= performance.now();
-    if (json) {
-      jsonBytes += bytes.length;
-      if (jsonBytes <= MAX_JSON_BYTES) jsonChunks.push(bytes);
-    }
-    if (streamed || capture) {
-      const text = decoder.decode(bytes, { stream: true });
-      if (capture && captured.length < MAX_CAPTURED_CHARS) captured += text.slice(0, MAX_CAPTURED_CHARS - captured.length);
-      if (streamed) {
-        const lines = (pending + text).split('\n');
-        pending = lines.pop() ?? '';
-        for (const line of lines) sseLine(line.trimEnd());
-      }
-    }
-  };
-
-  const finish = (failed: boolean) => {
-    if (streamed && pending) sseLine(pending.trimEnd());
-    if (json && jsonBytes > 0 && jsonBytes <= MAX_JSON_BYTES) {
-      try {
-        readUsage(JSON.parse(Buffer.concat(jsonChunks).toString('utf8')), summary.usage);
-      } catch {
-        // an answer that is not JSON after all carries no usage
+  finish(failed: boolean): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    const summary = this.#summary;
+    if (summary.streamed && this.#pending) this.#sseLine(this.#pending.trimEnd());
+    const chunks = this.#jsonChunks;
+    if (chunks && this.#jsonBytes <= MAX_JSON_BYTES) {
+      const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      // Neither a usage nor a model in it: nothing to parse for.
+      if (bytes.includes('"usage"') || bytes.includes('"model"')) {
+        try {
+          readUsage(JSON.parse(bytes.toString('utf8')), summary.usage);
+        } catch {
+          // an answer that is not JSON after all carries no usage
+        }
       }
     }
     summary.failed = failed;
-    if (capture) summary.text = captured;
-    done(summary);
-  };
+    if (this.#capture) summary.text = this.#captured;
+    this.#done(summary);
+  }
+}
 
+/**
+ * Joins the reader already attached to `body` (a pipe, a 'data' listener): chunks are seen as they pass to it,
+ * `done` once the body has ended or been cut short. Attached before any reader, it would start the flow itself.
+ */
+export function listenToAnswer(reply: UpstreamReply, capture: boolean, done: AnswerDone): void {
+  const reader = new AnswerReader(reply, capture, done);
+  const body: Readable = reply.body;
+  body.on('data', reader.see);
+  body.once('close', () => reader.finish(!body.readableEnded));
+}
+
+/**
+ * The same reply, its body passed through a stage that watches it, for a reader yet to come (the CLI's printer
+ * looks at the answer before reading it); `done` once it has ended or been cut short.
+ */
+export function watchAnswer(reply: UpstreamReply, capture: boolean, done: AnswerDone): UpstreamReply {
+  const reader = new AnswerReader(reply, capture, done);
   const tap = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
-      see(chunk);
+      reader.see(chunk);
       callback(null, chunk);
     },
   });
@@ -89,7 +132,7 @@ export function watchAnswer(reply: UpstreamReply, capture: boolean, done: (summa
   body.once('error', (error) => tap.destroy(error));
   tap.once('close', () => {
     if (!body.readableEnded) body.destroy();
-    finish(!tap.readableEnded);
+    reader.finish(!tap.readableEnded);
   });
   body.pipe(tap);
   return { ...reply, body: tap };

@@ -28,15 +28,19 @@ import type { RouterEvent } from '../router/router.ts';
 import type { UpstreamRequest } from '../core/request.ts';
 import type { UpstreamReply } from '../core/reply.ts';
 import type { CallOutcome, CallTrace } from './index.ts';
-import { MAX_CAPTURED_CHARS, watchAnswer, type AnswerSummary } from './answer-watch.ts';
-import { genAiOperationName, genAiProviderName } from './genai.ts';
+import { listenToAnswer, MAX_CAPTURED_CHARS, watchAnswer, type AnswerSummary } from './answer-watch.ts';
+import { addMetricTarget, knownMetricTarget, type MetricTarget } from './metric-sets.ts';
+import { cachedOperationName, genAiProviderName } from './genai.ts';
 import type { TraceRuntime } from './runtime.ts';
 
 interface Attempt {
   span: Span;
   started: number;
-  /** The attributes metrics are recorded with (low cardinality). */
-  metric: Attributes;
+  /** Where its metrics go (low cardinality attribute sets, cached); undefined while metrics are off. */
+  metric: MetricTarget | undefined;
+  /** How it ended, for its metrics: an error type, the model that answered. */
+  errorType: string | undefined;
+  responseModel: string | undefined;
   answered: boolean;
   watching: boolean;
 }
@@ -97,12 +101,11 @@ export class OtelCallTrace implements CallTrace {
         this.#why = `retry after ${event.reason}`;
         return;
       }
-      case 'cooldown': {
-        // A zero-length sibling: the deployment is skipped from now on, for cooldown_time.
-        const span = this.#runtime.tracer.startSpan(`cooldown ${event.deployment.id}`, { kind: SpanKind.INTERNAL, attributes: { 'llmpass.deployment': event.deployment.id, 'llmpass.cooldown.reason': 'allowed_fails reached: skipped until cooldown_time passes' } }, this.#parent);
-        span.end();
-        return;
-      }
+      case 'cooldown':
+        // From now on the deployment is skipped, for cooldown_time.
+        return this.#mark(`cooldown ${event.deployment.id}`, event.deployment.id, 'llmpass.cooldown.reason', 'allowed_fails reached: skipped until cooldown_time passes');
+      case 'skip':
+        return this.#mark(`skip ${event.deployment.id}`, event.deployment.id, 'llmpass.skip.reason', event.reason);
       case 'fallback':
         this.#fallbackFrom = event.from;
         this.#why = `fallback from "${event.from}" to "${event.to}"`;
@@ -113,40 +116,45 @@ export class OtelCallTrace implements CallTrace {
         attempt.answered = true;
         attempt.span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, event.status);
         if (event.status >= 400) {
-          attempt.span.setAttribute(ATTR_ERROR_TYPE, String(event.status));
-          attempt.metric[ATTR_ERROR_TYPE] = String(event.status);
+          attempt.errorType = String(event.status);
+          attempt.span.setAttribute(ATTR_ERROR_TYPE, attempt.errorType);
           attempt.span.setStatus({ code: SpanStatusCode.ERROR, message: `HTTP ${event.status}` });
         }
       }
     }
   }
 
+  /** A zero-length sibling of the attempts: something the Router did to a deployment, and why. */
+  #mark(name: string, deployment: string, reasonKey: string, reason: string): void {
+    const at = Date.now();
+    this.#runtime.tracer.startSpan(name, { kind: SpanKind.INTERNAL, startTime: at, attributes: { 'llmpass.deployment': deployment, [reasonKey]: reason } }, this.#parent).end(at);
+  }
+
   #startAttempt(event: AttemptEvent): void {
     // An answered attempt (a 5xx before a fallback) keeps the status it has; an unanswered one simply failed.
     this.#endAttempt(this.#attempt?.answered ? undefined : '_OTHER', 'superseded');
     const { deployment, request } = event;
-    const operation = genAiOperationName(request.url.pathname);
+    const url = request.url;
+    const operation = cachedOperationName(url.pathname);
     const requestModel = deployment.alias ?? deployment.model;
     const provider = genAiProviderName(deployment.provider.id);
-    const port = request.url.port ? Number(request.url.port) : request.url.protocol === 'https:' ? 443 : 80;
-    const metric: Attributes = {
+    const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+    // One object, given to the span as it starts (each later setAttribute is checked and copied on its own).
+    const attributes: Attributes = {
       [ATTR_GEN_AI_OPERATION_NAME]: operation,
       [ATTR_GEN_AI_PROVIDER_NAME]: provider,
       [ATTR_GEN_AI_REQUEST_MODEL]: requestModel,
-      [ATTR_SERVER_ADDRESS]: request.url.hostname,
+      [ATTR_SERVER_ADDRESS]: url.hostname,
       [ATTR_SERVER_PORT]: port,
-    };
-    const attributes: Attributes = {
-      ...metric,
       [ATTR_HTTP_REQUEST_METHOD]: request.method,
-      [ATTR_URL_FULL]: safeUrl(request.url),
+      [ATTR_URL_FULL]: safeUrl(url),
       'llmpass.deployment': deployment.id,
       'llmpass.upstream_model': deployment.model,
       'llmpass.attempt': event.attempt,
       'llmpass.attempt.reason': this.#why,
+      'llmpass.alias': deployment.alias,
+      'llmpass.fallback.from': this.#fallbackFrom,
     };
-    if (deployment.alias !== undefined) attributes['llmpass.alias'] = deployment.alias;
-    if (this.#fallbackFrom !== undefined) attributes['llmpass.fallback.from'] = this.#fallbackFrom;
     if (this.#runtime.captureContent) {
       const text = requestText(request);
       if (text !== undefined) {
@@ -155,7 +163,12 @@ export class OtelCallTrace implements CallTrace {
       }
     }
     const span = this.#runtime.tracer.startSpan(`${operation} ${requestModel}`, { kind: SpanKind.CLIENT, attributes }, this.#parent);
-    this.#attempt = { span, started: performance.now(), metric, answered: false, watching: false };
+    let metric: MetricTarget | undefined;
+    if (this.#runtime.metrics) {
+      const key = `${deployment.id}\n${url.host}\n${operation}`;
+      metric = knownMetricTarget(key) ?? addMetricTarget(key, { [ATTR_GEN_AI_OPERATION_NAME]: operation, [ATTR_GEN_AI_PROVIDER_NAME]: provider, [ATTR_GEN_AI_REQUEST_MODEL]: requestModel, [ATTR_SERVER_ADDRESS]: url.hostname, [ATTR_SERVER_PORT]: port });
+    }
+    this.#attempt = { span, started: performance.now(), metric, errorType: undefined, responseModel: undefined, answered: false, watching: false };
     // The upstream joins this trace: the attempt's traceparent replaces any the client sent.
     if (trace.isSpanContextValid(span.spanContext())) {
       request.headers.delete('traceparent');
@@ -165,38 +178,52 @@ export class OtelCallTrace implements CallTrace {
   }
 
   reply(reply: UpstreamReply): UpstreamReply {
+    const attempt = this.#watchable();
+    return attempt ? watchAnswer(reply, this.#runtime.captureContent, (summary) => this.#answerDone(attempt, summary)) : reply;
+  }
+
+  watch(reply: UpstreamReply): void {
+    const attempt = this.#watchable();
+    if (attempt) listenToAnswer(reply, this.#runtime.captureContent, (summary) => this.#answerDone(attempt, summary));
+  }
+
+  /** The open attempt, now watched, unless its answer is already. */
+  #watchable(): Attempt | undefined {
     const attempt = this.#attempt;
-    if (!attempt || attempt.watching) return reply;
+    if (!attempt || attempt.watching) return undefined;
     attempt.watching = true;
-    return watchAnswer(reply, this.#runtime.captureContent, (summary) => this.#answerDone(attempt, summary));
+    return attempt;
   }
 
   #answerDone(attempt: Attempt, summary: AnswerSummary): void {
     if (this.#attempt !== attempt) return;
     const { span } = attempt;
     const usage = summary.usage;
-    const tokens: Array<[string, number | undefined]> = [
-      [ATTR_GEN_AI_USAGE_INPUT_TOKENS, usage.inputTokens],
-      [ATTR_GEN_AI_USAGE_OUTPUT_TOKENS, usage.outputTokens],
-      [ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, usage.cacheReadTokens],
-      [ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS, usage.cacheCreationTokens],
-    ];
-    for (const [key, value] of tokens) if (value !== undefined) span.setAttribute(key, value);
-    if (usage.responseModel !== undefined) {
-      span.setAttribute(ATTR_GEN_AI_RESPONSE_MODEL, usage.responseModel);
-      attempt.metric[ATTR_GEN_AI_RESPONSE_MODEL] = usage.responseModel;
-    }
-    if (summary.streamed && summary.firstChunkAt !== undefined) {
+    // Undefined values are left out by the SDK: one call, whatever the answer carried.
+    span.setAttributes({
+      [ATTR_GEN_AI_USAGE_INPUT_TOKENS]: usage.inputTokens,
+      [ATTR_GEN_AI_USAGE_OUTPUT_TOKENS]: usage.outputTokens,
+      [ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS]: usage.cacheReadTokens,
+      [ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS]: usage.cacheCreationTokens,
+      [ATTR_GEN_AI_RESPONSE_MODEL]: usage.responseModel,
+    });
+    attempt.responseModel = usage.responseModel;
+    const metrics = this.#runtime.metrics;
+    // A call's or a batch line's span says when any answer began (a whole JSON body too: how long the upstream
+    // took); the proxy's, on its hot path, and the metric (streaming only, by the convention) when streamed.
+    if (summary.firstChunkAt !== undefined && (summary.streamed || this.#kind === 'internal')) {
       const seconds = (summary.firstChunkAt - attempt.started) / 1000;
       span.setAttribute(ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, seconds);
       span.addEvent('gen_ai.first_chunk', { [ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK]: seconds });
-      this.#runtime.metrics?.firstChunk(seconds, attempt.metric);
+      if (summary.streamed && metrics && attempt.metric) metrics.firstChunk(seconds, attempt.metric.set(attempt.errorType, attempt.responseModel));
     }
     if (summary.text !== undefined) {
       const [key, value] = contentAttribute(summary.text, 'choices');
       span.setAttribute(key, value);
     }
-    this.#runtime.metrics?.tokens(usage.inputTokens, usage.outputTokens, attempt.metric);
+    if (metrics && attempt.metric && (usage.inputTokens !== undefined || usage.outputTokens !== undefined)) {
+      metrics.tokens(usage.inputTokens, usage.outputTokens, attempt.metric.set(attempt.errorType, attempt.responseModel));
+    }
     if (summary.failed) this.#endAttempt('body_interrupted', 'the answer was cut short');
     else this.#endAttempt(undefined, undefined);
   }
@@ -206,14 +233,14 @@ export class OtelCallTrace implements CallTrace {
     const attempt = this.#attempt;
     if (!attempt) return;
     this.#attempt = undefined;
-    const { span, metric } = attempt;
+    const span = attempt.span;
     if (attributes) span.setAttributes(attributes);
     if (errorType !== undefined) {
+      attempt.errorType = errorType;
       span.setAttribute(ATTR_ERROR_TYPE, errorType);
-      metric[ATTR_ERROR_TYPE] = errorType;
       span.setStatus({ code: SpanStatusCode.ERROR, message });
     }
-    this.#runtime.metrics?.duration((performance.now() - attempt.started) / 1000, metric);
+    if (attempt.metric) this.#runtime.metrics?.duration((performance.now() - attempt.started) / 1000, attempt.metric.set(attempt.errorType, attempt.responseModel));
     span.end();
   }
 

@@ -18,6 +18,18 @@ export function genAiProviderName(providerId: string): string {
   return PROVIDER_NAMES[providerId] ?? providerId;
 }
 
+const operations = new Map<string, string>();
+
+/** genAiOperationName, remembered per path (a proxy sees the same few paths again and again; bounded). */
+export function cachedOperationName(path: string): string {
+  let name = operations.get(path);
+  if (name === undefined) {
+    if (operations.size >= 1024) operations.clear();
+    operations.set(path, (name = genAiOperationName(path)));
+  }
+  return name;
+}
+
 /** `gen_ai.operation.name` from the endpoint: the convention's names where one fits, else the endpoint's last word. */
 export function genAiOperationName(path: string): string {
   const clean = path.replace(/[?#].*$/, '').replace(/\/+$/, '');

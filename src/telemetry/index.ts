@@ -19,12 +19,16 @@ export interface CallTrace {
   onEvent(event: RouterEvent): void;
   /** The answer about to be read, its body watched as it passes (usage, model, first chunk); read the one returned. */
   reply(reply: UpstreamReply): UpstreamReply;
+  /** The answer, its body already being read (piped, collected): watched by a listener beside its reader. */
+  watch(reply: UpstreamReply): void;
   end(outcome: CallOutcome): void;
 }
 
 /** A `--jsonl` batch: one parent span, a child per line (opened by its first event, closed by its result). */
 export interface BatchTrace {
   onEvent(event: RouterEvent & { line: number }): void;
+  /** A line's answer, its body being read: its usage and first chunk go on the line's attempt. */
+  answer(line: number, reply: UpstreamReply): void;
   lineDone(line: number, outcome: CallOutcome): void;
   /** `failedLines` and an interruption make the batch span an error. */
   end(failedLines: number, interrupted: boolean): void;
@@ -43,8 +47,8 @@ export interface Telemetry {
   dropped(): number;
 }
 
-const NO_TRACE: CallTrace = { onEvent() {}, reply: (reply) => reply, end() {} };
-const NO_BATCH: BatchTrace = { onEvent() {}, lineDone() {}, end() {} };
+const NO_TRACE: CallTrace = { onEvent() {}, reply: (reply) => reply, watch() {}, end() {} };
+const NO_BATCH: BatchTrace = { onEvent() {}, answer() {}, lineDone() {}, end() {} };
 
 export const NO_TELEMETRY: Telemetry = {
   enabled: false,

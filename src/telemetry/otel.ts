@@ -8,9 +8,6 @@ import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter }
 import { ATTR_HTTP_REQUEST_METHOD, ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import {
   ATTR_GEN_AI_REQUEST_MODEL,
-  ATTR_GEN_AI_TOKEN_TYPE,
-  GEN_AI_TOKEN_TYPE_VALUE_INPUT,
-  GEN_AI_TOKEN_TYPE_VALUE_OUTPUT,
   METRIC_GEN_AI_CLIENT_OPERATION_DURATION,
   METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
   METRIC_GEN_AI_CLIENT_TOKEN_USAGE,
@@ -103,12 +100,12 @@ function genAiMetrics(provider: MeterProvider): GenAiMetrics {
   const tokens = meter.createHistogram(METRIC_GEN_AI_CLIENT_TOKEN_USAGE, { unit: '{token}', description: 'Number of input and output tokens used', advice: { explicitBucketBoundaries: TOKEN_BUCKETS } });
   const firstChunk = meter.createHistogram(METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK, { unit: 's', description: 'Time to the first chunk of a streamed answer', advice: { explicitBucketBoundaries: SECONDS_BUCKETS } });
   return {
-    duration: (seconds, attributes) => duration.record(seconds, attributes),
-    tokens: (input, output, attributes) => {
-      if (input !== undefined) tokens.record(input, { ...attributes, [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE_VALUE_INPUT });
-      if (output !== undefined) tokens.record(output, { ...attributes, [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE_VALUE_OUTPUT });
+    duration: (seconds, set) => duration.record(seconds, set.plain),
+    tokens: (input, output, set) => {
+      if (input !== undefined) tokens.record(input, set.input);
+      if (output !== undefined) tokens.record(output, set.output);
     },
-    firstChunk: (seconds, attributes) => firstChunk.record(seconds, attributes),
+    firstChunk: (seconds, set) => firstChunk.record(seconds, set.plain),
   };
 }
 
@@ -137,8 +134,17 @@ export async function startOtel(settings: TelemetrySettings, warn: (message: str
   let tracer: Tracer = trace.getTracer('llmpass'); // the API's no-op while traces are off (metrics only)
   if (settings.traces) {
     const exporter = new CountingExporter(await spanExporter(settings.traces.protocol, timeoutMillis), count);
-    const maxQueueSize = Number(process.env.OTEL_BSP_MAX_QUEUE_SIZE) || 2048;
-    const batch = new BatchSpanProcessor(exporter, { maxQueueSize, ...(cli ? { exportTimeoutMillis: CLI_EXPORT_TIMEOUT_MS } : {}) });
+    const env = process.env;
+    // The SDK reads no OTEL_BSP_* variable itself. A queue that holds a couple of seconds of a busy proxy's spans,
+    // exported in large batches (fewer requests to the collector, each span serialized once either way) at least
+    // once a second, so that a quiet proxy's traces show up soon.
+    const maxQueueSize = Number(env.OTEL_BSP_MAX_QUEUE_SIZE) || 4096;
+    const batch = new BatchSpanProcessor(exporter, {
+      maxQueueSize,
+      maxExportBatchSize: Math.min(maxQueueSize, Number(env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE) || 1024),
+      scheduledDelayMillis: Number(env.OTEL_BSP_SCHEDULE_DELAY) || 1000,
+      exportTimeoutMillis: cli ? CLI_EXPORT_TIMEOUT_MS : Number(env.OTEL_BSP_EXPORT_TIMEOUT) || 10_000,
+    });
     tracerProvider = new BasicTracerProvider({ resource, spanProcessors: [new BoundedProcessor(batch, count, maxQueueSize)] });
     tracer = tracerProvider.getTracer('llmpass', VERSION);
   }
@@ -172,7 +178,7 @@ export async function startOtel(settings: TelemetrySettings, warn: (message: str
     enabled: true,
     serverRequest(method: string, headers: IncomingHttpHeaders): CallTrace {
       // A client's traceparent/tracestate continue its trace.
-      const parent = runtime.propagator.extract(ROOT_CONTEXT, headers, headerGetter);
+      const parent = headers.traceparent === undefined ? ROOT_CONTEXT : runtime.propagator.extract(ROOT_CONTEXT, headers, headerGetter);
       const span = tracer.startSpan(method, { kind: SpanKind.SERVER, attributes: { [ATTR_HTTP_REQUEST_METHOD]: method } }, parent);
       return new OtelCallTrace(runtime, span, parent, method);
     },
@@ -196,6 +202,7 @@ export async function startOtel(settings: TelemetrySettings, warn: (message: str
       };
       return {
         onEvent: (event) => lineTrace(event.line).onEvent(event),
+        answer: (line, reply) => lineTrace(line).watch(reply),
         lineDone(line: number, outcome: CallOutcome): void {
           lineTrace(line).end(outcome);
           open.delete(line);

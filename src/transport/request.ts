@@ -38,6 +38,11 @@ function authHeader(deployment: Deployment): [string, HeaderValue] | undefined {
 }
 
 /** JSON text as a value, for a provider hook that rewrites more than the top-level model (then, and only then, parsed). */
+/** Scanned text that never spells the alias has no copy to swap: it is not parsed again for nothing. */
+function mayName(json: unknown, alias: string): boolean {
+  return !(json instanceof JsonBody) || Buffer.from(json.bytes.buffer, json.bytes.byteOffset, json.bytes.byteLength).includes(alias);
+}
+
 function valueOf(json: unknown): unknown {
   return json instanceof JsonBody ? JSON.parse(Buffer.from(json.bytes.buffer, json.bytes.byteOffset, json.bytes.byteLength).toString('utf8')) : json;
 }
@@ -61,7 +66,10 @@ export function buildUpstreamRequest(deployment: Deployment, request: Passthroug
   const { provider } = deployment;
   if (request.json !== undefined && request.body !== undefined) throw new UsageError('give either a JSON body or a raw body, not both');
   const ctx = { model: deployment.model, apiVersion: deployment.apiVersion, settings: deployment.settings };
-  const named = request.pathModel !== undefined && provider.replacePathModel ? provider.replacePathModel(request.endpoint, deployment.model, ctx) : request.endpoint;
+  // The alias the path and the body's copies may name: the proxy's path alias, or the alias `call` was given (an
+  // endpoint written as @google/genai writes it, `models/<alias>:batchEmbedContents`, names it again).
+  const pathAlias = request.pathModel ?? deployment.alias;
+  const named = pathAlias !== undefined && provider.replacePathModel && provider.modelFromPath?.(request.endpoint) === pathAlias ? provider.replacePathModel(request.endpoint, deployment.model, ctx) : request.endpoint;
   const endpoint = provider.expandEndpoint ? provider.expandEndpoint(named, ctx) : named;
   const url = joinEndpoint(deployment.apiBase, endpoint, provider.join);
   appendQuery(url, queryPairs(request.query));
@@ -84,7 +92,7 @@ export function buildUpstreamRequest(deployment: Deployment, request: Passthroug
   let replayable = true;
   if (request.json !== undefined) {
     // A provider that repeats the path's model inside the body (Gemini) swaps those copies on the value.
-    const value = request.pathModel !== undefined && provider.replaceBodyModels ? provider.replaceBodyModels(valueOf(request.json), request.pathModel, deployment.model) : request.json;
+    const value = pathAlias !== undefined && provider.replaceBodyModels && mayName(request.json, pathAlias) ? provider.replaceBodyModels(valueOf(request.json), pathAlias, deployment.model) : request.json;
     const json = jsonBodyOf(value);
     const swap = request.swapModel !== false && modelGoesInBody(deployment, request.endpoint);
     body = splicedBody(swap ? json.partsWithModel(deployment.model) : [json.bytes]);

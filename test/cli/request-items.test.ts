@@ -32,8 +32,17 @@ describe('parseRequestItem', () => {
     ['eq=a\\=b', { kind: 'string', key: 'eq', value: 'a=b' }],
     ['path=C:\\temp', { kind: 'string', key: 'path', value: 'C:\\temp' }],
     ['empty=', { kind: 'string', key: 'empty', value: '' }],
+    // `\\` is one literal backslash, as in httpie: in a value it is decoded here, in a key it stays escaped for the nested-key parser.
+    ['path=C:\\\\dir', { kind: 'string', key: 'path', value: 'C:\\dir' }],
+    ['dir\\\\=x', { kind: 'string', key: 'dir\\\\', value: 'x' }],
+    ['end=back\\\\', { kind: 'string', key: 'end', value: 'back\\' }],
   ])('%s', (item, expected) => {
     expect(parseRequestItem(item)).toEqual(expected);
+  });
+
+  it('a key ending in an escaped backslash names that key, as httpie reads it', () => {
+    const item = parseRequestItem('dir\\\\=x');
+    expect(item.kind === 'string' && setJsonPath(undefined, item.key, item.value)).toEqual({ 'dir\\': 'x' });
   });
 
   it.each([

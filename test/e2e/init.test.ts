@@ -133,6 +133,28 @@ describe('llmpass init', () => {
     expect(screen).toContain(`model: hosted_vllm/${DEFAULT_SERVED_MODEL}`);
     expect(readFileSync(join(dir, 'llmpass.config.yaml'), 'utf8')).toContain(`api_base: ${vllm.url}\n`);
   });
+
+  it('Ctrl-C at a question is an interruption (exit 130, one line), and writes nothing', async () => {
+    const dir = tempDir();
+    const line = `exec ${[process.execPath, BIN, 'init'].map(shellQuote).join(' ')}`;
+    const child = spawn(SCRIPT, ['-qec', line, '/dev/null'], { cwd: dir, env: { ...baseEnv(), SHELL: '/bin/sh' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let screen = '';
+    let sent = false;
+    child.stdout.on('data', (data: Buffer) => {
+      screen += data.toString();
+      if (!sent && /Server URL/.test(screen)) {
+        sent = true;
+        child.stdin.write('\x03');
+      }
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    clearTimeout(timer);
+    expect(code, JSON.stringify(screen)).toBe(130);
+    expect(screen).toMatch(/llmpass: interrupted/);
+    expect(stackLines(screen)).toEqual([]);
+    expect(existsSync(join(dir, 'llmpass.config.yaml'))).toBe(false);
+  });
 });
 
 describe('llmpass models with no config', () => {

@@ -17,16 +17,48 @@ const SPELLINGS: ReadonlyArray<readonly [string, string, string]> = [
   ['deepinfra/meta-llama/x', 'v1/openai/embeddings', 'https://api.deepinfra.com/v1/openai/embeddings'],
   ['mistral/mistral-small-latest', 'v1/chat/completions', 'https://api.mistral.ai/v1/chat/completions'],
   ['cohere/command-r', 'v1/chat', 'https://api.cohere.com/v1/chat'],
+  ['cohere/command-r', 'v2/chat', 'https://api.cohere.com/v2/chat'],
+  ['cohere/embed-v4.0', 'v2/embed', 'https://api.cohere.com/v2/embed'],
+  ['together_ai/meta-llama/x', 'chat/completions', 'https://api.together.xyz/v1/chat/completions'],
+  ['together_ai/meta-llama/x', 'v1/chat/completions', 'https://api.together.xyz/v1/chat/completions'],
+  ['fireworks_ai/accounts/fireworks/models/x', 'v1/chat/completions', 'https://api.fireworks.ai/inference/v1/chat/completions'],
+  ['deepinfra/meta-llama/x', 'chat/completions', 'https://api.deepinfra.com/v1/openai/chat/completions'],
+  ['openrouter/openai/gpt-4o', 'v1/chat/completions', 'https://openrouter.ai/api/v1/chat/completions'],
+  ['perplexity/sonar', 'chat/completions', 'https://api.perplexity.ai/chat/completions'],
+  ['xai/grok-3', 'chat/completions', 'https://api.x.ai/v1/chat/completions'],
+  ['xai/grok-3', 'v1/chat/completions', 'https://api.x.ai/v1/chat/completions'],
+  ['mistral/mistral-small-latest', 'chat/completions', 'https://api.mistral.ai/v1/chat/completions'],
+  ['deepseek/deepseek-chat', 'chat/completions', 'https://api.deepseek.com/chat/completions'],
+  // The ollama client's native API, and OpenAI's SDK at `<host>/v1`.
+  ['ollama/llama3.2', 'api/chat', 'http://localhost:11434/api/chat'],
+  ['ollama/llama3.2', 'api/embed', 'http://localhost:11434/api/embed'],
+  ['ollama/llama3.2', 'v1/chat/completions', 'http://localhost:11434/v1/chat/completions'],
 ];
 
 describe('call --dry-run: each provider SDK\'s endpoint spellings reach the provider\'s real path', () => {
   const dir = tempConfig('model_list: []\n');
-  const env = baseEnv({ GROQ_API_KEY: 'k', FIREWORKS_API_KEY: 'k', OPENROUTER_API_KEY: 'k', DEEPINFRA_API_KEY: 'k', MISTRAL_API_KEY: 'k', COHERE_API_KEY: 'k' });
+  const env = baseEnv({ GROQ_API_KEY: 'k', FIREWORKS_API_KEY: 'k', OPENROUTER_API_KEY: 'k', DEEPINFRA_API_KEY: 'k', MISTRAL_API_KEY: 'k', COHERE_API_KEY: 'k', TOGETHER_API_KEY: 'k', PERPLEXITYAI_API_KEY: 'k', XAI_API_KEY: 'k', DEEPSEEK_API_KEY: 'k' });
   for (const [model, endpoint, url] of SPELLINGS) {
     it(`${model} ${endpoint} → ${url}`, async () => {
       const result = await runCli({ args: ['call', model, endpoint, '--dry-run', '--json', '{}'], cwd: dir, env });
       expect(result.code, result.stderr).toBe(0);
       expect(String(result.stdout).split('\n')[0]).toBe(`POST ${url}`);
+    });
+  }
+});
+
+describe('call --dry-run: an alias in the endpoint\'s path or in the body\'s copies of the model, as @google/genai writes them', () => {
+  const dir = tempConfig('model_list:\n  - model_name: team-embed\n    litellm_params: { model: gemini/text-embedding-004, api_key: os.environ/GEMINI_API_KEY }\n');
+  const env = baseEnv({ GEMINI_API_KEY: 'k' });
+  const body = JSON.stringify({ requests: [{ model: 'models/team-embed', content: { parts: [{ text: 'hi' }] } }] });
+  for (const endpoint of ['v1beta/models/team-embed:batchEmbedContents', 'batchEmbedContents']) {
+    it(`team-embed ${endpoint}: the upstream model in the path and in requests[].model`, async () => {
+      const result = await runCli({ args: ['call', 'team-embed', endpoint, '--dry-run', '--json', body], cwd: dir, env });
+      expect(result.code, result.stderr).toBe(0);
+      const out = String(result.stdout);
+      expect(out.split('\n')[0]).toBe('POST https://generativelanguage.googleapis.com/v1beta/models/text-embedding-004:batchEmbedContents');
+      expect(out).toContain('"model":"models/text-embedding-004"');
+      expect(out).not.toContain('team-embed');
     });
   }
 });

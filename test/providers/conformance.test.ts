@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFromObject } from '../../src/config/load.ts';
 import { providerFromDeclaration } from '../../src/config/declared-providers.ts';
 import type { DeclaredProvider } from '../../src/config/schema.ts';
-import { findProvider, listProviders } from '../../src/providers/registry.ts';
+import type { ProviderTable } from '../../src/providers/table.ts';
 import { Router } from '../../src/router/router.ts';
 import { joinEndpoint } from '../../src/transport/url.ts';
 import { echo, startFakeUpstream, type FakeServer, type RecordedRequest } from '../fixtures/fake-upstream.ts';
@@ -43,8 +43,13 @@ interface Row {
   auth: AuthExpectation | null;
   /** Other headers the provider must send. */
   headers?: Record<string, string>;
-  /** `body`: the body's `model` is the upstream model. `path`: the model is in the path and the body is untouched. */
+  /**
+   * `body`: the body's `model` is the upstream model. `path`: the model is in the path and the body is untouched,
+   * but for the copies of the alias a provider's API repeats in it (`pathModelInBody`).
+   */
   model_in: 'body' | 'path';
+  /** What the body's `model` naming the alias becomes where the API repeats the path's model in it (Gemini). */
+  pathModelInBody?: string;
   /** Extra litellm_params and environment for this row. */
   params?: Record<string, unknown>;
   env?: Record<string, string>;
@@ -83,8 +88,8 @@ const ROWS: readonly Row[] = [
   // Anthropic: x-api-key and the required version header.
   { name: 'anthropic', provider: 'anthropic', defaultApiBase: 'https://api.anthropic.com', model: 'claude-sonnet-4-20250514', base: '', endpoint: 'v1/messages', path: '/v1/messages', keyEnv: 'ANTHROPIC_API_KEY', auth: header('x-api-key'), headers: { 'anthropic-version': '2023-06-01' }, model_in: 'body' },
   // Gemini: the model in the path, the key in x-goog-api-key and never in ?key=.
-  { name: 'gemini', provider: 'gemini', defaultApiBase: 'https://generativelanguage.googleapis.com', model: 'gemini-2.0-flash', base: '', endpoint: 'generateContent', path: '/v1beta/models/gemini-2.0-flash:generateContent', keyEnv: 'GEMINI_API_KEY', auth: header('x-goog-api-key'), model_in: 'path' },
-  { name: 'gemini (stream)', provider: 'gemini', defaultApiBase: 'https://generativelanguage.googleapis.com', model: 'gemini-2.0-flash', base: '', endpoint: 'streamGenerateContent', path: '/v1beta/models/gemini-2.0-flash:streamGenerateContent', query: { alt: 'sse' }, keyEnv: 'GEMINI_API_KEY', auth: header('x-goog-api-key'), model_in: 'path' },
+  { name: 'gemini', provider: 'gemini', defaultApiBase: 'https://generativelanguage.googleapis.com', model: 'gemini-2.0-flash', base: '', endpoint: 'generateContent', path: '/v1beta/models/gemini-2.0-flash:generateContent', keyEnv: 'GEMINI_API_KEY', auth: header('x-goog-api-key'), model_in: 'path', pathModelInBody: 'models/gemini-2.0-flash' },
+  { name: 'gemini (stream)', provider: 'gemini', defaultApiBase: 'https://generativelanguage.googleapis.com', model: 'gemini-2.0-flash', base: '', endpoint: 'streamGenerateContent', path: '/v1beta/models/gemini-2.0-flash:streamGenerateContent', query: { alt: 'sse' }, keyEnv: 'GEMINI_API_KEY', auth: header('x-goog-api-key'), model_in: 'path', pathModelInBody: 'models/gemini-2.0-flash' },
   // Azure OpenAI: classic paths route on the deployment and need api-version; the key goes in api-key.
   { name: 'azure', provider: 'azure', defaultApiBase: undefined, model: 'gpt4o-prod', base: '', endpoint: 'chat/completions', path: '/openai/deployments/gpt4o-prod/chat/completions', query: { 'api-version': '2024-10-21' }, keyEnv: 'AZURE_OPENAI_API_KEY', auth: header('api-key'), model_in: 'path' },
   { name: 'azure (api_version param, gateway prefix)', provider: 'azure', defaultApiBase: undefined, model: 'embed-prod', base: '/apim', endpoint: 'embeddings', path: '/apim/openai/deployments/embed-prod/embeddings', query: { 'api-version': '2025-04-01-preview' }, keyEnv: 'AZURE_OPENAI_API_KEY', auth: header('api-key'), model_in: 'path', params: { api_version: '2025-04-01-preview' } },
@@ -140,17 +145,19 @@ let fake: FakeServer;
 /** Every provider's key variables (and the rows' own) set to canaries; every base variable to a dead port. */
 let allEnv: Record<string, string>;
 let keyVars: string[];
+/** The table of a config that declares ACME: built-ins, registered providers and ACME. */
+let table: ProviderTable;
 
 beforeAll(async () => {
   const answer = echo();
   fake = await startFakeUpstream((req, res) => (req.path === TOKEN_PATH ? sendJson(res, 200, { access_token: TOKEN, expires_in: 3600, token_type: 'Bearer' }) : answer(req, res)));
-  // A config that declares a provider registers it, as loading the config file would.
-  configFromObject({ providers: [ACME] }, undefined, {});
-  keyVars = [...new Set([...listProviders().flatMap((p) => p.apiKeyEnv), ...ROWS.flatMap((r) => (r.keyEnv ? [r.keyEnv] : []))])];
+  // A config that declares a provider has it in its own table, as loading the config file would.
+  table = configFromObject({ providers: [ACME] }, undefined, {}).providers;
+  keyVars = [...new Set([...table.list().flatMap((p) => p.apiKeyEnv), ...ROWS.flatMap((r) => (r.keyEnv ? [r.keyEnv] : []))])];
   allEnv = {};
   for (const name of keyVars) allEnv[name] = canary(name);
   // The alias's api_base must win over the provider's base variables: a request sent there fails.
-  for (const name of listProviders().flatMap((p) => p.apiBaseEnv)) allEnv[name] = `http://127.0.0.1:9/${name}`;
+  for (const name of table.list().flatMap((p) => p.apiBaseEnv)) allEnv[name] = `http://127.0.0.1:9/${name}`;
   allEnv.CONFORMANCE_VERTEX_SA = JSON.stringify(makeServiceAccount(`${fake.url}${TOKEN_PATH}`).json);
 });
 
@@ -160,7 +167,7 @@ afterAll(async () => {
 
 function envFor(row: Row): Record<string, string> {
   const env = { ...allEnv, ...row.env };
-  if (row.keyEnv === undefined) for (const name of findProvider(row.provider)!.apiKeyEnv) delete env[name];
+  if (row.keyEnv === undefined) for (const name of table.find(row.provider)!.apiKeyEnv) delete env[name];
   return env;
 }
 
@@ -171,7 +178,7 @@ function everything(req: RecordedRequest): string {
 
 describe('provider conformance: the table covers the registry', () => {
   it('every registered provider has a row, and every row names a registered provider', () => {
-    const ids = listProviders().map((p) => p.id);
+    const ids = table.list().map((p) => p.id);
     expect(ids).toContain('acme');
     expect(ids.filter((id) => !ROWS.some((row) => row.provider === id)), 'providers without a conformance row').toEqual([]);
     expect(ROWS.filter((row) => !ids.includes(row.provider)).map((row) => row.name), 'rows for unknown providers').toEqual([]);
@@ -179,7 +186,7 @@ describe('provider conformance: the table covers the registry', () => {
   });
 
   it('each row states its provider\'s default base, and some row keeps that base\'s path on the fake', () => {
-    for (const provider of listProviders()) {
+    for (const provider of table.list()) {
       const rows = ROWS.filter((row) => row.provider === provider.id);
       for (const row of rows) expect(provider.defaultApiBase, row.name).toBe(row.defaultApiBase);
       if (!provider.defaultApiBase) continue;
@@ -189,8 +196,8 @@ describe('provider conformance: the table covers the registry', () => {
   });
 
   it('each row\'s key variable is the provider\'s first, and every provider\'s key variables get a canary', () => {
-    for (const row of ROWS) if (row.keyEnv) expect(findProvider(row.provider)!.apiKeyEnv[0], row.name).toBe(row.keyEnv);
-    for (const provider of listProviders()) for (const name of provider.apiKeyEnv) expect(allEnv[name], name).toBe(canary(name));
+    for (const row of ROWS) if (row.keyEnv) expect(table.find(row.provider)!.apiKeyEnv[0], row.name).toBe(row.keyEnv);
+    for (const provider of table.list()) for (const name of provider.apiKeyEnv) expect(allEnv[name], name).toBe(canary(name));
   });
 
   it('a declared provider\'s join examples hold (built-in ones are checked in test/transport/url.test.ts)', () => {
@@ -248,12 +255,12 @@ describe('provider conformance: the same passthrough through every provider', ()
       expect(leaked, 'other credentials sent').toEqual([]);
       if (own) expect(text.split(own.toLowerCase()).length - 1, 'own key sent once').toBe(1);
 
-      // The model: in the body as the upstream model, or in the path with the body left as sent.
+      // The model: in the body as the upstream model, or in the path with the body left as sent (but for copies of the alias).
       if (row.model_in === 'body') {
         expect(req.json).toEqual({ ...sent, model: row.model });
       } else {
         expect(req.path).toContain(encodeURIComponent(row.model));
-        expect(req.json).toEqual(sent);
+        expect(req.json).toEqual(row.pathModelInBody ? { ...sent, model: row.pathModelInBody } : sent);
       }
     });
   }

@@ -13,11 +13,11 @@ let proxy: ProxyCli;
 
 beforeAll(async () => {
   mistral = await startFakeUpstream(openAiLike({ apiKey: MISTRAL_KEY }));
-  const entry = (alias: string, model: string) => `  - model_name: ${alias}\n    litellm_params:\n      model: ${model}\n      api_base: http://127.0.0.1:9\n      api_key: unused-upstream-key\n`;
+  const entry = (alias: string, model: string, info = '') => `  - model_name: ${alias}\n    litellm_params:\n      model: ${model}\n      api_base: http://127.0.0.1:9\n      api_key: unused-upstream-key\n${info}`;
   proxy = await startProxyCli({
     config: `model_list:\n${[
       entry('lang', 'hosted_vllm/papluca/xlm-roberta-base-language-detection'),
-      entry('lang-large', 'hosted_vllm/FacebookAI/xlm-roberta-large'),
+      entry('lang-large', 'hosted_vllm/FacebookAI/xlm-roberta-large', '    model_info:\n      id: lang-large-prod\n      mode: embedding\n      base_model: xlm-roberta-large\n'),
       entry('fast-llama', 'groq/llama-3.1-8b-instant'),
       entry('team-claude', 'anthropic/claude-sonnet-4-20250514'),
       entry('team-gemini', 'gemini/gemini-2.0-flash'),
@@ -61,8 +61,17 @@ describe('model lists answered with aliases', () => {
     const body = answer.json<{ data: Array<{ model_name: string; litellm_params: Record<string, unknown>; model_info: { id: string } }> }>();
     expect(body.data[0]).toEqual({ model_name: 'lang', litellm_params: { model: 'hosted_vllm/papluca/xlm-roberta-base-language-detection' }, model_info: { id: 'lang#0' } });
     expect(body.data).toHaveLength(10);
+    // The config's own model_info is answered as LiteLLM answers it (tools read `mode`, `base_model`, its `id`).
+    expect(body.data[1]!.model_info).toEqual({ id: 'lang-large-prod', mode: 'embedding', base_model: 'xlm-roberta-large' });
     expect(answer.text).not.toContain('unused-upstream-key');
     expect(answer.text).not.toContain('127.0.0.1:9');
+  });
+
+  it('/model/info?litellm_model_id=: that deployment only, as LiteLLM filters by the id it answers', async () => {
+    const rows = (path: string) => get(path).then((answer) => answer.json<{ data: Array<{ model_name: string }> }>().data.map((row) => row.model_name));
+    expect(await rows('/model/info?litellm_model_id=lang-large-prod')).toEqual(['lang-large']);
+    expect(await rows('/v1/model/info?litellm_model_id=fast-llama%232')).toEqual(['fast-llama']);
+    expect(await rows('/model/info?litellm_model_id=none-such')).toEqual([]);
   });
 
   it('/<route>/v1/models: the route\'s own aliases, however the SDK spells the path', async () => {

@@ -3,22 +3,24 @@
 // For each call the upstream must see: the provider's real path, the alias swapped wherever the model appears, the
 // provider's key in the provider's header, and no client credential. The README's SDK table is this table.
 import { readFileSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import Anthropic from '@anthropic-ai/sdk';
-import { ConverseCommand, ConverseStreamCommand, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
+import { BedrockRuntimeClient, ConverseCommand, ConverseStreamCommand, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
 import { GoogleGenAI } from '@google/genai';
 import { Mistral } from '@mistralai/mistralai';
 import { CohereClient, CohereClientV2 } from 'cohere-ai';
 import Groq from 'groq-sdk';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Ollama } from 'ollama';
 import OpenAI from 'openai';
 import Together from 'together-ai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkProviderTable } from '../../scripts/provider-table.ts';
-import { startFakeBedrock } from '../fixtures/fake-bedrock.ts';
+import { converseStreamFrames, EVENT_STREAM, startFakeBedrock } from '../fixtures/fake-bedrock.ts';
 import { anthropicLike, openAiLike, startFakeUpstream, type FakeHandler, type FakeServer, type RecordedRequest } from '../fixtures/fake-upstream.ts';
 import { sendJson } from '../fixtures/respond.ts';
 import { cohereLike, geminiLike, ollamaLike, underPrefix } from '../fixtures/sdk-upstreams.ts';
-import { CLIENT_SIDE_AWS, proxiedBedrockClient } from '../support/bedrock-client.ts';
+import { CLIENT_SIDE_AWS } from '../support/bedrock-client.ts';
 import { ROOT } from '../support/cli.ts';
 import { headerText, startProxyCli, stopAllProxies, type ProxyCli } from '../support/proxy.ts';
 import { cleanupTemp } from '../support/tmp.ts';
@@ -59,9 +61,53 @@ interface SdkRow {
   calls: SdkCall[];
 }
 
+/**
+ * A streamed call's upstream holds back everything after its first write until the SDK has handed the caller its
+ * first event: a proxy that buffered the stream would never deliver it, and the call would hang (no timing involved).
+ */
+interface StreamGate {
+  /** The upstream's answer is held back after its first write (the gate applies to this call's answer). */
+  holding: boolean;
+  /** Events the SDK yielded. */
+  events: number;
+  release: () => void;
+}
+let gate: StreamGate | undefined;
+
+/** Patches an upstream answer: while a gate is set, writes after the first wait for the client's first event. */
+function holdAfterFirstWrite(res: ServerResponse): void {
+  const current = gate;
+  if (!current) return;
+  current.holding = true;
+  const queue: Array<() => void> = [];
+  let released = false;
+  let first = true;
+  const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  current.release = () => {
+    released = true;
+    for (const step of queue.splice(0)) step();
+  };
+  res.write = ((...args: unknown[]) => {
+    if (first || released) return ((first = false), write(...args));
+    queue.push(() => write(...args));
+    return true;
+  }) as ServerResponse['write'];
+  res.end = ((...args: unknown[]) => {
+    if (released || first) return end(...args);
+    queue.push(() => end(...args));
+    return res;
+  }) as ServerResponse['end'];
+}
+
+const gated = (handler: FakeHandler): FakeHandler => (req, res) => (holdAfterFirstWrite(res), handler(req, res));
+
 async function streamedText(chunks: AsyncIterable<unknown>, pick: (chunk: never) => string | undefined | null): Promise<{ text: string }> {
   let text = '';
-  for await (const chunk of chunks) text += pick(chunk as never) ?? '';
+  for await (const chunk of chunks) {
+    if (gate && gate.events++ === 0) gate.release();
+    text += pick(chunk as never) ?? '';
+  }
   return { text };
 }
 
@@ -95,7 +141,20 @@ const openAiCalls = (client: (ctx: Ctx) => OpenAI | Groq | Together, prefix: str
   ];
 };
 
-const bedrockClient = (ctx: Ctx) => proxiedBedrockClient(ctx.proxy, MASTER_KEY);
+/**
+ * As AWS documents an Amazon Bedrock API key: the `token` option (or AWS_BEARER_TOKEN_BEDROCK) with the bearer scheme
+ * preferred, sent as `Authorization: Bearer`. The client's own AWS credentials are set too: they must not go upstream.
+ */
+const bedrockClient = (ctx: Ctx) =>
+  new BedrockRuntimeClient({
+    region: 'us-east-1',
+    endpoint: `${ctx.proxy}/bedrock`,
+    token: { token: MASTER_KEY },
+    authSchemePreference: ['httpBearerAuth'],
+    credentials: CLIENT_SIDE_AWS,
+    requestHandler: new NodeHttpHandler(), // HTTP/1.1, as the proxy speaks it
+    maxAttempts: 1,
+  });
 
 const BEARER = { header: 'authorization', prefix: 'Bearer ' };
 
@@ -128,7 +187,9 @@ const ROWS: readonly SdkRow[] = [
         {
           name: 'stream',
           path: '/v1/messages',
-          run: async (ctx) => ({ text: (await client(ctx).messages.stream({ model: ctx.alias, max_tokens: 32, messages }).finalText()) }),
+          run: async (ctx) =>
+            streamedText(client(ctx).messages.stream({ model: ctx.alias, max_tokens: 32, messages }), (e: Anthropic.MessageStreamEvent) =>
+              e.type === 'content_block_delta' && e.delta.type === 'text_delta' ? e.delta.text : ''),
         },
         { name: 'models', run: async (ctx) => ({ ids: (await client(ctx).models.list()).data.map((m) => m.id) }) },
       ] satisfies SdkCall[];
@@ -260,7 +321,7 @@ const ROWS: readonly SdkRow[] = [
   },
   {
     sdk: '@aws-sdk/client-bedrock-runtime',
-    option: "`endpoint: 'http://localhost:4000/bedrock'`, the key in `x-llmpass-api-key` (a middleware)",
+    option: "`endpoint: 'http://localhost:4000/bedrock'`, `token: { token: '<key>' }` and `authSchemePreference: ['httpBearerAuth']` (or `AWS_BEARER_TOKEN_BEDROCK`)",
     route: '/bedrock',
     model: 'bedrock/anthropic.claude-upstream-v1:0',
     upstream: () => 'bedrock',
@@ -312,9 +373,18 @@ beforeAll(async () => {
         ? await startFakeBedrock({
           key: AWS_KEY,
           // InvokeModel as an embedding model answers (Titan's shape).
-          answer: (req, res) => (req.path.endsWith('/invoke') ? (sendJson(res, 200, { embedding: [0.25, 0.5, 0.75], inputTextTokenCount: 2 }), true) : false),
+          answer: (req, res) => {
+            if (req.path.endsWith('/invoke')) return (sendJson(res, 200, { embedding: [0.25, 0.5, 0.75], inputTextTokenCount: 2 }), true);
+            if (!req.path.endsWith('/converse-stream')) return false;
+            // Whole frames, one a write: the first is an event the SDK can hand over alone.
+            holdAfterFirstWrite(res);
+            res.writeHead(200, { 'content-type': EVENT_STREAM });
+            for (const frame of converseStreamFrames()) res.write(frame);
+            res.end();
+            return true;
+          },
         })
-        : await startFakeUpstream(handler),
+        : await startFakeUpstream(gated(handler)),
     );
   }
   const entries = ROWS.map((row) => {
@@ -370,8 +440,11 @@ describe('each provider SDK through the proxy', () => {
         it(call.name, async () => {
           const fake = fakes.get(row)!;
           const before = fake.requests.length;
+          gate = call.name === 'stream' ? { holding: false, events: 0, release: () => {} } : undefined;
           const answer = await call.run({ proxy: proxy.url, alias: aliasOf(row) });
           const seen = fake.requests.slice(before);
+          // The stream really streamed: the SDK yielded its first event before the upstream would end its answer.
+          if (gate) expect({ holding: gate.holding, events: gate.events > 1 }).toEqual({ holding: true, events: true });
           if (call.name === 'models') {
             // The proxy answers with the route's aliases, in the SDK's own shape; nothing goes upstream.
             expect(answer).toEqual({ ids: [aliasOf(row)] });

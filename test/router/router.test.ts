@@ -92,6 +92,7 @@ describe('Router', () => {
     await (await router.passthrough({ model: 'm', endpoint: 'x', json: {}, onEvent: (e) => events.push(e) })).arrayBuffer();
     // The dead one is skipped while cooling: one attempt, straight to the healthy one.
     expect(events.filter((e) => e.type === 'attempt').length).toBe(1);
+    expect(events.filter((e) => e.type === 'skip').map((e) => e.type === 'skip' && e.deployment.id)).toEqual(['m#0']);
     expect(attemptsBefore).toBe(2);
 
     const single = new Router({ modelList: [entry('s', dead)], allowedFails: 1, numRetries: 1, maxBackoffMs: 5 });

@@ -61,6 +61,10 @@ describe('call and batch traces', () => {
     for (const line of children) {
       const attempts = childrenOf(receiver.spans, line);
       expect(attempts.map((s) => s.kind)).toEqual([CLIENT]);
+      // The line's body is read by the batch itself: its usage and first chunk still reach the attempt.
+      expect(attempts[0]!.attributes).toMatchObject({ 'gen_ai.usage.input_tokens': expect.any(Number), 'gen_ai.response.model': 'gpt-4o-mini' });
+      expect(attempts[0]!.attributes['gen_ai.usage.output_tokens']).toBeGreaterThan(0);
+      expect(attempts[0]!.attributes['gen_ai.response.time_to_first_chunk']).toBeGreaterThan(0);
     }
   });
 

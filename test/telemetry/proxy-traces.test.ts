@@ -1,10 +1,12 @@
 // The proxy under OpenTelemetry: a SERVER span per request, a CLIENT span per upstream attempt (retries and
 // fallbacks as siblings with their reason), GenAI attributes, a client's traceparent continued and the attempt's
 // sent upstream. Everything is read from what the official exporter sent to a recording OTLP receiver.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openAiLike, sequence, startFakeUpstream, status, type FakeServer } from '../fixtures/fake-upstream.ts';
 import { cleanupTemp } from '../support/tmp.ts';
-import { postJson, startProxyCli, stopAllProxies, type ProxyCli } from '../support/proxy.ts';
+import { http, postJson, startProxyCli, stopAllProxies, type ProxyCli } from '../support/proxy.ts';
 import { childrenOf, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver.ts';
 
 const KEY = 'sk-otel-provider-canary-7f3a9b';
@@ -26,11 +28,17 @@ const entry = (alias: string, base: string) => `  - model_name: ${alias}
       api_key: ${KEY}
 `;
 
+/** An entry the Router picks first (a high weight) or last (a low one). */
+const weighted = (alias: string, base: string, weight: number) => `${entry(alias, base)}      weight: ${weight}
+`;
+
 async function startTracedProxy(env: Record<string, string>): Promise<ProxyCli> {
   return startProxyCli({
     config: `model_list:
-${entry('gpt', openai.url)}${entry('flaky', flaky.url)}${entry('broken', broken.url)}router_settings:
+${entry('gpt', openai.url)}${entry('flaky', flaky.url)}${entry('broken', broken.url)}${weighted('pair', broken.url, 1000)}${weighted('pair', openai.url, 0.001)}router_settings:
   num_retries: 1
+  allowed_fails: 1
+  cooldown_time: 600
   fallbacks: [{ broken: [gpt] }]
 `,
     env: { LLMPASS_MASTER_KEY: MASTER, OTEL_BSP_SCHEDULE_DELAY: '50', OTEL_METRIC_EXPORT_INTERVAL: '200', OTEL_SERVICE_NAME: 'llmpass-test', ...env },
@@ -145,6 +153,21 @@ describe('proxy traces', () => {
     expect(attempts[2]!.attributes).toMatchObject({ 'llmpass.fallback.from': 'broken', 'llmpass.attempt.reason': 'fallback from "broken" to "gpt"' });
   });
 
+  it('a cooldown and a skip: the failing deployment cooled as a sibling span, then skipped with its reason on the next call', async () => {
+    const first = newTraceparent();
+    expect((await postJson(`${proxy.url}/openai/v1/chat/completions`, chat('pair'), MASTER, { traceparent: first.header })).status).toBe(200);
+    const cooled = await treeFor(first.traceId, 2);
+    const cooldown = cooled.children.find((s) => s.name.startsWith('cooldown '));
+    expect(cooldown?.attributes['llmpass.deployment']).toBe('pair#3');
+    const second = newTraceparent();
+    expect((await postJson(`${proxy.url}/openai/v1/chat/completions`, chat('pair'), MASTER, { traceparent: second.header })).status).toBe(200);
+    const { children } = await treeFor(second.traceId, 1);
+    const skip = children.find((s) => s.name.startsWith('skip '));
+    expect(skip?.attributes).toMatchObject({ 'llmpass.deployment': 'pair#3', 'llmpass.skip.reason': 'cooling down after allowed_fails failures' });
+    expect(skip!.endNs).toBe(skip!.startNs);
+    expect(children.filter((s) => s.kind === CLIENT).map((s) => s.attributes['llmpass.deployment'])).toEqual(['pair#4']);
+  });
+
   it('exports the GenAI client metrics over OTLP', async () => {
     const deadline = Date.now() + 10_000;
     const names = () => new Set(receiver.points.map((p) => p.metric));
@@ -160,6 +183,33 @@ describe('proxy traces', () => {
     expect(names().has('gen_ai.client.operation.time_to_first_chunk')).toBe(true);
     expect(receiver.contentTypes.some((c) => c.startsWith('/v1/traces application/x-protobuf'))).toBe(true);
   });
+});
+
+describe('a collector that refuses the spans', () => {
+  it('counts them in /metrics as llmpass_telemetry_spans_dropped_total, the calls unharmed', async () => {
+    // Answers every export with 400: the exporter gives up on it at once, without retrying.
+    const refusing = createServer((req, res) => {
+      req.resume();
+      req.once('end', () => res.writeHead(400, { 'content-type': 'text/plain' }).end('no'));
+    });
+    await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
+    try {
+      const refused = await startTracedProxy({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(refusing.address() as AddressInfo).port}` });
+      const dropped = async () => Number(/^llmpass_telemetry_spans_dropped_total (\d+)$/m.exec((await http(`${refused.url}/metrics`)).text)?.[1] ?? NaN);
+      expect(await dropped()).toBe(0);
+      expect((await postJson(`${refused.url}/openai/v1/chat/completions`, chat('gpt'), MASTER)).status).toBe(200);
+      // Polled until the export has been refused (the batch processor exports within OTEL_BSP_SCHEDULE_DELAY).
+      let count = 0;
+      for (let tries = 0; tries < 2000 && count < 2; tries++) {
+        count = await dropped();
+        if (count < 2) await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      // The call's SERVER span and its CLIENT attempt, and the spans of the scrapes themselves.
+      expect(count).toBeGreaterThanOrEqual(2);
+    } finally {
+      await new Promise((resolve) => refusing.close(resolve));
+    }
+  }, 60_000);
 });
 
 describe('proxy traces over http/json, bodies opted in', () => {

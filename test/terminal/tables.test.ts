@@ -40,3 +40,20 @@ describe('tables on a terminal', () => {
     });
   }
 });
+
+describe('models --check on a terminal', () => {
+  it('its table fits 80 columns, and a failure\'s reason is still there in full', async () => {
+    const cwd = tempConfig(`model_list:
+  - model_name: a-rather-long-alias-for-a-chat-model
+    litellm_params:
+      model: hosted_vllm/meta-llama/Llama-3.3-70B-Instruct
+      api_base: http://127.0.0.1:9/v1/some/gateway/path/that/is/long
+`);
+    const tty = await runCli({ args: ['models', '--check'], cwd, tty: true, columns: 80, env: baseEnv({ NO_COLOR: '1' }) });
+    expect(tty.code).toBe(1);
+    const text = stripVTControlCharacters(tty.stdout.toString());
+    const table = text.slice(text.indexOf('ALIAS'), text.indexOf('\n\n', text.indexOf('ALIAS')));
+    expect(longest(table), table).toBeLessThanOrEqual(80);
+    expect(text.replace(/\s+/g, ' ')).toContain('connection refused; is the server running and is the api base right?');
+  });
+});

@@ -51,7 +51,43 @@ CREATE INDEX IF NOT EXISTS llmpass_requests_started_at ON llmpass_requests (star
 CREATE INDEX IF NOT EXISTS llmpass_requests_alias ON llmpass_requests (alias, started_at);
 `;
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, sqlite: first('sqlite'), postgres: first('postgres') }];
+/** Virtual keys (src/keys/): only a key's sha256 is stored; spend is booked on the row and reset per budget period. */
+const keys = (dialect: 'sqlite' | 'postgres'): string => {
+  const int = dialect === 'sqlite' ? 'INTEGER' : 'BIGINT';
+  const real = dialect === 'sqlite' ? 'REAL' : 'DOUBLE PRECISION';
+  return `
+CREATE TABLE IF NOT EXISTS llmpass_keys (
+  token TEXT PRIMARY KEY,
+  key_name TEXT NOT NULL,
+  key_alias TEXT,
+  team_id TEXT,
+  models TEXT NOT NULL,
+  allowed_routes TEXT NOT NULL,
+  rpm_limit ${int},
+  tpm_limit ${int},
+  max_parallel_requests ${int},
+  max_budget ${real},
+  budget_duration TEXT,
+  budget_reset_at ${int},
+  expires ${int},
+  metadata TEXT NOT NULL,
+  blocked INTEGER NOT NULL DEFAULT 0,
+  spend ${real} NOT NULL DEFAULT 0,
+  input_tokens ${int} NOT NULL DEFAULT 0,
+  output_tokens ${int} NOT NULL DEFAULT 0,
+  calls ${int} NOT NULL DEFAULT 0,
+  created_at ${int} NOT NULL,
+  updated_at ${int} NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS llmpass_keys_alias ON llmpass_keys (key_alias);
+CREATE INDEX IF NOT EXISTS llmpass_keys_team ON llmpass_keys (team_id);
+`;
+};
+
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, sqlite: first('sqlite'), postgres: first('postgres') },
+  { version: 2, sqlite: keys('sqlite'), postgres: keys('postgres') },
+];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
 

@@ -1,0 +1,100 @@
+// The proxy's side of virtual keys, kept out of server.ts: the gate every keyed route passes, the key API's
+// answers, a call's admission (budget and limits) and the booking of what it cost.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { costOf, priceOverrideOf } from '../accounting/cost.ts';
+import { LlmpassError, UsageError } from '../errors.ts';
+import { sendProxyError } from '../proxy/answers.ts';
+import { readLimited } from '../proxy/read-body.ts';
+import type { Deployment } from '../core/deployment.ts';
+import type { UpstreamReply } from '../core/reply.ts';
+import { answerKeyApi, keyApiDenial, KEY_API, type KeyAction } from './api.ts';
+import { isDenial, type Caller, type Denial, type KeyGuard } from './guard.ts';
+import { tapUsage } from './usage-tap.ts';
+
+/** A refusal thrown from anywhere on the request's path; the proxy's catch answers it as sendDenial does. */
+export class KeyDeniedError extends LlmpassError {
+  override readonly code = 'LLMPASS_KEY_DENIED';
+  readonly denial: Denial;
+  constructor(denial: Denial) {
+    super(denial.message);
+    this.denial = denial;
+  }
+}
+
+export function sendDenial(res: ServerResponse, denial: Denial): void {
+  if (denial.retryAfterSeconds !== undefined && !res.headersSent) res.setHeader('retry-after', String(denial.retryAfterSeconds));
+  // A refused client's body is never read: the connection closes once the answer is out.
+  if (denial.status === 401) res.shouldKeepAlive = false;
+  sendProxyError(res, denial.status, denial.message, denial.code, denial.type);
+}
+
+const deny = (denial: Denial | undefined): void => {
+  if (denial) throw new KeyDeniedError(denial);
+};
+
+/** Who calls, and whether they may use this route at all (the key API is master-only but for /key/info about oneself). */
+export async function enterRoute(guard: KeyGuard, req: IncomingMessage, queryKey: string | null, path: string, keyAction: KeyAction | undefined, search: string): Promise<Caller> {
+  const caller = await guard.identify(req.headers, queryKey);
+  if (isDenial(caller)) throw new KeyDeniedError(caller);
+  if (keyAction) deny(keyApiDenial(caller, { action: keyAction, query: new URLSearchParams(search) }));
+  else deny(guard.checkRoute(caller, path));
+  return caller;
+}
+
+/** The model a call names (an alias, or a provider's own model), refused when outside the key's list. */
+export function checkModel(guard: KeyGuard, caller: Caller, model: string | undefined, configured?: string): void {
+  // A wildcard alias (`openai/*`) is allowed by its configured name or by the name asked for.
+  if (configured !== undefined && configured !== model && !guard.checkModel(caller, configured)) return;
+  deny(guard.checkModel(caller, model));
+}
+
+/**
+ * Budget and rate limits for a call about to go upstream: refused, or admitted until the response closes. A call
+ * admitted under its budget finishes even when its cost crosses it; the next one is refused.
+ */
+export async function admitCall(guard: KeyGuard, caller: Caller, res: ServerResponse): Promise<void> {
+  const slot = await guard.admit(caller);
+  if (isDenial(slot)) throw new KeyDeniedError(slot);
+  // A client gone while the shared counters answered has closed already: its slot is given back at once.
+  if (res.closed) slot.release();
+  else res.once('close', slot.release);
+}
+
+const PRICE_KEYS = ['input_cost_per_token', 'output_cost_per_token', 'cache_read_input_token_cost', 'cache_creation_input_token_cost'];
+const overrides = new WeakMap<Deployment, ReturnType<typeof priceOverrideOf>>();
+
+/** The deployment's own rates from its litellm_params, read once. */
+function overrideOf(deployment: Deployment): ReturnType<typeof priceOverrideOf> {
+  if (!overrides.has(deployment)) overrides.set(deployment, priceOverrideOf(Object.fromEntries(PRICE_KEYS.map((key) => [key, deployment.settings.text(key)]))));
+  return overrides.get(deployment);
+}
+
+/** Books a key's call once its answer has been relayed: tokens for its tpm, cost and tokens for its spend. */
+export function bookReply(guard: KeyGuard, caller: Caller, reply: UpstreamReply, deployment: Deployment | undefined): void {
+  if (caller.kind !== 'key') return;
+  const token = caller.record.token;
+  tapUsage(reply.body, (usage) => {
+    const priced = deployment ? costOf({ pricesProvider: deployment.provider.pricesProvider, model: deployment.model, usage, override: overrideOf(deployment) }) : Promise.resolve(null);
+    void priced.catch(() => null).then((cost) => guard.bookSpend(token, cost, usage));
+  });
+}
+
+/** Serves /key/* (LiteLLM's shapes); errors go to the proxy's catch as any other. */
+export async function serveKeyApi(guard: KeyGuard, caller: Caller, req: IncomingMessage, res: ServerResponse, path: string, search: string, maxBody: number): Promise<void> {
+  const entry = KEY_API.get(path)!;
+  if ((req.method ?? 'GET') !== entry.method) throw new UsageError(`${path} takes ${entry.method}`);
+  let body: Record<string, unknown> = {};
+  if (entry.method === 'POST') {
+    const bytes = await readLimited(req, maxBody);
+    try {
+      body = bytes.length ? (JSON.parse(bytes.toString('utf8')) as Record<string, unknown>) : {};
+    } catch {
+      throw new UsageError(`${path}: the body is not JSON`);
+    }
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new UsageError(`${path}: the body must be a JSON object`);
+  }
+  const answer = await answerKeyApi(guard, caller, { action: entry.action, method: entry.method, query: new URLSearchParams(search), body });
+  const text = JSON.stringify(answer.body);
+  res.writeHead(answer.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
