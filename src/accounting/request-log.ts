@@ -165,7 +165,7 @@ function requestBodyOf(options: RouterPassthroughOptions): Uint8Array | string |
 /** The log of `call` and `--jsonl` batches: bodies kept for replay; off with --no-log, LLMPASS_LOG=off or the config. */
 export function cliRequestLog(face: 'call' | 'batch', config: Config, flags: { log?: boolean | undefined; replayOf?: string | undefined }): RequestLog | undefined {
   const settings = requestLogSettings({ config, env: process.env, off: flags.log === false, bodiesByDefault: true });
-  return settings && new RequestLog({ ...settings, face, replayOf: flags.replayOf, closeDeadlineMs: face === 'batch' ? 10_000 : 2_000, onNotice: (message) => process.stderr.write(`llmpass: request log: ${message}\n`) });
+  return settings && new RequestLog({ ...settings, face, replayOf: flags.replayOf, closeDeadlineMs: face === 'batch' ? 10_000 : 2_000, onNotice: (message) => process.stderr.write(`llmpass: ${message}\n`) });
 }
 
 /** The proxy's log: metadata only unless `store_prompts_in_spend_logs`; PostgreSQL by DATABASE_URL or `database_url`. */
