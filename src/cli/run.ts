@@ -3,7 +3,7 @@ import { Config, Plugin } from '@oclif/core/config';
 import { handle } from '@oclif/core/handle';
 import { run as runOclif } from '@oclif/core/run';
 import { reportError } from './report-error.ts';
-import { outputClosed, outputFailure, watchForClosedOutput } from './write.ts';
+import { outputClosed, outputFailure, watchForClosedOutput } from './render/write.ts';
 
 /** Waits until stdout has handed everything to the OS, or its reader has gone: whichever comes first. */
 function drained(out: NodeJS.WriteStream): Promise<void> {
@@ -54,7 +54,7 @@ export async function run(binUrl: string): Promise<void> {
         return;
       }
       await runOclif(argv, config);
-      if (first === 'autocomplete') await (await import('./completion-scripts.ts')).addDynamicCompletion(config.cacheDir, config.bin);
+      if (first === 'autocomplete') await (await import('./complete/completion-scripts.ts')).addDynamicCompletion(config.cacheDir, config.bin);
     }
     await drained(process.stdout);
     // A write that failed after the command returned (a dry run to a full disk) still fails the run, in one line.

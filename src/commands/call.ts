@@ -3,7 +3,7 @@ import * as Flags from '@oclif/core/flags';
 import { DEFAULT_CONCURRENCY } from '../batch/types.ts';
 import { BaseCommand } from '../cli/base-command.ts';
 import { BATCH_EXIT_CODE_HELP, EXIT_CODE_HELP } from '../cli/exit-codes.ts';
-import { REQUEST_ITEMS_HELP } from '../cli/request-items-help.ts';
+import { REQUEST_ITEMS_HELP } from '../cli/call/request-items-help.ts';
 
 export default class Call extends BaseCommand {
   static override summary = 'Send a payload to any endpoint of a model deployment and print the reply.';
@@ -84,7 +84,7 @@ ${BATCH_EXIT_CODE_HELP}`;
   async run(): Promise<void> {
     const { args, argv, flags } = await this.parse(Call);
     this.showStack = flags.debug;
-    const { runCall } = await import('../cli/run-call.ts');
+    const { runCall } = await import('../cli/call/run-call.ts');
     const drawing = await runCall({ model: args.model, endpoint: args.endpoint, items: (argv as string[]).slice(2), ...flags, bin: this.config.bin }, (stop) => {
       this.stopDrawing = stop;
     });

@@ -1,7 +1,7 @@
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../cli/base-command.ts';
-import { logFlags } from '../cli/log-flags.ts';
+import { logFlags } from '../cli/logs/log-flags.ts';
 
 export default class Replay extends BaseCommand {
   static override summary = 'Send a logged call again, through the same path.';
@@ -27,7 +27,7 @@ export default class Replay extends BaseCommand {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Replay);
     this.showStack = flags.debug;
-    const { runReplay } = await import('../cli/run-replay.ts');
+    const { runReplay } = await import('../cli/logs/run-replay.ts');
     process.exitCode = await runReplay(args.id, { ...flags, bin: this.config.bin }, (stop) => {
       this.stopDrawing = stop;
     });
