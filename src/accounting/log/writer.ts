@@ -17,6 +17,9 @@
  * - Retention deletes rows older than `retentionDays` in small batches between writes, once after the store opens
  *   and then every `pruneEveryMs`; SQLite then gives the freed pages back (incremental vacuum).
  * - `close(deadlineMs)` writes what is queued within the deadline, counts the rest as dropped, and closes the store.
+ *
+ * One file (~330 lines) because the ring, the retry loop, retention and close share one state machine: split, each
+ * part would need the others' private state.
  */
 import { SchemaTooNewError, type LogStore } from './store.ts';
 import type { RequestRow } from './row.ts';
