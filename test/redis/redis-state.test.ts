@@ -62,6 +62,54 @@ describe('RedisState', () => {
     expect(a.report()).toMatchObject({ backend: 'redis', shared: true });
   });
 
+  it('leases slots ahead of need while the window has room: calls skip the round trip, and rpm still holds exactly', async () => {
+    const prefix = freshPrefix();
+    // Deadlines of 5 s: a missed one on a loaded machine would serve a call locally, outside the shared window.
+    const [a, b] = [await replica(prefix, { timeoutMs: 5_000 }), await replica(prefix, { timeoutMs: 5_000 })];
+    const limits = { rpm: 1000 };
+    let withoutRoundTrip = 0;
+    const wave = async (state: RedisState) => {
+      const pending = Array.from({ length: 25 }, () => state.acquire('m#0', limits));
+      withoutRoundTrip += pending.filter((slot) => !(slot instanceof Promise)).length;
+      return Promise.all(pending);
+    };
+    const held = async () => -Number(await client.zscore(`${prefix}rpm:m#0`, '#used'));
+    let taken = 0;
+    for (let i = 0; i < 8; i++) taken += (await wave(a)).filter((slot) => slot.ok).length;
+    expect(taken).toBe(200);
+    // From its second ask on, A leased slots and later calls took them at once.
+    expect(withoutRoundTrip).toBeGreaterThan(0);
+    // A's lease ends and gives back what it did not use: the window holds A's calls, no more.
+    const end = Date.now() + 5_000;
+    while ((await held()) !== 200 && Date.now() < end) await sleep(10);
+    expect(await held()).toBe(200);
+    // One member per script call in the window, not one per request.
+    expect(await client.zcard(`${prefix}rpm:m#0`)).toBeLessThan(50);
+    // B (leasing too) then gets exactly the rest of the window, and A nothing more.
+    let refused = false;
+    for (let i = 0; i < 60 && !refused; i++) {
+      const results = await wave(b);
+      taken += results.filter((slot) => slot.ok).length;
+      refused = results.some((slot) => !slot.ok);
+    }
+    expect(refused).toBe(true);
+    expect(taken).toBe(1000);
+    expect((await wave(a)).filter((slot) => slot.ok)).toHaveLength(0);
+    expect(await held()).toBe(1000);
+  });
+
+  it('slots free again as the window slides past them, counted once', async () => {
+    const prefix = freshPrefix();
+    const a = await replica(prefix, { windowMs: 300, timeoutMs: 5_000 });
+    const batch = () => Promise.all(Array.from({ length: 7 }, () => a.acquire('m#0', { rpm: 5 })));
+    const first = await batch();
+    expect(first.filter((slot) => slot.ok)).toHaveLength(5);
+    const refusal = first.find((slot) => !slot.ok);
+    await sleep((refusal && !refusal.ok ? refusal.retryAfterMs : 300) + 50);
+    expect((await batch()).filter((slot) => slot.ok)).toHaveLength(5);
+    expect(-Number(await client.zscore(`${prefix}rpm:m#0`, '#used'))).toBe(5);
+  });
+
   it('shares tpm: tokens one replica reports fill the window for the other', async () => {
     const prefix = freshPrefix();
     const [a, b] = [await replica(prefix), await replica(prefix)];
