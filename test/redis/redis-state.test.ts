@@ -75,16 +75,16 @@ describe('RedisState', () => {
     };
     const held = async () => -Number(await client.zscore(`${prefix}rpm:m#0`, '#used'));
     let taken = 0;
-    for (let i = 0; i < 8; i++) taken += (await wave(a)).filter((slot) => slot.ok).length;
-    expect(taken).toBe(200);
+    for (let i = 0; i < 16; i++) taken += (await wave(a)).filter((slot) => slot.ok).length;
+    expect(taken).toBe(400);
     // From its second ask on, A leased slots and later calls took them at once.
     expect(withoutRoundTrip).toBeGreaterThan(0);
     // A's lease ends and gives back what it did not use: the window holds A's calls, no more.
     const end = Date.now() + 5_000;
-    while ((await held()) !== 200 && Date.now() < end) await sleep(10);
-    expect(await held()).toBe(200);
+    while ((await held()) !== 400 && Date.now() < end) await sleep(10);
+    expect(await held()).toBe(400);
     // One member per script call in the window, not one per request.
-    expect(await client.zcard(`${prefix}rpm:m#0`)).toBeLessThan(50);
+    expect(await client.zcard(`${prefix}rpm:m#0`)).toBeLessThan(100);
     // B (leasing too) then gets exactly the rest of the window, and A nothing more.
     let refused = false;
     for (let i = 0; i < 60 && !refused; i++) {
