@@ -73,7 +73,7 @@ describe('RedisState', () => {
       withoutRoundTrip += pending.filter((slot) => !(slot instanceof Promise)).length;
       return Promise.all(pending);
     };
-    const held = async () => -Number(await client.zscore(`${prefix}rpm:m#0`, '#used'));
+    const held = async () => -Number(await client.zscore(`${prefix}slots:m#0`, '#used'));
     let taken = 0;
     for (let i = 0; i < 16; i++) taken += (await wave(a)).filter((slot) => slot.ok).length;
     expect(taken).toBe(400);
@@ -84,7 +84,7 @@ describe('RedisState', () => {
     while ((await held()) !== 400 && Date.now() < end) await sleep(10);
     expect(await held()).toBe(400);
     // One member per script call in the window, not one per request.
-    expect(await client.zcard(`${prefix}rpm:m#0`)).toBeLessThan(100);
+    expect(await client.zcard(`${prefix}slots:m#0`)).toBeLessThan(100);
     // B (leasing too) then gets exactly the rest of the window, and A nothing more.
     let refused = false;
     for (let i = 0; i < 60 && !refused; i++) {
@@ -107,7 +107,7 @@ describe('RedisState', () => {
     const refusal = first.find((slot) => !slot.ok);
     await sleep((refusal && !refusal.ok ? refusal.retryAfterMs : 300) + 50);
     expect((await batch()).filter((slot) => slot.ok)).toHaveLength(5);
-    expect(-Number(await client.zscore(`${prefix}rpm:m#0`, '#used'))).toBe(5);
+    expect(-Number(await client.zscore(`${prefix}slots:m#0`, '#used'))).toBe(5);
   });
 
   it('shares tpm: tokens one replica reports fill the window for the other', async () => {
@@ -152,7 +152,7 @@ describe('RedisState', () => {
     await sleep(150);
     const keys = await client.keys('*');
     const ours = keys.filter((key) => key.startsWith(prefix)).sort();
-    expect(ours).toEqual([`${prefix}cooldowns`, `${prefix}inflight`, `${prefix}rpm:alias#0`, `${prefix}tpm:alias#0`]);
+    expect(ours).toEqual([`${prefix}cooldowns`, `${prefix}inflight`, `${prefix}slots:alias#0`, `${prefix}tpm:alias#0`]);
     for (const key of ours) {
       const ttl = await client.pttl(key);
       expect(ttl, key).toBeGreaterThan(0);
@@ -191,7 +191,7 @@ describe('RedisState', () => {
     await until(() => state.report().shared, 5_000);
     // The shared window started empty: this replica's slot from before is not in it.
     expect((await state.acquire('m#1', { rpm: 1 })).ok).toBe(true);
-    expect((await down.command('EXISTS', 'late:rpm:m#1')).trim()).toBe(':1');
+    expect((await down.command('EXISTS', 'late:slots:m#1')).trim()).toBe(':1');
     await down.stop();
   });
 });

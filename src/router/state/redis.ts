@@ -259,7 +259,7 @@ export class RedisState implements RouterState {
     try {
       reply = await this.#call(
         this.#redis.llmpassAcquire(
-          this.#key('rpm', id),
+          this.#key('slots', id),
           this.#key('tpm', id),
           limits.rpm ?? 0,
           limits.tpm ?? 0,
@@ -279,7 +279,7 @@ export class RedisState implements RouterState {
     const taken = Number(reply[0]);
     const leased = Number(reply[1]);
     if (leased > 0) {
-      const lease: Lease = { window: limits.rpm === undefined ? undefined : this.#key('rpm', id), prefix: `${prefix}:lease`, total: leased, used: 0, until: asked + LEASE_MS };
+      const lease: Lease = { window: limits.rpm === undefined ? undefined : this.#key('slots', id), prefix: `${prefix}:lease`, total: leased, used: 0, until: asked + LEASE_MS };
       leasing.leases.push(lease);
       // Unused slots go back as the lease ends, so that other replicas can take them at once.
       setTimeout(() => this.#endLease(leasing, lease), Math.max(0, lease.until - Date.now())).unref();
