@@ -62,6 +62,54 @@ describe('RedisState', () => {
     expect(a.report()).toMatchObject({ backend: 'redis', shared: true });
   });
 
+  it('leases slots ahead of need while the window has room: calls skip the round trip, and rpm still holds exactly', async () => {
+    const prefix = freshPrefix();
+    // Deadlines of 5 s: a missed one on a loaded machine would serve a call locally, outside the shared window.
+    const [a, b] = [await replica(prefix, { timeoutMs: 5_000 }), await replica(prefix, { timeoutMs: 5_000 })];
+    const limits = { rpm: 1000 };
+    let withoutRoundTrip = 0;
+    const wave = async (state: RedisState) => {
+      const pending = Array.from({ length: 25 }, () => state.acquire('m#0', limits));
+      withoutRoundTrip += pending.filter((slot) => !(slot instanceof Promise)).length;
+      return Promise.all(pending);
+    };
+    const held = async () => -Number(await client.zscore(`${prefix}slots:m#0`, '#used'));
+    let taken = 0;
+    for (let i = 0; i < 16; i++) taken += (await wave(a)).filter((slot) => slot.ok).length;
+    expect(taken).toBe(400);
+    // From its second ask on, A leased slots and later calls took them at once.
+    expect(withoutRoundTrip).toBeGreaterThan(0);
+    // A's lease ends and gives back what it did not use: the window holds A's calls, no more.
+    const end = Date.now() + 5_000;
+    while ((await held()) !== 400 && Date.now() < end) await sleep(10);
+    expect(await held()).toBe(400);
+    // One member per script call in the window, not one per request.
+    expect(await client.zcard(`${prefix}slots:m#0`)).toBeLessThan(100);
+    // B (leasing too) then gets exactly the rest of the window, and A nothing more.
+    let refused = false;
+    for (let i = 0; i < 60 && !refused; i++) {
+      const results = await wave(b);
+      taken += results.filter((slot) => slot.ok).length;
+      refused = results.some((slot) => !slot.ok);
+    }
+    expect(refused).toBe(true);
+    expect(taken).toBe(1000);
+    expect((await wave(a)).filter((slot) => slot.ok)).toHaveLength(0);
+    expect(await held()).toBe(1000);
+  });
+
+  it('slots free again as the window slides past them, counted once', async () => {
+    const prefix = freshPrefix();
+    const a = await replica(prefix, { windowMs: 300, timeoutMs: 5_000 });
+    const batch = () => Promise.all(Array.from({ length: 7 }, () => a.acquire('m#0', { rpm: 5 })));
+    const first = await batch();
+    expect(first.filter((slot) => slot.ok)).toHaveLength(5);
+    const refusal = first.find((slot) => !slot.ok);
+    await sleep((refusal && !refusal.ok ? refusal.retryAfterMs : 300) + 50);
+    expect((await batch()).filter((slot) => slot.ok)).toHaveLength(5);
+    expect(-Number(await client.zscore(`${prefix}slots:m#0`, '#used'))).toBe(5);
+  });
+
   it('shares tpm: tokens one replica reports fill the window for the other', async () => {
     const prefix = freshPrefix();
     const [a, b] = [await replica(prefix), await replica(prefix)];
@@ -104,7 +152,7 @@ describe('RedisState', () => {
     await sleep(150);
     const keys = await client.keys('*');
     const ours = keys.filter((key) => key.startsWith(prefix)).sort();
-    expect(ours).toEqual([`${prefix}cooldowns`, `${prefix}inflight`, `${prefix}rpm:alias#0`, `${prefix}tpm:alias#0`]);
+    expect(ours).toEqual([`${prefix}cooldowns`, `${prefix}inflight`, `${prefix}slots:alias#0`, `${prefix}tpm:alias#0`]);
     for (const key of ours) {
       const ttl = await client.pttl(key);
       expect(ttl, key).toBeGreaterThan(0);
@@ -143,7 +191,7 @@ describe('RedisState', () => {
     await until(() => state.report().shared, 5_000);
     // The shared window started empty: this replica's slot from before is not in it.
     expect((await state.acquire('m#1', { rpm: 1 })).ok).toBe(true);
-    expect((await down.command('EXISTS', 'late:rpm:m#1')).trim()).toBe(':1');
+    expect((await down.command('EXISTS', 'late:slots:m#1')).trim()).toBe(':1');
     await down.stop();
   });
 });

@@ -137,7 +137,7 @@ describe('replicas sharing state through Redis', () => {
       const keys = (await client.keys('*')).sort();
       expect(keys.length).toBeGreaterThan(3);
       for (const key of keys) {
-        expect(key).toMatch(/^replicas:(rpm|tpm):[a-z]+#\d+$|^replicas:(cooldowns|inflight)$/);
+        expect(key).toMatch(/^replicas:(slots|tpm):[a-z]+#\d+$|^replicas:(cooldowns|inflight)$/);
         expect(await client.pttl(key), key).toBeGreaterThan(0);
         const type = await client.type(key);
         const dump = type === 'hash' ? JSON.stringify(await client.hgetall(key)) : JSON.stringify(await client.zrange(key, '0', '-1', 'WITHSCORES'));

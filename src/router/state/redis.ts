@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { withDeadline } from './deadline.ts';
 import { MemoryState } from './memory.ts';
-import { ACQUIRE, ADD_TOKENS, COOL_DOWN, SYNC } from './redis-scripts.ts';
+import { ACQUIRE, ADD_TOKENS, COOL_DOWN, GIVE_BACK, SYNC } from './redis-scripts.ts';
 import { hasLimits, type RouterState, type SlotResult, type StateEvent, type StateReport, type StateSettings } from './types.ts';
 import { bucketWidth } from './windows.ts';
 import type { DeploymentLimits } from '../../core/deployment.ts';
@@ -22,13 +22,40 @@ export interface RedisStateOptions extends StateSettings {
 
 /** Tokens are sent to Redis in one batch per deployment this often, not one call per answer. */
 const TOKEN_FLUSH_MS = 100;
+/** How long slots leased ahead of need may be used; a new lease is asked for when half of one is left. */
+const LEASE_MS = 50;
+const MAX_LEASE = 1024;
 
-type AcquireReply = [number, number?, string?];
+/** [slots taken, slots leased] or, when not all asked for were taken, [taken, 0, ms until room, 'rpm' | 'tpm']. */
+type AcquireReply = [number, number, number?, string?];
+
+/** Slots taken in Redis ahead of need: the calls of the next LEASE_MS take them without a round trip. */
+interface Lease {
+  /** The rpm window holding the lease's slots (none for a deployment with tpm only). */
+  window: string | undefined;
+  /** Its member in that window is `${prefix}:${slots held}`. */
+  prefix: string;
+  total: number;
+  used: number;
+  /** Local time the lease ends (sent before Redis started it, so never later than Redis's end). */
+  until: number;
+}
+
+/** A deployment's leases and what sizes the next one. */
+interface Leasing {
+  leases: Lease[];
+  limits: DeploymentLimits;
+  /** Calls since the last ask and when that was: the rate the next lease covers. */
+  calls: number;
+  askedAt: number;
+  refilling: boolean;
+}
 type SyncReply = [Array<string | number>, Array<string | number>];
 
 /** The scripts as commands: ioredis sends EVALSHA, and the script itself on a new connection (a restarted Redis). */
 interface ScriptCommands {
-  llmpassAcquire(rpmKey: string, tpmKey: string, rpm: number, tpm: number, windowMs: number, bucketMs: number, member: string, count: number): Promise<AcquireReply>;
+  llmpassAcquire(rpmKey: string, tpmKey: string, rpm: number, tpm: number, windowMs: number, bucketMs: number, member: string, count: number, extra: number, leaseMs: number): Promise<AcquireReply>;
+  llmpassGiveBack(rpmKey: string, member: string, usedMember: string, unused: number): Promise<number>;
   llmpassAddTokens(tpmKey: string, tokens: number, windowMs: number, bucketMs: number): Promise<number>;
   llmpassCoolDown(cooldownsKey: string, id: string, ms: number): Promise<number>;
   llmpassSync(inFlightKey: string, cooldownsKey: string, replica: string, staleMs: number, ...counts: Array<string | number>): Promise<SyncReply>;
@@ -37,8 +64,9 @@ interface ScriptCommands {
 /**
  * The Router's state shared by replicas through Redis, over a MemoryState that is always kept current: when
  * Redis is unreachable or slow, calls are served from it (the same limits, per replica), and shared state
- * resumes when Redis answers again. A call to a deployment with rpm/tpm waits for one script call, shared by
- * the calls started in the same turn of the event loop (none while its window is known to be full); tokens go
+ * resumes when Redis answers again. A call to a deployment with rpm/tpm takes a slot this replica leased ahead of
+ * need while the window has plenty of room; otherwise it waits for one script call, shared by the calls started in
+ * the same turn of the event loop (none while its window is known to be full); tokens go
  * in batches every 100 ms; cooldowns and in-flight counts are exchanged every `syncMs` in one call and read
  * from memory in between.
  */
@@ -60,6 +88,7 @@ export class RedisState implements RouterState {
   /** Calls waiting for a slot, per deployment: all those started in one turn of the event loop ask Redis at once. */
   readonly #waiting = new Map<string, { limits: DeploymentLimits; waiters: Array<(result: SlotResult) => void> }>();
   #askScheduled = false;
+  readonly #leasing = new Map<string, Leasing>();
   /** Tokens reported since the last flush, per deployment. */
   readonly #pendingTokens = new Map<string, number>();
   #flushTimer: NodeJS.Timeout | undefined;
@@ -89,6 +118,7 @@ export class RedisState implements RouterState {
       retryStrategy: (times: number) => Math.min(100 * times, 1000),
     }) as Redis & ScriptCommands;
     this.#redis.defineCommand('llmpassAcquire', { numberOfKeys: 2, lua: ACQUIRE });
+    this.#redis.defineCommand('llmpassGiveBack', { numberOfKeys: 1, lua: GIVE_BACK });
     this.#redis.defineCommand('llmpassAddTokens', { numberOfKeys: 1, lua: ADD_TOKENS });
     this.#redis.defineCommand('llmpassCoolDown', { numberOfKeys: 1, lua: COOL_DOWN });
     this.#redis.defineCommand('llmpassSync', { numberOfKeys: 2, lua: SYNC });
@@ -147,6 +177,15 @@ export class RedisState implements RouterState {
     const full = this.#fullUntil.get(id);
     if (full && full.until > now) return { ok: false, limit: full.limit, retryAfterMs: full.until - now };
     if (!this.#shared()) return this.#local.acquire(id, limits);
+    const leasing = this.#leasingFor(id, limits);
+    leasing.calls += 1;
+    const lease = this.#lease(leasing, now);
+    if (lease) {
+      lease.used += 1;
+      if (!leasing.refilling && (lease.total - lease.used) * 2 <= lease.total && leasing.leases.length === 1) void this.#refill(id, leasing);
+      if (limits.rpm !== undefined) this.#local.recordRequest(id, limits.rpm, now);
+      return this.#local.started(id);
+    }
     return new Promise((resolve) => {
       let waiting = this.#waiting.get(id);
       if (!waiting) this.#waiting.set(id, (waiting = { limits, waiters: [] }));
@@ -168,21 +207,68 @@ export class RedisState implements RouterState {
     }
   }
 
-  /** One script call for a deployment's waiting calls: the first `taken` go ahead, the others are refused. */
+  #leasingFor(id: string, limits: DeploymentLimits): Leasing {
+    let leasing = this.#leasing.get(id);
+    if (!leasing) this.#leasing.set(id, (leasing = { leases: [], limits, calls: 0, askedAt: 0, refilling: false }));
+    leasing.limits = limits;
+    return leasing;
+  }
+
+  /** The lease with a slot to use now; spent or ended ones are dropped (their unused slots given back). */
+  #lease(leasing: Leasing, now: number): Lease | undefined {
+    const leases = leasing.leases;
+    while (leases.length) {
+      const lease = leases[0]!;
+      if (lease.used < lease.total && now < lease.until) return lease;
+      leases.shift();
+      this.#giveBack(lease);
+    }
+    return undefined;
+  }
+
+  #endLease(leasing: Leasing, lease: Lease): void {
+    const index = leasing.leases.indexOf(lease);
+    if (index >= 0) leasing.leases.splice(index, 1);
+    this.#giveBack(lease);
+  }
+
+  /** Asks for the next lease while half of the current one is left, so that calls never wait for it. */
+  async #refill(id: string, leasing: Leasing): Promise<void> {
+    leasing.refilling = true;
+    try {
+      await this.#takeSlots(id, leasing.limits, []);
+    } finally {
+      leasing.refilling = false;
+    }
+  }
+
+  /**
+   * One script call for a deployment's waiting calls: the first `taken` go ahead, the others are refused; with
+   * the slots Redis leases on top (as many as this replica used in the last LEASE_MS, about).
+   */
   async #takeSlots(id: string, limits: DeploymentLimits, waiters: Array<(result: SlotResult) => void>): Promise<void> {
     const { windowMs } = this.#options;
+    const leasing = this.#leasingFor(id, limits);
+    const asked = Date.now();
+    // No lease on the first ask (no rate known yet): a single call asks for its own slot only.
+    const wished = leasing.askedAt === 0 ? 0 : Math.min(MAX_LEASE, Math.ceil((leasing.calls * LEASE_MS) / Math.max(10, asked - leasing.askedAt)));
+    leasing.calls = 0;
+    leasing.askedAt = asked;
+    const prefix = `${this.#replica}:${(this.#sequence += 1)}`;
     let reply: AcquireReply;
     try {
       reply = await this.#call(
         this.#redis.llmpassAcquire(
-          this.#key('rpm', id),
+          this.#key('slots', id),
           this.#key('tpm', id),
           limits.rpm ?? 0,
           limits.tpm ?? 0,
           windowMs,
           bucketWidth(windowMs),
-          `${this.#replica}:${(this.#sequence += 1)}`,
+          prefix,
           waiters.length,
+          wished,
+          LEASE_MS,
         ),
       );
     } catch (error) {
@@ -191,8 +277,19 @@ export class RedisState implements RouterState {
       return;
     }
     const taken = Number(reply[0]);
-    const refusal: SlotResult = { ok: false, limit: reply[2] === 'tpm' ? 'tpm' : 'rpm', retryAfterMs: Number(reply[1]) };
-    if (taken < waiters.length) this.#fullUntil.set(id, { until: Date.now() + refusal.retryAfterMs, limit: refusal.limit });
+    const leased = Number(reply[1]);
+    if (leased > 0) {
+      const lease: Lease = { window: limits.rpm === undefined ? undefined : this.#key('slots', id), prefix: `${prefix}:lease`, total: leased, used: 0, until: asked + LEASE_MS };
+      leasing.leases.push(lease);
+      // Unused slots go back as the lease ends, so that other replicas can take them at once.
+      setTimeout(() => this.#endLease(leasing, lease), Math.max(0, lease.until - Date.now())).unref();
+    }
+    const refusal: SlotResult = { ok: false, limit: reply[3] === 'tpm' ? 'tpm' : 'rpm', retryAfterMs: Number(reply[2]) };
+    if (reply[3] !== undefined) {
+      this.#fullUntil.set(id, { until: Date.now() + refusal.retryAfterMs, limit: refusal.limit });
+      // Full in Redis (other replicas' tokens, say): this replica's leases end with it.
+      for (const lease of leasing.leases.splice(0)) this.#giveBack(lease);
+    }
     waiters.forEach((resolve, index) => {
       if (index >= taken) return resolve(refusal);
       if (limits.rpm !== undefined) this.#local.recordRequest(id, limits.rpm);
@@ -223,13 +320,26 @@ export class RedisState implements RouterState {
   async close(): Promise<void> {
     clearInterval(this.#timer);
     // A single `llmpass call` reports its tokens here, as it exits.
-    if (this.#shared()) await this.#flushTokens();
+    if (this.#shared()) {
+      for (const leasing of this.#leasing.values()) for (const lease of leasing.leases.splice(0)) this.#giveBack(lease);
+      await this.#flushTokens();
+    }
     this.#closing = true;
     try {
       await this.#redis.quit();
     } catch {
       this.#redis.disconnect();
     }
+  }
+
+  /** Removes a lease's unused slots from the rpm window, ending the lease; a failure leaves them to expire. */
+  #giveBack(lease: Lease): void {
+    const unused = lease.total - lease.used;
+    lease.used = lease.total;
+    if (unused <= 0 || lease.window === undefined || !this.#shared()) return;
+    const used = lease.total - unused;
+    const usedMember = used > 0 ? `${lease.prefix}:${used}` : '';
+    this.#call(this.#redis.llmpassGiveBack(lease.window, `${lease.prefix}:${lease.total}`, usedMember, unused)).catch(() => undefined);
   }
 
   async #flushTokens(): Promise<void> {
