@@ -1,3 +1,7 @@
+// Routing state shared by replicas through one Redis: cooldowns and in-flight counts synced, rpm slots taken by
+// a script (leased ahead of need while a window has room), tpm tokens flushed in batches, and an in-memory
+// fallback while Redis is away. One class (~430 lines): the connection, the fallback and the leases share the
+// degraded/shared state every operation checks, and splitting them would pass that state around on every call.
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { withDeadline } from './deadline.ts';
