@@ -4,7 +4,8 @@
 // proxy's CPU µs per request (from /proc, steady on a loaded machine) and req/s (noisy there), medians of rounds.
 // Goal: tracing on >= 0.9x the req/s of tracing off (ratio of the medians of the rounds); CPU per request says why.
 // The collector shares the load generator's CPU, never the proxy's: its own CPU per round is printed to show it is
-// small next to the client's. Load averages before and after: a busy machine makes every figure move.
+// small next to the client's. Load averages before and after: a busy machine makes every figure move. Last, the
+// tracing seam alone in a process on the proxy's CPU (bench/child/telemetry-seam.mjs): its own CPU per request.
 // Env: BENCH_QUICK=1 (3 rounds of 3 s), BENCH_TELEMETRY_ROUNDS, BENCH_TELEMETRY_SECONDS, BENCH_PROXY_CONNECTIONS.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -24,6 +25,7 @@ const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url));
 const UPSTREAM = fileURLToPath(new URL('./child/upstream.mjs', import.meta.url));
 const CLIENT = fileURLToPath(new URL('./child/client.mjs', import.meta.url));
 const SINK = fileURLToPath(new URL('./child/otlp-sink.mjs', import.meta.url));
+const SEAM = fileURLToPath(new URL('./child/telemetry-seam.mjs', import.meta.url));
 const ALIAS = 'bench-classifier';
 const GOAL = 0.9;
 
@@ -33,6 +35,7 @@ function settings() {
     rounds: Math.round(positive('BENCH_TELEMETRY_ROUNDS', quick ? 3 : 5)),
     seconds: positive('BENCH_TELEMETRY_SECONDS', quick ? 3 : 8),
     connections: Math.round(positive('BENCH_PROXY_CONNECTIONS', 50)),
+    seamRequests: quick ? 5000 : 20_000,
   };
 }
 
@@ -128,9 +131,12 @@ export async function run({ node = process.execPath, log = console.log }) {
     if (cpuRatio !== undefined) log(`CPU per request: off/on = ${cpuRatio.toFixed(2)}x (the req/s ratio a CPU-bound proxy would reach), tracing adds ${(median(cpu.on) - median(cpu.off)).toFixed(0)} µs/request`);
     if (sinkMs.length) log(`collector CPU per "on" round: median ${median(sinkMs).toFixed(0)} ms (${spread(sinkMs)}), next to the load generator's ${median(clientMs).toFixed(0)} ms on the same CPU`);
     log(`collector received ${sunk?.exports ?? '?'} exports (${((sunk?.bytes ?? 0) / 1024).toFixed(0)} KiB)`);
+    const seam = JSON.parse((await execOk(pinned(plan.proxy, [node, SEAM, JSON.stringify({ url: sink.url, requests: s.seamRequests, rounds: s.rounds })]))).stdout);
+    const seamAdded = seam.tracedUs.map((traced, i) => traced - seam.plainUs[i]);
+    log(`the tracing seam alone (in process, no HTTP, ${s.seamRequests} requests a round): ${median(seamAdded).toFixed(1)} µs/request (${spread(seamAdded)})${cpuRatio === undefined ? '' : `, of the ${(median(cpu.on) - median(cpu.off)).toFixed(0)} the proxy adds`}`);
     const ok = (sunk?.exports ?? 0) > 0;
     if (!ok) log('  the collector got nothing: the "on" proxy did not export, the ratio means nothing');
-    return { ok, pass, ratio, rps, cpu };
+    return { ok, pass, ratio, rps, cpu, seam };
   } finally {
     await Promise.allSettled(servers.map((server) => server.close()));
     await rm(dir, { recursive: true, force: true });
