@@ -141,7 +141,8 @@ export class OtelCallTrace implements CallTrace {
     const metric = this.#runtime.metrics ? (constants.metric ??= new MetricTarget(constants.metricBase)) : undefined;
     this.#attempt = { span, started: performance.now(), metric, errorType: undefined, responseModel: undefined, answered: false, watching: false };
     // The upstream joins this trace: the attempt's traceparent replaces any the client sent.
-    if (trace.isSpanContextValid(span.spanContext())) {
+    // A recording span's ids are the SDK's own, valid: only a no-op span's need checking.
+    if (span.isRecording() || trace.isSpanContextValid(span.spanContext())) {
       request.headers.delete('traceparent');
       request.headers.delete('tracestate');
       this.#runtime.propagator.inject(trace.setSpan(ROOT_CONTEXT, span), request.headers, mapSetter);
