@@ -3,9 +3,12 @@
 // load (autocannon, bench/child/client.mjs) in alternating rounds. Pinned as bench/proxy.mjs pins. Reported: the
 // proxy's CPU µs per request (from /proc, steady on a loaded machine) and req/s (noisy there), medians of rounds.
 // Goal: tracing on >= 0.9x the req/s of tracing off (ratio of the medians of the rounds); CPU per request says why.
+// The collector shares the load generator's CPU, never the proxy's: its own CPU per round is printed to show it is
+// small next to the client's. Load averages before and after: a busy machine makes every figure move. Last, the
+// tracing seam alone in a process on the proxy's CPU (bench/child/telemetry-seam.mjs): its own CPU per request.
 // Env: BENCH_QUICK=1 (3 rounds of 3 s), BENCH_TELEMETRY_ROUNDS, BENCH_TELEMETRY_SECONDS, BENCH_PROXY_CONNECTIONS.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { positive } from './lib/env.mjs';
@@ -22,6 +25,7 @@ const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url));
 const UPSTREAM = fileURLToPath(new URL('./child/upstream.mjs', import.meta.url));
 const CLIENT = fileURLToPath(new URL('./child/client.mjs', import.meta.url));
 const SINK = fileURLToPath(new URL('./child/otlp-sink.mjs', import.meta.url));
+const SEAM = fileURLToPath(new URL('./child/telemetry-seam.mjs', import.meta.url));
 const ALIAS = 'bench-classifier';
 const GOAL = 0.9;
 
@@ -31,6 +35,7 @@ function settings() {
     rounds: Math.round(positive('BENCH_TELEMETRY_ROUNDS', quick ? 3 : 5)),
     seconds: positive('BENCH_TELEMETRY_SECONDS', quick ? 3 : 8),
     connections: Math.round(positive('BENCH_PROXY_CONNECTIONS', 50)),
+    seamRequests: quick ? 5000 : 20_000,
   };
 }
 
@@ -42,18 +47,28 @@ async function load(plan, node, url, s, seconds) {
   return r;
 }
 
-/** One round against `server`: its req/s and the proxy's CPU µs per request (undefined off Linux). */
-async function round(plan, node, server, url, s) {
+const loadAverage = () => loadavg().map((v) => v.toFixed(2)).join(' ');
+
+/** One round against `server`: its req/s, the proxy's CPU µs per request and the collector's CPU ms (undefined off Linux). */
+async function round(plan, node, server, sink, url, s) {
   const before = cpuMs(server.pid);
+  const sinkBefore = cpuMs(sink.pid);
   const r = await load(plan, node, url, s, s.seconds);
   const after = cpuMs(server.pid);
-  return { rps: r.rps, cpuUs: before === undefined || after === undefined || !r.requests ? undefined : ((after - before) * 1000) / r.requests };
+  const sinkAfter = cpuMs(sink.pid);
+  return {
+    rps: r.rps,
+    cpuUs: before === undefined || after === undefined || !r.requests ? undefined : ((after - before) * 1000) / r.requests,
+    sinkMs: sinkBefore === undefined || sinkAfter === undefined ? undefined : sinkAfter - sinkBefore,
+    clientMs: r.clientCpuMs,
+  };
 }
 
 export async function run({ node = process.execPath, log = console.log }) {
   const s = settings();
   const plan = pinPlan();
   log(plan.pinned ? `pinned: upstream, collector and load on CPU ${plan.load}; each proxy on CPU ${plan.proxy}` : `not pinned (${plan.why})`);
+  const loadBefore = loadAverage();
   const dir = await mkdtemp(join(tmpdir(), 'llmpass-bench-otel-'));
   const servers = [];
   try {
@@ -81,11 +96,18 @@ export async function run({ node = process.execPath, log = console.log }) {
     }
     const rps = { off: [], on: [] };
     const cpu = { off: [], on: [] };
+    const sinkMs = [];
+    const clientMs = [];
+    // off, on, on, off, ...: each target goes first as often as last, so a drift in the machine's load cancels out.
     for (let n = 0; n < s.rounds; n++) {
       for (const target of n % 2 ? [...targets].reverse() : targets) {
-        const r = await round(plan, node, target.server, target.url, s);
+        const r = await round(plan, node, target.server, sink, target.url, s);
         rps[target.id].push(r.rps);
         if (r.cpuUs !== undefined) cpu[target.id].push(r.cpuUs);
+        if (target.id === 'on' && r.sinkMs !== undefined) {
+          sinkMs.push(r.sinkMs);
+          clientMs.push(r.clientMs);
+        }
       }
     }
     const med = { off: median(rps.off), on: median(rps.on) };
@@ -94,7 +116,8 @@ export async function run({ node = process.execPath, log = console.log }) {
     const ratio = med.on / med.off;
     const pairRatios = rps.on.map((v, i) => v / rps.off[i]);
     const sunk = await (await fetch(sink.url)).json();
-    log(`${s.rounds} rounds x ${s.seconds} s, ${s.connections} connections, targets alternating; req/s per round: off ${rps.off.map((v) => v.toFixed(0)).join('/')}, on ${rps.on.map((v) => v.toFixed(0)).join('/')}`);
+    log(`${s.rounds} rounds x ${s.seconds} s, ${s.connections} connections, targets alternating; load average before ${loadBefore}, after ${loadAverage()} (1/5/15 min, ${plan.pinned ? 2 : 'all'} CPUs used here)`);
+    log(`req/s per round: off ${rps.off.map((v) => v.toFixed(0)).join('/')}, on ${rps.on.map((v) => v.toFixed(0)).join('/')}`);
     log(formatTable(
       [{ title: 'proxy' }, { title: 'median req/s', align: 'right' }, { title: 'min–max', align: 'right' }, { title: 'CPU µs/req', align: 'right' }, { title: 'min–max', align: 'right' }],
       [
@@ -104,12 +127,16 @@ export async function run({ node = process.execPath, log = console.log }) {
     ));
     const pass = ratio >= GOAL;
     const cpuRatio = cpu.on.length && cpu.off.length ? median(cpu.off) / median(cpu.on) : undefined;
-    log(`goal: tracing on >= ${GOAL}x tracing off: ${ratio.toFixed(2)}x req/s (${pass ? 'PASS' : 'MISS'}); per-round ratios ${pairRatios.map((r) => r.toFixed(2)).join('/')}`);
+    log(`goal: tracing on >= ${GOAL}x the req/s of tracing off: ${ratio.toFixed(2)}x, goal ${pass ? 'met' : 'missed'}; per-round ratios ${pairRatios.map((r) => r.toFixed(2)).join('/')}`);
     if (cpuRatio !== undefined) log(`CPU per request: off/on = ${cpuRatio.toFixed(2)}x (the req/s ratio a CPU-bound proxy would reach), tracing adds ${(median(cpu.on) - median(cpu.off)).toFixed(0)} µs/request`);
+    if (sinkMs.length) log(`collector CPU per "on" round: median ${median(sinkMs).toFixed(0)} ms (${spread(sinkMs)}), next to the load generator's ${median(clientMs).toFixed(0)} ms on the same CPU`);
     log(`collector received ${sunk?.exports ?? '?'} exports (${((sunk?.bytes ?? 0) / 1024).toFixed(0)} KiB)`);
+    const seam = JSON.parse((await execOk(pinned(plan.proxy, [node, SEAM, JSON.stringify({ url: sink.url, requests: s.seamRequests, rounds: s.rounds })]))).stdout);
+    const seamAdded = seam.tracedUs.map((traced, i) => traced - seam.plainUs[i]);
+    log(`the tracing seam alone (in process, no HTTP, ${s.seamRequests} requests a round): ${median(seamAdded).toFixed(1)} µs/request (${spread(seamAdded)})${cpuRatio === undefined ? '' : `, of the ${(median(cpu.on) - median(cpu.off)).toFixed(0)} the proxy adds`}`);
     const ok = (sunk?.exports ?? 0) > 0;
     if (!ok) log('  the collector got nothing: the "on" proxy did not export, the ratio means nothing');
-    return { ok, pass, ratio, rps, cpu };
+    return { ok, pass, ratio, rps, cpu, seam };
   } finally {
     await Promise.allSettled(servers.map((server) => server.close()));
     await rm(dir, { recursive: true, force: true });

@@ -88,11 +88,11 @@ class AnswerReader {
     if (summary.streamed && this.#pending) this.#sseLine(this.#pending.trimEnd());
     const chunks = this.#jsonChunks;
     if (chunks && this.#jsonBytes <= MAX_JSON_BYTES) {
-      const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-      // Neither a usage nor a model in it: nothing to parse for.
-      if (bytes.includes('"usage"') || bytes.includes('"model"')) {
+      const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8');
+      // Neither a usage nor a model in it: nothing to parse for. (A string's search is JIT code; a Buffer's is a call.)
+      if (text.includes('"usage"') || text.includes('"model"')) {
         try {
-          readUsage(JSON.parse(bytes.toString('utf8')), summary.usage);
+          readUsage(JSON.parse(text), summary.usage);
         } catch {
           // an answer that is not JSON after all carries no usage
         }

@@ -1,22 +1,16 @@
 // The spans of one traced unit: its own span (SERVER for a proxy request, INTERNAL for a `call` or a batch line)
 // and a CLIENT span per upstream attempt, driven by the Router's events. Retries, fallbacks and cooldowns show
 // as siblings under the unit's span, each saying why it happened.
-import { context as contexts, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
 import {
   ATTR_ERROR_TYPE,
   ATTR_HTTP_REQUEST_METHOD,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_HTTP_ROUTE,
-  ATTR_SERVER_ADDRESS,
-  ATTR_SERVER_PORT,
-  ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions';
 import {
   ATTR_GEN_AI_INPUT_MESSAGES,
-  ATTR_GEN_AI_OPERATION_NAME,
   ATTR_GEN_AI_OUTPUT_MESSAGES,
-  ATTR_GEN_AI_PROVIDER_NAME,
-  ATTR_GEN_AI_REQUEST_MODEL,
   ATTR_GEN_AI_RESPONSE_MODEL,
   ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK,
   ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
@@ -29,8 +23,8 @@ import type { UpstreamRequest } from '../core/request.ts';
 import type { UpstreamReply } from '../core/reply.ts';
 import type { CallOutcome, CallTrace } from './index.ts';
 import { listenToAnswer, MAX_CAPTURED_CHARS, watchAnswer, type AnswerSummary } from './answer-watch.ts';
-import { addMetricTarget, knownMetricTarget, type MetricTarget } from './metric-sets.ts';
-import { cachedOperationName, genAiProviderName } from './genai.ts';
+import { MetricTarget } from './metric-sets.ts';
+import { attemptConstants } from './attempt-attributes.ts';
 import type { TraceRuntime } from './runtime.ts';
 
 interface Attempt {
@@ -46,11 +40,6 @@ interface Attempt {
 }
 
 type AttemptEvent = Extract<RouterEvent, { type: 'attempt' }>;
-
-/** The URL without its query or userinfo: a credential may sit in either. */
-function safeUrl(url: URL): string {
-  return `${url.protocol}//${url.host}${url.pathname}`;
-}
 
 /** The request body's text when it is in memory and capture is on; a stream is never read for it. */
 function requestText(request: UpstreamRequest): string | undefined {
@@ -134,46 +123,29 @@ export class OtelCallTrace implements CallTrace {
     // An answered attempt (a 5xx before a fallback) keeps the status it has; an unanswered one simply failed.
     this.#endAttempt(this.#attempt?.answered ? undefined : '_OTHER', 'superseded');
     const { deployment, request } = event;
-    const url = request.url;
-    const operation = cachedOperationName(url.pathname);
-    const requestModel = deployment.alias ?? deployment.model;
-    const provider = genAiProviderName(deployment.provider.id);
-    const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
-    // One object, given to the span as it starts (each later setAttribute is checked and copied on its own).
-    const attributes: Attributes = {
-      [ATTR_GEN_AI_OPERATION_NAME]: operation,
-      [ATTR_GEN_AI_PROVIDER_NAME]: provider,
-      [ATTR_GEN_AI_REQUEST_MODEL]: requestModel,
-      [ATTR_SERVER_ADDRESS]: url.hostname,
-      [ATTR_SERVER_PORT]: port,
-      [ATTR_HTTP_REQUEST_METHOD]: request.method,
-      [ATTR_URL_FULL]: safeUrl(url),
-      'llmpass.deployment': deployment.id,
-      'llmpass.upstream_model': deployment.model,
-      'llmpass.attempt': event.attempt,
-      'llmpass.attempt.reason': this.#why,
-      'llmpass.alias': deployment.alias,
-      'llmpass.fallback.from': this.#fallbackFrom,
-    };
-    if (this.#runtime.captureContent) {
-      const text = requestText(request);
-      if (text !== undefined) {
-        const [key, value] = contentAttribute(text, 'messages');
-        attributes[key] = value;
+    const constants = attemptConstants(deployment, request.url);
+    // Attributes after the start: the SDK checks and copies them once so, three times when given to startSpan. A
+    // request the sampler left out (a non-recording span) gets none built at all.
+    const span = this.#runtime.tracer.startSpan(constants.spanName, { kind: SpanKind.CLIENT }, this.#parent);
+    if (span.isRecording()) {
+      span.setAttributes(constants.attributes);
+      span.setAttribute(ATTR_HTTP_REQUEST_METHOD, request.method);
+      span.setAttribute('llmpass.attempt', event.attempt);
+      span.setAttribute('llmpass.attempt.reason', this.#why);
+      if (this.#fallbackFrom !== undefined) span.setAttribute('llmpass.fallback.from', this.#fallbackFrom);
+      if (this.#runtime.captureContent) {
+        const text = requestText(request);
+        if (text !== undefined) span.setAttribute(...contentAttribute(text, 'messages'));
       }
     }
-    const span = this.#runtime.tracer.startSpan(`${operation} ${requestModel}`, { kind: SpanKind.CLIENT, attributes }, this.#parent);
-    let metric: MetricTarget | undefined;
-    if (this.#runtime.metrics) {
-      const key = `${deployment.id}\n${url.host}\n${operation}`;
-      metric = knownMetricTarget(key) ?? addMetricTarget(key, { [ATTR_GEN_AI_OPERATION_NAME]: operation, [ATTR_GEN_AI_PROVIDER_NAME]: provider, [ATTR_GEN_AI_REQUEST_MODEL]: requestModel, [ATTR_SERVER_ADDRESS]: url.hostname, [ATTR_SERVER_PORT]: port });
-    }
+    const metric = this.#runtime.metrics ? (constants.metric ??= new MetricTarget(constants.metricBase)) : undefined;
     this.#attempt = { span, started: performance.now(), metric, errorType: undefined, responseModel: undefined, answered: false, watching: false };
     // The upstream joins this trace: the attempt's traceparent replaces any the client sent.
-    if (trace.isSpanContextValid(span.spanContext())) {
+    // A recording span's ids are the SDK's own, valid: only a no-op span's need checking.
+    if (span.isRecording() || trace.isSpanContextValid(span.spanContext())) {
       request.headers.delete('traceparent');
       request.headers.delete('tracestate');
-      this.#runtime.propagator.inject(trace.setSpan(contexts.active(), span), request.headers, mapSetter);
+      this.#runtime.propagator.inject(trace.setSpan(ROOT_CONTEXT, span), request.headers, mapSetter);
     }
   }
 
@@ -187,10 +159,10 @@ export class OtelCallTrace implements CallTrace {
     if (attempt) listenToAnswer(reply, this.#runtime.captureContent, (summary) => this.#answerDone(attempt, summary));
   }
 
-  /** The open attempt, now watched, unless its answer is already. */
+  /** The open attempt, now watched, unless its answer is already or nothing would record what it says. */
   #watchable(): Attempt | undefined {
     const attempt = this.#attempt;
-    if (!attempt || attempt.watching) return undefined;
+    if (!attempt || attempt.watching || (!attempt.metric && !attempt.span.isRecording())) return undefined;
     attempt.watching = true;
     return attempt;
   }

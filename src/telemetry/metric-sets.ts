@@ -5,7 +5,6 @@ import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions';
 import { ATTR_GEN_AI_RESPONSE_MODEL, ATTR_GEN_AI_TOKEN_TYPE, GEN_AI_TOKEN_TYPE_VALUE_INPUT, GEN_AI_TOKEN_TYPE_VALUE_OUTPUT } from '@opentelemetry/semantic-conventions/incubating';
 import type { MetricSet } from './runtime.ts';
 
-const MAX_TARGETS = 1024;
 const MAX_ENDINGS = 64;
 
 /** The attributes an attempt's target fixes (operation, provider, model, server), and the sets per ending. */
@@ -40,18 +39,4 @@ export class MetricTarget {
     this.#last = { errorType, responseModel, set };
     return set;
   }
-}
-
-const targets = new Map<string, MetricTarget>();
-
-/** The cached target for `key` (a deployment, endpoint and server), if any. */
-export function knownMetricTarget(key: string): MetricTarget | undefined {
-  return targets.get(key);
-}
-
-export function addMetricTarget(key: string, base: Attributes): MetricTarget {
-  if (targets.size >= MAX_TARGETS) targets.clear();
-  const target = new MetricTarget(base);
-  targets.set(key, target);
-  return target;
 }

@@ -4,7 +4,7 @@ import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, trace, type Attribu
 import { ExportResultCode, W3CTraceContextPropagator, type ExportResult } from '@opentelemetry/core';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, InstrumentType, MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import { ATTR_HTTP_REQUEST_METHOD, ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import {
   ATTR_GEN_AI_REQUEST_MODEL,
@@ -14,6 +14,8 @@ import {
 } from '@opentelemetry/semantic-conventions/incubating';
 import type { IncomingHttpHeaders } from 'node:http';
 import { OtelCallTrace } from './call-trace.ts';
+import { Histogram, HistogramProducer } from './histograms.ts';
+import { PooledIdGenerator } from './ids.ts';
 import type { BatchTrace, CallOutcome, CallTrace, Telemetry } from './index.ts';
 import type { GenAiMetrics, TraceRuntime } from './runtime.ts';
 import type { OtlpProtocol, TelemetrySettings } from './settings.ts';
@@ -94,18 +96,21 @@ async function metricExporter(protocol: OtlpProtocol, timeoutMillis: number | un
   return new OTLPMetricExporter(config);
 }
 
-function genAiMetrics(provider: MeterProvider): GenAiMetrics {
-  const meter = provider.getMeter('llmpass', VERSION);
-  const duration = meter.createHistogram(METRIC_GEN_AI_CLIENT_OPERATION_DURATION, { unit: 's', description: 'GenAI operation duration', advice: { explicitBucketBoundaries: SECONDS_BUCKETS } });
-  const tokens = meter.createHistogram(METRIC_GEN_AI_CLIENT_TOKEN_USAGE, { unit: '{token}', description: 'Number of input and output tokens used', advice: { explicitBucketBoundaries: TOKEN_BUCKETS } });
-  const firstChunk = meter.createHistogram(METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK, { unit: 's', description: 'Time to the first chunk of a streamed answer', advice: { explicitBucketBoundaries: SECONDS_BUCKETS } });
+/** The GenAI client histograms, aggregated by histograms.ts and collected by the reader as one more producer. */
+function genAiHistograms(): { histograms: Histogram[]; metrics: GenAiMetrics } {
+  const duration = new Histogram({ name: METRIC_GEN_AI_CLIENT_OPERATION_DURATION, unit: 's', description: 'GenAI operation duration', boundaries: SECONDS_BUCKETS });
+  const tokens = new Histogram({ name: METRIC_GEN_AI_CLIENT_TOKEN_USAGE, unit: '{token}', description: 'Number of input and output tokens used', boundaries: TOKEN_BUCKETS });
+  const firstChunk = new Histogram({ name: METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK, unit: 's', description: 'Time to the first chunk of a streamed answer', boundaries: SECONDS_BUCKETS });
   return {
-    duration: (seconds, set) => duration.record(seconds, set.plain),
-    tokens: (input, output, set) => {
-      if (input !== undefined) tokens.record(input, set.input);
-      if (output !== undefined) tokens.record(output, set.output);
+    histograms: [duration, tokens, firstChunk],
+    metrics: {
+      duration: (seconds, set) => duration.record(seconds, set.plain),
+      tokens: (input, output, set) => {
+        if (input !== undefined) tokens.record(input, set.input);
+        if (output !== undefined) tokens.record(output, set.output);
+      },
+      firstChunk: (seconds, set) => firstChunk.record(seconds, set.plain),
     },
-    firstChunk: (seconds, set) => firstChunk.record(seconds, set.plain),
   };
 }
 
@@ -145,24 +150,34 @@ export async function startOtel(settings: TelemetrySettings, warn: (message: str
       scheduledDelayMillis: Number(env.OTEL_BSP_SCHEDULE_DELAY) || 1000,
       exportTimeoutMillis: cli ? CLI_EXPORT_TIMEOUT_MS : Number(env.OTEL_BSP_EXPORT_TIMEOUT) || 10_000,
     });
-    tracerProvider = new BasicTracerProvider({ resource, spanProcessors: [new BoundedProcessor(batch, count, maxQueueSize)] });
+    tracerProvider = new BasicTracerProvider({ resource, idGenerator: new PooledIdGenerator(), spanProcessors: [new BoundedProcessor(batch, count, maxQueueSize)] });
     tracer = tracerProvider.getTracer('llmpass', VERSION);
   }
   let meterProvider: MeterProvider | undefined;
   let metrics: GenAiMetrics | undefined;
   if (settings.metrics) {
     const interval = Number(process.env.OTEL_METRIC_EXPORT_INTERVAL) || 60_000;
+    const exporter = await metricExporter(settings.metrics.protocol, timeoutMillis);
+    const genAi = genAiHistograms();
+    const temporality = exporter.selectAggregationTemporality?.(InstrumentType.HISTOGRAM) ?? AggregationTemporality.CUMULATIVE;
     const reader = new PeriodicExportingMetricReader({
-      exporter: await metricExporter(settings.metrics.protocol, timeoutMillis),
+      exporter,
       exportIntervalMillis: interval,
       exportTimeoutMillis: Math.min(interval, cli ? CLI_EXPORT_TIMEOUT_MS : 30_000),
+      metricProducers: [new HistogramProducer(genAi.histograms, { name: 'llmpass', version: VERSION }, temporality, resource)],
     });
+    // The provider is the reader's bound producer (it has no instruments of its own) and its shutdown flushes.
     meterProvider = new MeterProvider({ resource, readers: [reader] });
-    metrics = genAiMetrics(meterProvider);
+    metrics = genAi.metrics;
   }
 
   const runtime: TraceRuntime = { tracer, propagator: new W3CTraceContextPropagator(), captureContent: settings.captureContent, metrics };
-  const internal = (name: string, attributes: Attributes, parent: Context = ROOT_CONTEXT) => tracer.startSpan(name, { kind: SpanKind.INTERNAL, attributes }, parent);
+  // Attributes are set after the start throughout: given to startSpan, the SDK checks and copies them three times.
+  const internal = (name: string, attributes: Attributes, parent: Context = ROOT_CONTEXT) => {
+    const span = tracer.startSpan(name, { kind: SpanKind.INTERNAL }, parent);
+    if (span.isRecording()) span.setAttributes(attributes);
+    return span;
+  };
 
   let warnedDrops = 0;
   const dropWatch = cli
@@ -179,7 +194,8 @@ export async function startOtel(settings: TelemetrySettings, warn: (message: str
     serverRequest(method: string, headers: IncomingHttpHeaders): CallTrace {
       // A client's traceparent/tracestate continue its trace.
       const parent = headers.traceparent === undefined ? ROOT_CONTEXT : runtime.propagator.extract(ROOT_CONTEXT, headers, headerGetter);
-      const span = tracer.startSpan(method, { kind: SpanKind.SERVER, attributes: { [ATTR_HTTP_REQUEST_METHOD]: method } }, parent);
+      const span = tracer.startSpan(method, { kind: SpanKind.SERVER }, parent);
+      if (span.isRecording()) span.setAttribute(ATTR_HTTP_REQUEST_METHOD, method);
       return new OtelCallTrace(runtime, span, parent, method);
     },
     call(model: string, endpoint: string): CallTrace {

@@ -117,6 +117,19 @@ describe('proxy traces', () => {
     expect(attempt.attributes['gen_ai.input.messages']).toBeUndefined();
   });
 
+  it('a client trace that is not sampled: no span exported, the upstream still joins it unsampled', async () => {
+    const unsampled = newTraceparent();
+    const answer = await postJson(`${proxy.url}/openai/v1/chat/completions`, chat('gpt'), MASTER, { traceparent: unsampled.header.replace(/-01$/, '-00') });
+    expect(answer.status).toBe(200);
+    const seen = openai.requests.at(-1)!.headers;
+    expect(seen.traceparent).toMatch(new RegExp(`^00-${unsampled.traceId}-[0-9a-f]{16}-00$`));
+    // A sampled call after it: once its spans are in, any of the first call's would be too (one queue, in order).
+    const sampled = newTraceparent();
+    expect((await postJson(`${proxy.url}/openai/v1/chat/completions`, chat('gpt'), MASTER, { traceparent: sampled.header })).status).toBe(200);
+    await treeFor(sampled.traceId, 1);
+    expect(receiver.spans.filter((span) => span.traceId === unsampled.traceId)).toEqual([]);
+  });
+
   it('a streamed call records usage from the SSE usage event and the time to first chunk', async () => {
     const { traceId, header } = newTraceparent();
     const answer = await postJson(`${proxy.url}/openai/v1/chat/completions`, chat('gpt', { stream: true, stream_options: { include_usage: true } }), MASTER, { traceparent: header });

@@ -1,0 +1,51 @@
+// What every attempt to a deployment's endpoint shares, built once: the span name, the attributes that depend only
+// on the deployment and the URL, and the metric target. A proxy sends the same few requests again and again.
+import type { Attributes } from '@opentelemetry/api';
+import { ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT, ATTR_URL_FULL } from '@opentelemetry/semantic-conventions';
+import { ATTR_GEN_AI_OPERATION_NAME, ATTR_GEN_AI_PROVIDER_NAME, ATTR_GEN_AI_REQUEST_MODEL } from '@opentelemetry/semantic-conventions/incubating';
+import type { Deployment } from '../core/deployment.ts';
+import { cachedOperationName, genAiProviderName } from './genai.ts';
+import { MetricTarget } from './metric-sets.ts';
+
+export interface AttemptConstants {
+  readonly protocol: string;
+  readonly host: string;
+  readonly path: string;
+  /** `chat gpt-4o`: the operation and the model as the client asked for it. */
+  readonly spanName: string;
+  readonly attributes: Attributes;
+  /** The low-cardinality metric attributes' sets, made on first use (metrics may be off). */
+  metric: MetricTarget | undefined;
+  readonly metricBase: Attributes;
+}
+
+/** The URL's scheme, host and path: a credential may sit in its query or userinfo. */
+const safeUrl = (url: URL): string => `${url.protocol}//${url.host}${url.pathname}`;
+
+/** Per deployment, the last endpoint it was called on (a deployment the GC drops takes its entry with it). */
+const byDeployment = new WeakMap<Deployment, AttemptConstants>();
+
+export function attemptConstants(deployment: Deployment, url: URL): AttemptConstants {
+  const known = byDeployment.get(deployment);
+  if (known && known.path === url.pathname && known.host === url.host && known.protocol === url.protocol) return known;
+  const operation = cachedOperationName(url.pathname);
+  const requestModel = deployment.alias ?? deployment.model;
+  const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+  const metricBase: Attributes = {
+    [ATTR_GEN_AI_OPERATION_NAME]: operation,
+    [ATTR_GEN_AI_PROVIDER_NAME]: genAiProviderName(deployment.provider.id),
+    [ATTR_GEN_AI_REQUEST_MODEL]: requestModel,
+    [ATTR_SERVER_ADDRESS]: url.hostname,
+    [ATTR_SERVER_PORT]: port,
+  };
+  const attributes: Attributes = {
+    ...metricBase,
+    [ATTR_URL_FULL]: safeUrl(url),
+    'llmpass.deployment': deployment.id,
+    'llmpass.upstream_model': deployment.model,
+  };
+  if (deployment.alias !== undefined) attributes['llmpass.alias'] = deployment.alias;
+  const constants: AttemptConstants = { protocol: url.protocol, host: url.host, path: url.pathname, spanName: `${operation} ${requestModel}`, attributes, metric: undefined, metricBase };
+  byDeployment.set(deployment, constants);
+  return constants;
+}
