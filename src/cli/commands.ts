@@ -12,6 +12,9 @@ import Models from '../commands/models.ts';
 import Providers from '../commands/providers.ts';
 import Proxy from '../commands/proxy.ts';
 
+// The build writes call's flag table from here (dist/cli/call-flags.json, read by fast-call.ts).
+export { flagTable } from './call-argv.ts';
+
 /** oclif's explicit command table: the bundle exports it, the manifest describes it, nothing is scanned. */
 export const COMMANDS = {
   call: Call,
