@@ -14,9 +14,33 @@ const OWN_COMMANDS = new Set(['call', 'init', 'logs', 'models', 'providers', 'pr
  * of a one-shot call that needs none of them. `llmpass call --help` still works: it is oclif's own Help class.
  */
 async function configWithoutPlugins(binUrl: string): Promise<Config> {
+  const root = await rootPlugin(binUrl);
+  return Config.load({ root: root.root, plugins: new Map([[root.name, root]]) });
+}
+
+async function rootPlugin(binUrl: string): Promise<Plugin> {
   const root = new Plugin({ root: fileURLToPath(binUrl), isRoot: true });
   await root.load();
-  return Config.load({ root: root.root, plugins: new Map([[root.name, root]]) });
+  return root;
+}
+
+/**
+ * oclif's config with the core plugins package.json lists, loaded by name as oclif loads them: its own search
+ * first matches every dependency against the list with minimatch (a pattern compiled per pair), for a list with
+ * no pattern in it. A pattern, a plugin of plugins, or a plugin that fails to load leaves it all to oclif.
+ */
+async function configWithCorePlugins(binUrl: string): Promise<Config> {
+  const root = await rootPlugin(binUrl);
+  const names = root.pjson.oclif.plugins ?? [];
+  if (names.some((name) => /[*?[{!]/.test(name))) return Config.load(binUrl);
+  const load = async (name: string) => {
+    const plugin = new Plugin({ name, root: root.root, type: 'core' });
+    await plugin.load();
+    return plugin;
+  };
+  const core = await Promise.all(names.map(load)).catch(() => undefined);
+  if (!core || core.some((plugin) => plugin.pjson.oclif.plugins?.length)) return Config.load(binUrl);
+  return Config.load({ root: root.root, plugins: new Map([root, ...core].map((plugin) => [plugin.name, plugin])) });
 }
 
 /** Every command but a plain `call` (fast-call.ts), through oclif. */
@@ -24,7 +48,7 @@ export async function runWithOclif(argv: string[], binUrl: string): Promise<void
   const first = argv[0] ?? '';
   if (OWN_COMMANDS.has(first)) await runOclif(argv, await configWithoutPlugins(binUrl));
   else {
-    const config = await Config.load(binUrl);
+    const config = await configWithCorePlugins(binUrl);
     const unknown = first && !first.startsWith('-') ? (await import('./unknown-command.ts')).unknownCommandMessage(first, config) : undefined;
     if (unknown) {
       process.stderr.write(`${config.bin}: ${unknown}\n`);
