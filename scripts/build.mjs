@@ -40,10 +40,27 @@ const promClientWithoutOtel = {
   },
 };
 
+// oclif's help renders every text it prints (each command's summary, the descriptions) as an EJS template, and EJS
+// compiles each into a function: ~5% of `llmpass --help`. A text with no `<%` renders as itself, so it skips EJS.
+const OCLIF_TEMPLATE = 'return ejs_1.default.render(t, context);';
+const oclifPlainTemplates = {
+  name: 'oclif-plain-templates',
+  setup(context) {
+    context.onLoad({ filter: /[\\/]@oclif[\\/]core[\\/]lib[\\/]help[\\/]util\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      if (!source.includes(OCLIF_TEMPLATE)) {
+        console.warn(`build: ${args.path} no longer has oclif's template line; help renders every text through EJS`);
+        return undefined;
+      }
+      return { contents: source.replace(OCLIF_TEMPLATE, "return t.includes('<%') ? ejs_1.default.render(t, context) : t;"), loader: 'js' };
+    });
+  },
+};
+
 await build({
   ...common,
   entryPoints: { run: 'src/cli/run.ts', commands: 'src/cli/commands.ts', complete: 'src/cli/complete.ts' },
-  plugins: [promClientWithoutOtel],
+  plugins: [promClientWithoutOtel, oclifPlainTemplates],
   outdir: 'dist/cli',
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
