@@ -17,6 +17,7 @@ const MODULES = {
   router: () => import('./router.mjs'),
   redis: () => import('./redis.mjs'),
   batch: () => import('./batch.mjs'),
+  'request-log': () => import('./request-log.mjs'),
   telemetry: () => import('./telemetry.mjs'),
 };
 

@@ -102,7 +102,7 @@ for (const file of await readdir(typesDir, { recursive: true })) {
   await writeFile(path, text.replace(/(from\s+'|import\(')(\.{1,2}\/[^']+)\.ts'/g, "$1$2.js'"));
 }
 
-// `call`'s flags as a table for the CLI's oclif-free call path (src/cli/fast-call.ts), from the command's own
+// `call`'s flags as a table for the CLI's oclif-free call path (src/cli/call/fast-call.ts), from the command's own
 // definitions: importing oclif is a third of a one-shot call's CPU.
 const { COMMANDS, flagTable } = await import('../dist/cli/commands.js');
 await writeFile(new URL('../dist/cli/call-flags.json', import.meta.url), JSON.stringify(await flagTable(COMMANDS.call.flags)));

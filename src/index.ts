@@ -15,6 +15,9 @@ export { loadConfig, configFromObject, type Config, type LoadConfigOptions } fro
 export { registerProvider } from './providers/registry.ts';
 export type { ProviderSpec, AuthScheme, JoinRule, ModelPlacement, EndpointContext, ModelList, SignedAuth, SignableRequest, ProviderSettings, ProbeCall, ProbeAnswer } from './providers/types.ts';
 export { Secret } from './secret.ts';
+export { RequestLog, requestLogSettings, type RequestLogOptions, type RequestLogSettings, type LogTotals } from './accounting/request-log.ts';
+export type { UsageReader, UsageReport } from './providers/types.ts';
+export type { Usage } from './accounting/usage.ts';
 export {
   LlmpassError,
   UsageError,

@@ -21,13 +21,14 @@ const OVERRIDE_KEYS = {
 
 /** The override a config entry sets, or undefined when it sets none. Numbers written as text (`1e-6`) count. */
 export function priceOverrideOf(
-  litellmParams: Readonly<Record<string, unknown>> | null | undefined,
+  /** `litellm_params`, or a lookup of its values (a deployment's settings, environment references read). */
+  litellmParams: Readonly<Record<string, unknown>> | ((key: string) => unknown) | null | undefined,
   modelInfo?: Readonly<Record<string, unknown>> | null,
 ): PriceOverride | undefined {
   const override: PriceOverride = {};
   let any = false;
   for (const [field, key] of Object.entries(OVERRIDE_KEYS) as Array<[keyof PriceOverride, string]>) {
-    const rate = perToken(litellmParams?.[key]) ?? perToken(modelInfo?.[key]);
+    const rate = perToken(typeof litellmParams === 'function' ? litellmParams(key) : litellmParams?.[key]) ?? perToken(modelInfo?.[key]);
     if (rate === undefined) continue;
     override[field] = rate;
     any = true;

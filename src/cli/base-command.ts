@@ -1,7 +1,7 @@
 import { Command } from '@oclif/core/command';
 import { missingArgsError } from './missing-args.ts';
 import { reportError, debugEnabled } from './report-error.ts';
-import { ownOutputErrors } from './write.ts';
+import { ownOutputErrors } from './render/write.ts';
 
 /**
  * Owns `catch` for every command: stop whatever draws on stderr, print the error in one line, set the exit

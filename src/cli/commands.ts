@@ -11,9 +11,10 @@ import LogsStats from '../commands/logs/stats.ts';
 import Models from '../commands/models.ts';
 import Providers from '../commands/providers.ts';
 import Proxy from '../commands/proxy.ts';
+import Replay from '../commands/replay.ts';
 
-// The build writes call's flag table from here (dist/cli/call-flags.json, read by fast-call.ts).
-export { flagTable } from './call-argv.ts';
+// The build writes call's flag table from here (dist/cli/call-flags.json, read by call/fast-call.ts).
+export { flagTable } from './call/call-argv.ts';
 
 /** oclif's explicit command table: the bundle exports it, the manifest describes it, nothing is scanned. */
 export const COMMANDS = {
@@ -30,4 +31,5 @@ export const COMMANDS = {
   models: Models,
   providers: Providers,
   proxy: Proxy,
+  replay: Replay,
 };

@@ -1,5 +1,5 @@
 // oclif's part of the CLI's entry (run.ts), imported only when a command needs it: a plain `call` does not
-// (fast-call.ts), and oclif's import alone is a third of a one-shot call's CPU.
+// (call/fast-call.ts), and oclif's import alone is a third of a one-shot call's CPU.
 import { fileURLToPath } from 'node:url';
 import { Config, Plugin } from '@oclif/core/config';
 import { handle } from '@oclif/core/handle';
@@ -43,7 +43,7 @@ async function configWithCorePlugins(binUrl: string): Promise<Config> {
   return Config.load({ root: root.root, plugins: new Map([root, ...core].map((plugin) => [plugin.name, plugin])) });
 }
 
-/** Every command but a plain `call` (fast-call.ts), through oclif. */
+/** Every command but a plain `call` (call/fast-call.ts), through oclif. */
 export async function runWithOclif(argv: string[], binUrl: string): Promise<void> {
   const first = argv[0] ?? '';
   if (OWN_COMMANDS.has(first)) await runOclif(argv, await configWithoutPlugins(binUrl));
@@ -56,7 +56,7 @@ export async function runWithOclif(argv: string[], binUrl: string): Promise<void
       return;
     }
     await runOclif(argv, config);
-    if (first === 'autocomplete') await (await import('./completion-scripts.ts')).addDynamicCompletion(config.cacheDir, config.bin);
+    if (first === 'autocomplete') await (await import('./complete/completion-scripts.ts')).addDynamicCompletion(config.cacheDir, config.bin);
   }
 }
 

@@ -1,6 +1,6 @@
-import { fastCall } from './fast-call.ts';
+import { fastCall } from './call/fast-call.ts';
 import { reportError } from './report-error.ts';
-import { outputClosed, outputFailure, watchForClosedOutput } from './write.ts';
+import { outputClosed, outputFailure, watchForClosedOutput } from './render/write.ts';
 
 /** Waits until stdout has handed everything to the OS, or its reader has gone: whichever comes first. */
 function drained(out: NodeJS.WriteStream): Promise<void> {
@@ -19,8 +19,8 @@ function drained(out: NodeJS.WriteStream): Promise<void> {
 }
 
 /**
- * The CLI's entry: a plain call without oclif (fast-call.ts), else oclif (run-oclif.ts). As oclif's own `execute`,
- * except that a stdout whose reader went away (`| head`) is not waited on: its 'drain' never comes.
+ * The CLI's entry: a plain call without oclif (call/fast-call.ts), else oclif (run-oclif.ts). As oclif's own
+ * `execute`, except that a stdout whose reader went away (`| head`) is not waited on: its 'drain' never comes.
  */
 export async function run(binUrl: string): Promise<void> {
   watchForClosedOutput(process.stdout);

@@ -3,7 +3,7 @@ import * as Flags from '@oclif/core/flags';
 import { DEFAULT_CONCURRENCY } from '../batch/types.ts';
 import { BaseCommand } from '../cli/base-command.ts';
 import { BATCH_EXIT_CODE_HELP, EXIT_CODE_HELP } from '../cli/exit-codes.ts';
-import { REQUEST_ITEMS_HELP } from '../cli/request-items-help.ts';
+import { REQUEST_ITEMS_HELP } from '../cli/call/request-items-help.ts';
 
 export default class Call extends BaseCommand {
   static override summary = 'Send a payload to any endpoint of a model deployment and print the reply.';
@@ -46,6 +46,7 @@ ${BATCH_EXIT_CODE_HELP}`;
     config: Flags.string({ char: 'c', description: 'config file (default LLMPASS_CONFIG, else searched up)', helpGroup: 'ROUTING' }),
     'api-base': Flags.string({ description: 'the deployment\'s base URL (overrides the config)', helpGroup: 'ROUTING' }),
     'api-key': Flags.string({ description: 'the provider key (prefer its environment variable)', helpGroup: 'ROUTING' }),
+    log: Flags.boolean({ description: 'record the call in the request log (LLMPASS_LOG=off or --no-log: not)', default: true, allowNo: true, helpGroup: 'ROUTING' }),
     dotenv: Flags.string({ description: 'load provider keys from a dotenv file first', helpGroup: 'ROUTING' }),
     output: Flags.string({ char: 'o', description: 'write the body to FILE instead of stdout', helpGroup: 'OUTPUT' }),
     include: Flags.boolean({ char: 'i', description: 'print the status line and headers before the body', helpGroup: 'OUTPUT' }),
@@ -83,7 +84,7 @@ ${BATCH_EXIT_CODE_HELP}`;
   async run(): Promise<void> {
     const { args, argv, flags } = await this.parse(Call);
     this.showStack = flags.debug;
-    const { runCall } = await import('../cli/run-call.ts');
+    const { runCall } = await import('../cli/call/run-call.ts');
     const drawing = await runCall({ model: args.model, endpoint: args.endpoint, items: (argv as string[]).slice(2), ...flags, bin: this.config.bin }, (stop) => {
       this.stopDrawing = stop;
     });

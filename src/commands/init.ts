@@ -29,7 +29,7 @@ On a terminal, the file is shown and written only when you say yes, and without 
   async run(): Promise<void> {
     const { flags } = await this.parse(Init);
     this.showStack = flags.debug;
-    const { runInit } = await import('../cli/run-init.ts');
+    const { runInit } = await import('../cli/init/run-init.ts');
     process.exitCode = await runInit(flags);
   }
 }

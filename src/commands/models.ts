@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../cli/base-command.ts';
-import type { ModelsOutcome } from '../cli/run-models.ts';
+import type { ModelsOutcome } from '../cli/models/run-models.ts';
 
 export default class Models extends BaseCommand {
   static override summary = "List the config's aliases, or smoke-check every deployment with --check.";
@@ -38,7 +38,7 @@ EXIT CODES
   async run(): Promise<ModelsOutcome['data']> {
     const { flags } = await this.parse(Models);
     this.showStack = flags.debug;
-    const { runModels } = await import('../cli/run-models.ts');
+    const { runModels } = await import('../cli/models/run-models.ts');
     const outcome = await runModels(
       flags,
       {

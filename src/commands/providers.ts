@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../cli/base-command.ts';
-import { processOutputMode } from '../cli/output-mode.ts';
+import { processOutputMode } from '../cli/render/output-mode.ts';
 import type { ProviderStatus } from '../providers/describe.ts';
 
 export default class Providers extends BaseCommand {
@@ -26,7 +26,7 @@ export default class Providers extends BaseCommand {
     const config = await loadConfig({ configPath: flags.config });
     const providers = describeProviders({ env: config.env, providers: config.providers, declared: (config.raw.providers ?? []).map((provider) => provider.id) });
     if (!this.jsonEnabled()) {
-      const { renderProviders } = await import('../cli/providers-view.ts');
+      const { renderProviders } = await import('../cli/models/providers-view.ts');
       const mode = processOutputMode();
       process.stdout.write(`${renderProviders(providers, mode.color)}\n`);
     }

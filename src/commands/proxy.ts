@@ -29,7 +29,7 @@ SIGTERM or SIGINT stops accepting and lets requests in flight finish within --gr
   async run(): Promise<void> {
     const { flags } = await this.parse(Proxy);
     this.showStack = flags.debug;
-    const { runProxy } = await import('../cli/run-proxy.ts');
+    const { runProxy } = await import('../cli/proxy/run-proxy.ts');
     await runProxy(flags);
   }
 }

@@ -1,3 +1,4 @@
+import { openAiUsage } from '../providers/usage-readers.ts';
 import { openAiModelIds } from '../providers/model-lists.ts';
 import { openAiStreamText } from '../providers/stream-text.ts';
 import { layeredProviderTable, type ProviderTable } from '../providers/table.ts';
@@ -31,6 +32,7 @@ export function providerFromDeclaration(declared: DeclaredProvider): ProviderSpe
     model: declared.model,
     // Most declared providers speak OpenAI's API; a stream in another shape is shown event by event.
     streamText: openAiStreamText,
+    usage: openAiUsage,
   };
   if (base) spec.defaultApiBase = base;
   if (declared.aliases) spec.aliases = declared.aliases;

@@ -109,6 +109,11 @@ export const generalSettingsSchema = v.looseObject(
   {
     master_key: v.nullish(scalarText),
     pass_through_endpoints: v.nullish(v.array(passThroughEndpointSchema, 'expected a list')),
+    // The request log (LiteLLM's keys): off, bodies kept, a PostgreSQL URL; and how long rows are kept.
+    disable_spend_logs: v.nullish(v.union([v.boolean(), v.string()], 'expected true or false')),
+    store_prompts_in_spend_logs: v.nullish(v.union([v.boolean(), v.string()], 'expected true or false')),
+    database_url: v.nullish(v.string('expected a postgres:// URL or an SQLite file')),
+    log_retention_days: v.nullish(count),
   },
   'expected a mapping',
 );

@@ -35,6 +35,8 @@ export interface Deployment {
    * and signers use. Only the environment for a deployment without an entry.
    */
   settings: ProviderSettings;
+  /** The entry's `model_info` (per-deployment prices, as LiteLLM reads them). */
+  modelInfo?: Record<string, unknown> | undefined;
 }
 
 /** What a caller may override on top of the config (`--api-base`, `--api-key`, the library's options). */

@@ -16,9 +16,10 @@ export async function openKeyStore(target: string): Promise<KeyStore> {
 
 async function sqliteAdapter(path: string): Promise<SqlAdapter> {
   const { DatabaseSync } = await import('node:sqlite');
-  const db = new DatabaseSync(path);
-  // As the request log: WAL so readers never block the writer, NORMAL so a booking is not an fsync.
-  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
+  // As the request log: a busy file waits from the first statement, WAL so readers never block the writer, NORMAL
+  // so a booking is not an fsync.
+  const db = new DatabaseSync(path, { timeout: 5000 });
+  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
   return {
     kind: 'sqlite',
     all: async (sql, values) => db.prepare(sql).all(...values) as Array<Record<string, unknown>>,

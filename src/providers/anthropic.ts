@@ -1,3 +1,4 @@
+import { anthropicUsage } from './usage-readers.ts';
 import { anthropicAliasList, openAiModelIds } from './model-lists.ts';
 import { anthropicStreamText } from './stream-text.ts';
 import type { ProviderSpec } from './types.ts';
@@ -6,6 +7,7 @@ import type { ProviderSpec } from './types.ts';
 export const anthropic: ProviderSpec = {
   id: 'anthropic',
   streamText: anthropicStreamText,
+  usage: anthropicUsage,
   label: 'Anthropic',
   pricesProvider: 'anthropic',
   routePrefix: '/anthropic',

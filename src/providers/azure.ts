@@ -1,3 +1,4 @@
+import { openAiUsage } from './usage-readers.ts';
 import { openAiAliasList, openAiModelIds } from './model-lists.ts';
 import { openAiStreamText } from './stream-text.ts';
 import type { EndpointContext, ProviderSpec } from './types.ts';
@@ -19,6 +20,7 @@ function expandAzureEndpoint(endpoint: string, { model, apiVersion }: EndpointCo
 export const azure: ProviderSpec = {
   id: 'azure',
   streamText: openAiStreamText,
+  usage: openAiUsage,
   label: 'Azure OpenAI',
   pricesProvider: 'azure',
   routePrefix: '/azure',

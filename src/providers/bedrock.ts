@@ -1,3 +1,4 @@
+import { bedrockUsage } from './usage-readers.ts';
 import { bedrockStreamText } from './stream-text.ts';
 import { bedrockModelFromPath, bedrockRegion, expandBedrockEndpoint, replaceBedrockPathModel } from './bedrock-paths.ts';
 import { judgeBedrockProbe } from './cloud-probes.ts';
@@ -11,6 +12,7 @@ import type { ProviderSpec } from './types.ts';
 export const bedrock: ProviderSpec = {
   id: 'bedrock',
   streamText: bedrockStreamText,
+  usage: bedrockUsage,
   label: 'AWS Bedrock (runtime)',
   pricesProvider: 'aws',
   routePrefix: '/bedrock',

@@ -1,3 +1,4 @@
+import { cohereUsage } from './usage-readers.ts';
 import { cohereAliasList, modelNames } from './model-lists.ts';
 import { cohereStreamText } from './stream-text.ts';
 import type { ProviderSpec } from './types.ts';
@@ -6,6 +7,7 @@ import type { ProviderSpec } from './types.ts';
 export const cohere: ProviderSpec = {
   id: 'cohere',
   streamText: cohereStreamText,
+  usage: cohereUsage,
   aliases: ['cohere_chat'],
   label: 'Cohere',
   pricesProvider: 'cohere',

@@ -1,3 +1,4 @@
+import { geminiUsage } from './usage-readers.ts';
 import { geminiAliasList, geminiModelIds } from './model-lists.ts';
 import { geminiStreamText } from './stream-text.ts';
 import type { EndpointContext, ProviderSpec } from './types.ts';
@@ -38,6 +39,7 @@ function replaceGeminiBodyModels(json: unknown, alias: string, model: string): u
 export const gemini: ProviderSpec = {
   id: 'gemini',
   streamText: geminiStreamText,
+  usage: geminiUsage,
   label: 'Google AI Studio (Gemini)',
   pricesProvider: 'google',
   routePrefix: '/gemini',

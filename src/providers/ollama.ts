@@ -1,3 +1,4 @@
+import { ollamaUsage } from './usage-readers.ts';
 import { isOllamaTags, modelNames, ollamaAliasList, openAiAliasList } from './model-lists.ts';
 import { ollamaStreamText } from './stream-text.ts';
 import type { ProviderSpec } from './types.ts';
@@ -6,6 +7,7 @@ import type { ProviderSpec } from './types.ts';
 export const ollama: ProviderSpec = {
   id: 'ollama',
   streamText: ollamaStreamText,
+  usage: ollamaUsage,
   aliases: ['ollama_chat'],
   label: 'Ollama',
   routePrefix: '/ollama',

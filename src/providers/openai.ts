@@ -1,3 +1,4 @@
+import { openAiUsage } from './usage-readers.ts';
 import { mistralAliasList, openAiAliasList, openAiModelIds, togetherAliasList } from './model-lists.ts';
 import type { AliasList, ModelList, ProviderSpec } from './types.ts';
 import { openAiStreamText } from './stream-text.ts';
@@ -48,6 +49,7 @@ function openAiCompatible(entry: OpenAiCompatible): ProviderSpec {
     // Even a service without a list of its own (Perplexity) gets one of its aliases through the proxy.
     aliasLists: [{ path: 'models', answer: entry.aliasList ?? openAiAliasList }],
     streamText: openAiStreamText,
+    usage: openAiUsage,
   };
   if (entry.aliases) spec.aliases = entry.aliases;
   if (entry.pricesProvider) spec.pricesProvider = entry.pricesProvider;

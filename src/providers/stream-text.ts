@@ -1,12 +1,11 @@
 import type { StreamDelta, StreamTextReader } from './types.ts';
 
-// Where each API's streamed events carry text, reasoning, tool calls and usage. Providers declare theirs in their
+// Where each API's streamed events carry text, reasoning and tool calls (usage is usage-readers.ts'). Providers declare theirs in their
 // entry (`streamText`); these are the shapes the APIs share (OpenAI's is spoken by vLLM, Azure and many more).
 
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
-const num = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
 const obj = (value: unknown): Json => (isObject(value) ? value : {});
 
 /** Drops the keys left undefined, so an event that adds nothing is `{}`. */
@@ -15,7 +14,6 @@ function delta(parts: StreamDelta): StreamDelta {
   if (parts.text) out.text = parts.text;
   if (parts.reasoning) out.reasoning = parts.reasoning;
   if (parts.tool && (parts.tool.name !== undefined || parts.tool.args)) out.tool = parts.tool;
-  if (parts.usage && (parts.usage.input !== undefined || parts.usage.output !== undefined)) out.usage = parts.usage;
   return out;
 }
 
@@ -28,10 +26,6 @@ function openAiResponses(data: Json): StreamDelta {
     return delta({ tool: { key: String(data.output_index ?? obj(data.item).id), name: str(obj(data.item).name) ?? '' } });
   }
   if (type === 'response.function_call_arguments.delta') return delta({ tool: { key: String(data.output_index ?? data.item_id), args: str(data.delta) } });
-  if (type === 'response.completed') {
-    const usage = obj(obj(data.response).usage);
-    return delta({ usage: { input: num(usage.input_tokens), output: num(usage.output_tokens) } });
-  }
   return {};
 }
 
@@ -40,8 +34,7 @@ export const openAiStreamText: StreamTextReader = (data) => {
   if (!isObject(data)) return undefined;
   if (typeof data.type === 'string' && data.type.startsWith('response.')) return openAiResponses(data);
   if (!Array.isArray(data.choices) && !isObject(data.usage)) return undefined;
-  const usage = obj(data.usage);
-  const parts: StreamDelta = { usage: { input: num(usage.prompt_tokens), output: num(usage.completion_tokens) } };
+  const parts: StreamDelta = {};
   const choice = obj((data.choices as unknown[] | undefined)?.[0]);
   if (typeof choice.text === 'string') parts.text = choice.text;
   const d = obj(choice.delta);
@@ -68,15 +61,8 @@ export const anthropicStreamText: StreamTextReader = (data) => {
       const block = obj(data.content_block);
       return block.type === 'tool_use' || block.type === 'server_tool_use' ? delta({ tool: { key, name: str(block.name) ?? '' } }) : {};
     }
-    case 'message_start': {
-      const usage = obj(obj(data.message).usage);
-      return delta({ usage: { input: num(usage.input_tokens), output: num(usage.output_tokens) } });
-    }
-    case 'message': // a whole answer (not streamed): only its usage, for the footer
-    case 'message_delta': {
-      const usage = obj(data.usage);
-      return delta({ usage: { input: num(usage.input_tokens), output: num(usage.output_tokens) } });
-    }
+    case 'message_start':
+    case 'message_delta':
     case 'message_stop':
     case 'content_block_stop':
     case 'ping':
@@ -101,8 +87,6 @@ export const geminiStreamText: StreamTextReader = (data) => {
     }
     if (isObject(p.functionCall)) parts.tool = { key: str(p.functionCall.id) ?? str(p.functionCall.name) ?? '0', name: str(p.functionCall.name) ?? '', args: JSON.stringify(p.functionCall.args ?? {}) };
   }
-  const usage = obj(chunk.usageMetadata);
-  parts.usage = { input: num(usage.promptTokenCount), output: num(usage.candidatesTokenCount) };
   return delta(parts);
 };
 
@@ -122,11 +106,6 @@ export const cohereStreamText: StreamTextReader = (data) => {
     }
     case 'tool-call-delta':
       return delta({ tool: { key, args: str(obj(obj(message.tool_calls).function).arguments) } });
-    case 'message-end': {
-      const usage = obj(obj(data.delta).usage);
-      const tokens = isObject(usage.tokens) ? usage.tokens : obj(usage.billed_units);
-      return delta({ usage: { input: num(tokens.input_tokens), output: num(tokens.output_tokens) } });
-    }
     default:
       return data.type.includes('-') ? {} : undefined;
   }
@@ -141,7 +120,6 @@ export const ollamaStreamText: StreamTextReader = (data) => {
   const parts: StreamDelta = { text: str(message.content) ?? str(data.response), reasoning: str(message.thinking) ?? str(data.thinking) };
   const call = obj((message.tool_calls as unknown[] | undefined)?.[0]);
   if (isObject(call.function)) parts.tool = { key: String(call.function.index ?? 0), name: str(call.function.name) ?? '', args: JSON.stringify(call.function.arguments ?? {}) };
-  if (data.done === true) parts.usage = { input: num(data.prompt_eval_count), output: num(data.eval_count) };
   return delta(parts);
 };
 
@@ -149,8 +127,7 @@ export const ollamaStreamText: StreamTextReader = (data) => {
 function bedrockNativeText(data: Json): StreamDelta | undefined {
   const text = str(data.outputText) ?? str(data.generation) ?? str(data.completion) ?? str(obj((data.outputs as unknown[] | undefined)?.[0]).text);
   if (text === undefined) return undefined;
-  const metrics = obj(data['amazon-bedrock-invocationMetrics']);
-  return delta({ text, usage: { input: num(metrics.inputTokenCount), output: num(metrics.outputTokenCount) } });
+  return delta({ text });
 }
 
 /**
@@ -179,10 +156,7 @@ export const bedrockStreamText: StreamTextReader = (data, eventType) => {
       const tool = obj(obj(data.start).toolUse);
       return delta({ tool: 'name' in tool ? { key, name: str(tool.name) ?? '' } : undefined });
     }
-    case 'metadata': {
-      const usage = obj(data.usage);
-      return delta({ usage: { input: num(usage.inputTokens), output: num(usage.outputTokens) } });
-    }
+    case 'metadata':
     case 'messageStart':
     case 'messageStop':
     case 'contentBlockStop':

@@ -1,6 +1,7 @@
 import type { ListedAlias } from './model-lists.ts';
 import type { EnvLookup } from '../config/env.ts';
 import type { Secret } from '../secret.ts';
+import type { Usage } from '../accounting/usage.ts';
 import type { Deployment } from '../core/deployment.ts';
 
 /** The request as it will be sent, handed to a signing hook: it adds its own headers (and drops stale ones). */
@@ -158,7 +159,19 @@ export interface ProviderSpec {
    * the stream event by event), `{}` for one it knows that adds nothing (a role chunk, a ping).
    */
   streamText?: StreamTextReader;
+  /**
+   * Quirk hook: the tokens an answer reports, the one place that knows this provider's usage shapes. Called with a
+   * whole buffered JSON body, or with each streamed event's parsed data and its event type (as `streamText`); returns
+   * only the counts it reports (never a 0 for one it does not), undefined when it reports none. A later report of a
+   * count replaces an earlier one. Serves tpm limits, the footer, the request log and metrics (src/accounting/usage-tap.ts).
+   */
+  usage?: UsageReader;
 }
+
+/** Token counts one answer or event reports, in `Usage`'s terms (input includes cache tokens, output reasoning). */
+export type UsageReport = Partial<Usage>;
+
+export type UsageReader = (data: unknown, eventType: string | undefined) => UsageReport | undefined;
 
 export type StreamTextReader = (data: unknown, eventType: string | undefined) => StreamDelta | undefined;
 
@@ -169,8 +182,6 @@ export interface StreamDelta {
   reasoning?: string;
   /** A tool call being built: its name when it starts, then pieces of its arguments (JSON text). */
   tool?: { key: string; name?: string; args?: string };
-  /** Token counts as the answer reports them (the latest report wins). */
-  usage?: { input?: number; output?: number };
 }
 
 /** What a probe call answered. */

@@ -1,3 +1,4 @@
+import { vertexUsage } from './usage-readers.ts';
 import { environmentSettings } from '../config/provider-settings.ts';
 import { anthropicStreamText, geminiStreamText } from './stream-text.ts';
 import { judgeVertexProbe } from './cloud-probes.ts';
@@ -27,6 +28,7 @@ export const vertexAi: ProviderSpec = {
   id: 'vertex_ai',
   // Gemini's stream, or Claude's on Vertex (streamRawPredict), which is Anthropic's.
   streamText: (data, eventType) => geminiStreamText(data, eventType) ?? anthropicStreamText(data, eventType),
+  usage: vertexUsage,
   aliases: ['vertex-ai'],
   label: 'Google Vertex AI',
   pricesProvider: 'google',

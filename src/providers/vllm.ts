@@ -1,3 +1,4 @@
+import { openAiUsage } from './usage-readers.ts';
 import { openAiAliasList, openAiModelIds, ownedBy } from './model-lists.ts';
 import { openAiStreamText } from './stream-text.ts';
 import type { ProviderSpec } from './types.ts';
@@ -10,6 +11,7 @@ import type { ProviderSpec } from './types.ts';
 export const vllm: ProviderSpec = {
   id: 'hosted_vllm',
   streamText: openAiStreamText,
+  usage: openAiUsage,
   aliases: ['vllm'],
   label: 'vLLM',
   routePrefix: '/vllm',

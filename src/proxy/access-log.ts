@@ -46,6 +46,9 @@ export function logRequest(log: AccessLog, record: RequestRecord): void {
     ttfb_ms: record.ttfbMs === undefined ? undefined : Math.round(record.ttfbMs * 10) / 10,
     bytes_in: record.bytesIn,
     bytes_out: record.bytesOut,
+    tokens_in: record.observer?.row?.tokens.input,
+    tokens_out: record.observer?.row?.tokens.output,
+    cost: record.observer?.row?.cost ?? undefined,
     error: record.error,
   };
   if (record.status >= 500) log.warn(line, 'request');

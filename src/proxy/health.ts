@@ -1,3 +1,4 @@
+import type { RequestLog } from '../accounting/request-log.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Router } from '../router/router.ts';
 import { sendJson, sendProxyError } from './answers.ts';
@@ -17,7 +18,7 @@ export interface HealthRoutes {
   metrics(res: ServerResponse): Promise<void>;
 }
 
-export function healthRoutes(router: Router, metrics: ProxyMetrics, authenticated: KeyCheck | undefined, probe: Probe | undefined): HealthRoutes {
+export function healthRoutes(router: Router, metrics: ProxyMetrics, authenticated: KeyCheck | undefined, probe: Probe | undefined, requestLog?: RequestLog): HealthRoutes {
   const probeShared = probe && sharedProbe(probe, PROBE_REUSE_MS);
   return {
     liveliness: (res) => sendJson(res, 200, { status: 'alive' }),
@@ -26,7 +27,8 @@ export function healthRoutes(router: Router, metrics: ProxyMetrics, authenticate
       const state = router.state.report();
       // Open to load balancers; only a caller with the key learns about deployments or makes them be probed.
       const trusted = !authenticated || authenticated(req.headers, takeQueryKey(search).key);
-      if (!search.includes('probe=') || !probeShared) return sendJson(res, 200, trusted ? { status: 'healthy', aliases: router.aliases().length, routing_state: state } : { status: 'healthy', routing_state: state });
+      const log = trusted ? await requestLog?.status() : undefined;
+      if (!search.includes('probe=') || !probeShared) return sendJson(res, 200, trusted ? { status: 'healthy', aliases: router.aliases().length, routing_state: state, request_log: log } : { status: 'healthy', routing_state: state });
       if (!trusted) return sendProxyError(res, 401, 'probing the deployments (?probe=) needs the master key', 'invalid_api_key');
       const result = await probeShared();
       sendJson(res, result.healthy ? 200 : 503, { status: result.healthy ? 'healthy' : 'unhealthy', detail: result.detail, routing_state: state });

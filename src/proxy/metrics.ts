@@ -1,5 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { StateEvent } from '../router/state/types.ts';
+import type { CallObserver } from '../accounting/observe.ts';
+import type { RequestRow } from '../accounting/log/row.ts';
 
 /** What the proxy knows about one request once it is over: for the access log and the metrics alike. */
 export interface RequestRecord {
@@ -16,6 +18,8 @@ export interface RequestRecord {
   bytesIn: number;
   bytesOut: number;
   error?: string | undefined;
+  /** The request log's observer of the call, when one was sent and the log is on. */
+  observer?: CallObserver | undefined;
 }
 
 interface Children {
@@ -37,8 +41,13 @@ export class ProxyMetrics {
   readonly #ttfb = new Histogram({ name: 'llmpass_time_to_first_byte_seconds', help: 'Time from request to the upstream answer headers', labelNames: ['provider'], buckets: SECONDS, registers: [this.registry] });
   readonly #inFlight = new Gauge({ name: 'llmpass_requests_in_flight', help: 'Requests being served', registers: [this.registry] });
   readonly #failures = new Counter({ name: 'llmpass_upstream_failures_total', help: 'Upstream calls that failed to answer', labelNames: ['provider', 'code'], registers: [this.registry] });
+  readonly #tokens = new Counter({ name: 'llmpass_tokens_total', help: 'Tokens the answers reported, by alias, deployment and kind (input, output)', labelNames: ['alias', 'deployment', 'kind'], registers: [this.registry] });
+  readonly #cost = new Counter({ name: 'llmpass_cost_usd_total', help: 'Cost of the priced calls in USD, by alias and deployment', labelNames: ['alias', 'deployment'], registers: [this.registry] });
+  readonly #unpriced = new Counter({ name: 'llmpass_unpriced_calls_total', help: 'Calls whose usage is known but whose model has no price', labelNames: ['alias', 'deployment'], registers: [this.registry] });
   // Labelled by the alias an admin gave a key (or its sk-...wxyz form): bounded by the keys made, never a key.
   readonly #keyRequests = new Counter({ name: 'llmpass_key_requests_total', help: 'Requests by virtual key alias and status class', labelNames: ['key_alias', 'status'], registers: [this.registry] });
+  readonly #keyTokens = new Counter({ name: 'llmpass_key_tokens_total', help: 'Tokens the answers reported, by virtual key alias and kind (input, output)', labelNames: ['key_alias', 'kind'], registers: [this.registry] });
+  readonly #keyCost = new Counter({ name: 'llmpass_key_cost_usd_total', help: 'Cost of the priced calls in USD, by virtual key alias', labelNames: ['key_alias'], registers: [this.registry] });
   readonly #retries = new Counter({ name: 'llmpass_retries_total', help: 'Upstream calls retried', labelNames: ['provider'], registers: [this.registry] });
   // Registered only when Redis is configured: a replica without it has nothing to report here.
   #redisShared: Gauge | undefined;
@@ -74,6 +83,21 @@ export class ProxyMetrics {
     child.duration.observe(record.durationMs / 1000);
     if (record.ttfbMs !== undefined) child.ttfb.observe(record.ttfbMs / 1000);
     if (record.keyAlias) this.#keyRequests.inc({ key_alias: record.keyAlias, status: `${Math.floor(record.status / 100)}xx` });
+  }
+
+  /** A logged call's tokens and cost (unknown counts add nothing; an unpriced call is counted apart, not as $0). */
+  accounted(row: RequestRow): void {
+    const alias = row.alias ?? '';
+    const deployment = row.deployment ?? '';
+    if (row.tokens.input !== undefined) this.#tokens.inc({ alias, deployment, kind: 'input' }, row.tokens.input);
+    if (row.tokens.output !== undefined) this.#tokens.inc({ alias, deployment, kind: 'output' }, row.tokens.output);
+    if (row.cost !== null) this.#cost.inc({ alias, deployment }, row.cost);
+    else if (row.tokens.input !== undefined) this.#unpriced.inc({ alias, deployment });
+    const key_alias = row.keyAlias;
+    if (!key_alias) return;
+    if (row.tokens.input !== undefined) this.#keyTokens.inc({ key_alias, kind: 'input' }, row.tokens.input);
+    if (row.tokens.output !== undefined) this.#keyTokens.inc({ key_alias, kind: 'output' }, row.tokens.output);
+    if (row.cost !== null) this.#keyCost.inc({ key_alias }, row.cost);
   }
 
   upstreamFailure(provider: string, code: string): void {

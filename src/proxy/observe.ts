@@ -24,6 +24,7 @@ export function requestObserver(metrics: ProxyMetrics, log: AccessLog): RequestO
     },
     finished(record) {
       metrics.finished(record);
+      if (record.observer?.row) metrics.accounted(record.observer.row);
       logRequest(log, record);
     },
   };
@@ -51,8 +52,13 @@ export function observeRequest(req: IncomingMessage, res: ServerResponse, starte
     record.bytesOut = socket.bytesWritten - writtenBefore;
     // A client gone before any answer is 499 (nginx's client closed request), not the 200 nobody sent.
     if (record.status === 0) record.status = res.headersSent ? res.statusCode : 499;
-    observer.finished(record);
-    trace.end(record);
+    const finished = () => {
+      observer.finished(record);
+      trace.end(record);
+    };
+    // The row (tokens, cost) is built after the body is out; the access line, metrics and trace wait for it.
+    if (record.observer) void record.observer.done.then(finished);
+    else finished();
   });
   return record;
 }

@@ -9,6 +9,7 @@ import { scanJsonYielding, type JsonBody } from '../transport/json-body.ts';
 import type { Secret } from '../secret.ts';
 import type { AccessLog } from './access-log.ts';
 import { allAliasesAnswer, routeAliasList } from './alias-lists.ts';
+import type { RequestLog } from '../accounting/request-log.ts';
 import { NO_TELEMETRY, type CallTrace, type Telemetry } from '../telemetry/index.ts';
 import { sendJson, sendProxyError } from './answers.ts';
 import { masterKeyCheck, takeQueryKey } from './auth.ts';
@@ -43,6 +44,8 @@ export interface ProxyOptions {
   probe?: Probe | undefined;
   /** Milliseconds a client may stay silent while sending a body before it gets 408 (slowloris); none when unset. */
   clientTimeoutMs?: number | undefined;
+  /** The request log (src/accounting/): each call's row, its tokens and cost in the metrics and the access log. */
+  requestLog?: RequestLog | undefined;
   /** OpenTelemetry (src/telemetry/): a SERVER span per request, a CLIENT span per upstream attempt. */
   telemetry?: Telemetry | undefined;
   /** Virtual keys (src/keys/); by default in the request log's database. */
@@ -65,7 +68,7 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
   const { router, log, metrics } = options;
   const route = routeTable(options.config.providers.list(), options.config.raw.general_settings?.pass_through_endpoints ?? []);
   const authenticated = options.masterKey ? masterKeyCheck(options.masterKey) : undefined;
-  const health = healthRoutes(router, metrics, authenticated, options.probe);
+  const health = healthRoutes(router, metrics, authenticated, options.probe, options.requestLog);
   const keys = options.keys ?? defaultKeyGuard(options.masterKey, router.state);
   const observer = requestObserver(metrics, log);
   const aliases: AliasLookup = { aliasOf: (model) => router.aliasOf(model), servedBy: (model) => router.resolve(model).deployments[0]!.provider };
@@ -131,6 +134,7 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
     if (target.kind === 'model-list') return sendJson(res, 200, target.answer);
     const headers = forwardedRequestHeaders(req.rawHeaders);
     const hasBody = !NO_BODY.has(method) || req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
+    const call = (record.observer = options.requestLog?.observe({ model: '', endpoint: path, method, headers }));
     const base: Omit<RouterPassthroughOptions, 'model'> = {
       endpoint: '',
       method,
@@ -141,6 +145,7 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
         if (event.type === 'attempt') tried = event.deployment;
         observer.routerEvent(event, record);
         trace.onEvent(event);
+        call?.onEvent(event);
       },
     };
 
@@ -161,6 +166,7 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
         body = bytes;
         // Checked and its model found without building objects, yielding to other requests on a large body.
         if (bytes.length) json = await scanJsonYielding(bytes, 'the body');
+        if (call) call.call.requestBody = () => bytes;
       } else if (hasBody) body = req;
       const chosen = modelTarget(provider, json?.model, provider.modelFromPath?.(endpoint), aliases);
       checkModel(keys, caller, chosen.model || undefined, chosen.kind === 'provider-default' ? undefined : chosen.alias);
@@ -172,6 +178,10 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
         record.alias = chosen.alias;
         reply = await router.send(aliasRequest(chosen, provider, base, endpoint, json, body));
       }
+    }
+    if (call) {
+      call.call.model = record.alias;
+      reply = call.reply(reply);
     }
     bookReply(keys, caller, reply, tried);
     // Relaying by the time relayReply returns: the trace listens beside the relay (no stage in between).
@@ -189,6 +199,11 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
       const seconds = options.clientTimeoutMs / 1000;
       watchBodySilence(req, res, options.clientTimeoutMs, () => endRequest(res, log, () => answerSilentClient(res, record, seconds, controller)));
     }
-    serve(req, res, record, controller.signal, started, trace).catch((error: unknown) => endRequest(res, log, () => answerFailure(error, req, res, record, controller.signal.aborted, metrics, log)));
+    serve(req, res, record, controller.signal, started, trace).catch((error: unknown) =>
+      endRequest(res, log, () => {
+        record.observer?.failed(error);
+        answerFailure(error, req, res, record, controller.signal.aborted, metrics, log);
+      }),
+    );
   };
 }

@@ -10,7 +10,7 @@ import { backoffMs, isRetryableError, isRetryableStatus, retryAfterMs, sleep } f
 import { pickLeastBusy, pickWeighted } from './select.ts';
 import type { ResolvedRouterSettings } from './settings.ts';
 import type { Refusal, RouterState } from './state/types.ts';
-import { tapUsage } from './usage.ts';
+import { tapUsage, tokensOf } from '../accounting/usage-tap.ts';
 
 export type CallOptions = Omit<RouterPassthroughOptions, 'model'>;
 
@@ -135,7 +135,7 @@ export class AttemptLoop {
         state.succeeded(deployment.id);
         options.onEvent?.({ type: 'answered', deployment, status: response.status });
         // Tokens are counted from the answer's usage only where a tpm limit needs them.
-        if (deployment.limits?.tpm !== undefined && response.status < 300) return tapUsage(response, (tokens) => state.recordTokens(deployment.id, tokens));
+        if (deployment.limits?.tpm !== undefined && response.status < 300) return tapUsage(response, deployment.provider.usage, (usage) => tokensOf(usage) > 0 && state.recordTokens(deployment.id, tokensOf(usage)));
         return response;
       }
       if (state.failed(deployment.id, canCool)) options.onEvent?.({ type: 'cooldown', deployment });

@@ -71,6 +71,8 @@ export interface DeploymentParts extends ApiBaseParts {
   timeoutMs?: number | undefined;
   weight?: number;
   limits?: DeploymentLimits | undefined;
+  /** The entry's `model_info` (per-deployment prices). */
+  modelInfo?: Record<string, unknown> | undefined;
 }
 
 /** The one place a Deployment is built: a config entry, a `provider/model`, a provider's default, a configured route. */
@@ -148,6 +150,7 @@ export function resolveEntry(config: Config, entry: ModelEntry, index: number, o
     timeoutMs: timeout === undefined ? undefined : timeout * 1000,
     weight: Number.isFinite(weight) && weight > 0 ? weight : 1,
     limits: rpm === undefined && tpm === undefined ? undefined : { rpm, tpm },
+    modelInfo: entry.model_info ?? undefined,
   });
 }
 

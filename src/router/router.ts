@@ -13,6 +13,8 @@ import type { Candidates, RouterEvent, RouterPassthroughOptions } from './call.t
 import { routerSettings, stateSettings, type ResolvedRouterSettings, type RouterSettings, type RoutingStrategy } from './settings.ts';
 import { MemoryState } from './state/memory.ts';
 import type { RouterState } from './state/types.ts';
+import { observeSend } from '../accounting/observe.ts';
+import type { RequestLog } from '../accounting/request-log.ts';
 
 export type { RouterEvent, RouterPassthroughOptions, RouterSettings, RoutingStrategy };
 
@@ -28,6 +30,8 @@ export interface RouterOptions extends RouterSettings {
    * makes one shared through Redis when the config names one.
    */
   state?: RouterState;
+  /** The request log every call is recorded in (opt-in; src/accounting/request-log.ts). Closed with the Router. */
+  log?: RequestLog | undefined;
 }
 
 /**
@@ -40,6 +44,7 @@ export interface RouterOptions extends RouterSettings {
 export class Router {
   readonly config: Config;
   readonly settings: ResolvedRouterSettings;
+  readonly log: RequestLog | undefined;
   /** Cooldowns, rate-limit windows and in-flight counts (shared by replicas when it is Redis-backed). */
   readonly state: RouterState;
   readonly #aliases: AliasTable;
@@ -48,6 +53,7 @@ export class Router {
   constructor(options: RouterOptions = {}) {
     this.config = options.config ?? configFromObject({ model_list: options.modelList ?? [] });
     this.settings = routerSettings(this.config, options);
+    this.log = options.log;
     this.state = options.state ?? new MemoryState(stateSettings(this.config, this.settings));
     this.#aliases = new AliasTable(this.config);
     this.#attempts = new AttemptLoop(this.settings, this.state, options.client, (model, overrides) => this.resolve(model, overrides));
@@ -85,7 +91,7 @@ export class Router {
 
   /** Ends the state's connections (Redis); the Router is not used after. */
   async close(): Promise<void> {
-    await this.state.close();
+    await Promise.all([this.state.close(), this.log?.close()]);
   }
 
   /** The request that would be sent to the deployment picked now: for `--dry-run` and `--curl`. */
@@ -101,7 +107,8 @@ export class Router {
 
   /** As passthrough, answering with the transport's reply (a Node stream body) for faces that pipe it. */
   async send(options: RouterPassthroughOptions): Promise<UpstreamReply> {
-    return this.#attempts.send(options);
+    const observer = this.log?.observe(options);
+    return observer ? observeSend(observer, options, (observed) => this.#attempts.send(observed)) : this.#attempts.send(options);
   }
 
   /**

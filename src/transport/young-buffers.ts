@@ -7,7 +7,7 @@ type Collect = (options: { type: 'minor' }) => void;
  * collection after every few MiB streamed frees them while they are still young and cheap to collect.
  *
  * It needs `gc`, which Node exposes with --expose-gc (`llmpass proxy` starts itself with it, see
- * cli/expose-gc.ts); without it this does nothing. (A `gc` taken from a new vm context would do, but a second
+ * cli/proxy/expose-gc.ts); without it this does nothing. (A `gc` taken from a new vm context would do, but a second
  * context in the process costs every request ~0.25 ms of latency on a cold path, measured.)
  */
 export function youngBufferCollector(everyBytes = 8 * 1024 * 1024): (bytes: number) => void {

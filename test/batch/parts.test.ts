@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AdaptiveWindow } from '../../src/batch/adaptive-window.ts';
-import { readResume } from '../../src/cli/batch-resume.ts';
-import { BatchTally } from '../../src/cli/batch-tally.ts';
-import { payloadLines, readLines, countPayloadLines } from '../../src/cli/jsonl-input.ts';
+import { readResume } from '../../src/cli/batch/batch-resume.ts';
+import { BatchTally } from '../../src/cli/batch/batch-tally.ts';
+import { payloadLines, readLines, countPayloadLines } from '../../src/cli/batch/jsonl-input.ts';
 import type { JsonBody } from '../../src/transport/json-body.ts';
-import { LineSet } from '../../src/cli/line-set.ts';
+import { LineSet } from '../../src/cli/batch/line-set.ts';
 import { cleanupTemp, tempDir } from '../support/tmp.ts';
 
 afterAll(() => cleanupTemp());

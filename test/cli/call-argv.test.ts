@@ -1,10 +1,10 @@
-// `llmpass call` skips oclif when its arguments are plain (src/cli/fast-call.ts). Each argument list here is
+// `llmpass call` skips oclif when its arguments are plain (src/cli/call/fast-call.ts). Each argument list here is
 // parsed both ways: the fast parser either gives exactly what oclif's parser gives the Call command, or gives up
 // (undefined) so that oclif runs the call, its errors included.
 import { parse } from '@oclif/core/parser';
 import { describe, expect, it } from 'vitest';
 import Call from '../../src/commands/call.ts';
-import { flagTable, parseCallArgv, type ParsedCall } from '../../src/cli/call-argv.ts';
+import { flagTable, parseCallArgv, type ParsedCall } from '../../src/cli/call/call-argv.ts';
 
 const table = await flagTable(Call.flags as never);
 

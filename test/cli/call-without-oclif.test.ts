@@ -1,4 +1,4 @@
-// A plain `llmpass call` runs without oclif (src/cli/fast-call.ts): oclif's import was a third of a one-shot
+// A plain `llmpass call` runs without oclif (src/cli/call/fast-call.ts): oclif's import was a third of a one-shot
 // call's CPU. The bench's module probe lists the files the process ran and their source maps name what each
 // bundles; a call oclif must parse (an integer flag) shows the probe does see oclif when it is there.
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';

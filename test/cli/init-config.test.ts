@@ -1,6 +1,6 @@
 // What `llmpass init` writes: short aliases, and YAML that reads back (PyYAML 1.1 rules) as the text it was.
 import { describe, expect, it } from 'vitest';
-import { aliasFor, aliasesFor, renderInitConfig } from '../../src/cli/init-config.ts';
+import { aliasFor, aliasesFor, renderInitConfig } from '../../src/cli/init/init-config.ts';
 import { loadYaml11 } from '../../src/config/yaml-loader.ts';
 import { findProvider } from '../../src/providers/registry.ts';
 

@@ -1,7 +1,7 @@
 // Request items (httpie's syntax) and nested JSON keys: the parsing core, without the CLI around it.
 import { describe, expect, it } from 'vitest';
-import { parseJsonPath, setJsonPath } from '../../src/cli/json-path.ts';
-import { parseRequestItem } from '../../src/cli/request-items.ts';
+import { parseJsonPath, setJsonPath } from '../../src/cli/call/json-path.ts';
+import { parseRequestItem } from '../../src/cli/call/request-items.ts';
 import { UsageError } from '../../src/errors.ts';
 
 describe('parseRequestItem', () => {

@@ -227,7 +227,7 @@ describe.skipIf(!existsSync(SCRIPT))('on a terminal', () => {
   });
 
   // A pseudo-terminal of 0 columns (what `script` makes without a real terminal, as in CI or `docker exec -t`):
-  // stopping ora's spinner (src/cli/spinner.ts, started from src/cli/run-call.ts) then loops forever writing
+  // stopping ora's spinner (src/cli/render/spinner.ts, started from src/cli/call/run-call.ts) then loops forever writing
   // cursor-up/erase sequences; the body is never printed, memory grows by GBs and, with the event loop blocked,
   // SIGTERM does not stop it (only SIGKILL).
   it('with a spinner on a 0-column terminal the call still finishes', async () => {

@@ -3,7 +3,7 @@
 // request print shows `$VAR` or `***`, a listing and messages mask them, and a probe's reason masks every one of them
 // before it is cut to length.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { curlCommand, describeRequest } from '../../src/cli/describe-request.ts';
+import { curlCommand, describeRequest } from '../../src/cli/call/describe-request.ts';
 import { probeDeployment } from '../../src/check/probe.ts';
 import { configFromObject, type Config } from '../../src/config/load.ts';
 import { configuredRouteDeployment } from '../../src/proxy/configured-route.ts';

@@ -12,6 +12,7 @@ const PUBLIC = [
   'MissingSettingError',
   'NetworkError',
   'RateLimitedError',
+  'RequestLog',
   'Router',
   'Secret',
   'UnknownModelError',
@@ -22,6 +23,7 @@ const PUBLIC = [
   'loadConfig',
   'passthrough',
   'registerProvider',
+  'requestLogSettings',
   'routerStateFromConfig',
 ];
 

@@ -190,7 +190,7 @@ describe('signals', () => {
 
   // Bug: after SIGTERM, a client with a kept-alive connection (every SDK) keeps being served: the in-flight
   // response and every later one on that connection say `Connection: keep-alive`, new requests on it are accepted,
-  // and the process only exits when --grace runs out (30 s by default). src/cli/run-proxy.ts calls
+  // and the process only exits when --grace runs out (30 s by default). src/cli/proxy/run-proxy.ts calls
   // closeIdleConnections() once at the signal; connections that go idle later stay open.
   it('SIGTERM with a kept-alive client: no new request is served on it, and the exit follows the stream', async () => {
     const draining = await startProxyCli({ config: 'model_list: []\n', env: { LLMPASS_MASTER_KEY: MASTER_KEY, OPENAI_API_BASE: slow.url } });

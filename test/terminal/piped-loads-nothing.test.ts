@@ -16,7 +16,7 @@ afterAll(cleanupTemp);
 const upstream = fakeUpstreams(() => sseChunks([]));
 
 const PROBE = fileURLToPath(new URL('../../bench/child/module-probe.mjs', import.meta.url));
-const TERMINAL_ONLY = /src\/cli\/(stream-view|render-text|answer-meter|terminal-answer|output-progress|render-pretty)\.ts$|node_modules\/chalk\//;
+const TERMINAL_ONLY = /src\/cli\/render\/(stream-view|render-text|answer-meter|terminal-answer|output-progress|render-pretty)\.ts$|node_modules\/chalk\//;
 const chunk = (content: string) => JSON.stringify({ choices: [{ index: 0, delta: { content } }] });
 
 /** The sources (from the source maps) of every file the CLI ran, for one call. */

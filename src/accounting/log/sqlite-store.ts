@@ -15,10 +15,12 @@ export async function openSqliteStore(path: string): Promise<LogStore> {
   let db: DatabaseSync;
   try {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    db = new DatabaseSync(path);
+    // A busy file waits a little instead of failing at once, from the first statement on: several one-shot calls
+    // opening the file together (a shell loop, parallel jobs) otherwise race for the journal-mode switch.
+    db = new DatabaseSync(path, { timeout: 5000 });
     // WAL: readers (`llmpass logs`) never block the writer; incremental auto-vacuum (set before the first table)
-    // lets retention give pages back; a busy file waits a little instead of failing at once.
-    db.exec('PRAGMA auto_vacuum = INCREMENTAL; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
+    // lets retention give pages back.
+    db.exec('PRAGMA auto_vacuum = INCREMENTAL; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
     migrate(db, path);
   } catch (error) {
     if (error instanceof LogStoreError) throw error;

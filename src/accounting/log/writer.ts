@@ -17,6 +17,9 @@
  * - Retention deletes rows older than `retentionDays` in small batches between writes, once after the store opens
  *   and then every `pruneEveryMs`; SQLite then gives the freed pages back (incremental vacuum).
  * - `close(deadlineMs)` writes what is queued within the deadline, counts the rest as dropped, and closes the store.
+ *
+ * One file (~330 lines) because the ring, the retry loop, retention and close share one state machine: split, each
+ * part would need the others' private state.
  */
 import { SchemaTooNewError, type LogStore } from './store.ts';
 import type { RequestRow } from './row.ts';
@@ -164,7 +167,10 @@ export class LogWriter {
     this.#store = undefined;
     // A write or prune still waiting on a dead server must not hold the caller past its deadline.
     const grace = Math.max(50, deadline - Date.now());
-    await Promise.race([Promise.all([this.#pruning?.catch(() => {}), store?.close().catch(() => {})]), sleep(grace)]);
+    let graceTimer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all([this.#pruning?.catch(() => {}), store?.close().catch(() => {})]), new Promise((resolve) => (graceTimer = setTimeout(resolve, grace)))]);
+    // Cleared, not left to run out: a process closing its log (a one-shot call) exits as soon as the store is closed.
+    clearTimeout(graceTimer);
     if (this.#state !== 'failed') this.#state = 'closed';
     return this.status();
   }

@@ -1,5 +1,5 @@
 import { BaseCommand } from '../../cli/base-command.ts';
-import { keySettingFlags, keyTargetFlags } from '../../cli/key-flags.ts';
+import { keySettingFlags, keyTargetFlags } from '../../cli/keys/key-flags.ts';
 
 export default class KeysCreate extends BaseCommand {
   static override summary = 'Create a virtual key for the proxy; it is printed once, only its hash is stored.';
@@ -10,7 +10,7 @@ export default class KeysCreate extends BaseCommand {
   async run(): Promise<Record<string, unknown>> {
     const { flags } = await this.parse(KeysCreate);
     this.showStack = flags.debug;
-    const { createKey } = await import('../../cli/run-keys.ts');
+    const { createKey } = await import('../../cli/keys/run-keys.ts');
     return createKey(flags, this.jsonEnabled());
   }
 }

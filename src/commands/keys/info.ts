@@ -1,6 +1,6 @@
 import * as Args from '@oclif/core/args';
 import { BaseCommand } from '../../cli/base-command.ts';
-import { keyTargetFlags } from '../../cli/key-flags.ts';
+import { keyTargetFlags } from '../../cli/keys/key-flags.ts';
 
 export const keyRef = Args.string({ description: 'the key\'s alias, the key itself, or its hash', required: true });
 
@@ -14,7 +14,7 @@ export default class KeysInfo extends BaseCommand {
   async run(): Promise<Record<string, unknown>> {
     const { args, flags } = await this.parse(KeysInfo);
     this.showStack = flags.debug;
-    const { keyInfo } = await import('../../cli/run-keys.ts');
+    const { keyInfo } = await import('../../cli/keys/run-keys.ts');
     return keyInfo(args.key, flags, this.jsonEnabled());
   }
 }

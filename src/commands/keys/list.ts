@@ -1,5 +1,5 @@
 import { BaseCommand } from '../../cli/base-command.ts';
-import { keyTargetFlags } from '../../cli/key-flags.ts';
+import { keyTargetFlags } from '../../cli/keys/key-flags.ts';
 
 export default class KeysList extends BaseCommand {
   static override summary = 'List virtual keys: alias, sk-...last four, status, team, models, spend and budget (never a key).';
@@ -10,7 +10,7 @@ export default class KeysList extends BaseCommand {
   async run(): Promise<Array<Record<string, unknown>>> {
     const { flags } = await this.parse(KeysList);
     this.showStack = flags.debug;
-    const { listKeys } = await import('../../cli/run-keys.ts');
+    const { listKeys } = await import('../../cli/keys/run-keys.ts');
     return listKeys(flags, this.jsonEnabled());
   }
 }

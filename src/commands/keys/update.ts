@@ -1,5 +1,5 @@
 import { BaseCommand } from '../../cli/base-command.ts';
-import { keySettingFlags, keyTargetFlags } from '../../cli/key-flags.ts';
+import { keySettingFlags, keyTargetFlags } from '../../cli/keys/key-flags.ts';
 import { keyRef } from './info.ts';
 
 export default class KeysUpdate extends BaseCommand {
@@ -12,7 +12,7 @@ export default class KeysUpdate extends BaseCommand {
   async run(): Promise<Record<string, unknown>> {
     const { args, flags } = await this.parse(KeysUpdate);
     this.showStack = flags.debug;
-    const { updateKeyCommand } = await import('../../cli/run-keys.ts');
+    const { updateKeyCommand } = await import('../../cli/keys/run-keys.ts');
     return updateKeyCommand(args.key, flags, this.jsonEnabled());
   }
 }

@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../../cli/base-command.ts';
-import { logFlags } from '../../cli/log-flags.ts';
-import type { RowJson } from '../../cli/run-logs.ts';
+import { logFlags } from '../../cli/logs/log-flags.ts';
+import type { RowJson } from '../../cli/logs/run-logs.ts';
 
 export default class Logs extends BaseCommand {
   static override summary = 'The latest calls from the request log: time, alias, endpoint, status, duration, tokens, cost.';
@@ -25,7 +25,7 @@ export default class Logs extends BaseCommand {
   async run(): Promise<RowJson[]> {
     const { flags } = await this.parse(Logs);
     this.showStack = flags.debug;
-    const { listLogs } = await import('../../cli/run-logs.ts');
+    const { listLogs } = await import('../../cli/logs/run-logs.ts');
     return listLogs(flags, { json: this.jsonEnabled() });
   }
 }

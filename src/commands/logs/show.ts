@@ -1,7 +1,7 @@
 import * as Args from '@oclif/core/args';
 import { BaseCommand } from '../../cli/base-command.ts';
-import { logFlags } from '../../cli/log-flags.ts';
-import type { RowJson } from '../../cli/run-logs.ts';
+import { logFlags } from '../../cli/logs/log-flags.ts';
+import type { RowJson } from '../../cli/logs/run-logs.ts';
 
 export default class LogsShow extends BaseCommand {
   static override summary = 'One logged call: what was asked, what came back, its tokens and cost.';
@@ -20,7 +20,7 @@ export default class LogsShow extends BaseCommand {
   async run(): Promise<RowJson> {
     const { args, flags } = await this.parse(LogsShow);
     this.showStack = flags.debug;
-    const { showLog } = await import('../../cli/run-logs.ts');
+    const { showLog } = await import('../../cli/logs/run-logs.ts');
     return showLog(args.id, flags, { json: this.jsonEnabled() });
   }
 }

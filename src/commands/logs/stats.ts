@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../../cli/base-command.ts';
-import { logFlags } from '../../cli/log-flags.ts';
-import type { StatsJson } from '../../cli/run-logs.ts';
+import { logFlags } from '../../cli/logs/log-flags.ts';
+import type { StatsJson } from '../../cli/logs/run-logs.ts';
 
 export default class LogsStats extends BaseCommand {
   static override summary = 'Calls, errors, p50/p95 duration, tokens and cost, by alias or by day.';
@@ -19,7 +19,7 @@ export default class LogsStats extends BaseCommand {
   async run(): Promise<StatsJson[]> {
     const { flags } = await this.parse(LogsStats);
     this.showStack = flags.debug;
-    const { logStats } = await import('../../cli/run-logs.ts');
+    const { logStats } = await import('../../cli/logs/run-logs.ts');
     return logStats(flags, { json: this.jsonEnabled() });
   }
 }

@@ -1,0 +1,197 @@
+// Reading an answer's usage as its bytes pass, with the provider's one usage reader (`ProviderSpec.usage`): a whole
+// JSON body, SSE `data:` lines, NDJSON lines or AWS event-stream frames. Bounded memory: a JSON body, a line or a
+// frame larger than MAX_JSON_BYTES is not read (its tokens stay unknown), and nothing else is kept.
+import { Transform } from 'node:stream';
+import type { UsageReader, UsageReport } from '../providers/types.ts';
+import { replyHeader } from '../transport/reply.ts';
+import type { UpstreamReply } from '../core/reply.ts';
+import { UNKNOWN_USAGE, usageOf, type Usage } from './usage.ts';
+
+/** A body, line or frame larger than this is not parsed for its usage. */
+export const MAX_JSON_BYTES = 8 * 1024 * 1024;
+
+type Format = 'json' | 'sse' | 'ndjson' | 'eventstream';
+
+function formatOf(contentType: string): Format | undefined {
+  const type = contentType.split(';')[0]!.trim().toLowerCase();
+  if (type === 'text/event-stream') return 'sse';
+  if (type === 'application/vnd.amazon.eventstream') return 'eventstream';
+  if (type === 'application/x-ndjson' || type === 'application/jsonl' || type === 'application/ndjson') return 'ndjson';
+  if (type.includes('json')) return 'json';
+  return undefined;
+}
+
+/** Counts one answer's usage from its chunks, as they pass. */
+export class UsageCounter {
+  readonly #reader: UsageReader;
+  #format: Format | undefined;
+  #report: UsageReport = {};
+  #reported = false;
+  #parts: Buffer[] = [];
+  #held = 0;
+  #dropping = false;
+  #eventType: string | undefined;
+
+  constructor(contentType: string, reader: UsageReader) {
+    this.#reader = reader;
+    this.#format = formatOf(contentType);
+  }
+
+  /** Bytes held for the body, line or frame being read. */
+  get held(): number {
+    return this.#held;
+  }
+
+  push(chunk: Buffer): void {
+    switch (this.#format) {
+      case 'json':
+        this.#hold(chunk);
+        return;
+      case 'sse':
+      case 'ndjson': {
+        let start = 0;
+        for (let newline = chunk.indexOf(10); newline !== -1; newline = chunk.indexOf(10, start)) {
+          this.#hold(chunk.subarray(start, newline));
+          this.#line();
+          start = newline + 1;
+        }
+        if (start < chunk.length) this.#hold(chunk.subarray(start));
+        return;
+      }
+      case 'eventstream':
+        this.#frames(chunk);
+        return;
+      default:
+    }
+  }
+
+  /** The usage reported, once the body has ended; unknown counts stay undefined. */
+  end(): Usage {
+    if (this.#format === 'json') this.#read(this.#take());
+    else if (this.#format === 'sse' || this.#format === 'ndjson') this.#line();
+    return this.#reported ? usageOf(this.#report) : { ...UNKNOWN_USAGE };
+  }
+
+  #hold(piece: Buffer): void {
+    if (this.#dropping || piece.length === 0) return;
+    this.#held += piece.length;
+    if (this.#held > MAX_JSON_BYTES) {
+      this.#dropping = true;
+      this.#parts = [];
+      this.#held = 0;
+      return;
+    }
+    this.#parts.push(piece);
+  }
+
+  #take(): string | undefined {
+    const dropped = this.#dropping;
+    const text = this.#parts.length === 1 ? this.#parts[0]!.toString('utf8') : Buffer.concat(this.#parts).toString('utf8');
+    this.#parts = [];
+    this.#held = 0;
+    this.#dropping = false;
+    return dropped ? undefined : text;
+  }
+
+  #line(): void {
+    let line = this.#take();
+    if (line === undefined) return;
+    if (line.endsWith('\r')) line = line.slice(0, -1);
+    if (this.#format === 'ndjson') return this.#read(line);
+    if (line === '') this.#eventType = undefined;
+    else if (line.startsWith('event:')) this.#eventType = line.slice(6).trim();
+    else if (line.startsWith('data:')) this.#read(line.slice(5));
+  }
+
+  /** AWS event-stream frames: total length, headers length, prelude CRC, headers, payload, message CRC. */
+  #frames(chunk: Buffer): void {
+    this.#parts.push(chunk);
+    this.#held += chunk.length;
+    let pending = this.#parts.length === 1 ? this.#parts[0]! : Buffer.concat(this.#parts);
+    while (pending.length >= 12) {
+      const total = pending.readUInt32BE(0);
+      if (total < 16 || total > MAX_JSON_BYTES) {
+        // Not a frame we can read (or too large to): stop reading this stream.
+        this.#format = undefined;
+        pending = Buffer.alloc(0);
+        break;
+      }
+      if (pending.length < total) break;
+      const headersLength = pending.readUInt32BE(4);
+      const headers = awsHeaders(pending.subarray(12, 12 + headersLength));
+      if ((headers[':message-type'] ?? 'event') === 'event') {
+        this.#eventType = headers[':event-type'];
+        this.#read(pending.subarray(12 + headersLength, total - 4).toString('utf8'));
+      }
+      pending = pending.subarray(total);
+    }
+    this.#parts = pending.length ? [pending] : [];
+    this.#held = pending.length;
+  }
+
+  #read(text: string | undefined): void {
+    if (text === undefined || !/usage|_count|Count|tokens|Tokens|"bytes"|"meta"/.test(text)) return;
+    let report: UsageReport | undefined;
+    try {
+      report = this.#reader(JSON.parse(text), this.#eventType);
+    } catch {
+      return; // not JSON (`[DONE]`, a cut event): no usage in it
+    }
+    if (!report) return;
+    this.#reported = true;
+    Object.assign(this.#report, report);
+  }
+}
+
+/** The string headers of an AWS event-stream frame (type 7); others are skipped by their lengths. */
+function awsHeaders(bytes: Buffer): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const fixed: Record<number, number> = { 0: 0, 1: 0, 2: 1, 3: 2, 4: 4, 5: 8, 8: 8, 9: 16 };
+  let at = 0;
+  while (at < bytes.length) {
+    const nameLength = bytes[at]!;
+    const name = bytes.subarray(at + 1, at + 1 + nameLength).toString('utf8');
+    at += 1 + nameLength;
+    const type = bytes[at++];
+    if (type === 6 || type === 7) {
+      const length = bytes.readUInt16BE(at);
+      if (type === 7) headers[name] = bytes.subarray(at + 2, at + 2 + length).toString('utf8');
+      at += 2 + length;
+    } else if (type !== undefined && type in fixed) at += fixed[type]!;
+    else break;
+  }
+  return headers;
+}
+
+/**
+ * The same reply, its body passed through unchanged while the provider's reader counts its usage on the side;
+ * `onUsage` gets it when the body has ended (unknown counts undefined). A reply no reader can read is returned as is.
+ */
+export function tapUsage(reply: UpstreamReply, reader: UsageReader | undefined, onUsage: (usage: Usage) => void): UpstreamReply {
+  if (!reader) return reply;
+  const counter = new UsageCounter(replyHeader(reply, 'content-type') ?? '', reader);
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      counter.push(chunk);
+      callback(null, chunk);
+    },
+    flush(callback) {
+      onUsage(counter.end());
+      callback();
+    },
+  });
+  // Errors both ways, by hand (stream.pipeline costs an AbortController and a DOMException per answer): a body
+  // cut short fails the tap with its typed error, a reader that goes away destroys the upstream body.
+  const body = reply.body;
+  body.once('error', (error) => tap.destroy(error));
+  tap.once('close', () => {
+    if (!body.readableEnded) body.destroy();
+  });
+  body.pipe(tap);
+  return { ...reply, body: tap };
+}
+
+/** Input plus output tokens, for tpm limits (0 when the answer reported none). */
+export function tokensOf(usage: Usage): number {
+  return (usage.input ?? 0) + (usage.output ?? 0);
+}

@@ -1,0 +1,79 @@
+// `llmpass call` and `--jsonl` batches record every call in the request log (the SQLite file under
+// XDG_STATE_HOME by default) with its tokens and cost; --no-log, LLMPASS_LOG=off and the config turn it off.
+import { afterAll, describe, expect, it } from 'vitest';
+import { sseChunks, status } from '../fixtures/fake-upstream.ts';
+import { assertBuilt, call, runCli } from '../support/cli.ts';
+import { cleanupTemp } from '../support/tmp.ts';
+import { CHAT, loggedConfig, loggedEnv, loggedRows } from '../support/logged-calls.ts';
+import { fakeUpstreams } from '../support/upstreams.ts';
+
+assertBuilt();
+afterAll(cleanupTemp);
+
+const upstream = fakeUpstreams(() => status(200, CHAT));
+const config = loggedConfig;
+const rows = loggedRows;
+const env = loggedEnv;
+
+describe('llmpass call logs its call', () => {
+  it('a row with the tokens the answer reported and the cost at the deployment\'s rates, bodies kept', async () => {
+    const { url } = await upstream();
+    const dir = config(url);
+    const result = await call(dir, ['chat', 'v1/chat/completions', 'messages:=[]', '-H', 'Authorization: Bearer sk-client-secret'], { env: env(dir) });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout.toString())).toEqual(CHAT);
+    const [row, ...more] = await rows(dir);
+    expect(more).toEqual([]);
+    expect(row).toMatchObject({ face: 'call', alias: 'chat', deployment: 'chat#0', provider: 'hosted_vllm', model: 'm', method: 'POST', endpoint: 'v1/chat/completions', status: 200, attempts: 1, tokens: { input: 1000, output: 500 } });
+    expect(row!.cost).toBeCloseTo(0.002, 12);
+    expect(JSON.parse(Buffer.from(row!.requestBody!).toString())).toEqual({ messages: [] });
+    expect(JSON.parse(Buffer.from(row!.responseBody!).toString())).toEqual(CHAT);
+    expect(JSON.stringify(row!.requestHeaders)).not.toContain('sk-client-secret');
+  });
+
+  it('a streamed answer: usage from its last event; a model without a price is cost null, never 0', async () => {
+    const { url } = await upstream(sseChunks([JSON.stringify({ choices: [{ index: 0, delta: { content: 'hi' } }] }), JSON.stringify({ choices: [], usage: { prompt_tokens: 7, completion_tokens: 3 } }), '[DONE]'], 1));
+    const dir = config(url);
+    expect((await call(dir, ['free', 'v1/chat/completions', 'stream:=true'], { env: env(dir) })).code).toBe(0);
+    const [row] = await rows(dir);
+    expect(row).toMatchObject({ alias: 'free', status: 200, tokens: { input: 7, output: 3 }, cost: null });
+  });
+
+  it('an answer without usage has unknown tokens and no cost; an unreachable upstream is a row with its error code', async () => {
+    const { url } = await upstream(status(200, { choices: [] }));
+    const dir = config(url);
+    await call(dir, ['chat', 'v1/chat/completions', 'messages:=[]'], { env: env(dir) });
+    const unreachable = config('http://127.0.0.1:9');
+    expect((await call(unreachable, ['chat', 'v1/chat/completions', 'messages:=[]', '--retries', '0'], { env: env(unreachable) })).code).toBe(3);
+    expect((await rows(dir))[0]).toMatchObject({ status: 200, tokens: { input: undefined, output: undefined }, cost: null });
+    expect((await rows(unreachable))[0]).toMatchObject({ status: null, errorCode: 'LLMPASS_NETWORK', tokens: { input: undefined }, cost: null });
+  });
+
+  it('--no-log, LLMPASS_LOG=off and general_settings.disable_spend_logs write nothing', async () => {
+    const { url } = await upstream();
+    const dir = config(url);
+    expect((await call(dir, ['chat', 'v1/chat/completions', 'messages:=[]', '--no-log'], { env: env(dir) })).code).toBe(0);
+    expect((await call(dir, ['chat', 'v1/chat/completions', 'messages:=[]'], { env: env(dir, { LLMPASS_LOG: 'off' }) })).code).toBe(0);
+    const off = config(url, 'general_settings:\n  disable_spend_logs: true\n');
+    expect((await call(off, ['chat', 'v1/chat/completions', 'messages:=[]'], { env: env(off) })).code).toBe(0);
+    expect(await rows(dir)).toEqual([]);
+    expect(await rows(off)).toEqual([]);
+  });
+});
+
+describe('llmpass replay', () => {
+  it('sends the last call again through call\'s path (--model to another alias); the new row links to the old one', async () => {
+    const fake = await upstream();
+    const dir = config(fake.url);
+    await call(dir, ['chat', 'v1/chat/completions', 'messages:=[{"role":"user","content":"again"}]', '-q', 'a=b'], { env: env(dir) });
+    const replay = (args: string[]) => runCli({ args: ['replay', ...args], cwd: dir, env: env(dir) });
+    const curl = await replay(['last', '--curl']);
+    expect(curl.stdout.toString()).toContain(`${fake.url}/v1/chat/completions?a=b`);
+    expect((await replay(['last', '--model', 'free'])).code).toBe(0);
+    const [again, first] = await rows(dir);
+    expect(again).toMatchObject({ alias: 'free', model: 'free', endpoint: 'v1/chat/completions?a=b', replayOf: first!.id });
+    expect(fake.requests.at(-1)!.json).toEqual({ model: 'free', messages: [{ role: 'user', content: 'again' }] });
+    const missing = await replay(['nope']);
+    expect([missing.code, missing.stderr.trim()]).toEqual([2, expect.stringContaining('no logged call "nope"')]);
+  });
+});
