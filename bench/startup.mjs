@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ALIAS, SERVED_MODEL } from './lib/fixture.mjs';
 import { probeModules } from './lib/modules.mjs';
@@ -35,6 +36,8 @@ function commands(url, node) {
       ? [{ id: 'curl', name: 'curl -s -X POST /classify', argv: ['curl', '-s', '-X', 'POST', classify, '-H', 'content-type: application/json', '-d', body], check: classified }]
       : []),
     { id: 'call', name: `llmpass call ${ALIAS} classify`, argv: [node, BIN, 'call', ALIAS, 'classify', '--json', JSON.stringify({ input: INPUT })], check: classified },
+    // Not in the table: beside call in the rounds, to show what the request log (on by default) adds to it.
+    { id: 'nolog', name: 'llmpass call ... --no-log', argv: [node, BIN, 'call', ALIAS, 'classify', '--json', JSON.stringify({ input: INPUT }), '--no-log'], check: classified, table: false },
     { id: 'help', name: 'llmpass --help', argv: [node, BIN, '--help'], check: (out) => out.includes('call') },
     { id: 'version', name: 'llmpass --version', argv: [node, BIN, '--version'], check: (out) => out.includes(packageVersion()) },
     { id: 'node', name: 'node -e 0', argv: [node, '-e', '0'], check: () => true },
@@ -90,7 +93,7 @@ async function undiciReport(node, cwd, log) {
  * ratio of blocks. Each round gives each command's time over the fetch's of the same round.
  */
 async function interleaved(list, cwd) {
-  const ids = ['fetch', ...GOALS.map((g) => g.id)];
+  const ids = ['fetch', ...GOALS.map((g) => g.id), 'nolog'];
   const argv = Object.fromEntries(ids.map((id) => [id, list.find((c) => c.id === id).argv]));
   for (let i = 0; i < 3; i++) for (const id of ids) await execOk(argv[id], { cwd, collect: false });
   const times = Object.fromEntries(ids.map((id) => [id, []]));
@@ -105,13 +108,26 @@ const spread = (values) => `${fmt(Math.min(...values))}-${fmt(Math.max(...values
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 
 export async function run({ fixture, timer, node = process.execPath, log = console.log }) {
+  // The calls' request log goes to the fixture's directory, not the user's (~/.local/state/llmpass).
+  const state = process.env.XDG_STATE_HOME;
+  process.env.XDG_STATE_HOME = join(fixture.dir, 'state');
+  try {
+    return await measure({ fixture, timer, node, log });
+  } finally {
+    if (state === undefined) delete process.env.XDG_STATE_HOME;
+    else process.env.XDG_STATE_HOME = state;
+  }
+}
+
+async function measure({ fixture, timer, node, log }) {
   const cwd = fixture.dir;
   const list = commands(fixture.url, node);
   if (!list.some((c) => c.id === 'curl')) log('curl not found: its row is skipped');
   await verify(list, cwd);
 
-  const results = await timer.measure(list, { cwd });
-  const byId = Object.fromEntries(list.map((c, i) => [c.id, results[i]]));
+  const table = list.filter((c) => c.table !== false);
+  const results = await timer.measure(table, { cwd });
+  const byId = Object.fromEntries(table.map((c, i) => [c.id, results[i]]));
   const base = byId.fetch.median;
   log(
     formatTable(
@@ -123,6 +139,8 @@ export async function run({ fixture, timer, node = process.execPath, log = conso
   const times = await interleaved(list, cwd);
   log(`interleaved rounds: ${PAIRED_ROUNDS}; load average ${loadBefore} before, ${load()} after (1, 5, 15 min; ${cpus().length} CPUs)`);
   log(`  bare fetch: median ${fmt(median(times.fetch))} ms (${spread(times.fetch)})`);
+  const noLog = times.nolog.map((ms, i) => ms / times.fetch[i]);
+  log(`  call --no-log (no request log; not a goal): ${median(noLog).toFixed(2)}x (${Math.min(...noLog).toFixed(2)}-${Math.max(...noLog).toFixed(2)}), median ${fmt(median(times.nolog))} ms (${spread(times.nolog)})`);
   const goals = GOALS.map(({ id, max }) => {
     const ratios = times[id].map((ms, i) => ms / times.fetch[i]);
     const ratio = median(ratios);
