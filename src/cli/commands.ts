@@ -13,6 +13,9 @@ import Providers from '../commands/providers.ts';
 import Proxy from '../commands/proxy.ts';
 import Replay from '../commands/replay.ts';
 
+// The build writes call's flag table from here (dist/cli/call-flags.json, read by call/fast-call.ts).
+export { flagTable } from './call/call-argv.ts';
+
 /** oclif's explicit command table: the bundle exports it, the manifest describes it, nothing is scanned. */
 export const COMMANDS = {
   call: Call,

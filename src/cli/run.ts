@@ -1,7 +1,4 @@
-import { fileURLToPath } from 'node:url';
-import { Config, Plugin } from '@oclif/core/config';
-import { handle } from '@oclif/core/handle';
-import { run as runOclif } from '@oclif/core/run';
+import { fastCall } from './call/fast-call.ts';
 import { reportError } from './report-error.ts';
 import { outputClosed, outputFailure, watchForClosedOutput } from './render/write.ts';
 
@@ -21,46 +18,22 @@ function drained(out: NodeJS.WriteStream): Promise<void> {
   });
 }
 
-/** Commands of our own: they run with none of the core plugins loaded. */
-const OWN_COMMANDS = new Set(['call', 'init', 'logs', 'models', 'providers', 'proxy']);
-
 /**
- * oclif's config with the root plugin alone. The core plugins (help, autocomplete) serve `help`
- * and `autocomplete`; loading them (their manifests, a minimatch over every dependency) is ~8 ms
- * of a one-shot call that needs none of them. `llmpass call --help` still works: it is oclif's own Help class.
- */
-async function configWithoutPlugins(binUrl: string): Promise<Config> {
-  const root = new Plugin({ root: fileURLToPath(binUrl), isRoot: true });
-  await root.load();
-  return Config.load({ root: root.root, plugins: new Map([[root.name, root]]) });
-}
-
-/**
- * The CLI's entry: oclif (bundled into this file's chunk, so start-up resolves no packages). As oclif's own
+ * The CLI's entry: a plain call without oclif (call/fast-call.ts), else oclif (run-oclif.ts). As oclif's own
  * `execute`, except that a stdout whose reader went away (`| head`) is not waited on: its 'drain' never comes.
  */
 export async function run(binUrl: string): Promise<void> {
   watchForClosedOutput(process.stdout);
   try {
     const argv = process.argv.slice(2);
-    const first = argv[0] ?? '';
-    if (OWN_COMMANDS.has(first)) await runOclif(argv, await configWithoutPlugins(binUrl));
-    else {
-      const config = await Config.load(binUrl);
-      const unknown = first && !first.startsWith('-') ? (await import('./unknown-command.ts')).unknownCommandMessage(first, config) : undefined;
-      if (unknown) {
-        process.stderr.write(`${config.bin}: ${unknown}\n`);
-        process.exitCode = 2;
-        return;
-      }
-      await runOclif(argv, config);
-      if (first === 'autocomplete') await (await import('./complete/completion-scripts.ts')).addDynamicCompletion(config.cacheDir, config.bin);
-    }
+    const fast = argv[0] === 'call' && (await fastCall(argv.slice(1), binUrl));
+    if (!fast) await (await import('./run-oclif.ts')).runWithOclif(argv, binUrl);
     await drained(process.stdout);
     // A write that failed after the command returned (a dry run to a full disk) still fails the run, in one line.
     const failed = outputFailure(process.stdout);
     if (failed && !process.exitCode) process.exitCode = reportError(failed, { debug: false, bin: 'llmpass' });
   } catch (error) {
+    const { handle } = await import('./run-oclif.ts');
     await handle(error instanceof Error ? error : new Error(String(error)));
   }
 }
