@@ -21,6 +21,9 @@ export interface KeySettings {
   blocked: boolean;
 }
 
+/** What a key request may change: its settings, and its spend (LiteLLM lets an admin set it, e.g. back to 0). */
+export type KeyChanges = Partial<KeySettings> & { spend?: number };
+
 /** A stored key: its settings, its hash and what it spent. The key itself is never stored. */
 export interface KeyRecord extends KeySettings {
   /** sha256 of the key, hex (LiteLLM's `token`). */
