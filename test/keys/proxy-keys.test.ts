@@ -193,9 +193,10 @@ describe('enforcement on the request path', () => {
 
     const tpm = await generate({ tpm_limit: 100 });
     expect((await chat(tpm.key, 'lang')).status).toBe(200);
-    let status = 200;
-    for (let i = 0; i < 50 && status === 200; i++) status = (await chat(tpm.key, 'lang')).status;
-    expect(status).toBe(429);
+    let overTpm = await chat(tpm.key, 'lang');
+    for (let i = 0; i < 50 && overTpm.status === 200; i++) overTpm = await chat(tpm.key, 'lang');
+    expectProxyError(overTpm, 429, { type: 'rate_limit_error', message: /tpm_limit \(100\)/ });
+    expect(Number(overTpm.headers['retry-after'])).toBeGreaterThan(0);
 
     const parallel = await generate({ max_parallel_requests: 1 });
     const first = chat(parallel.key, 'lang', '/vllm/hold');
