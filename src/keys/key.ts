@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 /** What a virtual key may do; LiteLLM's field names, so its key API's requests map one to one. */
 export interface KeySettings {
@@ -42,7 +42,8 @@ export interface KeyRecord extends KeySettings {
 }
 
 export function hashKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  // One-shot: no Hash object per request (this runs on every call a virtual key makes).
+  return hash('sha256', key, 'hex');
 }
 
 /** `sk-` and 32 random URL-safe characters (LiteLLM's keys start so, and scripts look for it). */
