@@ -1,7 +1,8 @@
 // Virtual keys' cost on the request path: one proxy, called with its master key and with a virtual key that has
 // models, an rpm and a tpm limit and a budget (so every check runs), in interleaved phases (master, key, key,
-// master, ...). Goal: the virtual key serves >= 0.95x the master key's requests per second. Medians of the phases
-// with their min-max spread, and the load average, as the machine is shared.
+// master, ...). Goal: the virtual key serves >= 0.95x the master key's requests per second, judged on the median of
+// each round's ratio (its two phases ran back to back, so a slow spell of the shared machine hits both). Medians of
+// the phases with their min-max spread, and the load average per round.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
@@ -16,8 +17,8 @@ export const title = 'virtual key vs master key (proxy requests per second)';
 
 const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url));
 const quick = Boolean(process.env.BENCH_QUICK) && process.env.BENCH_QUICK !== '0';
-const PHASE_MS = positive('BENCH_KEYS_PHASE_MS', quick ? 2_000 : 4_000);
-const ROUNDS = positive('BENCH_KEYS_ROUNDS', quick ? 5 : 7);
+const PHASE_MS = positive('BENCH_KEYS_PHASE_MS', quick ? 2_000 : 3_000);
+const ROUNDS = positive('BENCH_KEYS_ROUNDS', quick ? 5 : 9);
 const CONCURRENCY = 16;
 const GOAL = 0.95;
 const MASTER = 'sk-bench-master-key-0123456789';
@@ -81,8 +82,10 @@ export async function run({ fixture, node = process.execPath, log = console.log 
     rmSync(state, { recursive: true, force: true });
   }
   for (const who of ['master', 'key']) log(`${who === 'master' ? 'master key ' : 'virtual key'}: ${median(rps[who]).toFixed(0)} req/s (phases ${spread(rps[who])})`);
-  const ratio = median(rps.key) / median(rps.master);
+  const ratios = rps.key.map((keyed, round) => keyed / rps.master[round]);
+  const ratio = median(ratios);
   log(`${ROUNDS} interleaved rounds of ${PHASE_MS / 1000} s, ${CONCURRENCY} in flight; load average (1 min) per round: ${loads.join(' ')}`);
-  log(`goal: virtual key >= ${GOAL}x the master key's req/s: ${ratio.toFixed(2)}x (${ratio >= GOAL ? 'met' : 'missed'})`);
+  log(`ratio of the medians ${(median(rps.key) / median(rps.master)).toFixed(2)}x; per round ${ratios.map((r) => r.toFixed(2)).join(' ')}`);
+  log(`goal: virtual key >= ${GOAL}x the master key's req/s (median of the rounds' ratios): ${ratio.toFixed(2)}x, spread ${Math.min(...ratios).toFixed(2)}..${Math.max(...ratios).toFixed(2)} (${ratio >= GOAL ? 'met' : 'missed'})`);
   return { ok: true, ratio };
 }
