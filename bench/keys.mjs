@@ -3,7 +3,7 @@
 // master, ...). Goal: the virtual key serves >= 0.95x the master key's requests per second, judged on the median of
 // each round's ratio (its two phases ran back to back, so a slow spell of the shared machine hits both). Medians of
 // the phases with their min-max spread, and the load average per round.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +36,16 @@ function post(url, agent, key) {
   });
 }
 
+/** The process's CPU time in ms (user + system, from /proc: Linux only; undefined elsewhere). */
+function cpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Requests per second over one phase, CONCURRENCY requests in flight. */
 async function load(url, key) {
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
@@ -50,7 +60,7 @@ async function load(url, key) {
     }),
   );
   agent.destroy();
-  return done / (PHASE_MS / 1000);
+  return { rps: done / (PHASE_MS / 1000), done };
 }
 
 async function generateKey(url) {
@@ -69,19 +79,30 @@ export async function run({ fixture, node = process.execPath, log = console.log 
   for (const name of ['HOST', 'PORT', 'DATABASE_URL', 'REDIS_URL']) delete env[name];
   const proxy = await startServer('llmpass proxy (keys)', [node, BIN, 'proxy', '--port', '0', '--config', fixture.config], { cwd: fixture.dir, env });
   const rps = { master: [], key: [] };
+  // The proxy's CPU per request: steadier than req/s on a shared machine (another process's burst costs time, not CPU).
+  const cpu = { master: [], key: [] };
   const loads = [load1()];
   try {
     const keys = { master: MASTER, key: await generateKey(proxy.url) };
     for (const who of ['master', 'key']) await load(proxy.url, keys[who]); // warm-up
     for (let round = 0; round < ROUNDS; round++) {
-      for (const who of round % 2 ? ['key', 'master'] : ['master', 'key']) rps[who].push(await load(proxy.url, keys[who]));
+      for (const who of round % 2 ? ['key', 'master'] : ['master', 'key']) {
+        const before = cpuMs(proxy.pid);
+        const phase = await load(proxy.url, keys[who]);
+        const after = cpuMs(proxy.pid);
+        rps[who].push(phase.rps);
+        if (before !== undefined && after !== undefined) cpu[who].push(((after - before) * 1000) / phase.done);
+      }
       loads.push(load1());
     }
   } finally {
     await proxy.close();
     rmSync(state, { recursive: true, force: true });
   }
-  for (const who of ['master', 'key']) log(`${who === 'master' ? 'master key ' : 'virtual key'}: ${median(rps[who]).toFixed(0)} req/s (phases ${spread(rps[who])})`);
+  for (const who of ['master', 'key']) {
+    const perCall = cpu[who].length ? `; proxy CPU ${median(cpu[who]).toFixed(0)} µs/request (${spread(cpu[who])})` : '';
+    log(`${who === 'master' ? 'master key ' : 'virtual key'}: ${median(rps[who]).toFixed(0)} req/s (phases ${spread(rps[who])})${perCall}`);
+  }
   const ratios = rps.key.map((keyed, round) => keyed / rps.master[round]);
   const ratio = median(ratios);
   log(`${ROUNDS} interleaved rounds of ${PHASE_MS / 1000} s, ${CONCURRENCY} in flight; load average (1 min) per round: ${loads.join(' ')}`);
