@@ -19,6 +19,7 @@ const MODULES = {
   batch: () => import('./batch.mjs'),
   'request-log': () => import('./request-log.mjs'),
   telemetry: () => import('./telemetry.mjs'),
+  keys: () => import('./keys.mjs'),
 };
 
 function checkRuntime() {

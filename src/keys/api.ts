@@ -6,7 +6,7 @@ import { hashKey } from './key.ts';
 import { findKey, generateKey, KeyNotFound, keyView, teamTotals, updateKey } from './manage.ts';
 import { settingsFrom } from './settings.ts';
 
-export type KeyAction = 'generate' | 'info' | 'update' | 'delete' | 'list';
+export type KeyAction = 'generate' | 'info' | 'update' | 'delete' | 'list' | 'block' | 'unblock';
 
 export const KEY_API: ReadonlyMap<string, { action: KeyAction; method: 'GET' | 'POST' }> = new Map([
   ['/key/generate', { action: 'generate', method: 'POST' }],
@@ -14,6 +14,8 @@ export const KEY_API: ReadonlyMap<string, { action: KeyAction; method: 'GET' | '
   ['/key/update', { action: 'update', method: 'POST' }],
   ['/key/delete', { action: 'delete', method: 'POST' }],
   ['/key/list', { action: 'list', method: 'GET' }],
+  ['/key/block', { action: 'block', method: 'POST' }],
+  ['/key/unblock', { action: 'unblock', method: 'POST' }],
 ] as const);
 
 export interface KeyApiRequest {
@@ -57,9 +59,12 @@ export async function answerKeyApi(guard: KeyGuard, caller: Caller, request: Key
       if (fresh.team_id !== null) info.team_spend = await teamTotals(store, fresh.team_id);
       return { status: 200, body: { key: fresh.token, info } };
     }
-    case 'update': {
-      if (typeof body.key !== 'string') throw new UsageError('/key/update: give the key (or its hash) as "key"');
-      const record = await updateKey(store, body.key, settingsFrom(body));
+    case 'update':
+    case 'block':
+    case 'unblock': {
+      if (typeof body.key !== 'string') throw new UsageError(`/key/${request.action}: give the key (or its hash) as "key"`);
+      const changes = request.action === 'update' ? settingsFrom(body) : { blocked: request.action === 'block' };
+      const record = await updateKey(store, body.key, changes);
       guard.forget(record.token);
       return { status: 200, body: { ...keyView(record), key: record.token } };
     }
@@ -77,19 +82,28 @@ export async function answerKeyApi(guard: KeyGuard, caller: Caller, request: Key
       return { status: 200, body: { deleted_keys: given } };
     }
     case 'list': {
-      const page = Math.max(1, Number(request.query.get('page')) || 1);
-      const size = Math.min(100, Math.max(1, Number(request.query.get('size')) || 10));
+      const page = pageParam(request.query, 'page', 1, Infinity);
+      const size = pageParam(request.query, 'size', 10, 100);
       let records = await store.list();
-      const alias = request.query.get('key_alias');
-      const team = request.query.get('team_id');
-      if (alias) records = records.filter((r) => r.key_alias === alias);
-      if (team) records = records.filter((r) => r.team_id === team);
+      for (const [param, field] of [['key_alias', 'key_alias'], ['team_id', 'team_id'], ['key_hash', 'token']] as const) {
+        const wanted = request.query.get(param);
+        if (wanted) records = records.filter((r) => r[field] === wanted);
+      }
       const slice = records.slice((page - 1) * size, page * size);
       const full = request.query.get('return_full_object') === 'true';
       return {
         status: 200,
-        body: { keys: full ? slice.map((r) => keyView(r)) : slice.map((r) => r.token), total_count: records.length, current_page: page, total_pages: Math.max(1, Math.ceil(records.length / size)) },
+        body: { keys: full ? slice.map((r) => keyView(r)) : slice.map((r) => r.token), total_count: records.length, current_page: page, total_pages: Math.ceil(records.length / size) },
       };
     }
   }
+}
+
+/** /key/list's `page` and `size`: whole numbers in range, as LiteLLM's query validation wants them. */
+function pageParam(query: URLSearchParams, name: 'page' | 'size', fallback: number, max: number): number {
+  const raw = query.get(name);
+  if (raw === null || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > max) throw new UsageError(`/key/list: ${name} must be a whole number from 1${max === Infinity ? '' : ` to ${max}`}, got "${raw.slice(0, 20)}"`);
+  return value;
 }

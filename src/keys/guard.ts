@@ -1,6 +1,6 @@
 // The one check in front of every proxy route: who is calling (the master key, a virtual key, or nobody), and
 // whether that caller may use this route, this model, one more request now, and more of its budget.
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { keyCandidates } from '../proxy/auth.ts';
 import type { Secret } from '../secret.ts';
@@ -175,9 +175,17 @@ export class KeyGuard {
 
 const NO_SLOT = { release: () => undefined };
 
-/** A key's name in the routing state (and so in Redis): a hash of its hash, never the stored one. */
+const counterIds = new Map<string, string>();
+
+/** A key's name in the routing state (and so in Redis): a hash of its hash, never the stored one; made once per key. */
 function counterId(token: string): string {
-  return `key:${createHash('sha256').update(token).digest('hex').slice(0, 20)}`;
+  let id = counterIds.get(token);
+  if (id === undefined) {
+    if (counterIds.size >= CACHE_MAX) counterIds.clear();
+    id = `key:${hash('sha256', token, 'hex').slice(0, 20)}`;
+    counterIds.set(token, id);
+  }
+  return id;
 }
 
 function overLimit(record: KeyRecord, what: string, retryAfterSeconds: number): Denial {

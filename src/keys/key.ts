@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 /** What a virtual key may do; LiteLLM's field names, so its key API's requests map one to one. */
 export interface KeySettings {
@@ -21,6 +21,9 @@ export interface KeySettings {
   blocked: boolean;
 }
 
+/** What a key request may change: its settings, and its spend (LiteLLM lets an admin set it, e.g. back to 0). */
+export type KeyChanges = Partial<KeySettings> & { spend?: number };
+
 /** A stored key: its settings, its hash and what it spent. The key itself is never stored. */
 export interface KeyRecord extends KeySettings {
   /** sha256 of the key, hex (LiteLLM's `token`). */
@@ -39,7 +42,8 @@ export interface KeyRecord extends KeySettings {
 }
 
 export function hashKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  // One-shot: no Hash object per request (this runs on every call a virtual key makes).
+  return hash('sha256', key, 'hex');
 }
 
 /** `sk-` and 32 random URL-safe characters (LiteLLM's keys start so, and scripts look for it). */

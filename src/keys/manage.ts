@@ -1,7 +1,7 @@
 // Key management, shared by the proxy's LiteLLM-compatible API and `llmpass keys` on the local store.
 import { LlmpassError, UsageError } from '../errors.ts';
 import { parseDuration } from './duration.ts';
-import { displayKey, hashKey, newKey, type KeyRecord, type KeySettings } from './key.ts';
+import { displayKey, hashKey, newKey, type KeyChanges, type KeyRecord } from './key.ts';
 import { DEFAULT_SETTINGS } from './settings.ts';
 import { currentSpend, type KeyStore } from './store.ts';
 
@@ -40,7 +40,7 @@ async function uniqueAlias(store: KeyStore, alias: string | null | undefined, to
 }
 
 /** Makes a key; the key itself is in the answer once and stored only as its hash. */
-export async function generateKey(store: KeyStore, settings: Partial<KeySettings>, given?: string, now = Date.now()): Promise<{ key: string; record: KeyRecord }> {
+export async function generateKey(store: KeyStore, settings: KeyChanges, given?: string, now = Date.now()): Promise<{ key: string; record: KeyRecord }> {
   if (given !== undefined && (typeof given !== 'string' || !given.startsWith('sk-') || given.length < 20)) throw new UsageError('key: a chosen key must start with sk- and be at least 20 characters');
   await uniqueAlias(store, settings.key_alias);
   const key = given ?? newKey();
@@ -49,7 +49,7 @@ export async function generateKey(store: KeyStore, settings: Partial<KeySettings
     ...full,
     token: hashKey(key),
     key_name: displayKey(key),
-    spend: 0,
+    spend: settings.spend ?? 0,
     budget_reset_at: full.budget_duration ? now + parseDuration(full.budget_duration, 'budget_duration') : null,
     input_tokens: 0,
     output_tokens: 0,
@@ -69,7 +69,7 @@ export async function findKey(store: KeyStore, ref: string): Promise<KeyRecord |
   return store.getByAlias(ref);
 }
 
-export async function updateKey(store: KeyStore, ref: string, settings: Partial<KeySettings>): Promise<KeyRecord> {
+export async function updateKey(store: KeyStore, ref: string, settings: KeyChanges): Promise<KeyRecord> {
   const record = await findKey(store, ref);
   if (!record) throw new KeyNotFound(ref);
   await uniqueAlias(store, settings.key_alias, record.token);

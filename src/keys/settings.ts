@@ -1,7 +1,7 @@
 // A LiteLLM key request's fields read into KeySettings: one reader for /key/generate, /key/update and the CLI.
 import { UsageError } from '../errors.ts';
 import { parseDuration } from './duration.ts';
-import type { KeySettings } from './key.ts';
+import type { KeyChanges, KeySettings } from './key.ts';
 
 const strings = (value: unknown, field: string): string[] => {
   if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) throw new UsageError(`${field}: expected a list of strings`);
@@ -24,17 +24,20 @@ const text = (value: unknown, field: string): string | null => {
  * The settings a request body gives (LiteLLM's names; `duration` becomes `expires`), only those present.
  * Unknown LiteLLM fields (user_id, aliases, ...) are ignored, so its scripts run unchanged.
  */
-export function settingsFrom(body: Record<string, unknown>, now = Date.now()): Partial<KeySettings> {
-  const settings: Partial<KeySettings> = {};
+export function settingsFrom(body: Record<string, unknown>, now = Date.now()): KeyChanges {
+  const settings: KeyChanges = {};
   if (body.key_alias !== undefined) settings.key_alias = text(body.key_alias, 'key_alias');
   if (body.team_id !== undefined) settings.team_id = text(body.team_id, 'team_id');
   if (body.models !== undefined) settings.models = strings(body.models, 'models');
   if (body.allowed_routes !== undefined) settings.allowed_routes = strings(body.allowed_routes, 'allowed_routes');
   for (const field of ['rpm_limit', 'tpm_limit', 'max_parallel_requests'] as const) if (body[field] !== undefined) settings[field] = count(body[field], field);
-  if (body.max_budget !== undefined) {
-    if (body.max_budget !== null && (typeof body.max_budget !== 'number' || !(body.max_budget >= 0))) throw new UsageError('max_budget: expected a number of USD >= 0, or null');
-    settings.max_budget = body.max_budget as number | null;
+  for (const field of ['max_budget', 'spend'] as const) {
+    const value = body[field];
+    if (value === undefined || (field === 'max_budget' && value === null)) continue;
+    if (typeof value !== 'number' || !(value >= 0)) throw new UsageError(`${field}: expected a number of USD >= 0${field === 'max_budget' ? ', or null' : ''}`);
+    settings[field] = value;
   }
+  if (body.max_budget === null) settings.max_budget = null;
   if (body.budget_duration !== undefined) {
     const duration = text(body.budget_duration, 'budget_duration');
     if (duration !== null) parseDuration(duration, 'budget_duration');

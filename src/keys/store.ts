@@ -1,6 +1,6 @@
 // The key store: one interface, one SQL body over two small database adapters (SQLite, PostgreSQL), in the request
 // log's database and migrated with it (src/accounting/log/migrations.ts, version 2).
-import type { KeyRecord, KeySettings } from './key.ts';
+import type { KeyChanges, KeyRecord, KeySettings } from './key.ts';
 
 export interface KeyStore {
   readonly kind: 'sqlite' | 'postgres';
@@ -8,9 +8,10 @@ export interface KeyStore {
   /** By hash (`token`). */
   get(token: string): Promise<KeyRecord | undefined>;
   getByAlias(alias: string): Promise<KeyRecord | undefined>;
+  /** Newest first (as LiteLLM's /key/list). */
   list(): Promise<KeyRecord[]>;
   /** Changes some settings; a new budget_duration restarts the period. Undefined when no such key. */
-  update(token: string, changes: Partial<KeySettings>, now?: number): Promise<KeyRecord | undefined>;
+  update(token: string, changes: KeyChanges, now?: number): Promise<KeyRecord | undefined>;
   /** Deletes keys by hash; returns the hashes that were there. */
   delete(tokens: readonly string[]): Promise<string[]>;
   /** Books one call: its cost (USD, null when unpriced) and tokens; spend starts again once the period is over. */
@@ -108,16 +109,20 @@ export class SqlKeyStore implements KeyStore {
   }
 
   async list(): Promise<KeyRecord[]> {
-    return (await this.#db.all('SELECT * FROM llmpass_keys ORDER BY created_at, token', [])).map(recordFrom);
+    return (await this.#db.all('SELECT * FROM llmpass_keys ORDER BY created_at DESC, token DESC', [])).map(recordFrom);
   }
 
-  async update(token: string, changes: Partial<KeySettings>, now = Date.now()): Promise<KeyRecord | undefined> {
+  async update(token: string, changes: KeyChanges, now = Date.now()): Promise<KeyRecord | undefined> {
     const sets: string[] = [];
     const values: SqlValue[] = [];
     for (const column of SETTINGS) {
       if (changes[column] === undefined) continue;
       sets.push(`${column} = ?`);
       values.push(settingValue(changes, column));
+    }
+    if (changes.spend !== undefined) {
+      sets.push('spend = ?');
+      values.push(changes.spend);
     }
     if (changes.budget_duration !== undefined) {
       sets.push('budget_reset_at = ?');

@@ -1,7 +1,9 @@
 // Virtual keys on a real proxy (SQLite store): LiteLLM's key API with a request shaped as its docs show, each
 // rule on the request path (models, routes, revocation, expiry, rpm, tpm, parallel, budget and its reset), the
 // model lists a key sees, the access log naming the key's alias, and a canary key appearing in no output.
+import { readdirSync, readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeHandler } from '../fixtures/fake-upstream.ts';
 import type { FakeServer } from '../fixtures/recording.ts';
@@ -10,13 +12,14 @@ import { startKeyedProxy } from '../support/keyed-proxy.ts';
 import { http, postJson, stopAllProxies, type ProxyCli } from '../support/proxy.ts';
 import { expectProxyError } from '../support/proxy-error.ts';
 import { expectNoSecret } from '../support/secrets.ts';
-import { cleanupTemp } from '../support/tmp.ts';
+import { cleanupTemp, tempDir } from '../support/tmp.ts';
 
 const MASTER = 'sk-master-keys-test-5b1e0c9a';
 const created: string[] = [];
 let upstream: FakeServer;
 const held: Array<() => void> = [];
 let proxy: ProxyCli;
+let stateDir: string;
 
 // Every answer reports 100 prompt and 50 completion tokens: at the config's rates a call of `lang` costs 0.2 USD.
 const answer: FakeHandler = (req, res: ServerResponse) => {
@@ -30,7 +33,8 @@ const answer: FakeHandler = (req, res: ServerResponse) => {
 
 beforeAll(async () => {
   upstream = await startFakeUpstream(answer);
-  proxy = await startKeyedProxy({ master: MASTER, upstream, aliases: { lang: 'input_cost_per_token: 0.001, output_cost_per_token: 0.002', other: '' } });
+  stateDir = tempDir();
+  proxy = await startKeyedProxy({ master: MASTER, upstream, stateDir, aliases: { lang: 'input_cost_per_token: 0.001, output_cost_per_token: 0.002', other: '' } });
 });
 
 afterAll(async () => {
@@ -99,6 +103,53 @@ describe("LiteLLM's key API", () => {
   });
 });
 
+describe("LiteLLM's documented requests, as its docs write them", () => {
+  it('updates, blocks, unblocks, lists (paged, newest first, by key_hash) and deletes by key, hash and alias', async () => {
+    const first = await generate({ key_alias: 'docs-a', team_id: 'docs-team' });
+    const second = await generate({ key_alias: 'docs-b', team_id: 'docs-team' });
+    const third = await generate({ key_alias: 'docs-c', team_id: 'docs-team' });
+
+    // "Update Key": LiteLLM's example body, with fields llmpass does not keep (user_id) ignored.
+    const updated = await postJson(`${proxy.url}/key/update`, { key: first.key, key_alias: 'docs-a2', user_id: 'user-1234', team_id: 'docs-team', max_budget: 100, metadata: { any_key: 'any-val' } }, MASTER);
+    expect(updated.status, updated.text).toBe(200);
+    expect(updated.json()).toMatchObject({ key: first.token, key_alias: 'docs-a2', max_budget: 100, metadata: { any_key: 'any-val' } });
+
+    // "Block Key" / "Unblock Key": {"key": "sk-..."}.
+    expect((await postJson(`${proxy.url}/key/block`, { key: second.key }, MASTER)).json()).toMatchObject({ key: second.token, blocked: true });
+    expectProxyError(await chat(second.key, 'lang'), 401, { message: /revoked/ });
+    expect((await postJson(`${proxy.url}/key/unblock`, { key: second.token }, MASTER)).json()).toMatchObject({ blocked: false });
+    expect((await chat(second.key, 'lang')).status).toBe(200);
+
+    // "List Keys": ?page=1&size=2&return_full_object=true, newest first; total_pages is the ceiling.
+    const listed = (await http(`${proxy.url}/key/list?team_id=docs-team&page=1&size=2&return_full_object=true`, { headers: master })).json<{ keys: Array<Record<string, unknown>> }>();
+    expect(listed).toMatchObject({ total_count: 3, current_page: 1, total_pages: 2 });
+    expect(listed.keys.map((k) => k.key_alias)).toEqual(['docs-c', 'docs-b']);
+    expect((await http(`${proxy.url}/key/list?team_id=docs-team&page=2&size=2`, { headers: master })).json()).toEqual({ keys: [first.token], total_count: 3, current_page: 2, total_pages: 2 });
+    expect((await http(`${proxy.url}/key/list?key_hash=${third.token}`, { headers: master })).json()).toEqual({ keys: [third.token], total_count: 1, current_page: 1, total_pages: 1 });
+    expect((await http(`${proxy.url}/key/list?team_id=nobody`, { headers: master })).json()).toEqual({ keys: [], total_count: 0, current_page: 1, total_pages: 0 });
+    expectProxyError(await http(`${proxy.url}/key/list?size=500`, { headers: master }), 400, { message: /size must be a whole number from 1 to 100/ });
+
+    // "Delete Key": {"keys": [a key, a hash]}, and {"key_aliases": [...]}; the answer lists what was asked.
+    expect((await postJson(`${proxy.url}/key/delete`, { keys: [first.key, second.token] }, MASTER)).json()).toEqual({ deleted_keys: [first.key, second.token] });
+    expect((await postJson(`${proxy.url}/key/delete`, { key_aliases: ['docs-c'] }, MASTER)).json()).toEqual({ deleted_keys: ['docs-c'] });
+    expect((await http(`${proxy.url}/key/list?team_id=docs-team`, { headers: master })).json()).toMatchObject({ total_count: 0 });
+    expectProxyError(await postJson(`${proxy.url}/key/delete`, { keys: [first.key] }, MASTER), 404, { type: 'not_found_error' });
+  });
+
+  it('lets the master key set spend back to 0 with /key/update, which opens a spent budget again', async () => {
+    const { key } = await generate({ max_budget: 0.1 });
+    expect((await chat(key, 'lang')).status).toBe(200);
+    for (let i = 0; i < 100 && Number((await info(key)).spend) < 0.2; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    await until(() => true);
+    let status = 200;
+    for (let i = 0; i < 50 && status === 200; i++) status = (await chat(key, 'lang')).status;
+    expect(status).toBe(400);
+    expect((await postJson(`${proxy.url}/key/update`, { key, spend: 0 }, MASTER)).json()).toMatchObject({ spend: 0 });
+    expect((await chat(key, 'lang')).status).toBe(200);
+    expectProxyError(await postJson(`${proxy.url}/key/update`, { key, spend: -1 }, MASTER), 400, { message: /spend: expected a number of USD >= 0/ });
+  });
+});
+
 describe('enforcement on the request path', () => {
   it('lets a key use its models and routes only, naming what is not allowed', async () => {
     const { key } = await generate({ key_alias: 'lang-only', models: ['lang'], allowed_routes: ['/vllm', '/v1/models', '/model/info'] });
@@ -142,9 +193,10 @@ describe('enforcement on the request path', () => {
 
     const tpm = await generate({ tpm_limit: 100 });
     expect((await chat(tpm.key, 'lang')).status).toBe(200);
-    let status = 200;
-    for (let i = 0; i < 50 && status === 200; i++) status = (await chat(tpm.key, 'lang')).status;
-    expect(status).toBe(429);
+    let overTpm = await chat(tpm.key, 'lang');
+    for (let i = 0; i < 50 && overTpm.status === 200; i++) overTpm = await chat(tpm.key, 'lang');
+    expectProxyError(overTpm, 429, { type: 'rate_limit_error', message: /tpm_limit \(100\)/ });
+    expect(Number(overTpm.headers['retry-after'])).toBeGreaterThan(0);
 
     const parallel = await generate({ max_parallel_requests: 1 });
     const first = chat(parallel.key, 'lang', '/vllm/hold');
@@ -193,10 +245,19 @@ describe('seeing it', () => {
     expect(proxy.requests().some((line) => line.key_alias === 'canary-alias' && line.status === 200)).toBe(true);
     const metrics = (await http(`${proxy.url}/metrics`)).text;
     expect(metrics).toMatch(/llmpass_key_requests_total\{key_alias="canary-alias",status="2xx"\} 1/);
-    const secrets = [MASTER, ...created, ...created.filter((k) => k.startsWith('sk-')).map((k) => k.slice(0, 12))];
+    const keys = created.filter((k) => k.startsWith('sk-'));
+    // A key, its hash, or more of it than the display form's last four characters.
+    const secrets = [MASTER, ...created, ...keys.map((k) => k.slice(0, 12)), ...keys.map((k) => k.slice(-8))];
     expectNoSecret(proxy.stdout + proxy.stderr, secrets, 'the proxy output');
     expectNoSecret(metrics, secrets, '/metrics');
     const wrong = await chat(`${canary.key}x`, 'lang');
     expectNoSecret(wrong.text, secrets, 'an error body');
+    // The database's files (SQLite and its WAL) hold each key's hash and display form only.
+    const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
+    const stored = files(stateDir);
+    expect(stored.length).toBeGreaterThan(0);
+    const bytes = stored.map((file) => readFileSync(file).toString('latin1')).join('\n');
+    expect(bytes).toContain(canary.token);
+    expectNoSecret(bytes, [MASTER, ...keys, ...keys.map((k) => k.slice(0, 12)), ...keys.map((k) => k.slice(-8))], 'the key store');
   });
 });
