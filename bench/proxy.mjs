@@ -272,9 +272,11 @@ function report({ tp, ev, up, s, list, log }) {
 }
 
 async function profiles(dir, servers, log) {
-  const files = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile'));
+  // Sorted by name, so by time: `llmpass proxy` restarts itself in place (same pid, cli/expose-gc.ts), and its
+  // last profile is the one that served.
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile')).sort();
   for (const server of servers) {
-    const file = files.find((f) => f.includes(`.${server.pid}.`));
+    const file = files.findLast((f) => f.includes(`.${server.pid}.`));
     if (!file) {
       log(`${server.name}: no profile found in ${dir}`);
       continue;

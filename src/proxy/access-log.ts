@@ -1,7 +1,15 @@
 import pino, { type Logger } from 'pino';
 import type { RequestRecord } from './metrics.ts';
 
-export type AccessLog = Pick<Logger, 'info' | 'warn' | 'error'>;
+export type AccessLog = Pick<Logger, 'info' | 'warn' | 'error'> & {
+  /**
+   * Writes one request's line as pino would (`level`, `time`, the fields, `msg`), without pino's generic formatting:
+   * that was ~5% of the proxy's CPU under load. Absent (the terminal's pretty log): the line goes through pino.
+   */
+  requestLine?: (level: 'info' | 'warn', fields: Record<string, unknown>) => void;
+};
+
+const LEVEL_NUMBER = { info: 30, warn: 40 } as const;
 
 /**
  * pino, one JSON line per request (no bodies, no keys), asynchronous so the request path never waits on the
@@ -30,7 +38,14 @@ export async function createAccessLog(options: { pretty: boolean; level?: string
       if (gone) return resolve();
       destination.flush(() => resolve());
     });
-  return { log: pino({ level: options.level ?? 'info', base: undefined }, destination), flush };
+  const logger = pino({ level: options.level ?? 'info', base: undefined }, destination);
+  const requestLine = (level: 'info' | 'warn', fields: Record<string, unknown>): void => {
+    if (!logger.isLevelEnabled(level)) return;
+    // JSON.stringify leaves out undefined fields, as pino does; the record always has some fields.
+    const json = JSON.stringify(fields);
+    destination.write(`{"level":${LEVEL_NUMBER[level]},"time":${Date.now()},${json.slice(1, -1)},"msg":"request"}\n`);
+  };
+  return { log: Object.assign(logger, { requestLine }), flush };
 }
 
 export function logRequest(log: AccessLog, record: RequestRecord): void {
@@ -48,6 +63,7 @@ export function logRequest(log: AccessLog, record: RequestRecord): void {
     bytes_out: record.bytesOut,
     error: record.error,
   };
-  if (record.status >= 500) log.warn(line, 'request');
-  else log.info(line, 'request');
+  const level = record.status >= 500 ? 'warn' : 'info';
+  if (log.requestLine) log.requestLine(level, line);
+  else log[level](line, 'request');
 }
