@@ -22,7 +22,7 @@ export async function createAccessLog(options: { pretty: boolean; level?: string
   }
   // Lines are gathered and written 32 KiB at a time (one write per line cost ~15% of the proxy's CPU under load,
   // one per 8 KiB still ~3%), and flushed at least every 200 ms so a quiet proxy's log is still current.
-  const destination = pino.destination({ sync: false, minLength: 32 * 1024 });
+  const destination = pino.destination({ sync: false, minLength: 32 * 1024, maxWrite: 64 * 1024 });
   // A reader that went away (`| head`, a log shipper that died) is not the proxy's failure: lines are dropped.
   let gone = false;
   destination.on('error', () => {
