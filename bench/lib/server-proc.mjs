@@ -6,6 +6,16 @@ import { once } from 'node:events';
 const READY_MS = 20_000;
 const KEEP_LINES = 50;
 
+/** Asks a child to stop with `signal`, SIGKILL after 5 s; resolves once it has exited. */
+export async function stopChild(child, signal) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
 /**
  * Starts `argv` and resolves when its banner arrives: { url, banner, pid, lines (the last log lines), lineCount,
  * stderr(), close() }. Rejects with the child's stderr when it exits or stays silent first.
@@ -27,14 +37,7 @@ export function startServer(name, argv, { cwd, env } = {}) {
     lines: [],
     lineCount: 0,
     stderr: () => stderr.trim(),
-    async close() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = once(child, 'exit');
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    },
+    close: () => stopChild(child, 'SIGTERM'),
   };
 
   return new Promise((resolve, reject) => {
