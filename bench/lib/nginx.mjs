@@ -3,13 +3,13 @@
 // Node proxies, a keep-alive pool to the upstream, no buffering either way (SSE and uploads stream through).
 // It forwards as it comes: no body parse, no model swap, only the upstream key set. Undefined with a note when
 // nginx cannot be had.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
-import { stopChild } from './server-proc.mjs';
+import { spawnServer, stopChild } from './server-proc.mjs';
 
 const CANDIDATES = ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx'];
 
@@ -101,14 +101,7 @@ http {
 `,
   );
   const argv = pin([binary, '-p', prefix, '-c', conf, '-e', 'stderr']);
-  const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
-  const orphan = () => child.kill('SIGKILL');
-  process.once('exit', orphan);
-  child.once('exit', () => process.off('exit', orphan));
-  let err = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (text) => { err = (err + text).slice(-8192); });
-  const stderr = () => err.trim();
+  const { child, stderr } = spawnServer(argv, { stdout: 'ignore' });
   try {
     await waitForPort(port, child, stderr);
   } catch (error) {
