@@ -47,13 +47,19 @@ function load({ url, method = 'POST', headers, body, connections = 50, seconds =
   });
 }
 
-/** One SSE request: ms to the first body bytes, ms to the last event, and how many events came. */
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+
+/**
+ * One SSE request: ms to the first body bytes, ms to the last event, and the median delivery time (ms, from the
+ * upstream's write to here, by the events' `t`) of the events after the first.
+ */
 function sseOnce(agent, url, headers, body, events) {
   return new Promise((resolve, reject) => {
     const start = performance.now();
     let first;
     let last;
     let seen = 0;
+    const delivery = [];
     const req = request(url, { method: 'POST', agent, headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (res) => {
       if (res.statusCode !== 200) {
         res.resume();
@@ -66,7 +72,10 @@ function sseOnce(agent, url, headers, body, events) {
         first ??= now;
         tail += text;
         let end;
+        const nowUs = monotonicUs();
         while ((end = tail.indexOf('\n\n')) !== -1) {
+          const stamp = /"t":(\d+)/.exec(tail.slice(0, end));
+          if (seen > 0 && stamp) delivery.push((nowUs - Number(stamp[1])) / 1000);
           tail = tail.slice(end + 2);
           seen += 1;
           if (seen === events) last = now;
@@ -74,7 +83,8 @@ function sseOnce(agent, url, headers, body, events) {
       });
       res.on('end', () => {
         if (seen !== events) return reject(new Error(`${url}: ${seen} events, expected ${events}`));
-        resolve({ first: first - start, last: last - start });
+        delivery.sort((a, b) => a - b);
+        resolve({ first: first - start, last: last - start, later: delivery[delivery.length >> 1] });
       });
       res.on('error', reject);
     });
@@ -86,15 +96,16 @@ function sseOnce(agent, url, headers, body, events) {
 /** `rounds` rounds, each one request per target in turn (the order rotating), after `warmup` unrecorded rounds. */
 async function sse({ targets, headers, body, rounds = 30, warmup = 3, events }) {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const out = Object.fromEntries(targets.map((t) => [t.name, { first: [], last: [] }]));
+  const out = Object.fromEntries(targets.map((t) => [t.name, { first: [], last: [], later: [] }]));
   for (let round = -warmup; round < rounds; round++) {
     const shift = ((round % targets.length) + targets.length) % targets.length;
     const order = [...targets.slice(shift), ...targets.slice(0, shift)];
     for (const target of order) {
-      const { first, last } = await sseOnce(agent, target.url, headers, body, events);
+      const { first, last, later } = await sseOnce(agent, target.url, headers, body, events);
       if (round < 0) continue;
       out[target.name].first.push(first);
       out[target.name].last.push(last);
+      out[target.name].later.push(later);
     }
   }
   agent.destroy();

@@ -3,20 +3,31 @@
 //   POST …/classify  a fixed small JSON answer (the request body is read first, as a real server does)
 //   POST …/sse       text/event-stream, SSE_EVENTS events SSE_GAP_MS apart, the first at once, the last with the end
 //   POST …/upload    consumes the body and answers {"bytes": n}
+//   GET  /last        what the last /classify request carried: {"model", "authorization"}, for the bench to check
+//                     that each proxy swapped the model and set the upstream key
+// Each SSE event carries `t`, the monotonic clock (µs, shared by every process on the machine) when it was written:
+// the client measures each event's delivery time, so a proxy's added latency per event is seen apart from the first.
 //   node bench/child/upstream.mjs
 import { createServer } from 'node:http';
 import { CLASSIFY_ANSWER, SSE_EVENTS, SSE_GAP_MS } from '../lib/upstream-spec.mjs';
 
 const classifyBytes = Buffer.from(CLASSIFY_ANSWER);
 const classifyHeaders = { 'content-type': 'application/json', 'content-length': String(classifyBytes.length) };
-const event = (i) => `data: {"id":"sse-bench","index":${i},"delta":"token ${i}"}\n\n`;
+const event = (i) => `data: {"id":"sse-bench","index":${i},"t":${Number(process.hrtime.bigint() / 1000n)},"delta":"token ${i}"}\n\n`;
+let last = { model: undefined, authorization: undefined };
 
 function classify(req, res) {
+  const chunks = [];
+  req.on('data', (chunk) => chunks.push(chunk));
   req.on('end', () => {
+    try {
+      last = { model: JSON.parse(Buffer.concat(chunks).toString('utf8')).model, authorization: req.headers.authorization };
+    } catch {
+      last = { model: undefined, authorization: req.headers.authorization };
+    }
     res.writeHead(200, classifyHeaders);
     res.end(classifyBytes);
   });
-  req.resume();
 }
 
 function sse(req, res) {
@@ -53,6 +64,10 @@ const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (re
   if (path.endsWith('/classify')) return classify(req, res);
   if (path.endsWith('/sse')) return sse(req, res);
   if (path.endsWith('/upload')) return upload(req, res);
+  if (path === '/last') {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    return res.end(JSON.stringify(last));
+  }
   res.writeHead(404, { 'content-type': 'text/plain' });
   res.end(`no route ${path}\n`);
 });

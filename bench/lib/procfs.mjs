@@ -70,3 +70,18 @@ export function memory(pid) {
   const kib = (name) => Number(status.match(new RegExp(`^${name}:\\s*(\\d+) kB`, 'm'))?.[1]) * 1024;
   return { rss: kib('VmRSS'), peak: kib('VmHWM') };
 }
+
+/** The machine's busy state now: load averages and the CPU time counters (all CPUs, in ticks) from /proc. */
+export function machineSample() {
+  const loadavg = readProc('/proc/loadavg')?.split(' ').slice(0, 3).map(Number);
+  const cpu = readProc('/proc/stat')?.match(/^cpu\s+(.+)$/m)?.[1].trim().split(/\s+/).map(Number);
+  // user nice system idle iowait irq softirq steal (guest time is already inside user)
+  return { loadavg, total: cpu?.slice(0, 8).reduce((a, b) => a + b, 0), steal: cpu?.[7] };
+}
+
+/** "load average 1.20/0.90/0.50 → 2.10/1.30/0.70, CPU steal 0.4%" between two samples. */
+export function describeMachine(before, after) {
+  const load = (s) => (s.loadavg ? s.loadavg.map((v) => v.toFixed(2)).join('/') : 'unknown');
+  const steal = before.total !== undefined && after.total > before.total ? `${(((after.steal - before.steal) / (after.total - before.total)) * 100).toFixed(1)}%` : 'unknown';
+  return `load average (1/5/15 min) ${load(before)} at the start, ${load(after)} at the end; CPU steal ${steal} of all CPU time over the run`;
+}

@@ -6,19 +6,34 @@ import { once } from 'node:events';
 const READY_MS = 20_000;
 const KEEP_LINES = 50;
 
+/** Spawns a server that dies with this runner (an error, run.mjs's own SIGTERM handling); stderr()'s last 8 KiB kept. */
+export function spawnServer(argv, { cwd, env, stdout }) {
+  const child = spawn(argv[0], argv.slice(1), { cwd, env, stdio: ['ignore', stdout, 'pipe'] });
+  const orphan = () => child.kill('SIGKILL');
+  process.once('exit', orphan);
+  child.once('exit', () => process.off('exit', orphan));
+  let err = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (text) => { err = (err + text).slice(-8192); });
+  return { child, stderr: () => err.trim() };
+}
+
+/** Asks a child to stop with `signal`, SIGKILL after 5 s; resolves once it has exited. */
+export async function stopChild(child, signal) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
 /**
  * Starts `argv` and resolves when its banner arrives: { url, banner, pid, lines (the last log lines), lineCount,
  * stderr(), close() }. Rejects with the child's stderr when it exits or stays silent first.
  */
 export function startServer(name, argv, { cwd, env } = {}) {
-  const child = spawn(argv[0], argv.slice(1), { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  // A runner that exits early (an error, run.mjs's own SIGTERM handling) leaves no server behind.
-  const orphan = () => child.kill('SIGKILL');
-  process.once('exit', orphan);
-  child.once('exit', () => process.off('exit', orphan));
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (text) => { stderr = (stderr + text).slice(-8192); });
+  const { child, stderr } = spawnServer(argv, { cwd, env, stdout: 'pipe' });
   const server = {
     name,
     pid: child.pid,
@@ -26,22 +41,15 @@ export function startServer(name, argv, { cwd, env } = {}) {
     banner: undefined,
     lines: [],
     lineCount: 0,
-    stderr: () => stderr.trim(),
-    async close() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = once(child, 'exit');
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stderr,
+    close: () => stopChild(child, 'SIGTERM'),
   };
 
   return new Promise((resolve, reject) => {
     let pending = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${name}: no banner within ${READY_MS / 1000} s\n${stderr.trim()}`));
+      reject(new Error(`${name}: no banner within ${READY_MS / 1000} s\n${stderr()}`));
     }, READY_MS);
     child.on('error', (error) => {
       clearTimeout(timer);
@@ -49,7 +57,7 @@ export function startServer(name, argv, { cwd, env } = {}) {
     });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      if (!server.url) reject(new Error(`${name} exited (${signal ?? code}) before it was ready: ${argv.join(' ')}\n${stderr.trim()}`));
+      if (!server.url) reject(new Error(`${name} exited (${signal ?? code}) before it was ready: ${argv.join(' ')}\n${stderr()}`));
     });
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (text) => {

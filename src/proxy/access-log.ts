@@ -1,7 +1,15 @@
 import pino, { type Logger } from 'pino';
 import type { RequestRecord } from './metrics.ts';
 
-export type AccessLog = Pick<Logger, 'info' | 'warn' | 'error'>;
+export type AccessLog = Pick<Logger, 'info' | 'warn' | 'error'> & {
+  /**
+   * Writes one request's line as pino would (`level`, `time`, the fields, `msg`), without pino's generic formatting:
+   * that was ~5% of the proxy's CPU under load. Absent (the terminal's pretty log): the line goes through pino.
+   */
+  requestLine?: (level: 'info' | 'warn', fields: Record<string, unknown>) => void;
+};
+
+const LEVEL_NUMBER = { info: 30, warn: 40 } as const;
 
 /**
  * pino, one JSON line per request (no bodies, no keys), asynchronous so the request path never waits on the
@@ -12,9 +20,9 @@ export async function createAccessLog(options: { pretty: boolean; level?: string
     const { default: pretty } = await import('pino-pretty');
     return { log: pino({ level: options.level ?? 'info', base: undefined }, pretty({ colorize: true, translateTime: 'HH:MM:ss', ignore: 'pid,hostname', singleLine: true })), flush: async () => undefined };
   }
-  // Lines are gathered and written a few KiB at a time (one write per line cost ~15% of the proxy's CPU under
-  // load), and flushed at least every 200 ms so a quiet proxy's log is still current.
-  const destination = pino.destination({ sync: false, minLength: 8192 });
+  // Lines are gathered and written 32 KiB at a time (one write per line cost ~15% of the proxy's CPU under load,
+  // one per 8 KiB still ~3%), and flushed at least every 200 ms so a quiet proxy's log is still current.
+  const destination = pino.destination({ sync: false, minLength: 32 * 1024, maxWrite: 64 * 1024 });
   // A reader that went away (`| head`, a log shipper that died) is not the proxy's failure: lines are dropped.
   let gone = false;
   destination.on('error', () => {
@@ -30,7 +38,14 @@ export async function createAccessLog(options: { pretty: boolean; level?: string
       if (gone) return resolve();
       destination.flush(() => resolve());
     });
-  return { log: pino({ level: options.level ?? 'info', base: undefined }, destination), flush };
+  const logger = pino({ level: options.level ?? 'info', base: undefined }, destination);
+  const requestLine = (level: 'info' | 'warn', fields: Record<string, unknown>): void => {
+    if (!logger.isLevelEnabled(level)) return;
+    // JSON.stringify leaves out undefined fields, as pino does; the record always has some fields.
+    const json = JSON.stringify(fields);
+    destination.write(`{"level":${LEVEL_NUMBER[level]},"time":${Date.now()},${json.slice(1, -1)},"msg":"request"}\n`);
+  };
+  return { log: Object.assign(logger, { requestLine }), flush };
 }
 
 export function logRequest(log: AccessLog, record: RequestRecord): void {
@@ -51,6 +66,7 @@ export function logRequest(log: AccessLog, record: RequestRecord): void {
     cost: record.observer?.row?.cost ?? undefined,
     error: record.error,
   };
-  if (record.status >= 500) log.warn(line, 'request');
-  else log.info(line, 'request');
+  const level = record.status >= 500 ? 'warn' : 'info';
+  if (log.requestLine) log.requestLine(level, line);
+  else log[level](line, 'request');
 }

@@ -81,7 +81,8 @@ export function relayReply(reply: UpstreamReply, res: ServerResponse, record: Re
     record.status = reply.status;
   };
   // An event stream's head goes at once: its client opens the stream on it, and the first event may be long coming.
-  if (!isEventStream(replyHeader(reply, 'content-type'))) return relayBody(reply, res, record, head);
+  // When the first event came with the head (it usually does), both go in one write, as any other answer's do.
+  if (!isEventStream(replyHeader(reply, 'content-type')) || reply.body.readableLength > 0) return relayBody(reply, res, record, head);
   head();
   res.flushHeaders();
   return relayBody(reply, res, record, undefined);

@@ -62,11 +62,35 @@ function parseBase(apiBase: string): { origin: string; pathname: string } {
   return parsed;
 }
 
+const NO_RULE: JoinRule = {};
+/**
+ * Endpoints already checked and joined, by rule then base and endpoint: the proxy sends the same few again and again
+ * (bounded, cleared when full). Only joins that passed every check are kept; a refused endpoint is checked each time.
+ */
+const joined = new WeakMap<JoinRule, Map<string, Map<string, string>>>();
+
 /**
  * Joins an endpoint to an api base with exactly one slash, keeping the base's path (a gateway prefix) and
- * the endpoint's query string, then applying the provider's join rule (see JoinRule).
+ * the endpoint's query string, then applying the provider's join rule (see JoinRule). A fresh URL each call: the
+ * caller may add to its query.
  */
-export function joinEndpoint(apiBase: string, endpoint: string, rule: JoinRule = {}): URL {
+export function joinEndpoint(apiBase: string, endpoint: string, rule: JoinRule = NO_RULE): URL {
+  let byBase = joined.get(rule);
+  if (!byBase) joined.set(rule, (byBase = new Map()));
+  let byEndpoint = byBase.get(apiBase);
+  if (!byEndpoint) {
+    if (byBase.size >= 1000) byBase.clear();
+    byBase.set(apiBase, (byEndpoint = new Map()));
+  }
+  const href = byEndpoint.get(endpoint);
+  if (href !== undefined) return new URL(href);
+  const url = checkedJoin(apiBase, endpoint, rule);
+  if (byEndpoint.size >= 1000) byEndpoint.clear();
+  byEndpoint.set(endpoint, url.href);
+  return url;
+}
+
+function checkedJoin(apiBase: string, endpoint: string, rule: JoinRule): URL {
   const base = parseBase(apiBase);
   let basePath = base.pathname.replace(/\/+$/, '');
   if (rule.stripBaseSuffix && basePath.endsWith(rule.stripBaseSuffix)) {
@@ -78,12 +102,12 @@ export function joinEndpoint(apiBase: string, endpoint: string, rule: JoinRule =
   const seams = typeof rule.collapseSeam === 'string' ? [rule.collapseSeam] : (rule.collapseSeam ?? []);
   const seam = seams.find((s) => basePath.endsWith(`/${s}`) && (path === s || path.startsWith(`${s}/`)));
   if (seam) path = path.slice(seam.length + 1);
-  const joined = new URL(`${base.origin}${path ? `${basePath}/${path}` : basePath || '/'}`);
-  if (query) joined.search = query;
-  if (joined.origin !== base.origin || !joined.pathname.startsWith(basePath)) {
+  const url = new URL(`${base.origin}${path ? `${basePath}/${path}` : basePath || '/'}`);
+  if (query) url.search = query;
+  if (url.origin !== base.origin || !url.pathname.startsWith(basePath)) {
     throw new UsageError(`endpoint "${shown(endpoint)}" leaves the api base ${base.origin}${basePath}`);
   }
-  return joined;
+  return url;
 }
 
 /** Adds `--query k=v` pairs after the endpoint's own query; repeated keys are kept. */

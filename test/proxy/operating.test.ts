@@ -126,6 +126,13 @@ describe('access log', () => {
     expect(upstream500).toMatchObject({ method: 'GET', route: '/openai', provider: 'openai', status: 500 });
   });
 
+  it('writes each line as pino does: level first (40 for a 5xx), then time, the fields, and msg last', () => {
+    const raw = proxy.stdout.split('\n').filter((text) => text.includes('"msg":"request"'));
+    expect(raw.length).toBeGreaterThanOrEqual(5);
+    for (const text of raw) expect(text).toMatch(/^\{"level":(30|40),"time":\d{13},"method":"[A-Z]+",.*,"msg":"request"\}$/);
+    expect(lines.map((line) => line.level)).toEqual([30, 30, 30, 30, 40]);
+  });
+
   it('carries no key and no URL query anywhere', () => {
     expect(proxy.stdout).not.toContain(MASTER_KEY);
     expect(proxy.stdout).not.toContain(VLLM_KEY);

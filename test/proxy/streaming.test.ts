@@ -2,6 +2,7 @@
 // unreachable upstreams, and upstream error answers relayed as they are.
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hang, resetMidBody, sseChunks, startFakeUpstream, status, type FakeHandler } from '../fixtures/fake-upstream.ts';
 import type { FakeServer, RecordedRequest } from '../fixtures/recording.ts';
@@ -45,6 +46,7 @@ const routes: Record<string, FakeHandler> = {
   '/sse': lockStepSse(5),
   '/sse-long': sseChunks(Array.from({ length: 100 }, (_, i) => `{"n":${i}}`), 50),
   '/sse-reset': sseThenReset(),
+  '/sse-short': lockStepSse(2),
   '/reset': resetMidBody(100),
   '/hang': hang(),
   '/teapot': status(418, TEAPOT_BODY, { 'content-type': 'application/problem+json', 'x-upstream-id': 'tea-1' }),
@@ -146,6 +148,22 @@ describe('SSE', () => {
     // every event came in its own chunk, as the fake sent it
     expect(result.arrivals.map((a) => a.events)).toEqual([1, 1, 1, 1, 1]);
     expect(seen('/sse').headers.authorization).toBeUndefined();
+  });
+
+  it('sends the head and a first event that came with it in one write: the client reads both at once', async () => {
+    // The fake writes its head and first event together (one write), then waits for this client to see the event.
+    const socket = connect(Number(new URL(proxy.url).port), '127.0.0.1');
+    socket.setEncoding('latin1');
+    const first = new Promise<string>((resolve) => socket.once('data', resolve));
+    socket.write(`GET /vllm/sse-short HTTP/1.1\r\nhost: x\r\nauthorization: ${AUTH.authorization}\r\nconnection: close\r\n\r\n`);
+    const text = await first;
+    received();
+    expect(text).toMatch(/^HTTP\/1\.1 200 /);
+    expect(text).toContain('data: {"n":1}');
+    let rest = '';
+    socket.on('data', (chunk: string) => (rest += chunk));
+    await new Promise((resolve) => socket.once('close', resolve));
+    expect(rest).toContain('data: {"n":2}');
   });
 
   it('a client that disconnects mid-stream aborts the upstream request at once', async () => {

@@ -145,6 +145,30 @@ describe('joinEndpoint: refusals', () => {
   });
 });
 
+describe('joinEndpoint: joins kept for the next request', () => {
+  it('answers a repeated join with a fresh URL equal to the first: adding to one query leaves the next alone', () => {
+    const first = joinEndpoint('http://h:8000/v1', 'v1/chat/completions?a=1', vllm.join);
+    appendQuery(first, [['b', '2']]);
+    const again = joinEndpoint('http://h:8000/v1', 'v1/chat/completions?a=1', vllm.join);
+    expect(again).not.toBe(first);
+    expect(again.href).toBe('http://h:8000/v1/chat/completions?a=1');
+  });
+
+  it('keeps joins apart by rule and by base', () => {
+    // vLLM's rule strips the base's /v1; OpenAI's keeps it.
+    expect(joinEndpoint('http://h/v1', 'x', vllm.join).href).toBe('http://h/x');
+    expect(joinEndpoint('http://h/v1', 'x', openai.join).href).toBe('http://h/v1/x');
+    expect(joinEndpoint('http://other/v1', 'x', vllm.join).href).toBe('http://other/x');
+  });
+
+  it('refuses a bad endpoint every time, before and after good ones were joined', () => {
+    for (let i = 0; i < 3; i++) {
+      expect(joinEndpoint('http://h/v1', 'x', vllm.join).href).toBe('http://h/x');
+      expect(() => joinEndpoint('http://h/v1', '../x', vllm.join)).toThrow(UsageError);
+    }
+  });
+});
+
 describe('splitEndpoint and displayUrl', () => {
   it('splits path and query, trimming slashes', () => {
     expect(splitEndpoint('/v1/chat/completions/?stream=true')).toEqual({ path: 'v1/chat/completions', query: 'stream=true' });
