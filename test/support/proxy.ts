@@ -98,8 +98,8 @@ export async function startProxyCli(options: ProxyCliOptions): Promise<ProxyCli>
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`llmpass proxy printed no banner within ${options.startTimeoutMs ?? 10_000} ms; stderr: ${stderr}`));
-    }, options.startTimeoutMs ?? 10_000);
+      reject(new Error(`llmpass proxy printed no banner within ${options.startTimeoutMs ?? 30_000} ms; stderr: ${stderr}`));
+    }, options.startTimeoutMs ?? 30_000);
     onBanner = () => {
       clearTimeout(timer);
       resolve();
@@ -127,7 +127,7 @@ export async function startProxyCli(options: ProxyCliOptions): Promise<ProxyCli>
     child,
     exited,
     requests,
-    async waitForRequests(count, ms = 5_000) {
+    async waitForRequests(count, ms = 15_000) {
       const end = Date.now() + ms;
       while (requests().length < count) {
         if (Date.now() > end) throw new Error(`expected ${count} access-log lines, got ${requests().length}: ${stdout}`);
