@@ -6,8 +6,9 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     exclude: ['**/node_modules/**', ...HEAVY],
-    testTimeout: 20_000,
-    hookTimeout: 20_000,
+    // Safety nets for a hang, not deadlines: a loaded machine (test:stress, other jobs) slows a file severalfold.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
     // Spawned CLIs and loopback servers: two cores, so keep the parallelism modest.
     maxWorkers: 2,
   },

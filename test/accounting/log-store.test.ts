@@ -3,8 +3,7 @@
 // Rows are dated 2026-01-15 (T0): writers that do not test retention keep every row (retentionDays: 0).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
 import { DatabaseSync } from 'node:sqlite';
 import { openLogStore } from '../../src/accounting/log/open.ts';
 import { capBody, maskHeaders, BODY_CAP } from '../../src/accounting/log/row.ts';
@@ -14,7 +13,7 @@ import { LogWriter } from '../../src/accounting/log/writer.ts';
 import { usageOf } from '../../src/accounting/usage.ts';
 import { until } from '../support/cli.ts';
 import { logRow, logRows, T0 } from '../support/log-rows.ts';
-import { POSTGRES_MISSING, postgresInstalled, startPostgres, type PostgresServer } from '../support/postgres.ts';
+import { POSTGRES_MISSING, postgresInstalled, runSql, usePostgres } from '../support/postgres.ts';
 import { cleanupTemp, tempDir } from '../support/tmp.ts';
 
 interface Backend {
@@ -25,8 +24,7 @@ interface Backend {
   sql(target: string, text: string): Promise<void>;
 }
 
-let server: PostgresServer | undefined;
-let databases = 0;
+const pgServer = usePostgres();
 
 const sqlite: Backend = {
   name: 'sqlite',
@@ -40,33 +38,14 @@ const sqlite: Backend = {
 
 const postgres: Backend = {
   name: 'postgres',
-  async target() {
-    const name = `log_${++databases}`;
-    await postgres.sql(server!.url, `CREATE DATABASE ${name}`);
-    return server!.url.replace(/\/llmpass_test$/, `/${name}`);
-  },
-  async sql(target, text) {
-    const client = new pg.Client({ connectionString: target });
-    await client.connect();
-    try {
-      await client.query(text);
-    } finally {
-      await client.end();
-    }
-  },
+  target: () => pgServer.database('log'),
+  sql: runSql,
 };
 
 if (!postgresInstalled()) console.warn(`skipping the PostgreSQL half of the request log suite: ${POSTGRES_MISSING}`);
 const backends = postgresInstalled() ? [sqlite, postgres] : [sqlite];
 
-beforeAll(async () => {
-  if (postgresInstalled()) server = await startPostgres();
-}, 120_000);
-
-afterAll(async () => {
-  await server?.remove();
-  cleanupTemp();
-});
+afterAll(() => cleanupTemp());
 
 async function withStore<T>(target: string, use: (store: LogStore) => Promise<T>): Promise<T> {
   const store = await openLogStore(target);

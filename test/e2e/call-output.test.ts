@@ -108,11 +108,20 @@ describe('output', () => {
 
   // run-call.ts opens the file with createWriteStream(flags.output) and attaches no 'error' listener before
   // printing, so an unwritable path crashes Node with "Unhandled 'error' event" and a stack trace.
-  it('--output to a path that cannot be written is a one-line error', async () => {
-    for (const output of [join(tempDir(), 'no', 'such', 'dir', 'out.json'), tempDir()]) {
-      const result = await call(project, ['echo', 'x', '--json', '{}', '--output', output]);
+  it('--output to a path that cannot be written is a one-line error, and the answer still open is dropped', async () => {
+    // The upstream sends its headers, then holds the body open: the CLI must hang up, not wait for the rest.
+    const held = await fake((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"partial":');
+    });
+    const outputs = [join(tempDir(), 'no', 'such', 'dir', 'out.json'), tempDir()];
+    const results = await Promise.all(outputs.map((output) =>
+      call(project, ['hosted_vllm/m', 'x', '--api-base', held.url, '--json', '{}', '--output', output], { timeoutMs: 10_000 }),
+    ));
+    for (const result of results) {
+      expect(result.timedOut, 'the CLI waited for a body it had nowhere to write').toBe(false);
       expect(result.code).not.toBe(0);
-      expectOneLineError(result);
+      expectOneLineError(result, /--output .*cannot write \((ENOENT|EISDIR)\)/);
     }
   });
 

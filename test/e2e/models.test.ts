@@ -8,6 +8,7 @@ import { hang, openAiLike, startFakeUpstream, status, type FakeHandler, type Fak
 import { startVllmServer, type VllmServerOptions } from '../fixtures/vllm-server.ts';
 import { assertBuilt, baseEnv, deadPort, runCli, type CliResult } from '../support/cli.ts';
 import { cleanupTemp, tempConfig } from '../support/tmp.ts';
+import { expectNoSecret } from '../support/secrets.ts';
 
 const SERVED = 'papluca/xlm-roberta-base-language-detection';
 const VLLM_KEY = 'vllm-secret-key-0123456789';
@@ -42,8 +43,7 @@ function models(cwd: string, args: string[], env: Record<string, string | undefi
 }
 
 function expectNoSecrets(result: CliResult, ...extra: string[]): void {
-  const all = `${result.stdout.toString('utf8')}\n${result.stderr}`;
-  for (const secret of [VLLM_KEY, OPENAI_KEY, LITERAL_KEY, ...extra]) expect(all).not.toContain(secret);
+  expectNoSecret(`${result.stdout.toString('utf8')}\n${result.stderr}`, [VLLM_KEY, OPENAI_KEY, LITERAL_KEY, ...extra], 'the output of llmpass models');
 }
 
 /** The line whose first or second word is `word` (a table row's alias, a check line's deployment id). */

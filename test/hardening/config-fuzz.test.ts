@@ -19,25 +19,34 @@ let counter = 0;
 
 afterAll(() => cleanupTemp());
 
-/** Loads `text` as a config file named `name`: a config, or a ConfigError naming the file in one line; and how long it took. */
-async function load(text: string | Buffer, name: string): Promise<{ error?: ConfigError; ms: number }> {
+/** CPU milliseconds spent since `since` (process.cpuUsage()): unlike the wall clock, a loaded machine barely moves it. */
+function cpuMsSince(since: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1000;
+}
+
+/**
+ * Loads `text` as a config file named `name`: a config, or a ConfigError naming the file in one line; and the CPU
+ * time it cost (not the wall clock, so "quickly" holds on a busy machine too).
+ */
+async function load(text: string | Buffer, name: string): Promise<{ error?: ConfigError; cpuMs: number }> {
   const file = join(dir, `${counter++}-${name}`);
   writeFileSync(file, text);
-  const started = performance.now();
+  const started = process.cpuUsage();
   try {
     const config = await loadConfig({ configPath: file, env: {} });
     // What the commands do next with a config that loaded: list it, route with it.
     describeModels(config);
     new Router({ config });
-    return { ms: performance.now() - started };
+    return { cpuMs: cpuMsSince(started) };
   } catch (error) {
-    const elapsed = performance.now() - started;
+    const elapsed = cpuMsSince(started);
     expect(error, `${name}: ${String(error)}\n${(error as Error)?.stack}`).toBeInstanceOf(ConfigError);
     const message = (error as ConfigError).message;
     expect(message, 'one line').not.toMatch(/[\r\n]/);
     expect(message.includes(file), `names the file: ${message}`).toBe(true);
     expect(message.length).toBeLessThan(4_000);
-    return { error: error as ConfigError, ms: elapsed };
+    return { error: error as ConfigError, cpuMs: elapsed };
   }
 }
 
@@ -103,8 +112,8 @@ describe('a config file, however malformed', () => {
   it('random text as YAML, as JSON and without extension: a config or one ConfigError line with the file', async () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(yamlSoup, fc.string({ unit: 'binary', maxLength: 200 })), fc.constantFrom('llmpass.config.yaml', 'llmpass.config.json', '.llmpassrc'), async (text, name) => {
-        const { ms } = await load(text, name);
-        expect(ms).toBeLessThan(2_000);
+        const { cpuMs } = await load(text, name);
+        expect(cpuMs).toBeLessThan(2_000);
       }),
       { numRuns: RUNS },
     );
@@ -120,8 +129,8 @@ describe('a config file, however malformed', () => {
           text = undefined;
         }
         if (typeof text !== 'string') return; // a value the writers cannot write is no file
-        const { ms } = await load(text, asJson ? 'config.json' : 'config.yaml');
-        expect(ms).toBeLessThan(2_000);
+        const { cpuMs } = await load(text, asJson ? 'config.json' : 'config.yaml');
+        expect(cpuMs).toBeLessThan(2_000);
       }),
       { numRuns: RUNS },
     );
@@ -136,23 +145,23 @@ describe('files made to exhaust', () => {
       const prev = String.fromCharCode(96 + i);
       levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(',')}]`);
     }
-    const { error, ms } = await load(levels.join('\n'), 'bomb.yaml');
+    const { error, cpuMs } = await load(levels.join('\n'), 'bomb.yaml');
     expect(error?.message).toMatch(/alias/i);
-    expect(ms).toBeLessThan(1_000);
+    expect(cpuMs).toBeLessThan(1_000);
   });
 
   it('a merge-key bomb is refused quickly', async () => {
     // Nested merges: a key merged twice is copied once, so this one grows slowly and loads; it must be quick.
     const lines = ['x0: &x0 {a: 1, b: 2}'];
     for (let i = 1; i < 40; i++) lines.push(`x${i}: &x${i}\n  <<: [*x${i - 1}, *x${i - 1}, *x${i - 1}, *x${i - 1}]\n  k${i}: ${i}`);
-    const { ms } = await load(lines.join('\n'), 'merge-bomb.yaml');
-    expect(ms).toBeLessThan(1_000);
+    const { cpuMs } = await load(lines.join('\n'), 'merge-bomb.yaml');
+    expect(cpuMs).toBeLessThan(1_000);
     // Wide merges: 5,000 copies of 2,000 keys, ten million copied keys if nothing stopped them.
     const keys = Array.from({ length: 2_000 }, (_, i) => `k${i}: ${i}`).join(', ');
     const wide = [`w: &w {${keys}}`, ...Array.from({ length: 5_000 }, (_, i) => `m${i}: {<<: *w}`)];
     const refused = await load(wide.join('\n'), 'merge-wide.yaml');
     expect(refused.error?.message).toMatch(/merge-wide\.yaml:\d+:\d+: its merge keys \(<<\) copy over 200000 values/);
-    expect(refused.ms).toBeLessThan(1_000);
+    expect(refused.cpuMs).toBeLessThan(1_000);
   });
 
   it('deep nesting (100,000 levels) in YAML and in JSON is a config error, not a crash', async () => {
@@ -167,7 +176,7 @@ describe('files made to exhaust', () => {
     const big = `model_list:\n${'  - model_name: a\n    litellm_params: { model: hosted_vllm/a, api_base: "http://h:1" }\n'.repeat(40_000)}`;
     const named = await load(big, 'big.yaml');
     expect(named.error?.message).toMatch(/bytes; the limit is/);
-    expect(named.ms).toBeLessThan(300);
+    expect(named.cpuMs).toBeLessThan(300);
     const found = tempDir('llmpass-config-big-');
     writeFileSync(join(found, 'llmpass.config.yaml'), big);
     const started = performance.now();

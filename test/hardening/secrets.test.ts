@@ -310,15 +310,19 @@ describe('the proxy prints no secret', () => {
     }
     keepAnswer('404', await http(`${url}/nowhere/at/all?key=${MASTER}`));
     keepAnswer('400', await http(`${url}/openai/v1/chat/completions`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: `{"api_key": "${MASTER}"` }));
-    keepAnswer('504', await http(`${url}/cohere/hang`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'coh' }) }));
+    // The 504s each wait out the proxy's one-second timeout: sent together, so the waits overlap.
+    const timeouts: Array<Promise<HttpAnswer>> = [];
+    const keepTimeout = (what: string, answer: Promise<HttpAnswer>) => timeouts.push(answer.then((a) => keepAnswer(what, a)));
+    keepTimeout('504', http(`${url}/cohere/hang`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'coh' }) }));
     keepAnswer('relayed 401', await http(`${url}/azure/nope`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'azr' }) }));
     keepAnswer('unset', await http(`${url}/openai/v1/models`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'unset' }) }));
     for (const { alias } of LOCATIONS) {
       keepAnswer(`${alias} via proxy`, await http(`${url}/vllm/classify`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ model: alias }) }));
-      keepAnswer(`${alias} 504`, await http(`${url}/vllm/hang`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ model: alias }) }));
+      keepTimeout(`${alias} 504`, http(`${url}/vllm/hang`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ model: alias }) }));
     }
     keepAnswer('pass-through route', await http(`${url}${ROUTE.path}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{}' }));
-    keepAnswer('pass-through 504', await http(`${url}${ROUTE.path}-hang`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{}' }));
+    keepTimeout('pass-through 504', http(`${url}${ROUTE.path}-hang`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{}' }));
+    await Promise.all(timeouts);
     keepAnswer('metrics', await http(`${url}/metrics`, { headers: auth }));
     keepAnswer('readiness', await http(`${url}/health/readiness?probe=1`, { headers: auth }));
     await proxy.waitForRequests(keyed.length + 15);

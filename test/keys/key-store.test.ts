@@ -1,40 +1,21 @@
 // The key store's one suite, against SQLite in a temp dir and a real PostgreSQL (test/support/postgres.ts).
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
 import { hashKey } from '../../src/keys/key.ts';
 import { findKey, generateKey, updateKey, teamTotals } from '../../src/keys/manage.ts';
 import { openKeyStore } from '../../src/keys/open.ts';
 import { currentSpend, type KeyStore } from '../../src/keys/store.ts';
-import { POSTGRES_MISSING, postgresInstalled, startPostgres, type PostgresServer } from '../support/postgres.ts';
+import { POSTGRES_MISSING, postgresInstalled, usePostgres } from '../support/postgres.ts';
 import { cleanupTemp, tempDir } from '../support/tmp.ts';
 
-let server: PostgresServer | undefined;
-let databases = 0;
+const pgServer = usePostgres();
 
 const backends: Array<{ name: string; target: () => Promise<string> }> = [{ name: 'sqlite', target: async () => join(tempDir(), 'state', 'logs.db') }];
 if (postgresInstalled()) {
-  backends.push({
-    name: 'postgres',
-    async target() {
-      const name = `keys_${++databases}`;
-      const client = new pg.Client({ connectionString: server!.url });
-      await client.connect();
-      await client.query(`CREATE DATABASE ${name}`);
-      await client.end();
-      return server!.url.replace(/\/llmpass_test$/, `/${name}`);
-    },
-  });
+  backends.push({ name: 'postgres', target: () => pgServer.database('keys') });
 } else console.warn(`skipping the PostgreSQL half of the key store suite: ${POSTGRES_MISSING}`);
 
-beforeAll(async () => {
-  if (postgresInstalled()) server = await startPostgres();
-}, 120_000);
-
-afterAll(async () => {
-  await server?.remove();
-  cleanupTemp();
-});
+afterAll(() => cleanupTemp());
 
 async function withStore(target: string, use: (store: KeyStore) => Promise<void>): Promise<void> {
   const store = await openKeyStore(target);

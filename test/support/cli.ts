@@ -110,7 +110,8 @@ export function spawnCli(options: CliOptions): RunningCli {
     }
     child.kill('SIGKILL');
   };
-  const timer = setTimeout(killAll, options.timeoutMs ?? 15_000);
+  // A safety net, not a deadline: a CLI that must exit soon may still wait long for a core on a loaded machine.
+  const timer = setTimeout(killAll, options.timeoutMs ?? 30_000);
   const result = new Promise<CliResult>((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code, signal) => {
@@ -165,7 +166,7 @@ export async function deadPort(): Promise<number> {
 }
 
 /** Polls `check` until true, or throws after `ms`. */
-export async function until(check: () => boolean, ms = 5_000): Promise<void> {
+export async function until(check: () => boolean, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;
   while (!check()) {
     if (Date.now() > end) throw new Error('condition not met in time');

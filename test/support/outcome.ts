@@ -7,6 +7,8 @@ export interface Outcome {
   /** 0 when no answer came. */
   status: number;
   headers: IncomingHttpHeaders;
+  /** The header lines as received, names and values alternating. */
+  rawHeaders: string[];
   body: Buffer;
   /** The body ended cleanly (complete per its framing). */
   ended: boolean;
@@ -17,7 +19,8 @@ export interface Outcome {
 
 export interface OutcomeOptions {
   method?: string;
-  headers?: OutgoingHttpHeaders;
+  /** A record, or [name, value] pairs sent exactly as given (repeated names, any case). */
+  headers?: OutgoingHttpHeaders | Array<[string, string]>;
   body?: string | Buffer;
 }
 
@@ -28,15 +31,18 @@ export function exchange(url: string, options: OutcomeOptions = {}): Promise<Out
     const chunks: Buffer[] = [];
     let status = 0;
     let headers: IncomingHttpHeaders = {};
+    let rawHeaders: string[] = [];
     let done = false;
     const finish = (ended: boolean, error?: string) => {
       if (done) return;
       done = true;
-      resolve({ status, headers, body: Buffer.concat(chunks), ended, ms: performance.now() - started, ...(error === undefined ? {} : { error }) });
+      resolve({ status, headers, rawHeaders, body: Buffer.concat(chunks), ended, ms: performance.now() - started, ...(error === undefined ? {} : { error }) });
     };
-    const req = httpRequest(url, { method: options.method ?? 'GET', headers: options.headers, agent: false }, (res) => {
+    const sent = Array.isArray(options.headers) ? options.headers.flat() : options.headers;
+    const req = httpRequest(url, { method: options.method ?? 'GET', headers: sent, agent: false }, (res) => {
       status = res.statusCode ?? 0;
       headers = res.headers;
+      rawHeaders = res.rawHeaders;
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.once('end', () => finish(true));
       res.once('error', (error) => finish(false, (error as NodeJS.ErrnoException).code ?? error.message));

@@ -7,6 +7,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 import { deadPort } from './cli.ts';
 
 /** The server's binaries: PG_BIN, else the newest /usr/lib/postgresql/N/bin. */
@@ -83,21 +84,47 @@ export async function startPostgres(): Promise<PostgresServer> {
   };
   await server.start();
   running.add(server);
-  await createDatabase(port);
+  await runSql(`postgres://postgres@127.0.0.1:${port}/postgres`, 'CREATE DATABASE llmpass_test');
   return server;
-}
-
-async function createDatabase(port: number): Promise<void> {
-  const client = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${port}/postgres` });
-  await client.connect();
-  try {
-    await client.query('CREATE DATABASE llmpass_test');
-  } finally {
-    await client.end();
-  }
 }
 
 /** Stops and removes every cluster started here (for afterAll). */
 export async function removeAllPostgres(): Promise<void> {
   await Promise.all([...running].map((server) => server.remove()));
+}
+
+/** Runs one SQL statement against a database, as another program would. */
+export async function runSql(url: string, text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+export interface FilePostgres {
+  /** A fresh, empty database on this file's server, named `<prefix>_<n>`: its URL. */
+  database(prefix: string): Promise<string>;
+}
+
+/** One PostgreSQL for a test file (when installed): started before its tests, removed after them. */
+export function usePostgres(): FilePostgres {
+  let server: PostgresServer | undefined;
+  let databases = 0;
+  beforeAll(async () => {
+    if (postgresInstalled()) server = await startPostgres();
+  }, 120_000);
+  afterAll(async () => {
+    await server?.remove();
+  });
+  return {
+    async database(prefix) {
+      if (!server) throw new Error(POSTGRES_MISSING);
+      const name = `${prefix}_${++databases}`;
+      await runSql(server.url, `CREATE DATABASE ${name}`);
+      return server.url.replace(/\/llmpass_test$/, `/${name}`);
+    },
+  };
 }

@@ -2,10 +2,11 @@
 // for talking to it with full control of the headers (node:http, one connection per request, no decompression).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { assertBuilt, baseEnv, BIN } from './cli.ts';
+import { exchange, type OutcomeOptions } from './outcome.ts';
 import { tempDir } from './tmp.ts';
 
 export interface ProxyCliOptions {
@@ -97,8 +98,8 @@ export async function startProxyCli(options: ProxyCliOptions): Promise<ProxyCli>
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`llmpass proxy printed no banner within ${options.startTimeoutMs ?? 10_000} ms; stderr: ${stderr}`));
-    }, options.startTimeoutMs ?? 10_000);
+      reject(new Error(`llmpass proxy printed no banner within ${options.startTimeoutMs ?? 30_000} ms; stderr: ${stderr}`));
+    }, options.startTimeoutMs ?? 30_000);
     onBanner = () => {
       clearTimeout(timer);
       resolve();
@@ -126,7 +127,7 @@ export async function startProxyCli(options: ProxyCliOptions): Promise<ProxyCli>
     child,
     exited,
     requests,
-    async waitForRequests(count, ms = 5_000) {
+    async waitForRequests(count, ms = 15_000) {
       const end = Date.now() + ms;
       while (requests().length < count) {
         if (Date.now() > end) throw new Error(`expected ${count} access-log lines, got ${requests().length}: ${stdout}`);
@@ -164,30 +165,15 @@ export interface HttpAnswer {
   json<T = Record<string, unknown>>(): T;
 }
 
-export interface HttpOptions {
-  method?: string;
-  /** A record, or [name, value] pairs sent exactly as given (repeated names, any case). */
-  headers?: OutgoingHttpHeaders | Array<[string, string]>;
-  body?: string | Buffer;
-}
+export type HttpOptions = OutcomeOptions;
 
-/** One request on its own connection; the body is read whole and never decompressed. */
-export function http(url: string, options: HttpOptions = {}): Promise<HttpAnswer> {
-  const headers = Array.isArray(options.headers) ? options.headers.flat() : options.headers;
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: options.method ?? 'GET', headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.once('error', reject);
-      res.once('end', () => {
-        const body = Buffer.concat(chunks);
-        const text = body.toString('utf8');
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, rawHeaders: res.rawHeaders, body, text, json: <T>() => JSON.parse(text) as T });
-      });
-    });
-    req.once('error', reject);
-    req.end(options.body);
-  });
+/** One request on its own connection (exchange()), the body read whole and never decompressed; rejects when the
+ * exchange did not end cleanly. */
+export async function http(url: string, options: HttpOptions = {}): Promise<HttpAnswer> {
+  const outcome = await exchange(url, options);
+  if (!outcome.ended) throw new Error(`${options.method ?? 'GET'} ${url}: ${outcome.error ?? 'no clean end'}`);
+  const text = outcome.body.toString('utf8');
+  return { status: outcome.status, headers: outcome.headers, rawHeaders: outcome.rawHeaders, body: outcome.body, text, json: <T>() => JSON.parse(text) as T };
 }
 
 /** JSON POST with the key as a Bearer token. */
