@@ -1,11 +1,11 @@
-// `llmpass logs stats`: calls grouped by alias or by day. Aggregated here rather than in SQL so both stores give
+// `llmpass logs stats`: calls grouped by alias, by virtual key or by day. Aggregated here rather than in SQL so both stores give
 // the same numbers (SQLite has no percentile function) from the same narrow projection of the rows.
 import type { StatsInput } from './store.ts';
 
-export type StatsGrouping = 'alias' | 'day';
+export type StatsGrouping = 'alias' | 'key' | 'day';
 
 export interface StatsRow {
-  /** The alias (`-` for a call without one), or the UTC day `YYYY-MM-DD`. */
+  /** The alias or the key's alias (`-` for a call without one), or the UTC day `YYYY-MM-DD`. */
   group: string;
   calls: number;
   /** Calls without a 2xx/3xx answer, or cut short. */
@@ -34,7 +34,7 @@ function percentile(sorted: readonly number[], p: number): number {
 export function callStats(rows: readonly StatsInput[], by: StatsGrouping): StatsRow[] {
   const groups = new Map<string, StatsInput[]>();
   for (const row of rows) {
-    const key = by === 'day' ? new Date(row.time).toISOString().slice(0, 10) : (row.alias ?? '-');
+    const key = by === 'day' ? new Date(row.time).toISOString().slice(0, 10) : ((by === 'key' ? row.keyAlias : row.alias) ?? '-');
     let group = groups.get(key);
     if (!group) groups.set(key, (group = []));
     group.push(row);
@@ -52,6 +52,6 @@ export function callStats(rows: readonly StatsInput[], by: StatsGrouping): Stats
     }
     return row;
   });
-  // Days in order; aliases by how much they are used.
+  // Days in order; aliases and keys by how much they are used.
   return by === 'day' ? stats.sort((a, b) => a.group.localeCompare(b.group)) : stats.sort((a, b) => b.calls - a.calls || a.group.localeCompare(b.group));
 }

@@ -209,9 +209,9 @@ export interface StatsJson extends StatsRow {
   by: StatsGrouping;
 }
 
-/** `llmpass logs stats`: calls, errors, p50/p95 duration, tokens and cost by alias or by day. */
+/** `llmpass logs stats`: calls, errors, p50/p95 duration, tokens and cost by alias, by key or by day. */
 export async function logStats(flags: Interfaces.InferredFlags<typeof LogsStats.flags>, ui: { json: boolean }): Promise<StatsJson[]> {
-  if (flags.by !== 'alias' && flags.by !== 'day') throw new UsageError(`--by "${flags.by}": give alias or day`);
+  if (flags.by !== 'alias' && flags.by !== 'key' && flags.by !== 'day') throw new UsageError(`--by "${flags.by}": give alias, key or day`);
   const by: StatsGrouping = flags.by;
   const filter = filterOf(flags);
   const input = await withLog(flags, [], (store) => store.statsInput(filter));
