@@ -13,6 +13,7 @@ import type { LogFilter, LogStore } from '../../accounting/log/store.ts';
 import { UsageError } from '../../errors.ts';
 import { processOutputMode as outputMode, type OutputMode } from '../render/output-mode.ts';
 import { parseTimePoint } from './parse-time.ts';
+import { formatCost } from '../render/format-cost.ts';
 import { renderTable } from '../render/table.ts';
 import { writeChunk } from '../render/write.ts';
 
@@ -106,11 +107,6 @@ function localTime(ms: number): string {
 
 export function formatDuration(ms: number): string {
   return ms < 1_000 ? `${Math.round(ms)} ms` : `${(ms / 1_000).toFixed(ms < 10_000 ? 2 : 1)} s`;
-}
-
-export function formatCost(cost: number | null): string {
-  if (cost === null) return '–';
-  return `$${cost < 0.01 ? cost.toFixed(6) : cost.toFixed(4)}`;
 }
 
 function formatTokens(row: RequestRow): string {
