@@ -16,6 +16,8 @@ export interface RequestLogSettings {
   /** Whether request and response bodies (and masked request headers) are kept, up to 1 MiB each. */
   bodies: boolean;
   retentionDays?: number | undefined;
+  /** Rows held in memory while the store is slow or down (`log_queue_rows`); more are dropped and counted. */
+  queueRows?: number | undefined;
 }
 
 export interface RequestLogSources {
@@ -54,10 +56,12 @@ export function requestLogSettings({ config, env, off, optIn, bodiesByDefault }:
   if (optIn && !configured && !(env.DATABASE_URL && isPostgresUrl(env.DATABASE_URL)) && !truthy(env.LLMPASS_LOG)) return undefined;
   const storeBodies = general.store_prompts_in_spend_logs;
   const retention = Number(general.log_retention_days ?? Number.NaN);
+  const queueRows = Number(general.log_queue_rows ?? Number.NaN);
   return {
     target: logTarget({ configured, env }),
     bodies: storeBodies === undefined || storeBodies === null ? bodiesByDefault : truthy(storeBodies),
     retentionDays: Number.isFinite(retention) && retention >= 0 ? retention : undefined,
+    queueRows: Number.isInteger(queueRows) && queueRows > 0 ? queueRows : undefined,
   };
 }
 
@@ -145,7 +149,7 @@ export class RequestLog {
 
 async function openWriter(options: RequestLogOptions): Promise<LogWriter> {
   const [{ LogWriter }, { openLogStore }] = await Promise.all([import('./log/writer.ts'), import('./log/open.ts')]);
-  return new LogWriter({ open: () => openLogStore(options.target), retentionDays: options.retentionDays, onNotice: options.onNotice });
+  return new LogWriter({ open: () => openLogStore(options.target), capacity: options.queueRows, retentionDays: options.retentionDays, onNotice: options.onNotice });
 }
 
 /** The request body as sent, when it can be kept (a stream is not held back for the log). */
