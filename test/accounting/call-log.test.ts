@@ -1,5 +1,6 @@
 // `llmpass call` and `--jsonl` batches record every call in the request log (the SQLite file under
 // XDG_STATE_HOME by default) with its tokens and cost; --no-log, LLMPASS_LOG=off and the config turn it off.
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sseChunks, status } from '../fixtures/fake-upstream.ts';
 import { assertBuilt, call, runCli } from '../support/cli.ts';
@@ -58,6 +59,26 @@ describe('llmpass call logs its call', () => {
     expect((await call(off, ['chat', 'v1/chat/completions', 'messages:=[]'], { env: env(off) })).code).toBe(0);
     expect(await rows(dir)).toEqual([]);
     expect(await rows(off)).toEqual([]);
+  });
+});
+
+describe('a log written by a newer llmpass', () => {
+  it('is refused with one clear line: the call still answers (exit 0), `logs` exits 2', async () => {
+    const { url } = await upstream();
+    const dir = config(url);
+    expect((await call(dir, ['chat', 'v1/chat/completions', 'messages:=[]'], { env: env(dir) })).code).toBe(0);
+    const { DatabaseSync } = await import('node:sqlite');
+    const db = new DatabaseSync(join(dir, 'state', 'llmpass', 'logs.db'));
+    db.exec('UPDATE llmpass_schema SET version = version + 1');
+    db.close();
+    const refusal = /the request log at .*logs\.db has schema version \d+, newer than this llmpass knows \(\d+\): upgrade llmpass, or use another log with --db or DATABASE_URL/;
+    const again = await call(dir, ['chat', 'v1/chat/completions', 'messages:=[]'], { env: env(dir) });
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout.toString())).toEqual(CHAT);
+    expect(again.stderr.toString().trim().split('\n')).toEqual([expect.stringMatching(refusal)]);
+    const logs = await runCli({ args: ['logs'], cwd: dir, env: env(dir) });
+    expect(logs.code).toBe(2);
+    expect(logs.stderr.toString().trim().split('\n')).toEqual([expect.stringMatching(refusal)]);
   });
 });
 
