@@ -195,9 +195,9 @@ function prettyBody(text: string, mode: OutputMode, chalk: ChalkInstance): strin
   }
 }
 
-/** The priced calls' sum, with the unpriced ones counted apart (their cost is unknown, not 0). */
+/** The priced calls' sum, the unpriced ones counted apart (their cost is unknown, not 0); `–` when none is priced. */
 function statsCost(row: StatsRow, chalk: ChalkInstance): string {
-  if (row.unpriced === row.calls) return chalk.dim('– (unpriced)');
+  if (row.cost === null) return row.unpriced ? chalk.dim('– (unpriced)') : '–';
   return formatCost(row.cost) + (row.unpriced ? chalk.dim(` (+${row.unpriced} unpriced)`) : '');
 }
 
@@ -226,8 +226,8 @@ export async function logStats(flags: Interfaces.InferredFlags<typeof LogsStats.
       row.errors ? chalk.red(String(row.errors)) : '0',
       formatDuration(row.p50Ms),
       formatDuration(row.p95Ms),
-      String(row.inputTokens) + (row.unknownTokens ? chalk.dim(` (+${row.unknownTokens} unreported)`) : ''),
-      String(row.outputTokens),
+      row.inputTokens === null ? '–' : String(row.inputTokens) + (row.unknownTokens ? chalk.dim(` (+${row.unknownTokens} unreported)`) : ''),
+      row.outputTokens === null ? '–' : String(row.outputTokens),
       statsCost(row, chalk),
     ]),
     chalk,

@@ -5,7 +5,7 @@ import type { StatsJson } from '../../cli/logs/run-logs.ts';
 
 export default class LogsStats extends BaseCommand {
   static override summary = 'Calls, errors, p50/p95 duration, tokens and cost, by alias, by virtual key or by day.';
-  static override description = 'Sums over the calls the filters select. Tokens of calls whose answer reported none and the cost of unpriced calls are counted apart (shown as "+N unreported" and "+N unpriced"), never as 0.';
+  static override description = 'Sums over the calls the filters select. Calls whose answer reported no usage ("+N unreported") and calls without a price ("+N unpriced") are counted apart, each once; a group with nothing known shows –, never 0.';
 
   static override enableJsonFlag = true;
 
