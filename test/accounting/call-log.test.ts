@@ -3,7 +3,9 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sseChunks, status } from '../fixtures/fake-upstream.ts';
+import { openLogStore } from '../../src/accounting/log/open.ts';
 import { assertBuilt, call, runCli } from '../support/cli.ts';
+import { logRows } from '../support/log-rows.ts';
 import { cleanupTemp } from '../support/tmp.ts';
 import { CHAT, loggedConfig, loggedEnv, loggedRows } from '../support/logged-calls.ts';
 import { fakeUpstreams } from '../support/upstreams.ts';
@@ -59,6 +61,25 @@ describe('llmpass call logs its call', () => {
     expect((await call(off, ['chat', 'v1/chat/completions', 'messages:=[]'], { env: env(off) })).code).toBe(0);
     expect(await rows(dir)).toEqual([]);
     expect(await rows(off)).toEqual([]);
+  });
+});
+
+describe('retention', () => {
+  it('a one-shot call deletes rows past log_retention_days, a small batch at a time', async () => {
+    const { url } = await upstream();
+    const dir = config(url, 'general_settings:\n  log_retention_days: 30\n');
+    const path = join(dir, 'state', 'llmpass', 'logs.db');
+    const old = Date.now() - 40 * 86_400_000;
+    const store = await openLogStore(path);
+    await store.insert([...logRows(1_500, old), ...logRows(2, Date.now() - 86_400_000)]);
+    await store.close();
+    expect((await call(dir, ['chat', 'v1/chat/completions', 'messages:=[]'], { env: env(dir) })).code).toBe(0);
+    // One batch (1,000 rows) per run: the call's exit is not held up by a big backlog.
+    expect(await rows(dir)).toHaveLength(1_500 - 1_000 + 2 + 1);
+    expect((await call(dir, ['chat', 'v1/chat/completions', 'messages:=[]'], { env: env(dir) })).code).toBe(0);
+    const left = await rows(dir);
+    expect(left).toHaveLength(2 + 2);
+    expect(left.every((row) => row.time > old + 1_500)).toBe(true);
   });
 });
 
