@@ -64,6 +64,17 @@ describe('llmpass call logs its call', () => {
   });
 });
 
+describe('a --jsonl batch\'s summary', () => {
+  it('says a small cost to the micro-dollar (never $0.0000), and the lines without usage apart', async () => {
+    let n = 0;
+    const { url } = await upstream((req, res) => status(200, n++ === 2 ? { choices: [] } : { choices: [], usage: { prompt_tokens: 10, completion_tokens: 5 } })(req, res));
+    const dir = config(url);
+    const result = await call(dir, ['chat', 'v1/chat/completions', '--jsonl', '--concurrency', '1'], { env: env(dir), input: '{"messages":[]}\n{"messages":[]}\n{"messages":[]}\n' });
+    expect(result.code).toBe(0);
+    expect(result.stderr.toString()).toContain('20 in / 10 out tokens, $0.000040, 1 without usage');
+  });
+});
+
 describe('retention', () => {
   it('a one-shot call deletes rows past log_retention_days, a small batch at a time', async () => {
     const { url } = await upstream();
