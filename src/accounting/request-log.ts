@@ -131,6 +131,8 @@ export class RequestLog {
   async #record(row: RequestRow): Promise<void> {
     this.#count(row);
     this.options.onRow?.(row);
+    // No target: a log that only counts (a batch's summary with logging off).
+    if (!this.options.target) return;
     this.#writer ??= openWriter(this.options);
     (await this.#writer).record(row);
   }
@@ -166,9 +168,13 @@ function requestBodyOf(options: RouterPassthroughOptions): Uint8Array | string |
   return typeof options.body === 'string' || options.body instanceof Uint8Array ? options.body : null;
 }
 
-/** The log of `call` and `--jsonl` batches: bodies kept for replay; off with --no-log, LLMPASS_LOG=off or the config. */
+/**
+ * The log of `call` and `--jsonl` batches: bodies kept for replay; off with --no-log, LLMPASS_LOG=off or the config.
+ * Off, a batch still counts its tokens and cost for its summary, in memory only.
+ */
 export function cliRequestLog(face: 'call' | 'batch', config: Config, flags: { log?: boolean | undefined; replayOf?: string | undefined }): RequestLog | undefined {
   const settings = requestLogSettings({ config, env: process.env, off: flags.log === false, bodiesByDefault: true });
+  if (!settings && face === 'batch') return new RequestLog({ target: '', bodies: false, face });
   return settings && new RequestLog({ ...settings, face, replayOf: flags.replayOf, closeDeadlineMs: face === 'batch' ? 10_000 : 2_000, onNotice: (message) => process.stderr.write(`llmpass: ${message}\n`) });
 }
 

@@ -1,5 +1,6 @@
 // `llmpass call` and `--jsonl` batches record every call in the request log (the SQLite file under
 // XDG_STATE_HOME by default) with its tokens and cost; --no-log, LLMPASS_LOG=off and the config turn it off.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sseChunks, status } from '../fixtures/fake-upstream.ts';
@@ -72,6 +73,16 @@ describe('a --jsonl batch\'s summary', () => {
     const result = await call(dir, ['chat', 'v1/chat/completions', '--jsonl', '--concurrency', '1'], { env: env(dir), input: '{"messages":[]}\n{"messages":[]}\n{"messages":[]}\n' });
     expect(result.code).toBe(0);
     expect(result.stderr.toString()).toContain('20 in / 10 out tokens, $0.000040, 1 without usage');
+  });
+
+  it('with --no-log still sums the tokens and cost, and writes no log', async () => {
+    const { url } = await upstream();
+    const dir = config(url);
+    const result = await call(dir, ['chat', 'v1/chat/completions', '--jsonl', '--no-log'], { env: env(dir), input: '{"messages":[]}\n{"messages":[]}\n' });
+    expect(result.code).toBe(0);
+    expect(result.stderr.toString()).toContain('2,000 in / 1,000 out tokens, $0.004000');
+    expect(await rows(dir)).toEqual([]);
+    expect(existsSync(join(dir, 'state'))).toBe(false);
   });
 });
 
