@@ -1,24 +1,22 @@
-// The request log's cost: the proxy with the SQLite log on (metadata) against the same proxy with it off
-// (goal: >= 0.9x the requests per second, p99 <= 1.2x), and `llmpass call` with logging on against --no-log
-// (goal: <= 1.05x; the row is written after the answer is out). Phases alternate so a slow spell hits both.
+// The request log's cost to the proxy: the SQLite log on (metadata) against the same proxy with it off (goal:
+// >= 0.9x the requests per second, p99 <= 1.2x). Phases alternate so a slow spell hits both. What it costs
+// `llmpass call` is bench/call-log.mjs.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ALIAS } from './lib/fixture.mjs';
-import { execOk } from './lib/proc.mjs';
 import { startServer } from './lib/server-proc.mjs';
 import { median } from './lib/stats.mjs';
 
-export const title = 'request log on vs off (proxy throughput and p99, call start-up)';
+export const title = 'request log on vs off (proxy throughput and p99)';
 
 const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url));
 const quick = Boolean(process.env.BENCH_QUICK) && process.env.BENCH_QUICK !== '0';
 const PHASE_MS = quick ? 2_000 : 5_000;
 const ROUNDS = quick ? 2 : 3;
 const CONCURRENCY = 16;
-const CALL_PAIRS = quick ? 10 : 30;
 const BODY = JSON.stringify({ model: ALIAS, input: 'Hello, world!' });
 
 function post(url, agent) {
@@ -82,20 +80,7 @@ export async function run({ fixture, node = process.execPath, log = console.log 
     }
     log(`goal: proxy with the SQLite log >= 0.9x req/s: ${rpsRatio.toFixed(2)}x (${rpsRatio >= 0.9 ? 'PASS' : 'MISS'}); p99 <= 1.2x: ${p99Ratio.toFixed(2)}x (${p99Ratio <= 1.2 ? 'PASS' : 'MISS'})`);
 
-    const argv = [node, BIN, 'call', ALIAS, 'classify', '--json', JSON.stringify({ input: 'Hello, world!' })];
-    const env = { ...process.env, XDG_STATE_HOME: state };
-    delete env.LLMPASS_LOG;
-    const times = { on: [], off: [] };
-    for (let i = 0; i < 3; i++) await execOk(argv, { cwd: fixture.dir, env, collect: false });
-    for (let pair = 0; pair < CALL_PAIRS; pair++) {
-      for (const mode of pair % 2 ? ['on', 'off'] : ['off', 'on']) {
-        times[mode].push((await execOk(mode === 'on' ? argv : [...argv, '--no-log'], { cwd: fixture.dir, env, collect: false })).ms);
-      }
-    }
-    const callRatio = median(times.on) / median(times.off);
-    log(`call, log on: ${median(times.on).toFixed(1)} ms (${spread(times.on)}); --no-log: ${median(times.off).toFixed(1)} ms (${spread(times.off)}), ${CALL_PAIRS} interleaved pairs`);
-    log(`goal: call with logging <= 1.05x of --no-log: ${callRatio.toFixed(2)}x (${callRatio <= 1.05 ? 'PASS' : 'MISS'})`);
-    return { ok: true, rpsRatio, p99Ratio, callRatio };
+    return { ok: true, rpsRatio, p99Ratio };
   } finally {
     rmSync(state, { recursive: true, force: true });
   }

@@ -18,6 +18,7 @@ const MODULES = {
   redis: () => import('./redis.mjs'),
   batch: () => import('./batch.mjs'),
   'request-log': () => import('./request-log.mjs'),
+  'call-log': () => import('./call-log.mjs'),
   telemetry: () => import('./telemetry.mjs'),
   keys: () => import('./keys.mjs'),
 };

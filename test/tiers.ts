@@ -3,6 +3,7 @@
 export const HEAVY = [
   'test/batch/memory.test.ts', // 10,000-line batches, peak RSS measured
   'test/accounting/batch-log.test.ts', // a 10,000-line batch logged row by row
+  'test/accounting/proxy-postgres.test.ts', // two proxies and a killed PostgreSQL under load, rows counted
   'test/package/consumer.test.ts', // npm pack, then a fresh install of the tarball
   'test/e2e/first-build.test.ts', // a fresh checkout builds itself: a whole build (esbuild, tsc, oclif manifest)
   'test/e2e/call-large-uploads.test.ts', // a 50 MiB upload, the CLI's peak RSS

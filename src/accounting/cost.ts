@@ -1,6 +1,7 @@
 // What a call cost in USD: the deployment's own rates when the config gives them (LiteLLM's keys), else
 // @pydantic/genai-prices' bundled table, imported on the first priced call only (it is ~800 KB of code). Prices are
 // never fetched from the network: the library's updatePrices() is never called.
+import type { Deployment } from '../core/deployment.ts';
 import type { Usage } from './usage.ts';
 
 /** Per-token USD rates a deployment sets for itself (self-hosted and fine-tuned models). */
@@ -89,4 +90,24 @@ function overrideCost(usage: Usage, rates: PriceOverride & { input: number; outp
     cacheWrite * (rates.cacheWrite ?? rates.input) +
     usage.output! * rates.output
   );
+}
+
+/**
+ * What a call to this deployment cost: its own rates (litellm_params or model_info), else the bundled table; null
+ * when unknown. A call that cannot be priced (no usage, no price source) returns at once and loads no table.
+ */
+export async function deploymentCost(deployment: Deployment, usage: Usage, at: Date): Promise<number | null> {
+  if (usage.input === undefined) return null;
+  if (!deployment.provider.pricesProvider && deployment.settings.text('input_cost_per_token') === undefined && !deployment.modelInfo) return null;
+  try {
+    return await costOf({
+      pricesProvider: deployment.provider.pricesProvider,
+      model: deployment.model,
+      usage,
+      override: priceOverrideOf((key) => deployment.settings.text(key), deployment.modelInfo),
+      at,
+    });
+  } catch {
+    return null;
+  }
 }

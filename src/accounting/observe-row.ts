@@ -1,7 +1,7 @@
 // A call's row, built once its answer is out (observe.ts loads this then): usage priced with the deployment's
 // override (litellm_params or model_info) or the bundled price table, headers masked, bodies capped.
 import type { Deployment } from '../core/deployment.ts';
-import { costOf, priceOverrideOf } from './cost.ts';
+import { deploymentCost } from './cost.ts';
 import { capBody, maskHeaders, newRowId, type RequestRow } from './log/row.ts';
 import type { CallOutcome, ObservedCall } from './observe.ts';
 
@@ -33,8 +33,7 @@ export async function buildRow(call: ObservedCall, outcome: CallOutcome, facts: 
     bytesIn: call.bytesIn ?? (request.body ? request.body.byteLength : null),
     bytesOut: outcome.bytesOut,
     tokens: outcome.usage,
-    // Without usage or a price source there is nothing to price: no await, no price table.
-    cost: deployment && outcome.usage.input !== undefined && (deployment.provider.pricesProvider || deployment.settings.text('input_cost_per_token') !== undefined || deployment.modelInfo) ? await priceOf(deployment, outcome, facts.startedAt) : null,
+    cost: deployment ? await deploymentCost(deployment, outcome.usage, new Date(facts.startedAt)) : null,
     keyAlias: call.keyAlias ?? null,
     replayOf: call.replayOf ?? null,
     requestHeaders: call.bodies && call.requestHeaders ? maskHeaders(call.requestHeaders) : null,
@@ -43,19 +42,4 @@ export async function buildRow(call: ObservedCall, outcome: CallOutcome, facts: 
     responseBody: outcome.responseBody,
     responseBodyTruncated: outcome.responseBodyTruncated,
   };
-}
-
-/** The call's cost, or null when unknown (no usage, no price, an answer that failed). */
-async function priceOf(deployment: Deployment, outcome: CallOutcome, startedAt: number): Promise<number | null> {
-  try {
-    return await costOf({
-      pricesProvider: deployment.provider.pricesProvider,
-      model: deployment.model,
-      usage: outcome.usage,
-      override: priceOverrideOf((key) => deployment.settings.text(key), deployment.modelInfo),
-      at: new Date(startedAt),
-    });
-  } catch {
-    return null;
-  }
 }

@@ -16,6 +16,8 @@ export interface RequestLogSettings {
   /** Whether request and response bodies (and masked request headers) are kept, up to 1 MiB each. */
   bodies: boolean;
   retentionDays?: number | undefined;
+  /** Rows held in memory while the store is slow or down (`log_queue_rows`); more are dropped and counted. */
+  queueRows?: number | undefined;
 }
 
 export interface RequestLogSources {
@@ -54,10 +56,12 @@ export function requestLogSettings({ config, env, off, optIn, bodiesByDefault }:
   if (optIn && !configured && !(env.DATABASE_URL && isPostgresUrl(env.DATABASE_URL)) && !truthy(env.LLMPASS_LOG)) return undefined;
   const storeBodies = general.store_prompts_in_spend_logs;
   const retention = Number(general.log_retention_days ?? Number.NaN);
+  const queueRows = Number(general.log_queue_rows ?? Number.NaN);
   return {
     target: logTarget({ configured, env }),
     bodies: storeBodies === undefined || storeBodies === null ? bodiesByDefault : truthy(storeBodies),
     retentionDays: Number.isFinite(retention) && retention >= 0 ? retention : undefined,
+    queueRows: Number.isInteger(queueRows) && queueRows > 0 ? queueRows : undefined,
   };
 }
 
@@ -127,6 +131,8 @@ export class RequestLog {
   async #record(row: RequestRow): Promise<void> {
     this.#count(row);
     this.options.onRow?.(row);
+    // No target: a log that only counts (a batch's summary with logging off).
+    if (!this.options.target) return;
     this.#writer ??= openWriter(this.options);
     (await this.#writer).record(row);
   }
@@ -145,7 +151,7 @@ export class RequestLog {
 
 async function openWriter(options: RequestLogOptions): Promise<LogWriter> {
   const [{ LogWriter }, { openLogStore }] = await Promise.all([import('./log/writer.ts'), import('./log/open.ts')]);
-  return new LogWriter({ open: () => openLogStore(options.target), retentionDays: options.retentionDays, onNotice: options.onNotice });
+  return new LogWriter({ open: () => openLogStore(options.target), capacity: options.queueRows, retentionDays: options.retentionDays, onNotice: options.onNotice });
 }
 
 /** The request body as sent, when it can be kept (a stream is not held back for the log). */
@@ -162,9 +168,13 @@ function requestBodyOf(options: RouterPassthroughOptions): Uint8Array | string |
   return typeof options.body === 'string' || options.body instanceof Uint8Array ? options.body : null;
 }
 
-/** The log of `call` and `--jsonl` batches: bodies kept for replay; off with --no-log, LLMPASS_LOG=off or the config. */
+/**
+ * The log of `call` and `--jsonl` batches: bodies kept for replay; off with --no-log, LLMPASS_LOG=off or the config.
+ * Off, a batch still counts its tokens and cost for its summary, in memory only.
+ */
 export function cliRequestLog(face: 'call' | 'batch', config: Config, flags: { log?: boolean | undefined; replayOf?: string | undefined }): RequestLog | undefined {
   const settings = requestLogSettings({ config, env: process.env, off: flags.log === false, bodiesByDefault: true });
+  if (!settings && face === 'batch') return new RequestLog({ target: '', bodies: false, face });
   return settings && new RequestLog({ ...settings, face, replayOf: flags.replayOf, closeDeadlineMs: face === 'batch' ? 10_000 : 2_000, onNotice: (message) => process.stderr.write(`llmpass: ${message}\n`) });
 }
 

@@ -114,6 +114,8 @@ export const generalSettingsSchema = v.looseObject(
     store_prompts_in_spend_logs: v.nullish(v.union([v.boolean(), v.string()], 'expected true or false')),
     database_url: v.nullish(v.string('expected a postgres:// URL or an SQLite file')),
     log_retention_days: v.nullish(count),
+    // Ours: rows held in memory while the store is slow or down (default 10,000); more are dropped and counted.
+    log_queue_rows: v.nullish(count),
   },
   'expected a mapping',
 );

@@ -129,6 +129,22 @@ export class ProxyMetrics {
     });
   }
 
+  /** While the request log is on: rows written and rows dropped (queue full, store down past close), at each scrape. */
+  requestLogRows(status: () => Promise<{ written: number; dropped: number } | undefined>): void {
+    new Counter({
+      name: 'llmpass_request_log_rows_total',
+      help: 'Request-log rows by outcome: written to the store, or dropped (queue full while the store was down or slow)',
+      labelNames: ['outcome'],
+      registers: [this.registry],
+      async collect() {
+        const now = await status();
+        this.reset();
+        this.inc({ outcome: 'written' }, now?.written ?? 0);
+        this.inc({ outcome: 'dropped' }, now?.dropped ?? 0);
+      },
+    });
+  }
+
   redisEvent(event: StateEvent): void {
     if (event.type === 'fallback') this.#redisFallbacks?.inc({ operation: event.operation });
     else if (event.type === 'degraded') {

@@ -1,8 +1,12 @@
 // `llmpass call` and `--jsonl` batches record every call in the request log (the SQLite file under
 // XDG_STATE_HOME by default) with its tokens and cost; --no-log, LLMPASS_LOG=off and the config turn it off.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sseChunks, status } from '../fixtures/fake-upstream.ts';
+import { openLogStore } from '../../src/accounting/log/open.ts';
 import { assertBuilt, call, runCli } from '../support/cli.ts';
+import { logRows } from '../support/log-rows.ts';
 import { cleanupTemp } from '../support/tmp.ts';
 import { CHAT, loggedConfig, loggedEnv, loggedRows } from '../support/logged-calls.ts';
 import { fakeUpstreams } from '../support/upstreams.ts';
@@ -58,6 +62,66 @@ describe('llmpass call logs its call', () => {
     expect((await call(off, ['chat', 'v1/chat/completions', 'messages:=[]'], { env: env(off) })).code).toBe(0);
     expect(await rows(dir)).toEqual([]);
     expect(await rows(off)).toEqual([]);
+  });
+});
+
+describe('a --jsonl batch\'s summary', () => {
+  it('says a small cost to the micro-dollar (never $0.0000), and the lines without usage apart', async () => {
+    let n = 0;
+    const { url } = await upstream((req, res) => status(200, n++ === 2 ? { choices: [] } : { choices: [], usage: { prompt_tokens: 10, completion_tokens: 5 } })(req, res));
+    const dir = config(url);
+    const result = await call(dir, ['chat', 'v1/chat/completions', '--jsonl', '--concurrency', '1'], { env: env(dir), input: '{"messages":[]}\n{"messages":[]}\n{"messages":[]}\n' });
+    expect(result.code).toBe(0);
+    expect(result.stderr.toString()).toContain('20 in / 10 out tokens, $0.000040, 1 without usage');
+  });
+
+  it('with --no-log still sums the tokens and cost, and writes no log', async () => {
+    const { url } = await upstream();
+    const dir = config(url);
+    const result = await call(dir, ['chat', 'v1/chat/completions', '--jsonl', '--no-log'], { env: env(dir), input: '{"messages":[]}\n{"messages":[]}\n' });
+    expect(result.code).toBe(0);
+    expect(result.stderr.toString()).toContain('2,000 in / 1,000 out tokens, $0.004000');
+    expect(await rows(dir)).toEqual([]);
+    expect(existsSync(join(dir, 'state'))).toBe(false);
+  });
+});
+
+describe('retention', () => {
+  it('a one-shot call deletes rows past log_retention_days, a small batch at a time', async () => {
+    const { url } = await upstream();
+    const dir = config(url, 'general_settings:\n  log_retention_days: 30\n');
+    const path = join(dir, 'state', 'llmpass', 'logs.db');
+    const old = Date.now() - 40 * 86_400_000;
+    const store = await openLogStore(path);
+    await store.insert([...logRows(1_500, old), ...logRows(2, Date.now() - 86_400_000)]);
+    await store.close();
+    expect((await call(dir, ['chat', 'v1/chat/completions', 'messages:=[]'], { env: env(dir) })).code).toBe(0);
+    // One batch (1,000 rows) per run: the call's exit is not held up by a big backlog.
+    expect(await rows(dir)).toHaveLength(1_500 - 1_000 + 2 + 1);
+    expect((await call(dir, ['chat', 'v1/chat/completions', 'messages:=[]'], { env: env(dir) })).code).toBe(0);
+    const left = await rows(dir);
+    expect(left).toHaveLength(2 + 2);
+    expect(left.every((row) => row.time > old + 1_500)).toBe(true);
+  });
+});
+
+describe('a log written by a newer llmpass', () => {
+  it('is refused with one clear line: the call still answers (exit 0), `logs` exits 2', async () => {
+    const { url } = await upstream();
+    const dir = config(url);
+    expect((await call(dir, ['chat', 'v1/chat/completions', 'messages:=[]'], { env: env(dir) })).code).toBe(0);
+    const { DatabaseSync } = await import('node:sqlite');
+    const db = new DatabaseSync(join(dir, 'state', 'llmpass', 'logs.db'));
+    db.exec('UPDATE llmpass_schema SET version = version + 1');
+    db.close();
+    const refusal = /the request log at .*logs\.db has schema version \d+, newer than this llmpass knows \(\d+\): upgrade llmpass, or use another log with --db or DATABASE_URL/;
+    const again = await call(dir, ['chat', 'v1/chat/completions', 'messages:=[]'], { env: env(dir) });
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout.toString())).toEqual(CHAT);
+    expect(again.stderr.toString().trim().split('\n')).toEqual([expect.stringMatching(refusal)]);
+    const logs = await runCli({ args: ['logs'], cwd: dir, env: env(dir) });
+    expect(logs.code).toBe(2);
+    expect(logs.stderr.toString().trim().split('\n')).toEqual([expect.stringMatching(refusal)]);
   });
 });
 

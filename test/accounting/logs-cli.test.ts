@@ -13,12 +13,12 @@ import { cleanupTemp, tempDir } from '../support/tmp.ts';
 
 const MIN = 60_000;
 
-/** Six calls over two days: two aliases, a 429, a network failure, an unpriced model, an answer without usage. */
+/** Six calls over two days: two aliases, two virtual keys, a 429, a network failure, an unpriced model, an answer without usage. */
 function calls(): RequestRow[] {
   return [
-    logRow({ time: T0, alias: 'chat', durationMs: 100, tokens: usageOf({ input: 10, output: 20 }), cost: 0.001 }),
-    logRow({ time: T0 + MIN, alias: 'chat', durationMs: 300, tokens: usageOf({ input: 30, output: 40 }), cost: 0.002 }),
-    logRow({ time: T0 + 2 * MIN, alias: 'chat', status: 429, durationMs: 50, tokens: usageOf({}), cost: null }),
+    logRow({ time: T0, alias: 'chat', keyAlias: 'team-a', durationMs: 100, tokens: usageOf({ input: 10, output: 20 }), cost: 0.001 }),
+    logRow({ time: T0 + MIN, alias: 'chat', keyAlias: 'team-b', durationMs: 300, tokens: usageOf({ input: 30, output: 40 }), cost: 0.002 }),
+    logRow({ time: T0 + 2 * MIN, alias: 'chat', keyAlias: 'team-a', status: 429, durationMs: 50, tokens: usageOf({}), cost: null }),
     logRow({ time: T0 + 3 * MIN, alias: 'embed', endpoint: 'embeddings', durationMs: 20, tokens: usageOf({ input: 5, output: 0 }), cost: null }),
     logRow({ time: T0 + 86_400_000, alias: 'chat', status: null, errorCode: 'LLMPASS_NETWORK', durationMs: 3_000, tokens: usageOf({}), cost: null }),
     logRow({
@@ -122,16 +122,34 @@ describe('llmpass logs on the default SQLite file', () => {
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
   });
 
-  it('stats by alias: calls, errors, p50/p95, tokens and cost with unpriced calls apart', async () => {
+  it('stats by alias: calls, errors, p50/p95, tokens and cost; unreported and unpriced calls apart, each counted once', async () => {
     const stats = json(await logs('stats', '--json')) as Array<Record<string, unknown>>;
     expect(stats).toEqual([
-      { by: 'alias', group: 'chat', calls: 5, errors: 2, p50Ms: 200, p95Ms: 3_000, inputTokens: 47, outputTokens: 68, unknownTokens: 2, cost: expect.closeTo(0.0035, 12), unpriced: 2 },
-      { by: 'alias', group: 'embed', calls: 1, errors: 0, p50Ms: 20, p95Ms: 20, inputTokens: 5, outputTokens: 0, unknownTokens: 0, cost: 0, unpriced: 1 },
+      { by: 'alias', group: 'chat', calls: 5, errors: 2, p50Ms: 200, p95Ms: 3_000, inputTokens: 47, outputTokens: 68, unknownTokens: 2, cost: expect.closeTo(0.0035, 12), unpriced: 0 },
+      { by: 'alias', group: 'embed', calls: 1, errors: 0, p50Ms: 20, p95Ms: 20, inputTokens: 5, outputTokens: 0, unknownTokens: 0, cost: null, unpriced: 1 },
     ]);
     const table = (await logs('stats')).stdout.toString('utf8');
     expect(table).toMatch(/^ALIAS\s+CALLS\s+ERRORS\s+P50\s+P95\s+TOKENS IN\s+TOKENS OUT\s+COST$/m);
-    expect(table).toMatch(/^chat\s+5\s+2\s+200 ms\s+3\.00 s\s+47 \(\+2 unreported\)\s+68\s+\$0\.003500 \(\+2 unpriced\)$/m);
+    expect(table).toMatch(/^chat\s+5\s+2\s+200 ms\s+3\.00 s\s+47 \(\+2 unreported\)\s+68\s+\$0\.003500$/m);
     expect(table).toMatch(/^embed\s+1\s+0\s+20 ms\s+20 ms\s+5\s+0\s+– \(unpriced\)$/m);
+    // Calls without usage: their tokens and cost are unknown, never 0.
+    expect(json(await logs('stats', '--status', 'error', '--json'))).toEqual([expect.objectContaining({ group: 'chat', calls: 2, inputTokens: null, outputTokens: null, unknownTokens: 2, unpriced: 0, cost: null })]);
+    expect((await logs('stats', '--status', 'error')).stdout.toString('utf8')).toMatch(/^chat\s+2\s+2\s+50 ms\s+3\.00 s\s+–\s+–\s+–$/m);
+  });
+
+  it('stats by virtual key: calls without a key grouped as -', async () => {
+    const stats = json(await logs('stats', '--by', 'key', '--json')) as Array<Record<string, unknown>>;
+    expect(stats).toEqual([
+      { by: 'key', group: '-', calls: 3, errors: 1, p50Ms: 200, p95Ms: 3_000, inputTokens: 12, outputTokens: 8, unknownTokens: 1, cost: expect.closeTo(0.0005, 12), unpriced: 1 },
+      { by: 'key', group: 'team-a', calls: 2, errors: 1, p50Ms: 50, p95Ms: 100, inputTokens: 10, outputTokens: 20, unknownTokens: 1, cost: expect.closeTo(0.001, 12), unpriced: 0 },
+      { by: 'key', group: 'team-b', calls: 1, errors: 0, p50Ms: 300, p95Ms: 300, inputTokens: 30, outputTokens: 40, unknownTokens: 0, cost: expect.closeTo(0.002, 12), unpriced: 0 },
+    ]);
+    const table = (await logs('stats', '--by', 'key', '--alias', 'chat')).stdout.toString('utf8');
+    expect(table).toMatch(/^KEY\s+CALLS\s+ERRORS\s+P50\s+P95\s+TOKENS IN\s+TOKENS OUT\s+COST$/m);
+    expect(table).toMatch(/^team-a\s+2\s+1\s+50 ms\s+100 ms\s+10 \(\+1 unreported\)\s+20\s+\$0\.001000$/m);
+    const bad = await logs('stats', '--by', 'week');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--by/);
   });
 
   it('stats by day', async () => {

@@ -118,6 +118,26 @@ const GOLDEN: Golden[] = [
     body: j({ id: 'msg_1', type: 'message', content: [], usage: { input_tokens: 5, output_tokens: 7 } }),
     usage: tokens({ input: 5, output: 7 }),
   },
+  {
+    provider: 'vertex_ai', family: 'generateContent (Gemini)', mode: 'buffered', contentType: JSON_TYPE,
+    body: j({ candidates: [{ content: { role: 'model', parts: [{ text: 'Hi' }] }, finishReason: 'STOP' }], usageMetadata: { promptTokenCount: 12, candidatesTokenCount: 4, totalTokenCount: 16 }, modelVersion: 'gemini-2.5-flash' }),
+    usage: tokens({ input: 12, output: 4 }),
+  },
+  {
+    provider: 'vertex_ai', family: 'streamGenerateContent (Gemini)', mode: 'streamed', contentType: SSE,
+    body: sse({ candidates: [{ content: { role: 'model', parts: [{ text: 'Hel' }] } }], usageMetadata: { promptTokenCount: 9, totalTokenCount: 9 } }, { candidates: [{ content: { role: 'model', parts: [{ text: 'lo' }] }, finishReason: 'STOP' }], usageMetadata: { promptTokenCount: 9, candidatesTokenCount: 2, totalTokenCount: 14, thoughtsTokenCount: 3 } }),
+    usage: tokens({ input: 9, output: 5, reasoning: 3 }),
+  },
+  {
+    provider: 'vertex_ai', family: 'streamRawPredict (Claude)', mode: 'streamed', contentType: SSE,
+    body: typed(
+      { type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', content: [], usage: { input_tokens: 14, output_tokens: 1 } } },
+      { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hi' } },
+      { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 6 } },
+      { type: 'message_stop' },
+    ),
+    usage: tokens({ input: 14, output: 6 }),
+  },
   // Cohere v2 (billed units win: they are what is charged)
   {
     provider: 'cohere', family: 'chat', mode: 'buffered', contentType: JSON_TYPE,
@@ -175,6 +195,14 @@ const GOLDEN: Golden[] = [
     ]),
     usage: tokens({ input: 8, output: 9 }),
   },
+  {
+    provider: 'bedrock', family: 'invoke-with-response-stream (Llama)', mode: 'streamed', contentType: EVENT_STREAM,
+    body: Buffer.concat([
+      eventFrame('chunk', { bytes: b64({ generation: 'Hi', prompt_token_count: 14, generation_token_count: 1, stop_reason: null }) }),
+      eventFrame('chunk', { bytes: b64({ generation: '!', prompt_token_count: null, generation_token_count: 2, stop_reason: 'stop', 'amazon-bedrock-invocationMetrics': { inputTokenCount: 14, outputTokenCount: 2, invocationLatency: 300, firstByteLatency: 100 } }) }),
+    ]),
+    usage: tokens({ input: 14, output: 2 }),
+  },
   // Ollama: native NDJSON (the final `done` line) and its OpenAI routes
   {
     provider: 'ollama', family: 'api/chat', mode: 'buffered', contentType: JSON_TYPE,
@@ -192,6 +220,16 @@ const GOLDEN: Golden[] = [
     usage: tokens({ input: 8, output: 0 }),
   },
   {
+    provider: 'ollama', family: 'api/generate', mode: 'buffered', contentType: JSON_TYPE,
+    body: j({ model: 'llama3.2', response: 'Hi', done: true, done_reason: 'stop', context: [1, 2], total_duration: 1, prompt_eval_count: 12, eval_count: 5 }),
+    usage: tokens({ input: 12, output: 5 }),
+  },
+  {
+    provider: 'ollama', family: 'api/generate', mode: 'streamed', contentType: 'application/x-ndjson',
+    body: ndjson({ model: 'llama3.2', response: 'Hi', done: false }, { model: 'llama3.2', response: '', done: true, done_reason: 'stop', prompt_eval_count: 12, eval_count: 5 }),
+    usage: tokens({ input: 12, output: 5 }),
+  },
+  {
     provider: 'ollama', family: 'v1/chat/completions', mode: 'streamed', contentType: SSE,
     body: sse({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: 'Hi' } }] }, { id: 'c', object: 'chat.completion.chunk', choices: [], usage: { prompt_tokens: 7, completion_tokens: 2, total_tokens: 9 } }, '[DONE]'),
     usage: tokens({ input: 7, output: 2 }),
@@ -201,6 +239,21 @@ const GOLDEN: Golden[] = [
     provider: 'hosted_vllm', family: 'chat', mode: 'streamed', contentType: SSE,
     body: sse({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { reasoning_content: 'hmm' } }] }, { id: 'c', object: 'chat.completion.chunk', choices: [], usage: { prompt_tokens: 20, total_tokens: 50, completion_tokens: 30, prompt_tokens_details: null } }, '[DONE]'),
     usage: tokens({ input: 20, output: 30 }),
+  },
+  {
+    provider: 'hosted_vllm', family: 'chat', mode: 'buffered', contentType: JSON_TYPE,
+    body: j({ id: 'chatcmpl-1', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'Hi', reasoning_content: 'hmm' } }], usage: { prompt_tokens: 20, total_tokens: 50, completion_tokens: 30, prompt_tokens_details: { cached_tokens: 16 } } }),
+    usage: tokens({ input: 20, output: 30, cacheRead: 16 }),
+  },
+  {
+    provider: 'hosted_vllm', family: 'completions', mode: 'streamed', contentType: SSE,
+    body: sse({ id: 'cmpl-1', object: 'text_completion', choices: [{ index: 0, text: 'x' }], usage: null }, { id: 'cmpl-1', object: 'text_completion', choices: [], usage: { prompt_tokens: 3, total_tokens: 5, completion_tokens: 2 } }, '[DONE]'),
+    usage: tokens({ input: 3, output: 2 }),
+  },
+  {
+    provider: 'hosted_vllm', family: 'responses', mode: 'buffered', contentType: JSON_TYPE,
+    body: j({ id: 'resp_1', object: 'response', status: 'completed', output: [], usage: { input_tokens: 18, input_tokens_details: { cached_tokens: 0 }, output_tokens: 7, output_tokens_details: { reasoning_tokens: 2 }, total_tokens: 25 } }),
+    usage: tokens({ input: 18, output: 7, cacheRead: 0, reasoning: 2 }),
   },
   {
     provider: 'hosted_vllm', family: 'completions', mode: 'buffered', contentType: JSON_TYPE,
@@ -238,7 +291,16 @@ const GOLDEN: Golden[] = [
     body: j({ id: 'c', object: 'chat.completion', choices: [], usage: { prompt_tokens: 2, completion_tokens: 3, total_tokens: 5 } }),
     usage: tokens({ input: 2, output: 3 }),
   },
+  {
+    provider: 'azure', family: 'chat', mode: 'streamed', contentType: SSE,
+    // Azure sends a first chunk with no choices (prompt filter results) before the deltas.
+    body: sse({ id: '', object: '', choices: [], prompt_filter_results: [{ prompt_index: 0, content_filter_results: {} }] }, { id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: 'Hi' } }], usage: null }, { id: 'c', object: 'chat.completion.chunk', choices: [], usage: { prompt_tokens: 6, completion_tokens: 2, total_tokens: 8 } }, '[DONE]'),
+    usage: tokens({ input: 6, output: 2 }),
+  },
 ];
+
+/** The hosted OpenAI-compatible entries (Groq, Mistral, ...): OpenAI's goldens, read through each entry's own reader. */
+const OPENAI_SHAPED = GOLDEN.filter((g) => g.provider === 'openai');
 
 function count(golden: Golden): Usage {
   const reader = findProvider(golden.provider)?.usage;
@@ -252,6 +314,16 @@ function count(golden: Golden): Usage {
 describe('usage golden answers', () => {
   it.each(GOLDEN.map((g) => [`${g.provider} ${g.family} ${g.mode}`, g] as const))('%s', (_name, golden) => {
     expect(count(golden)).toEqual(golden.usage);
+  });
+
+  it('every entry that speaks OpenAI\'s shapes reads each of them, buffered and streamed', async () => {
+    const { listProviders } = await import('../../src/providers/registry.ts');
+    const goldenIds = new Set(GOLDEN.map((g) => g.provider));
+    const others = listProviders().filter((p) => !goldenIds.has(p.id));
+    // Every entry without goldens of its own speaks OpenAI's shapes; a new native API needs goldens above.
+    expect(others.filter((p) => p.usage !== findProvider('openai')!.usage).map((p) => p.id)).toEqual([]);
+    expect(others.length).toBeGreaterThan(0);
+    for (const provider of others) for (const golden of OPENAI_SHAPED) expect(count({ ...golden, provider: provider.id }), `${provider.id} ${golden.family} ${golden.mode}`).toEqual(golden.usage);
   });
 
   it('every provider entry declares a usage reader', async () => {

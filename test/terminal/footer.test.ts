@@ -1,4 +1,4 @@
-// The footer: status, total time, first byte or first token, tokens in/out and tokens/s, on stderr. On a terminal
+// The footer: status, total time, first byte or first token, tokens in/out, cost and tokens/s, on stderr. On a terminal
 // by default; --meta and --meta-json ask for it when piped, and stdout stays the body byte for byte.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { sseChunks, status, type FakeHandler } from '../fixtures/fake-upstream.ts';
 import { fakeUpstreams } from '../support/upstreams.ts';
 import { assertBuilt, baseEnv, call } from '../support/cli.ts';
+import { CHAT, loggedConfig } from '../support/logged-calls.ts';
 import { cleanupTemp, tempDir } from '../support/tmp.ts';
 
 assertBuilt();
@@ -17,7 +18,7 @@ const upstream = async (handler: FakeHandler) => (await fake(handler)).url;
 const chunk = (delta: unknown) => JSON.stringify({ choices: [{ index: 0, delta }] });
 const STREAM = [chunk({ content: 'Hello' }), chunk({ content: ' there' }), JSON.stringify({ choices: [], usage: { prompt_tokens: 5, completion_tokens: 7 } }), '[DONE]'];
 const person = baseEnv({ CI: undefined, NO_COLOR: '1', TERM: 'xterm' });
-const FOOTER = /^HTTP 200 OK · \d+\.\d\d s · first token \d+\.\d\d s · 5 in \/ 7 out tokens · \d+\.\d tokens\/s$/;
+const FOOTER = /^HTTP 200 OK · \d+\.\d\d s · first token \d+\.\d\d s · 5 in \/ 7 out tokens · cost – · \d+\.\d tokens\/s$/;
 
 describe('footer', () => {
   it('on a terminal: after a stream\'s text, one line with status, times and tokens', async () => {
@@ -32,7 +33,7 @@ describe('footer', () => {
   it('a JSON answer: first byte, and the usage it reports', async () => {
     const base = await upstream(status(200, JSON.stringify({ choices: [{ message: { content: 'hi' } }], usage: { prompt_tokens: 3, completion_tokens: 1 } }), { 'content-type': 'application/json' }));
     const piped = await call(tempDir(), ['hosted_vllm/m', 'v1/chat/completions', '--api-base', base, '--json', '{}', '--meta']);
-    expect(piped.stderr).toMatch(/^HTTP 200 OK · \d+\.\d\d s · first byte \d+\.\d\d s · 3 in \/ 1 out tokens\n$/);
+    expect(piped.stderr).toMatch(/^HTTP 200 OK · \d+\.\d\d s · first byte \d+\.\d\d s · 3 in \/ 1 out tokens · cost –\n$/);
   });
 
   it('piped: nothing without a flag; --meta the line and --meta-json an object on stderr; stdout byte for byte', async () => {
@@ -47,7 +48,20 @@ describe('footer', () => {
     expect(meta.stderr.trimEnd()).toMatch(FOOTER);
     const json = await call(tempDir(), [...args, '--meta-json']);
     expect(json.stdout.equals(direct)).toBe(true);
-    expect(JSON.parse(json.stderr)).toMatchObject({ status: 200, tokens_in: 5, tokens_out: 7, total_ms: expect.any(Number), first_token_ms: expect.any(Number), tokens_per_s: expect.any(Number) });
+    expect(JSON.parse(json.stderr)).toMatchObject({ status: 200, tokens_in: 5, tokens_out: 7, total_ms: expect.any(Number), first_token_ms: expect.any(Number), tokens_per_s: expect.any(Number), cost: null });
+  });
+
+  it('--verbose and --meta-json: the cost at the deployment\'s rates; an answer without usage says – for both, never 0', async () => {
+    const priced = loggedConfig(await upstream(status(200, CHAT)));
+    const verbose = await call(priced, ['chat', 'v1/chat/completions', 'messages:=[]', '--verbose', '--no-log']);
+    expect(verbose.code).toBe(0);
+    expect(verbose.stderr.trimEnd().split('\n').at(-1)).toMatch(/^HTTP 200 OK · \d+\.\d\d s · first byte \d+\.\d\d s · 1000 in \/ 500 out tokens · cost \$0\.002000$/);
+    const json = await call(priced, ['chat', 'v1/chat/completions', 'messages:=[]', '--meta-json', '--no-log']);
+    expect(JSON.parse(json.stderr)).toMatchObject({ tokens_in: 1000, tokens_out: 500, cost: expect.closeTo(0.002, 12) });
+    const silent = loggedConfig(await upstream(status(200, { choices: [] })));
+    const tty = await call(silent, ['chat', 'v1/chat/completions', 'messages:=[]', '--no-log'], { tty: true, env: person, columns: 120 });
+    expect(tty.code).toBe(0);
+    expect(tty.stdout.toString().replace(/\u001b\[\?25[hl]/g, '').trimEnd().split('\n').at(-1)).toMatch(/^HTTP 200 OK · \d+\.\d\d s · first byte \d+\.\d\d s · tokens – · cost –$/);
   });
 });
 

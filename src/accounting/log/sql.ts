@@ -11,7 +11,7 @@ export const COLUMNS = [
   'request_body_truncated', 'response_body', 'response_body_truncated',
 ] as const;
 
-export const STATS_COLUMNS = 'started_at, alias, status, error_code, duration_ms, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, cost';
+export const STATS_COLUMNS = 'started_at, alias, key_alias, status, error_code, duration_ms, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, cost';
 
 type SqlValue = string | number | Uint8Array | null;
 
@@ -39,6 +39,7 @@ function statsFrom(r: Record_): StatsInput {
   return {
     time: Number(r.started_at),
     alias: text(r.alias),
+    keyAlias: text(r.key_alias),
     status: num(r.status),
     errorCode: text(r.error_code),
     durationMs: Number(r.duration_ms),
@@ -69,7 +70,6 @@ export function rowFrom(r: Record_): RequestRow {
     ttfbMs: num(r.ttfb_ms),
     bytesIn: num(r.bytes_in),
     bytesOut: num(r.bytes_out),
-    keyAlias: text(r.key_alias),
     replayOf: text(r.replay_of),
     requestHeaders: typeof r.request_headers === 'string' ? (JSON.parse(r.request_headers) as Array<[string, string]>) : null,
     requestBody: bytes(r.request_body),

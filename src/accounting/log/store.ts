@@ -12,7 +12,7 @@ export interface LogFilter {
 }
 
 /** The columns `logs stats` aggregates (bodies and headers left out). */
-export type StatsInput = Pick<RequestRow, 'time' | 'alias' | 'status' | 'errorCode' | 'durationMs' | 'tokens' | 'cost'>;
+export type StatsInput = Pick<RequestRow, 'time' | 'alias' | 'keyAlias' | 'status' | 'errorCode' | 'durationMs' | 'tokens' | 'cost'>;
 
 /**
  * One request log, SQLite or PostgreSQL. Both pass the same suite (test/accounting/log-store.test.ts); the writer

@@ -88,6 +88,8 @@ export class LogWriter {
   #failures = 0;
   #lastError: string | undefined;
   #pruned = 0;
+  /** Whether a retention pass has run since the store opened (a one-shot call's writer closes before the first). */
+  #prunePassed = false;
   /** Bumped when the ring is emptied by force, so a write that lands afterwards does not release rows twice. */
   #epoch = 0;
 
@@ -160,6 +162,8 @@ export class LogWriter {
       }
     };
     await Promise.race([drain(), timeUp]);
+    // A one-shot process (a call) closes before retention's first pass ever ran: one batch now, within the deadline.
+    if (!this.#prunePassed && this.#retentionMs > 0 && this.#store && Date.now() < deadline) await Promise.race([this.#pruneOnce(this.#store), timeUp]);
     clearTimeout(waited);
     this.#clearTimers();
     this.#dropAll();
@@ -250,18 +254,28 @@ export class LogWriter {
   }
 
   async #pruneBatches(before: number): Promise<number> {
+    this.#prunePassed = true;
     let total = 0;
     while (this.#store && !this.#closing) {
-      const store = this.#store;
-      const gone = await store.prune(before, PRUNE_BATCH);
+      const gone = await this.#pruneBatch(this.#store, before);
       total += gone;
-      this.#pruned += gone;
-      if (gone > 0) await store.compact();
       if (gone < PRUNE_BATCH) break;
       // Let queued writes in between batches.
       await new Promise((resolve) => setImmediate(resolve));
     }
     return total;
+  }
+
+  async #pruneBatch(store: LogStore, before: number): Promise<number> {
+    const gone = await store.prune(before, PRUNE_BATCH);
+    this.#pruned += gone;
+    if (gone > 0) await store.compact();
+    return gone;
+  }
+
+  async #pruneOnce(store: LogStore): Promise<void> {
+    this.#prunePassed = true;
+    await this.#pruneBatch(store, this.#now() - this.#retentionMs).catch(() => {});
   }
 
   #failed(error: unknown): void {

@@ -1,6 +1,7 @@
 import type { LogTotals } from '../../accounting/request-log.ts';
 import { isFailure, type BatchError, type BatchResult } from '../../batch/types.ts';
 import { EXIT } from '../exit-codes.ts';
+import { formatCost } from '../render/format-cost.ts';
 import { INVALID_LINE } from './jsonl-input.ts';
 
 const UNREACHABLE = new Set(['LLMPASS_NETWORK', 'LLMPASS_TIMEOUT']);
@@ -84,10 +85,10 @@ export class BatchTally {
   }
 }
 
-/** `1,234 in / 567 out tokens, $0.0123` with calls that reported no usage or have no price said apart (never as 0). */
+/** `1,234 in / 567 out tokens, $0.0123` (`$0.000040` for a small sum) with calls that reported no usage or have no price said apart (never as 0). */
 export function usageNote(totals: LogTotals): string {
   const parts = [`${count(totals.input)} in / ${count(totals.output)} out tokens`];
-  if (totals.calls > totals.unreported + totals.unpriced || totals.cost > 0) parts.push(`$${totals.cost.toFixed(4)}`);
+  if (totals.calls > totals.unreported + totals.unpriced || totals.cost > 0) parts.push(formatCost(totals.cost));
   if (totals.unreported) parts.push(`${count(totals.unreported)} without usage`);
   if (totals.unpriced) parts.push(`${count(totals.unpriced)} unpriced`);
   return parts.join(', ');

@@ -162,9 +162,9 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
     }
     // An unwritable --output drops the answer's body: left open, it held the process until the upstream hung up.
     const out = flags.output ? await openOutput(flags.output).catch((error: unknown) => { response.body.destroy(); throw error; }) : process.stdout;
-    // The footer's figures (--meta, --meta-json, a terminal) and --output's progress count the bytes on their way.
-    const footer = flags['meta-json'] ? 'json' : flags.meta || mode.footer ? 'line' : undefined;
-    const meter = footer ? (await import('../render/answer-meter.ts')).meterReply(response, answeredBy?.provider, startedAt) : undefined;
+    // The footer's figures (--meta, --meta-json, --verbose, a terminal) and --output's progress count the bytes on their way.
+    const footer = flags['meta-json'] ? 'json' : flags.meta || flags.verbose || mode.footer ? 'line' : undefined;
+    const meter = footer ? (await import('../render/answer-meter.ts')).meterReply(response, answeredBy, startedAt) : undefined;
     let reply = meter?.reply ?? response;
     const saving = flags.output !== undefined && stderrTTY ? (await import('../render/output-progress.ts')).showSaving(reply, flags.output, process.stderr) : undefined;
     reply = saving?.reply ?? reply;

@@ -13,6 +13,7 @@ import type { LogFilter, LogStore } from '../../accounting/log/store.ts';
 import { UsageError } from '../../errors.ts';
 import { processOutputMode as outputMode, type OutputMode } from '../render/output-mode.ts';
 import { parseTimePoint } from './parse-time.ts';
+import { formatCost } from '../render/format-cost.ts';
 import { renderTable } from '../render/table.ts';
 import { writeChunk } from '../render/write.ts';
 
@@ -108,11 +109,6 @@ export function formatDuration(ms: number): string {
   return ms < 1_000 ? `${Math.round(ms)} ms` : `${(ms / 1_000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 }
 
-export function formatCost(cost: number | null): string {
-  if (cost === null) return '–';
-  return `$${cost < 0.01 ? cost.toFixed(6) : cost.toFixed(4)}`;
-}
-
 function formatTokens(row: RequestRow): string {
   const { input, output } = row.tokens;
   if (input === undefined && output === undefined) return '–';
@@ -199,9 +195,9 @@ function prettyBody(text: string, mode: OutputMode, chalk: ChalkInstance): strin
   }
 }
 
-/** The priced calls' sum, with the unpriced ones counted apart (their cost is unknown, not 0). */
+/** The priced calls' sum, the unpriced ones counted apart (their cost is unknown, not 0); `–` when none is priced. */
 function statsCost(row: StatsRow, chalk: ChalkInstance): string {
-  if (row.unpriced === row.calls) return chalk.dim('– (unpriced)');
+  if (row.cost === null) return row.unpriced ? chalk.dim('– (unpriced)') : '–';
   return formatCost(row.cost) + (row.unpriced ? chalk.dim(` (+${row.unpriced} unpriced)`) : '');
 }
 
@@ -209,9 +205,9 @@ export interface StatsJson extends StatsRow {
   by: StatsGrouping;
 }
 
-/** `llmpass logs stats`: calls, errors, p50/p95 duration, tokens and cost by alias or by day. */
+/** `llmpass logs stats`: calls, errors, p50/p95 duration, tokens and cost by alias, by key or by day. */
 export async function logStats(flags: Interfaces.InferredFlags<typeof LogsStats.flags>, ui: { json: boolean }): Promise<StatsJson[]> {
-  if (flags.by !== 'alias' && flags.by !== 'day') throw new UsageError(`--by "${flags.by}": give alias or day`);
+  if (flags.by !== 'alias' && flags.by !== 'key' && flags.by !== 'day') throw new UsageError(`--by "${flags.by}": give alias, key or day`);
   const by: StatsGrouping = flags.by;
   const filter = filterOf(flags);
   const input = await withLog(flags, [], (store) => store.statsInput(filter));
@@ -230,8 +226,8 @@ export async function logStats(flags: Interfaces.InferredFlags<typeof LogsStats.
       row.errors ? chalk.red(String(row.errors)) : '0',
       formatDuration(row.p50Ms),
       formatDuration(row.p95Ms),
-      String(row.inputTokens) + (row.unknownTokens ? chalk.dim(` (+${row.unknownTokens} unreported)`) : ''),
-      String(row.outputTokens),
+      row.inputTokens === null ? '–' : String(row.inputTokens) + (row.unknownTokens ? chalk.dim(` (+${row.unknownTokens} unreported)`) : ''),
+      row.outputTokens === null ? '–' : String(row.outputTokens),
       statsCost(row, chalk),
     ]),
     chalk,

@@ -58,6 +58,7 @@ export async function runProxy(flags: ProxyFlags): Promise<void> {
     return { healthy: report.ok, detail };
   };
   const requestLog = proxyRequestLog(config, process.env, (message) => log.warn({ request_log: message }, 'request log'));
+  if (requestLog) metrics.requestLogRows(() => requestLog.status());
   const masterKey = key ? new Secret(key, 'master key') : undefined;
   const keys = defaultKeyGuard(masterKey, router.state);
   const handler = createProxyHandler({ config, router, masterKey, log, metrics, maxJsonBody, timeout, probe, clientTimeoutMs, requestLog, telemetry, keys });

@@ -1,13 +1,15 @@
 import { PassThrough, Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { deploymentCost } from '../../accounting/cost.ts';
 import { UsageCounter } from '../../accounting/usage-tap.ts';
-import type { ProviderSpec } from '../../providers/types.ts';
+import type { Deployment } from '../../core/deployment.ts';
+import { formatCost } from './format-cost.ts';
 import { replyHeader } from '../../transport/reply.ts';
 import type { UpstreamReply } from '../../core/reply.ts';
 import { eventJson, streamEvents, streamFormat } from './stream-events.ts';
 
-// The footer's figures: status, total time, time to first byte (first token for streams), tokens and their rate.
-// Loaded only when a footer is shown (a terminal) or asked for (--meta, --meta-json).
+// The footer's figures: status, total time, time to first byte (first token for streams), tokens, their rate and
+// their cost. Loaded only when a footer is shown (a terminal) or asked for (--meta, --meta-json, --verbose).
 
 export interface AnswerFigures {
   status: number;
@@ -18,6 +20,8 @@ export interface AnswerFigures {
   tokensIn: number | undefined;
   tokensOut: number | undefined;
   tokensPerSecond: number | undefined;
+  /** USD at the deployment's rates or the price table; null when unknown (no usage) or unpriced, never 0. */
+  cost: number | null;
 }
 
 export interface Meter {
@@ -29,9 +33,10 @@ export interface Meter {
 
 /**
  * Wraps the reply's body so every chunk is timed, its first token found by the provider's `streamText` hook and its
- * usage read by the provider's `usage` hook.
+ * usage read by the provider's `usage` hook, then priced for the deployment that answered.
  */
-export function meterReply(reply: UpstreamReply, provider: ProviderSpec | undefined, startedAt: number): Meter {
+export function meterReply(reply: UpstreamReply, deployment: Deployment | undefined, startedAt: number): Meter {
+  const provider = deployment?.provider;
   const contentType = replyHeader(reply, 'content-type') ?? '';
   const format = streamFormat(contentType);
   const reader = provider?.streamText;
@@ -82,6 +87,7 @@ export function meterReply(reply: UpstreamReply, provider: ProviderSpec | undefi
         tokensIn: tokens?.input,
         tokensOut: tokens?.output,
         tokensPerSecond: tokens?.output !== undefined && generating ? tokens.output / generating : undefined,
+        cost: deployment && tokens ? await deploymentCost(deployment, tokens, new Date()) : null,
       };
     },
   };
@@ -89,12 +95,18 @@ export function meterReply(reply: UpstreamReply, provider: ProviderSpec | undefi
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
-/** `HTTP 200 OK · 1.84 s · first token 0.21 s · 12 in / 85 out tokens · 52.3 tokens/s`, and `· 3 attempts` if retried. */
+/**
+ * `HTTP 200 OK · 1.84 s · first token 0.21 s · 12 in / 85 out tokens · cost $0.000182 · 52.3 tokens/s`, and
+ * `· 3 attempts` if retried. A 2xx answer always says its tokens and cost, `–` when unknown or unpriced (never 0).
+ */
 export function footerLine(figures: AnswerFigures, attempts = 1): string {
   const parts = [`HTTP ${figures.status} ${figures.statusText}`.trimEnd(), seconds(figures.totalMs)];
   if (figures.firstTokenMs !== undefined) parts.push(`first token ${seconds(figures.firstTokenMs)}`);
   else if (figures.ttfbMs !== undefined) parts.push(`first byte ${seconds(figures.ttfbMs)}`);
+  const answered = figures.status >= 200 && figures.status < 300;
   if (figures.tokensIn !== undefined || figures.tokensOut !== undefined) parts.push(`${figures.tokensIn ?? '?'} in / ${figures.tokensOut ?? '?'} out tokens`);
+  else if (answered) parts.push('tokens –');
+  if (figures.cost !== null || answered) parts.push(`cost ${formatCost(figures.cost)}`);
   if (figures.tokensPerSecond !== undefined) parts.push(`${figures.tokensPerSecond.toFixed(1)} tokens/s`);
   if (attempts > 1) parts.push(`${attempts} attempts`);
   return `${parts.join(' · ')}\n`;
@@ -111,6 +123,7 @@ export function footerJson(figures: AnswerFigures, attempts = 1): string {
     tokens_in: figures.tokensIn ?? null,
     tokens_out: figures.tokensOut ?? null,
     tokens_per_s: figures.tokensPerSecond === undefined ? null : Math.round(figures.tokensPerSecond * 10) / 10,
+    cost: figures.cost,
     attempts,
   })}\n`;
 }
