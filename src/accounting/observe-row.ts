@@ -3,7 +3,7 @@
 import type { Deployment } from '../core/deployment.ts';
 import { costOf, priceOverrideOf } from './cost.ts';
 import { capBody, maskHeaders, newRowId, type RequestRow } from './log/row.ts';
-import type { CallOutcome, ObservedCall } from './observe.ts';
+import { hasPriceSource, type CallOutcome, type ObservedCall } from './observe.ts';
 
 export interface CallFacts {
   deployment: Deployment | undefined;
@@ -34,7 +34,7 @@ export async function buildRow(call: ObservedCall, outcome: CallOutcome, facts: 
     bytesOut: outcome.bytesOut,
     tokens: outcome.usage,
     // Without usage or a price source there is nothing to price: no await, no price table.
-    cost: deployment && outcome.usage.input !== undefined && (deployment.provider.pricesProvider || deployment.settings.text('input_cost_per_token') !== undefined || deployment.modelInfo) ? await priceOf(deployment, outcome, facts.startedAt) : null,
+    cost: deployment && outcome.usage.input !== undefined && hasPriceSource(deployment) ? await priceOf(deployment, outcome, facts.startedAt) : null,
     keyAlias: call.keyAlias ?? null,
     replayOf: call.replayOf ?? null,
     requestHeaders: call.bodies && call.requestHeaders ? maskHeaders(call.requestHeaders) : null,

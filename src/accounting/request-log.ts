@@ -74,7 +74,10 @@ export interface RequestLogOptions extends RequestLogSettings {
 }
 
 /** Extra facts one call's row carries. */
-export type CallNote = Partial<Pick<ObservedCall, 'replayOf' | 'keyAlias' | 'face' | 'bodies' | 'requestHeaders' | 'requestBody' | 'bytesIn'>>;
+export type CallNote = Partial<Pick<ObservedCall, 'replayOf' | 'keyAlias' | 'face' | 'bodies' | 'requestHeaders' | 'requestBody' | 'bytesIn'>> & {
+  /** Hears this call's row once built (a virtual key's spend), before it is written. */
+  onRow?: ((row: RequestRow) => void) | undefined;
+};
 
 export class RequestLog {
   readonly options: RequestLogOptions;
@@ -103,7 +106,7 @@ export class RequestLog {
         replayOf: note.replayOf ?? this.options.replayOf,
         keyAlias: note.keyAlias,
       },
-      (row) => this.#record(row),
+      note.onRow ? (row) => (note.onRow!(row), this.#record(row)) : (row) => this.#record(row),
     );
     this.#pending.add(observer.done);
     void observer.done.then(() => this.#pending.delete(observer.done));
@@ -166,6 +169,15 @@ function requestBodyOf(options: RouterPassthroughOptions): Uint8Array | string |
 export function cliRequestLog(face: 'call' | 'batch', config: Config, flags: { log?: boolean | undefined; replayOf?: string | undefined }): RequestLog | undefined {
   const settings = requestLogSettings({ config, env: process.env, off: flags.log === false, bodiesByDefault: true });
   return settings && new RequestLog({ ...settings, face, replayOf: flags.replayOf, closeDeadlineMs: face === 'batch' ? 10_000 : 2_000, onNotice: (message) => process.stderr.write(`llmpass: ${message}\n`) });
+}
+
+/**
+ * The proxy's observer of one call: its row in the log when there is one; without a log, a keyed call is observed
+ * all the same for `onRow` (its key's spend), and no row is written.
+ */
+export function observeProxyCall(log: RequestLog | undefined, call: { method: string; endpoint: string; headers: Array<[string, string]>; keyAlias: string | undefined }, onRow: ((row: RequestRow) => void) | undefined): CallObserver | undefined {
+  if (log) return log.observe({ model: '', endpoint: call.endpoint, method: call.method, headers: call.headers }, { keyAlias: call.keyAlias, onRow });
+  return onRow && new CallObserver({ face: 'proxy', method: call.method, model: '', endpoint: call.endpoint, bodies: false, keyAlias: call.keyAlias }, onRow);
 }
 
 /** The proxy's log: metadata only unless `store_prompts_in_spend_logs`; PostgreSQL by DATABASE_URL or `database_url`. */

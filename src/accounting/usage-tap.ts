@@ -163,6 +163,13 @@ function awsHeaders(bytes: Buffer): Record<string, string> {
   return headers;
 }
 
+/** A counter for the answer's usage, or undefined when nothing can be read from it (no reader, a format none knows). */
+export function usageCounter(reply: UpstreamReply, reader: UsageReader | undefined): UsageCounter | undefined {
+  if (!reader) return undefined;
+  const contentType = replyHeader(reply, 'content-type');
+  return contentType !== undefined && formatOf(contentType) ? new UsageCounter(contentType, reader) : undefined;
+}
+
 /**
  * The same reply, its body passed through unchanged while the provider's reader counts its usage on the side;
  * `onUsage` gets it when the body has ended (unknown counts undefined). A reply no reader can read is returned as is.
