@@ -59,15 +59,12 @@ export class CallObserver {
   readonly done: Promise<void>;
   #resolveDone!: () => void;
 
-  constructor(call: ObservedCall, record: (row: RequestRow) => void | Promise<void>) {
+  /** `deployment`: the one that answers, when known before any Router event (an answer observed after the fact). */
+  constructor(call: ObservedCall, record: (row: RequestRow) => void | Promise<void>, deployment?: Deployment) {
     this.call = call;
     this.#record = record;
+    this.#deployment = deployment;
     this.done = new Promise((resolve) => (this.#resolveDone = resolve));
-  }
-
-  /** Whether the answer can be priced: a price table knows its provider, or the deployment has its own rates. */
-  get priceable(): boolean {
-    return this.#deployment !== undefined && hasPriceSource(this.#deployment);
   }
 
   /** The Router's `onEvent` (chain it with the caller's own). */

@@ -5,21 +5,27 @@ import { Readable } from 'node:stream';
 import type { UpstreamReply } from '../core/reply.ts';
 import { isJsonMediaType } from '../transport/headers.ts';
 import { replyHeader } from '../transport/reply.ts';
-import type { CallObserver } from './observe.ts';
+import type { Deployment } from '../core/deployment.ts';
+import { CallObserver, hasPriceSource } from './observe.ts';
 
 export const COST_HEADER = 'x-llmpass-response-cost';
 /** The largest answer held back for its cost. */
 export const HOLD_MAX = 1024 * 1024;
 
 /**
- * The answer, read whole and carrying its cost, when it can: its observer has then watched it (the one usage
- * reading) and built its row. Undefined when it cannot (the caller relays it, and its observer watches it then).
+ * The answer read whole and carrying its cost, when it can (a pending promise), else undefined at once: the caller
+ * relays it as it comes, and its observer watches it then. The call's observer watches it while it is held (the one
+ * usage reading) and builds its row; a call nobody observes (no request log, no key) gets one for its cost alone.
  * A body that fails while held rejects with its error: nothing has been sent yet.
  */
-export async function withResponseCost(observer: CallObserver, reply: UpstreamReply): Promise<UpstreamReply | undefined> {
-  if (reply.status >= 300 || observer.call.method === 'HEAD' || !observer.priceable) return undefined;
+export function holdForCost(observer: CallObserver | undefined, reply: UpstreamReply, answered: Deployment | undefined, method: string): Promise<UpstreamReply> | undefined {
+  if (reply.status >= 300 || method === 'HEAD' || !answered || !hasPriceSource(answered)) return undefined;
   const length = Number(replyHeader(reply, 'content-length') ?? Number.NaN);
   if (!(length <= HOLD_MAX) || !isJsonMediaType(replyHeader(reply, 'content-type'))) return undefined;
+  return held(observer ?? new CallObserver({ face: 'proxy', method, model: '', endpoint: '', bodies: false }, () => undefined, answered), reply);
+}
+
+async function held(observer: CallObserver, reply: UpstreamReply): Promise<UpstreamReply> {
   const body = reply.body;
   const chunks: Buffer[] = [];
   observer.watch(reply);

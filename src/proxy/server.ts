@@ -10,7 +10,7 @@ import type { Secret } from '../secret.ts';
 import type { AccessLog } from './access-log.ts';
 import { allAliasesAnswer, routeAliasList } from './alias-lists.ts';
 import { observeProxyCall, type RequestLog } from '../accounting/request-log.ts';
-import { withResponseCost } from '../accounting/response-cost.ts';
+import { holdForCost } from '../accounting/response-cost.ts';
 import { NO_TELEMETRY, type CallTrace, type Telemetry } from '../telemetry/index.ts';
 import { sendJson, sendProxyError } from './answers.ts';
 import { masterKeyCheck, takeQueryKey } from './auth.ts';
@@ -183,7 +183,8 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
     }
     if (call) call.call.model = record.alias;
     // A small priced JSON answer is held for its x-llmpass-response-cost header (watched by its observer while held).
-    const held = call && (await withResponseCost(call, reply));
+    const holding = holdForCost(call, reply, tried, method);
+    const held = holding && (await holding);
     if (held) reply = held;
     // Relaying by the time relayReply returns: the observer and the trace listen beside the relay (no stage in between).
     const relayed = relayReply(reply, res, record, started, tried);
