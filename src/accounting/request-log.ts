@@ -101,7 +101,8 @@ export class RequestLog {
         endpoint: query ? `${options.endpoint}?${query}` : options.endpoint,
         bodies,
         requestHeaders: bodies ? (note.requestHeaders ?? headerPairs(options.headers)) : undefined,
-        requestBody: note.requestBody ?? (() => requestBodyOf(options)),
+        // Read only when bodies are kept: a metadata row holds no closure over the request.
+        requestBody: bodies ? (note.requestBody ?? (() => requestBodyOf(options))) : undefined,
         bytesIn: note.bytesIn,
         replayOf: note.replayOf ?? this.options.replayOf,
         keyAlias: note.keyAlias,
@@ -175,9 +176,16 @@ export function cliRequestLog(face: 'call' | 'batch', config: Config, flags: { l
  * The proxy's observer of one call: its row in the log when there is one; without a log, a keyed call is observed
  * all the same for `onRow` (its key's spend), and no row is written.
  */
-export function observeProxyCall(log: RequestLog | undefined, call: { method: string; endpoint: string; headers: Array<[string, string]>; keyAlias: string | undefined }, onRow: ((row: RequestRow) => void) | undefined): CallObserver | undefined {
-  if (log) return log.observe({ model: '', endpoint: call.endpoint, method: call.method, headers: call.headers }, { keyAlias: call.keyAlias, onRow });
-  return onRow && new CallObserver({ face: 'proxy', method: call.method, model: '', endpoint: call.endpoint, bodies: false, keyAlias: call.keyAlias }, onRow);
+export function observeProxyCall(
+  log: RequestLog | undefined,
+  call: { method: string; endpoint: string; headers: Array<[string, string]>; keyAlias: string | undefined; bytesIn: string | undefined },
+  onRow: ((row: RequestRow) => void) | undefined,
+): CallObserver | undefined {
+  // The request's size as its content-length says (a chunked body's is unknown): a metadata row holds no body to measure.
+  const bytesIn = call.bytesIn === undefined ? undefined : Number(call.bytesIn);
+  const note = { keyAlias: call.keyAlias, bytesIn: Number.isSafeInteger(bytesIn) ? bytesIn : undefined };
+  if (log) return log.observe({ model: '', endpoint: call.endpoint, method: call.method, headers: call.headers }, { ...note, onRow });
+  return onRow && new CallObserver({ face: 'proxy', method: call.method, model: '', endpoint: call.endpoint, bodies: false, ...note }, onRow);
 }
 
 /** The proxy's log: metadata only unless `store_prompts_in_spend_logs`; PostgreSQL by DATABASE_URL or `database_url`. */

@@ -136,7 +136,7 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
     const headers = forwardedRequestHeaders(req.rawHeaders);
     const hasBody = !NO_BODY.has(method) || req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
     // The request log's row and a key's spend come from one observation of the call.
-    const call = (record.observer = observeProxyCall(options.requestLog, { endpoint: path, method, headers, keyAlias: record.keyAlias }, spendBooker(keys, caller)));
+    const call = (record.observer = observeProxyCall(options.requestLog, { endpoint: path, method, headers, keyAlias: record.keyAlias, bytesIn: req.headers['content-length'] }, spendBooker(keys, caller)));
     const base: Omit<RouterPassthroughOptions, 'model'> = {
       endpoint: '',
       method,
@@ -168,7 +168,7 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
         body = bytes;
         // Checked and its model found without building objects, yielding to other requests on a large body.
         if (bytes.length) json = await scanJsonYielding(bytes, 'the body');
-        if (call) call.call.requestBody = () => bytes;
+        if (call?.call.bodies) call.call.requestBody = () => bytes;
       } else if (hasBody) body = req;
       const chosen = modelTarget(provider, json?.model, provider.modelFromPath?.(endpoint), aliases);
       checkModel(keys, caller, chosen.model || undefined, chosen.kind === 'provider-default' ? undefined : chosen.alias);

@@ -43,7 +43,10 @@ it('books a keyed call from its row: the row names the key, /key/info shows the 
     const store = await openLogStore(join(state, 'llmpass', 'logs.db'));
     const rows = (await store.list({})).filter((row) => row.alias === 'lang');
     await store.close();
-    expect(rows.map((row) => [row.keyAlias, row.tokens.input, row.tokens.output])).toEqual([['team-a', 10, 5], ['team-a', 100, 50]]);
+    expect(rows.map((row) => [row.keyAlias, row.tokens.input, row.tokens.output, row.bytesIn])).toEqual([
+      ['team-a', 10, 5, JSON.stringify({ model: 'lang', stream: true, messages: [] }).length],
+      ['team-a', 100, 50, JSON.stringify({ model: 'lang', messages: [] }).length],
+    ]);
     expect(rows.reduce((sum, row) => sum + row.cost!, 0)).toBeCloseTo(Number(seen.spend), 10);
   } finally {
     await upstream.close();
