@@ -7,7 +7,7 @@ import { Transform } from 'node:stream';
 import type { Deployment } from '../core/deployment.ts';
 import type { RouterEvent } from '../router/router.ts';
 import type { UpstreamReply } from '../core/reply.ts';
-import { UsageCounter } from './usage-tap.ts';
+import { usageCounter, type UsageCounter } from './usage-tap.ts';
 import { UNKNOWN_USAGE, type Usage } from './usage.ts';
 import type { Face, RequestRow } from './log/row.ts';
 
@@ -59,9 +59,11 @@ export class CallObserver {
   readonly done: Promise<void>;
   #resolveDone!: () => void;
 
-  constructor(call: ObservedCall, record: (row: RequestRow) => void | Promise<void>) {
+  /** `deployment`: the one that answers, when known before any Router event (an answer observed after the fact). */
+  constructor(call: ObservedCall, record: (row: RequestRow) => void | Promise<void>, deployment?: Deployment) {
     this.call = call;
     this.#record = record;
+    this.#deployment = deployment;
     this.done = new Promise((resolve) => (this.#resolveDone = resolve));
   }
 
@@ -73,56 +75,48 @@ export class CallObserver {
     } else if (event.type === 'answered') this.#deployment = event.deployment;
   };
 
-  /** The same reply, its body counted on its way; the row is recorded when the body ends, fails or is abandoned. */
+  /** The same reply, its body counted on its way through a stage (for a reader yet to come: call, batch, the Router). */
   reply(reply: UpstreamReply): UpstreamReply {
-    const usageReader = this.#deployment?.provider.usage;
-    const counter = usageReader ? new UsageCounter(reply.headers.find(([name]) => name.toLowerCase() === 'content-type')?.[1] ?? '', usageReader) : undefined;
-    const kept: Buffer[] | undefined = this.call.bodies ? [] : undefined;
-    let keptSize = 0;
-    let truncated = false;
-    let bytes = 0;
-    let firstByteAt: number | undefined;
-    const outcome = (errorCode: string | null): CallOutcome => ({
-      status: reply.status,
-      errorCode,
-      ttfbMs: firstByteAt === undefined ? null : firstByteAt - this.#started,
-      bytesOut: bytes,
-      usage: counter?.end() ?? { ...UNKNOWN_USAGE },
-      responseBody: kept ? Buffer.concat(kept) : null,
-      responseBodyTruncated: truncated,
-    });
+    const count = this.#counting(reply);
     const tap = new Transform({
       transform(chunk: Buffer, _encoding, callback) {
-        firstByteAt ??= performance.now();
-        bytes += chunk.length;
-        counter?.push(chunk);
-        if (kept && !truncated) {
-          const room = BODY_CAP - keptSize;
-          if (chunk.length > room) truncated = true;
-          const piece = chunk.length > room ? chunk.subarray(0, room) : chunk;
-          // A copy when cut, so the kept piece does not hold the whole chunk alive.
-          kept.push(piece === chunk ? chunk : Buffer.from(piece));
-          keptSize += piece.length;
-        }
+        count.see(chunk);
         callback(null, chunk);
       },
       flush: (callback) => {
-        this.#finish(outcome(null));
+        this.#finish(count.outcome(null));
         callback();
       },
     });
     const body = reply.body;
     body.once('error', (error) => {
-      this.#finish(outcome(errorCodeOf(error)));
+      this.#finish(count.outcome(errorCodeOf(error)));
       tap.destroy(error);
     });
     tap.once('close', () => {
       if (!body.readableEnded) body.destroy();
       // The reader went away before the end (a client hung up, output closed).
-      this.#finish(outcome('LLMPASS_ABORTED'));
+      this.#finish(count.outcome('LLMPASS_ABORTED'));
     });
     body.pipe(tap);
     return { ...reply, body: tap };
+  }
+
+  /**
+   * Counts a body that a relay is already reading (the proxy), beside it: no stage in between, one listener for
+   * the chunks and one for the close. Call it once the relay listens, in the same tick.
+   */
+  watch(reply: UpstreamReply): void {
+    const count = this.#counting(reply);
+    const body = reply.body;
+    body.on('data', count.see);
+    body.once('close', () => this.#finish(count.outcome(body.readableEnded ? null : body.errored ? errorCodeOf(body.errored) : 'LLMPASS_ABORTED')));
+  }
+
+  #counting(reply: UpstreamReply): BodyCount {
+    // Only a successful answer carries usage (an error's body, a HEAD's empty one do not): no reader for the rest.
+    const reader = reply.status < 300 && this.call.method !== 'HEAD' ? this.#deployment?.provider.usage : undefined;
+    return new BodyCount(reply.status, this.#started, usageCounter(reply, reader), this.call.bodies);
   }
 
   /** The call failed without an answer (unreachable, timed out, a mistake in the request). */
@@ -145,8 +139,57 @@ export class CallObserver {
   }
 }
 
+/** One body's figures as it passes: bytes, first byte, usage, and the body itself up to BODY_CAP when kept. */
+class BodyCount {
+  readonly #status: number;
+  readonly #started: number;
+  readonly #counter: UsageCounter | undefined;
+  readonly #kept: Buffer[] | undefined;
+  #keptSize = 0;
+  #truncated = false;
+  #bytes = 0;
+  #firstByteAt: number | undefined;
+
+  constructor(status: number, started: number, counter: UsageCounter | undefined, keep: boolean) {
+    this.#status = status;
+    this.#started = started;
+    this.#counter = counter;
+    this.#kept = keep ? [] : undefined;
+  }
+
+  readonly see = (chunk: Buffer): void => {
+    this.#firstByteAt ??= performance.now();
+    this.#bytes += chunk.length;
+    this.#counter?.push(chunk);
+    const kept = this.#kept;
+    if (!kept || this.#truncated) return;
+    const room = BODY_CAP - this.#keptSize;
+    if (chunk.length > room) this.#truncated = true;
+    // A copy when cut, so the kept piece does not hold the whole chunk alive.
+    const piece = chunk.length > room ? Buffer.from(chunk.subarray(0, room)) : chunk;
+    kept.push(piece);
+    this.#keptSize += piece.length;
+  };
+
+  outcome(errorCode: string | null): CallOutcome {
+    return {
+      status: this.#status,
+      errorCode,
+      ttfbMs: this.#firstByteAt === undefined ? null : this.#firstByteAt - this.#started,
+      bytesOut: this.#bytes,
+      usage: this.#counter?.end() ?? { ...UNKNOWN_USAGE },
+      responseBody: this.#kept ? Buffer.concat(this.#kept) : null,
+      responseBodyTruncated: this.#truncated,
+    };
+  }
+}
+
 /** Loaded once, after the first answer is out (a dynamic import per call costs a module lookup each time). */
 let rowModule: Promise<typeof import('./observe-row.ts')> | undefined;
+
+export function hasPriceSource(deployment: Deployment): boolean {
+  return Boolean(deployment.provider.pricesProvider || deployment.settings.text('input_cost_per_token') !== undefined || deployment.modelInfo);
+}
 
 function errorCodeOf(error: unknown): string {
   const code = (error as { code?: unknown } | undefined)?.code;

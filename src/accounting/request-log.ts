@@ -52,7 +52,7 @@ export function requestLogSettings({ config, env, off, optIn, bodiesByDefault }:
   let configured = typeof general.database_url === 'string' && general.database_url !== '' ? general.database_url : undefined;
   if (configured?.startsWith('os.environ/')) configured = config?.env(configured.slice('os.environ/'.length));
   // The proxy logs only when asked (a database_url, as LiteLLM's spend logs, or LLMPASS_LOG=on): on by default it
-  // measured 0.49-0.64x the requests per second.
+  // measured 0.56-0.87x the requests per second (bench/request-log.mjs), short of the 0.9x a default may cost.
   if (optIn && !configured && !(env.DATABASE_URL && isPostgresUrl(env.DATABASE_URL)) && !truthy(env.LLMPASS_LOG)) return undefined;
   const storeBodies = general.store_prompts_in_spend_logs;
   const retention = Number(general.log_retention_days ?? Number.NaN);
@@ -78,7 +78,10 @@ export interface RequestLogOptions extends RequestLogSettings {
 }
 
 /** Extra facts one call's row carries. */
-export type CallNote = Partial<Pick<ObservedCall, 'replayOf' | 'keyAlias' | 'face' | 'bodies' | 'requestHeaders' | 'requestBody' | 'bytesIn'>>;
+export type CallNote = Partial<Pick<ObservedCall, 'replayOf' | 'keyAlias' | 'face' | 'bodies' | 'requestHeaders' | 'requestBody' | 'bytesIn'>> & {
+  /** Hears this call's row once built (a virtual key's spend), before it is written. */
+  onRow?: ((row: RequestRow) => void) | undefined;
+};
 
 export class RequestLog {
   readonly options: RequestLogOptions;
@@ -102,12 +105,13 @@ export class RequestLog {
         endpoint: query ? `${options.endpoint}?${query}` : options.endpoint,
         bodies,
         requestHeaders: bodies ? (note.requestHeaders ?? headerPairs(options.headers)) : undefined,
-        requestBody: note.requestBody ?? (() => requestBodyOf(options)),
+        // Read only when bodies are kept: a metadata row holds no closure over the request.
+        requestBody: bodies ? (note.requestBody ?? (() => requestBodyOf(options))) : undefined,
         bytesIn: note.bytesIn,
         replayOf: note.replayOf ?? this.options.replayOf,
         keyAlias: note.keyAlias,
       },
-      (row) => this.#record(row),
+      note.onRow ? (row) => (note.onRow!(row), this.#record(row)) : (row) => this.#record(row),
     );
     this.#pending.add(observer.done);
     void observer.done.then(() => this.#pending.delete(observer.done));
@@ -176,6 +180,22 @@ export function cliRequestLog(face: 'call' | 'batch', config: Config, flags: { l
   const settings = requestLogSettings({ config, env: process.env, off: flags.log === false, bodiesByDefault: true });
   if (!settings && face === 'batch') return new RequestLog({ target: '', bodies: false, face });
   return settings && new RequestLog({ ...settings, face, replayOf: flags.replayOf, closeDeadlineMs: face === 'batch' ? 10_000 : 2_000, onNotice: (message) => process.stderr.write(`llmpass: ${message}\n`) });
+}
+
+/**
+ * The proxy's observer of one call: its row in the log when there is one; without a log, a keyed call is observed
+ * all the same for `onRow` (its key's spend), and no row is written.
+ */
+export function observeProxyCall(
+  log: RequestLog | undefined,
+  call: { method: string; endpoint: string; headers: Array<[string, string]>; keyAlias: string | undefined; bytesIn: string | undefined },
+  onRow: ((row: RequestRow) => void) | undefined,
+): CallObserver | undefined {
+  // The request's size as its content-length says (a chunked body's is unknown): a metadata row holds no body to measure.
+  const bytesIn = call.bytesIn === undefined ? undefined : Number(call.bytesIn);
+  const note = { keyAlias: call.keyAlias, bytesIn: Number.isSafeInteger(bytesIn) ? bytesIn : undefined };
+  if (log) return log.observe({ model: '', endpoint: call.endpoint, method: call.method, headers: call.headers }, { ...note, onRow });
+  return onRow && new CallObserver({ face: 'proxy', method: call.method, model: '', endpoint: call.endpoint, bodies: false, ...note }, onRow);
 }
 
 /** The proxy's log: metadata only unless `store_prompts_in_spend_logs`; PostgreSQL by DATABASE_URL or `database_url`. */

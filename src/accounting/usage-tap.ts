@@ -12,7 +12,17 @@ export const MAX_JSON_BYTES = 8 * 1024 * 1024;
 
 type Format = 'json' | 'sse' | 'ndjson' | 'eventstream';
 
+/** Content types seen, with their format: the same few strings come with every answer. */
+const formats = new Map<string, Format | undefined>();
+
 function formatOf(contentType: string): Format | undefined {
+  if (formats.has(contentType)) return formats.get(contentType);
+  const format = parseFormat(contentType);
+  if (formats.size < 64) formats.set(contentType, format);
+  return format;
+}
+
+function parseFormat(contentType: string): Format | undefined {
   const type = contentType.split(';')[0]!.trim().toLowerCase();
   if (type === 'text/event-stream') return 'sse';
   if (type === 'application/vnd.amazon.eventstream') return 'eventstream';
@@ -161,6 +171,13 @@ function awsHeaders(bytes: Buffer): Record<string, string> {
     else break;
   }
   return headers;
+}
+
+/** A counter for the answer's usage, or undefined when nothing can be read from it (no reader, a format none knows). */
+export function usageCounter(reply: UpstreamReply, reader: UsageReader | undefined): UsageCounter | undefined {
+  if (!reader) return undefined;
+  const contentType = replyHeader(reply, 'content-type');
+  return contentType !== undefined && formatOf(contentType) ? new UsageCounter(contentType, reader) : undefined;
 }
 
 /**

@@ -1,15 +1,12 @@
 // The proxy's side of virtual keys, kept out of server.ts: the gate every keyed route passes, the key API's
 // answers, a call's admission (budget and limits) and the booking of what it cost.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { costOf, priceOverrideOf } from '../accounting/cost.ts';
+import type { RequestRow } from '../accounting/log/row.ts';
 import { LlmpassError, UsageError } from '../errors.ts';
 import { sendProxyError } from '../proxy/answers.ts';
 import { readLimited } from '../proxy/read-body.ts';
-import type { Deployment } from '../core/deployment.ts';
-import type { UpstreamReply } from '../core/reply.ts';
 import { answerKeyApi, keyApiDenial, KEY_API, type KeyAction } from './api.ts';
 import { isDenial, type Caller, type Denial, type KeyGuard } from './guard.ts';
-import { tapUsage } from './usage-tap.ts';
 
 /** A refusal thrown from anywhere on the request's path; the proxy's catch answers it as sendDenial does. */
 export class KeyDeniedError extends LlmpassError {
@@ -60,23 +57,15 @@ export async function admitCall(guard: KeyGuard, caller: Caller, res: ServerResp
   else res.once('close', slot.release);
 }
 
-const PRICE_KEYS = ['input_cost_per_token', 'output_cost_per_token', 'cache_read_input_token_cost', 'cache_creation_input_token_cost'];
-const overrides = new WeakMap<Deployment, ReturnType<typeof priceOverrideOf>>();
-
-/** The deployment's own rates from its litellm_params, read once. */
-function overrideOf(deployment: Deployment): ReturnType<typeof priceOverrideOf> {
-  if (!overrides.has(deployment)) overrides.set(deployment, priceOverrideOf(Object.fromEntries(PRICE_KEYS.map((key) => [key, deployment.settings.text(key)]))));
-  return overrides.get(deployment);
-}
-
-/** Books a key's call once its answer has been relayed: tokens for its tpm, cost and tokens for its spend. */
-export function bookReply(guard: KeyGuard, caller: Caller, reply: UpstreamReply, deployment: Deployment | undefined): void {
-  if (caller.kind !== 'key') return;
+/**
+ * What books a key's call from its request-log row (the one usage reading and pricing of the call, made whether or
+ * not rows are written): tokens for its tpm, cost and tokens for its spend. Undefined for a call made without a key.
+ */
+export function spendBooker(guard: KeyGuard, caller: Caller): ((row: RequestRow) => void) | undefined {
+  if (caller.kind !== 'key') return undefined;
   const token = caller.record.token;
-  tapUsage(reply.body, (usage) => {
-    const priced = deployment ? costOf({ pricesProvider: deployment.provider.pricesProvider, model: deployment.model, usage, override: overrideOf(deployment) }) : Promise.resolve(null);
-    void priced.catch(() => null).then((cost) => guard.bookSpend(token, cost, usage));
-  });
+  // A call refused before it went upstream (a limit, a model outside the key's list) spent nothing.
+  return (row) => row.attempts > 0 && guard.bookSpend(token, row.cost, row.tokens);
 }
 
 /** Serves /key/* (LiteLLM's shapes); errors go to the proxy's catch as any other. */

@@ -9,7 +9,8 @@ import { scanJsonYielding, type JsonBody } from '../transport/json-body.ts';
 import type { Secret } from '../secret.ts';
 import type { AccessLog } from './access-log.ts';
 import { allAliasesAnswer, routeAliasList } from './alias-lists.ts';
-import type { RequestLog } from '../accounting/request-log.ts';
+import { observeProxyCall, type RequestLog } from '../accounting/request-log.ts';
+import { holdForCost } from '../accounting/response-cost.ts';
 import { NO_TELEMETRY, type CallTrace, type Telemetry } from '../telemetry/index.ts';
 import { sendJson, sendProxyError } from './answers.ts';
 import { masterKeyCheck, takeQueryKey } from './auth.ts';
@@ -27,7 +28,7 @@ import type { Deployment } from '../core/deployment.ts';
 import type { UpstreamReply } from '../core/reply.ts';
 import type { KeyGuard } from '../keys/guard.ts';
 import { defaultKeyGuard } from '../keys/open.ts';
-import { admitCall, bookReply, checkModel, enterRoute, serveKeyApi } from '../keys/proxy-gate.ts';
+import { admitCall, checkModel, enterRoute, serveKeyApi, spendBooker } from '../keys/proxy-gate.ts';
 
 export interface ProxyOptions {
   config: Config;
@@ -134,7 +135,8 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
     if (target.kind === 'model-list') return sendJson(res, 200, target.answer);
     const headers = forwardedRequestHeaders(req.rawHeaders);
     const hasBody = !NO_BODY.has(method) || req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
-    const call = (record.observer = options.requestLog?.observe({ model: '', endpoint: path, method, headers }));
+    // The request log's row and a key's spend come from one observation of the call.
+    const call = (record.observer = observeProxyCall(options.requestLog, { endpoint: path, method, headers, keyAlias: record.keyAlias, bytesIn: req.headers['content-length'] }, spendBooker(keys, caller)));
     const base: Omit<RouterPassthroughOptions, 'model'> = {
       endpoint: '',
       method,
@@ -166,7 +168,7 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
         body = bytes;
         // Checked and its model found without building objects, yielding to other requests on a large body.
         if (bytes.length) json = await scanJsonYielding(bytes, 'the body');
-        if (call) call.call.requestBody = () => bytes;
+        if (call?.call.bodies) call.call.requestBody = () => bytes;
       } else if (hasBody) body = req;
       const chosen = modelTarget(provider, json?.model, provider.modelFromPath?.(endpoint), aliases);
       checkModel(keys, caller, chosen.model || undefined, chosen.kind === 'provider-default' ? undefined : chosen.alias);
@@ -179,13 +181,14 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
         reply = await router.send(aliasRequest(chosen, provider, base, endpoint, json, body));
       }
     }
-    if (call) {
-      call.call.model = record.alias;
-      reply = call.reply(reply);
-    }
-    bookReply(keys, caller, reply, tried);
-    // Relaying by the time relayReply returns: the trace listens beside the relay (no stage in between).
+    if (call) call.call.model = record.alias;
+    // A small priced JSON answer is held for its x-llmpass-response-cost header (watched by its observer while held).
+    const holding = holdForCost(call, reply, tried, method);
+    const held = holding && (await holding);
+    if (held) reply = held;
+    // Relaying by the time relayReply returns: the observer and the trace listen beside the relay (no stage in between).
     const relayed = relayReply(reply, res, record, started, tried);
+    if (call && !held) call.watch(reply);
     trace.watch(reply);
     await relayed;
   }

@@ -68,6 +68,19 @@ async function transaction<T>(pool: Pool, work: (client: PoolClient) => Promise<
 const pgValue = (value: string | number | Uint8Array | null): unknown =>
   value instanceof Uint8Array && !Buffer.isBuffer(value) ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : value;
 
+/** The multi-row INSERT for `count` rows; the few batch sizes a writer uses are built once each. */
+const inserts = new Map<number, string>();
+function insertSql(count: number): string {
+  let sql = inserts.get(count);
+  if (sql === undefined) {
+    const tuples = Array.from({ length: count }, (_, row) => `(${COLUMNS.map((_, i) => placeholder(row * COLUMNS.length + i + 1)).join(', ')})`);
+    sql = `INSERT INTO llmpass_requests (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (id) DO NOTHING`;
+    if (inserts.size >= 32) inserts.delete(inserts.keys().next().value!);
+    inserts.set(count, sql);
+  }
+  return sql;
+}
+
 class PostgresStore implements LogStore {
   readonly kind = 'postgres';
 
@@ -90,12 +103,8 @@ class PostgresStore implements LogStore {
 
   async #insertSlice(rows: readonly RequestRow[]): Promise<void> {
     const values: unknown[] = [];
-    const tuples = rows.map((row) => {
-      const start = values.length;
-      for (const value of rowValues(row)) values.push(pgValue(value));
-      return `(${COLUMNS.map((_, i) => placeholder(start + i + 1)).join(', ')})`;
-    });
-    await this.pool.query(`INSERT INTO llmpass_requests (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (id) DO NOTHING`, values);
+    for (const row of rows) for (const value of rowValues(row)) values.push(pgValue(value));
+    await this.pool.query(insertSql(rows.length), values);
   }
 
   async list(filter: LogFilter): Promise<RequestRow[]> {

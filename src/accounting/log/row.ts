@@ -71,10 +71,23 @@ export function capBody(body: Uint8Array | string | null | undefined): { body: U
 
 /** A UUIDv7: time-ordered, so ids sort as calls started and PostgreSQL's index stays compact. */
 export function newRowId(now = Date.now()): string {
-  const bytes = randomFillSync(new Uint8Array(16));
+  const bytes = Buffer.allocUnsafe(16);
+  randomBytes().copy(bytes, 6, 0, 10);
   for (let i = 5, t = now; i >= 0; i--, t = Math.floor(t / 256)) bytes[i] = t % 256;
   bytes[6] = (bytes[6]! & 0x0f) | 0x70;
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = Buffer.from(bytes).toString('hex');
+  const hex = bytes.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** Random bytes drawn from a pool filled 410 ids at a time: a call into the system's generator per row was measurable at proxy rates. */
+const POOL = Buffer.alloc(4096);
+let pooled = 0;
+function randomBytes(): Buffer {
+  if (pooled < 10) {
+    randomFillSync(POOL);
+    pooled = POOL.length;
+  }
+  pooled -= 10;
+  return POOL.subarray(pooled, pooled + 10);
 }
