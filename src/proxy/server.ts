@@ -184,12 +184,17 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
     if (call) call.call.model = record.alias;
     // A small priced JSON answer is held for its x-llmpass-response-cost header (watched by its observer while held).
     const holding = holdForCost(call, reply, tried, method);
+    // The trace reads the upstream's own body, beside whoever reads it (the holder, else the relay): its attempt
+    // span closes with that body, so a held copy would come too late.
+    if (holding) trace.watch(reply);
     const held = holding && (await holding);
     if (held) reply = held;
     // Relaying by the time relayReply returns: the observer and the trace listen beside the relay (no stage in between).
     const relayed = relayReply(reply, res, record, started, tried);
-    if (call && !held) call.watch(reply);
-    trace.watch(reply);
+    if (!holding) {
+      call?.watch(reply);
+      trace.watch(reply);
+    }
     await relayed;
   }
 
