@@ -23,8 +23,13 @@ export function endRequest(res: ServerResponse, log: AccessLog, answer: () => vo
  * logged 500. An aborted request (its client gone, or cut off as silent) gets no answer: its connection goes.
  */
 export function answerFailure(error: unknown, req: IncomingMessage, res: ServerResponse, record: RequestRecord, aborted: boolean, metrics: ProxyMetrics, log: AccessLog): void {
+  // Aborted: the reason the abort gave (the client gone, silent) stands; the upstream's "aborted" that follows is
+  // only its echo, and may come after the close (the access line is written a turn later).
+  if (aborted) {
+    record.error ??= (error as Error)?.message;
+    return void res.destroy();
+  }
   record.error = (error as Error)?.message;
-  if (aborted) return void res.destroy();
   // Answered before the client's body is all in: close after the answer rather than read the rest.
   if (!req.complete) res.shouldKeepAlive = false;
   if (error instanceof KeyDeniedError) return sendDenial(res, error.denial);
