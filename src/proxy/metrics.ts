@@ -22,6 +22,14 @@ export interface RequestRecord {
   observer?: CallObserver | undefined;
 }
 
+/** The token, cost and unpriced counters of one alias and deployment. */
+interface AccountChildren {
+  input: { inc(v: number): void };
+  output: { inc(v: number): void };
+  cost: { inc(v: number): void };
+  unpriced: { inc(): void };
+}
+
 interface Children {
   requests: { inc(): void };
   duration: { observe(v: number): void };
@@ -72,6 +80,24 @@ export class ProxyMetrics {
     return child;
   }
 
+  readonly #accounts = new Map<string, Map<string, AccountChildren>>();
+
+  #account(alias: string, deployment: string): AccountChildren {
+    let byDeployment = this.#accounts.get(alias);
+    if (!byDeployment) this.#accounts.set(alias, (byDeployment = new Map()));
+    let account = byDeployment.get(deployment);
+    if (!account) {
+      account = {
+        input: this.#tokens.labels(alias, deployment, 'input'),
+        output: this.#tokens.labels(alias, deployment, 'output'),
+        cost: this.#cost.labels(alias, deployment),
+        unpriced: this.#unpriced.labels(alias, deployment),
+      };
+      byDeployment.set(deployment, account);
+    }
+    return account;
+  }
+
   started(): void {
     this.#inFlight.inc();
   }
@@ -87,12 +113,11 @@ export class ProxyMetrics {
 
   /** A logged call's tokens and cost (unknown counts add nothing; an unpriced call is counted apart, not as $0). */
   accounted(row: RequestRow): void {
-    const alias = row.alias ?? '';
-    const deployment = row.deployment ?? '';
-    if (row.tokens.input !== undefined) this.#tokens.inc({ alias, deployment, kind: 'input' }, row.tokens.input);
-    if (row.tokens.output !== undefined) this.#tokens.inc({ alias, deployment, kind: 'output' }, row.tokens.output);
-    if (row.cost !== null) this.#cost.inc({ alias, deployment }, row.cost);
-    else if (row.tokens.input !== undefined) this.#unpriced.inc({ alias, deployment });
+    const account = this.#account(row.alias ?? '', row.deployment ?? '');
+    if (row.tokens.input !== undefined) account.input.inc(row.tokens.input);
+    if (row.tokens.output !== undefined) account.output.inc(row.tokens.output);
+    if (row.cost !== null) account.cost.inc(row.cost);
+    else if (row.tokens.input !== undefined) account.unpriced.inc();
     const key_alias = row.keyAlias;
     if (!key_alias) return;
     if (row.tokens.input !== undefined) this.#keyTokens.inc({ key_alias, kind: 'input' }, row.tokens.input);
