@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { RequestRow } from '../../src/accounting/log/row.ts';
 import { ProxyMetrics } from '../../src/proxy/metrics.ts';
 
-const row = (alias: string, tokens: RequestRow['tokens'], cost: number | null) => ({ alias, deployment: `${alias}#0`, tokens, cost, keyAlias: null }) as unknown as RequestRow;
+const row = (alias: string, tokens: Partial<RequestRow['tokens']>, cost: number | null) => ({ alias, deployment: `${alias}#0`, tokens, cost, keyAlias: null }) as unknown as RequestRow;
 
 describe('ProxyMetrics.accounted', () => {
   it('sums tokens and cost by alias and deployment, counts unpriced calls apart, and leaves unknown counts out', async () => {
