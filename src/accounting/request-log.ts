@@ -52,7 +52,8 @@ export function requestLogSettings({ config, env, off, optIn, bodiesByDefault }:
   let configured = typeof general.database_url === 'string' && general.database_url !== '' ? general.database_url : undefined;
   if (configured?.startsWith('os.environ/')) configured = config?.env(configured.slice('os.environ/'.length));
   // The proxy logs only when asked (a database_url, as LiteLLM's spend logs, or LLMPASS_LOG=on): on by default it
-  // measured 0.56-0.87x the requests per second (bench/request-log.mjs), short of the 0.9x a default may cost.
+  // measured 0.56-0.90x the requests per second and 12-27% more CPU per request (bench/request-log.mjs), short of
+  // the 0.9x a default may cost.
   if (optIn && !configured && !(env.DATABASE_URL && isPostgresUrl(env.DATABASE_URL)) && !truthy(env.LLMPASS_LOG)) return undefined;
   const storeBodies = general.store_prompts_in_spend_logs;
   const retention = Number(general.log_retention_days ?? Number.NaN);

@@ -6,6 +6,7 @@ import type { UsageReader, UsageReport } from '../providers/types.ts';
 import { replyHeader } from '../transport/reply.ts';
 import type { UpstreamReply } from '../core/reply.ts';
 import { UNKNOWN_USAGE, usageOf, type Usage } from './usage.ts';
+import { topLevelObjectMember } from './json-member.ts';
 
 /** A body, line or frame larger than this is not parsed for its usage. */
 export const MAX_JSON_BYTES = 8 * 1024 * 1024;
@@ -140,10 +141,14 @@ export class UsageCounter {
   }
 
   #read(text: string | undefined): void {
-    if (text === undefined || !/usage|_count|Count|tokens|Tokens|"bytes"|"meta"/.test(text)) return;
+    if (text === undefined) return;
+    const key = this.#reader.usageKey;
+    const member = key === undefined ? undefined : topLevelObjectMember(text, key);
+    if (member === undefined && !/usage|_count|Count|tokens|Tokens|"bytes"|"meta"/.test(text)) return;
     let report: UsageReport | undefined;
     try {
-      report = this.#reader(JSON.parse(text), this.#eventType);
+      // Only the usage member's bytes when they can be found, read as the whole answer would be.
+      report = this.#reader(member === undefined ? JSON.parse(text) : { [key!]: JSON.parse(member) as unknown }, this.#eventType);
     } catch {
       return; // not JSON (`[DONE]`, a cut event): no usage in it
     }

@@ -171,7 +171,13 @@ export interface ProviderSpec {
 /** Token counts one answer or event reports, in `Usage`'s terms (input includes cache tokens, output reasoning). */
 export type UsageReport = Partial<Usage>;
 
-export type UsageReader = (data: unknown, eventType: string | undefined) => UsageReport | undefined;
+export type UsageReader = ((data: unknown, eventType: string | undefined) => UsageReport | undefined) & {
+  /**
+   * The top-level member the reader takes a JSON answer's usage from alone, when it holds an object: the tap then
+   * parses only that member's bytes (`{key: value}` read as the whole answer would be), not the whole answer.
+   */
+  readonly usageKey?: string;
+};
 
 export type StreamTextReader = (data: unknown, eventType: string | undefined) => StreamDelta | undefined;
 

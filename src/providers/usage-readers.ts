@@ -12,11 +12,17 @@ const num = (value: unknown): number | undefined => (typeof value === 'number' &
 const sum = (...counts: Array<number | undefined>): number | undefined => (counts[0] === undefined ? undefined : counts.reduce<number>((a, b) => a + (b ?? 0), 0));
 const minus = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined || b === undefined ? undefined : Math.max(0, a - b));
 
+/** The reader, marked as reading a JSON answer's usage from its top-level `key` member alone (see `UsageReader`). */
+const keyed = (reader: UsageReader, key: string): UsageReader => Object.assign(reader, { usageKey: key });
+
 /** Drops undefined fields; undefined when nothing is reported, so a caller can tell an event without usage. */
 function report(parts: UsageReport): UsageReport | undefined {
-  const out: UsageReport = {};
-  for (const [key, value] of Object.entries(parts) as Array<[keyof UsageReport, number | undefined]>) if (value !== undefined) out[key] = value;
-  return Object.keys(out).length ? out : undefined;
+  let out: UsageReport | undefined;
+  for (const key in parts) {
+    const value = parts[key as keyof UsageReport];
+    if (value !== undefined) (out ??= {})[key as keyof UsageReport] = value;
+  }
+  return out;
 }
 
 /**
@@ -35,12 +41,12 @@ function openAiUsageObject(usage: Json): UsageReport | undefined {
 }
 
 /** OpenAI chat, completions, embeddings (`usage`) and the Responses API (`usage`, or `response.usage` in its events). */
-export const openAiUsage: UsageReader = (data) => {
+export const openAiUsage: UsageReader = keyed((data) => {
   if (!isObject(data)) return undefined;
   if (isObject(data.usage)) return openAiUsageObject(data.usage);
   if (isObject(data.response) && isObject(data.response.usage)) return openAiUsageObject(data.response.usage);
   return undefined;
-};
+}, 'usage');
 
 /** Anthropic's `usage`: `input_tokens` leaves cache reads and writes out, so they are added (input includes them). */
 function anthropicUsageObject(usage: Json): UsageReport | undefined {
@@ -50,19 +56,19 @@ function anthropicUsageObject(usage: Json): UsageReport | undefined {
 }
 
 /** Anthropic messages: the answer's `usage`; streamed, `message_start`'s `message.usage` then `message_delta`'s running totals. */
-export const anthropicUsage: UsageReader = (data) => {
+export const anthropicUsage: UsageReader = keyed((data) => {
   if (!isObject(data)) return undefined;
   if (isObject(data.usage)) return anthropicUsageObject(data.usage);
   if (isObject(data.message) && isObject(data.message.usage)) return anthropicUsageObject(data.message.usage);
   return undefined;
-};
+}, 'usage');
 
 /**
  * Gemini's `usageMetadata` (generate, stream, Vertex too): `promptTokenCount` includes the cached content,
  * `candidatesTokenCount` leaves the thoughts out (output includes them). Embeddings: Vertex `predict`'s
  * `statistics.token_count` per instance; AI Studio's `embedContent` reports none.
  */
-export const geminiUsage: UsageReader = (data) => {
+export const geminiUsage: UsageReader = keyed((data) => {
   if (Array.isArray(data)) return geminiUsage(data.at(-1), undefined); // unstreamed streamGenerateContent: one array, the last has the totals
   if (!isObject(data)) return undefined;
   if (isObject(data.usageMetadata)) {
@@ -76,7 +82,7 @@ export const geminiUsage: UsageReader = (data) => {
     if (counts.length && counts.every((n) => n !== undefined)) return { input: counts.reduce<number>((a, b) => a + b!, 0), output: 0 };
   }
   return undefined;
-};
+}, 'usageMetadata');
 
 /**
  * Cohere v2: chat's `usage` (and `message-end`'s `delta.usage`), embed's and rerank's `meta`. Billed units are what
@@ -134,13 +140,13 @@ export const bedrockUsage: UsageReader = (data) => {
 };
 
 /** Ollama's native answers and NDJSON's final (`done`) line: `prompt_eval_count`, `eval_count`; `/api/embed` generates none. Its `/v1` routes are OpenAI's. */
-export const ollamaUsage: UsageReader = (data) => {
+export const ollamaUsage: UsageReader = keyed((data) => {
   if (!isObject(data)) return undefined;
   if (isObject(data.usage) || isObject(data.response)) return openAiUsage(data, undefined);
   const input = num(data.prompt_eval_count);
   if (input === undefined && num(data.eval_count) === undefined) return undefined;
   return report({ input, output: num(data.eval_count) ?? (Array.isArray(data.embeddings) ? 0 : undefined) });
-};
+}, 'usage');
 
 /** Vertex serves Gemini and Anthropic's Claude: whichever shape the answer has. */
 export const vertexUsage: UsageReader = (data, eventType) => geminiUsage(data, eventType) ?? anthropicUsage(data, eventType);

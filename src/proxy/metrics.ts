@@ -22,6 +22,17 @@ export interface RequestRecord {
   observer?: CallObserver | undefined;
 }
 
+/** One alias and deployment's tokens, cost and unpriced calls, summed here and read by the counters at a scrape. */
+interface Account {
+  alias: string;
+  deployment: string;
+  /** Undefined until a call counts one: a label set appears once something was counted for it, as with inc(). */
+  input: number | undefined;
+  output: number | undefined;
+  cost: number | undefined;
+  unpriced: number | undefined;
+}
+
 interface Children {
   requests: { inc(): void };
   duration: { observe(v: number): void };
@@ -41,9 +52,18 @@ export class ProxyMetrics {
   readonly #ttfb = new Histogram({ name: 'llmpass_time_to_first_byte_seconds', help: 'Time from request to the upstream answer headers', labelNames: ['provider'], buckets: SECONDS, registers: [this.registry] });
   readonly #inFlight = new Gauge({ name: 'llmpass_requests_in_flight', help: 'Requests being served', registers: [this.registry] });
   readonly #failures = new Counter({ name: 'llmpass_upstream_failures_total', help: 'Upstream calls that failed to answer', labelNames: ['provider', 'code'], registers: [this.registry] });
-  readonly #tokens = new Counter({ name: 'llmpass_tokens_total', help: 'Tokens the answers reported, by alias, deployment and kind (input, output)', labelNames: ['alias', 'deployment', 'kind'], registers: [this.registry] });
-  readonly #cost = new Counter({ name: 'llmpass_cost_usd_total', help: 'Cost of the priced calls in USD, by alias and deployment', labelNames: ['alias', 'deployment'], registers: [this.registry] });
-  readonly #unpriced = new Counter({ name: 'llmpass_unpriced_calls_total', help: 'Calls whose usage is known but whose model has no price', labelNames: ['alias', 'deployment'], registers: [this.registry] });
+  // A logged call adds to plain sums (prom-client hashes the label set on every inc, even through labels()); the
+  // counters read them when scraped.
+  readonly #accounts = new Map<string, Map<string, Account>>();
+  /** The counters that read those sums at a scrape (held only so they are registered once). */
+  readonly accountCounters = [this.#accountCounter('llmpass_tokens_total', 'Tokens the answers reported, by alias, deployment and kind (input, output)', ['alias', 'deployment', 'kind'], (a, inc) => {
+    if (a.input !== undefined) inc({ alias: a.alias, deployment: a.deployment, kind: 'input' }, a.input);
+    if (a.output !== undefined) inc({ alias: a.alias, deployment: a.deployment, kind: 'output' }, a.output);
+  }), this.#accountCounter('llmpass_cost_usd_total', 'Cost of the priced calls in USD, by alias and deployment', ['alias', 'deployment'], (a, inc) => {
+    if (a.cost !== undefined) inc({ alias: a.alias, deployment: a.deployment }, a.cost);
+  }), this.#accountCounter('llmpass_unpriced_calls_total', 'Calls whose usage is known but whose model has no price', ['alias', 'deployment'], (a, inc) => {
+    if (a.unpriced !== undefined) inc({ alias: a.alias, deployment: a.deployment }, a.unpriced);
+  })];
   // Labelled by the alias an admin gave a key (or its sk-...wxyz form): bounded by the keys made, never a key.
   readonly #keyRequests = new Counter({ name: 'llmpass_key_requests_total', help: 'Requests by virtual key alias and status class', labelNames: ['key_alias', 'status'], registers: [this.registry] });
   readonly #keyTokens = new Counter({ name: 'llmpass_key_tokens_total', help: 'Tokens the answers reported, by virtual key alias and kind (input, output)', labelNames: ['key_alias', 'kind'], registers: [this.registry] });
@@ -72,6 +92,28 @@ export class ProxyMetrics {
     return child;
   }
 
+  #accountCounter(name: string, help: string, labelNames: string[], each: (account: Account, inc: (labels: Record<string, string>, value: number) => void) => void): Counter {
+    const accounts = this.#accounts;
+    return new Counter({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const byDeployment of accounts.values()) for (const account of byDeployment.values()) each(account, (labels, value) => this.inc(labels, value));
+      },
+    });
+  }
+
+  #account(alias: string, deployment: string): Account {
+    let byDeployment = this.#accounts.get(alias);
+    if (!byDeployment) this.#accounts.set(alias, (byDeployment = new Map()));
+    let account = byDeployment.get(deployment);
+    if (!account) byDeployment.set(deployment, (account = { alias, deployment, input: undefined, output: undefined, cost: undefined, unpriced: undefined }));
+    return account;
+  }
+
   started(): void {
     this.#inFlight.inc();
   }
@@ -87,12 +129,11 @@ export class ProxyMetrics {
 
   /** A logged call's tokens and cost (unknown counts add nothing; an unpriced call is counted apart, not as $0). */
   accounted(row: RequestRow): void {
-    const alias = row.alias ?? '';
-    const deployment = row.deployment ?? '';
-    if (row.tokens.input !== undefined) this.#tokens.inc({ alias, deployment, kind: 'input' }, row.tokens.input);
-    if (row.tokens.output !== undefined) this.#tokens.inc({ alias, deployment, kind: 'output' }, row.tokens.output);
-    if (row.cost !== null) this.#cost.inc({ alias, deployment }, row.cost);
-    else if (row.tokens.input !== undefined) this.#unpriced.inc({ alias, deployment });
+    const account = this.#account(row.alias ?? '', row.deployment ?? '');
+    if (row.tokens.input !== undefined) account.input = (account.input ?? 0) + row.tokens.input;
+    if (row.tokens.output !== undefined) account.output = (account.output ?? 0) + row.tokens.output;
+    if (row.cost !== null) account.cost = (account.cost ?? 0) + row.cost;
+    else if (row.tokens.input !== undefined) account.unpriced = (account.unpriced ?? 0) + 1;
     const key_alias = row.keyAlias;
     if (!key_alias) return;
     if (row.tokens.input !== undefined) this.#keyTokens.inc({ key_alias, kind: 'input' }, row.tokens.input);
