@@ -104,10 +104,17 @@ export async function deploymentCost(deployment: Deployment, usage: Usage, at: D
       pricesProvider: deployment.provider.pricesProvider,
       model: deployment.model,
       usage,
-      override: priceOverrideOf((key) => deployment.settings.text(key), deployment.modelInfo),
+      override: overrideOf(deployment),
       at,
     });
   } catch {
     return null;
   }
+}
+
+/** A deployment's own rates, read once per deployment (its settings do not change while it lives). */
+const overrides = new WeakMap<Deployment, PriceOverride | undefined>();
+function overrideOf(deployment: Deployment): PriceOverride | undefined {
+  if (!overrides.has(deployment)) overrides.set(deployment, priceOverrideOf((key) => deployment.settings.text(key), deployment.modelInfo));
+  return overrides.get(deployment);
 }

@@ -2,7 +2,7 @@
 // override (litellm_params or model_info) or the bundled price table, headers masked, bodies capped.
 import type { Deployment } from '../core/deployment.ts';
 import { deploymentCost } from './cost.ts';
-import { capBody, maskHeaders, newRowId, type RequestRow } from './log/row.ts';
+import { capBody, maskEndpoint, maskHeaders, newRowId, type RequestRow } from './log/row.ts';
 import type { CallOutcome, ObservedCall } from './observe.ts';
 
 export interface CallFacts {
@@ -24,7 +24,7 @@ export async function buildRow(call: ObservedCall, outcome: CallOutcome, facts: 
     provider: deployment?.provider.id ?? null,
     model: deployment?.model ?? null,
     method: call.method,
-    endpoint: call.endpoint,
+    endpoint: maskEndpoint(call.endpoint),
     status: outcome.status,
     errorCode: outcome.errorCode,
     attempts: facts.attempts,

@@ -58,6 +58,9 @@ export class CallObserver {
   /** Settles when the row has been handed to `record` (or given up). */
   readonly done: Promise<void>;
   #resolveDone!: () => void;
+  /** Settles once the row is built (before it is recorded): what waits for its cost waits for no writer. */
+  readonly built: Promise<void>;
+  #resolveBuilt!: () => void;
 
   /** `deployment`: the one that answers, when known before any Router event (an answer observed after the fact). */
   constructor(call: ObservedCall, record: (row: RequestRow) => void | Promise<void>, deployment?: Deployment) {
@@ -65,6 +68,7 @@ export class CallObserver {
     this.#record = record;
     this.#deployment = deployment;
     this.done = new Promise((resolve) => (this.#resolveDone = resolve));
+    this.built = new Promise((resolve) => (this.#resolveBuilt = resolve));
   }
 
   /** The Router's `onEvent` (chain it with the caller's own). */
@@ -132,10 +136,14 @@ export class CallObserver {
     void (async () => {
       const row = await (await (rowModule ??= import('./observe-row.ts'))).buildRow(this.call, outcome, { deployment: this.#deployment, attempts: this.#attempts, startedAt: this.#startedAt, durationMs });
       this.row = row;
+      this.#resolveBuilt();
       await this.#record(row);
     })()
       .catch(() => undefined)
-      .finally(this.#resolveDone);
+      .finally(() => {
+        this.#resolveBuilt();
+        this.#resolveDone();
+      });
   }
 }
 

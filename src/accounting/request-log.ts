@@ -112,7 +112,7 @@ export class RequestLog {
         replayOf: note.replayOf ?? this.options.replayOf,
         keyAlias: note.keyAlias,
       },
-      note.onRow ? (row) => (note.onRow!(row), this.#record(row)) : (row) => this.#record(row),
+      note.onRow ? (row) => this.#recordAnd(row, note.onRow!) : (row) => this.#record(row),
     );
     this.#pending.add(observer.done);
     void observer.done.then(() => this.#pending.delete(observer.done));
@@ -131,6 +131,16 @@ export class RequestLog {
     if (!this.#writer) return undefined;
     const writer = await this.#writer;
     return writer.close(Math.max(100, deadline - Date.now()));
+  }
+
+  /** The row recorded even when the face's own hearer (a key's spend booking) throws. */
+  #recordAnd(row: RequestRow, onRow: (row: RequestRow) => void): Promise<void> {
+    try {
+      onRow(row);
+    } catch {
+      // booking never fails a call, nor its row
+    }
+    return this.#record(row);
   }
 
   async #record(row: RequestRow): Promise<void> {

@@ -4,6 +4,7 @@
 import { Readable } from 'node:stream';
 import type { UpstreamReply } from '../core/reply.ts';
 import { isJsonMediaType } from '../transport/headers.ts';
+import { readWhole } from '../transport/read-whole.ts';
 import { replyHeader } from '../transport/reply.ts';
 import type { Deployment } from '../core/deployment.ts';
 import { CallObserver, hasPriceSource } from './observe.ts';
@@ -22,23 +23,19 @@ export function holdForCost(observer: CallObserver | undefined, reply: UpstreamR
   if (reply.status >= 300 || method === 'HEAD' || !answered || !hasPriceSource(answered)) return undefined;
   const length = Number(replyHeader(reply, 'content-length') ?? Number.NaN);
   if (!(length <= HOLD_MAX) || !isJsonMediaType(replyHeader(reply, 'content-type'))) return undefined;
-  return held(observer ?? new CallObserver({ face: 'proxy', method, model: '', endpoint: '', bodies: false }, () => undefined, answered), reply);
+  return held(observer ?? new CallObserver({ face: 'proxy', method, model: '', endpoint: '', bodies: false }, () => undefined, answered), reply, length);
 }
 
-async function held(observer: CallObserver, reply: UpstreamReply): Promise<UpstreamReply> {
-  const body = reply.body;
-  const chunks: Buffer[] = [];
+async function held(observer: CallObserver, reply: UpstreamReply, length: number): Promise<UpstreamReply> {
   observer.watch(reply);
-  await new Promise<void>((resolve, reject) => {
-    body.on('data', (chunk: Buffer) => chunks.push(chunk));
-    body.once('end', resolve);
-    body.once('error', reject);
-  });
-  await observer.done;
+  // Rejects on an error, a body longer than announced, or one closed before its end: nothing has been sent yet.
+  const whole = await readWhole(reply.body, HOLD_MAX, () => new Error(`the answer is longer than its announced ${length} bytes`), length);
+  // The row's cost, not its writing: the answer waits for no database.
+  await observer.built;
   const cost = observer.row?.cost;
   return {
     ...reply,
     headers: cost === null || cost === undefined ? reply.headers : [...reply.headers, [COST_HEADER, String(cost)]],
-    body: Readable.from([Buffer.concat(chunks)], { objectMode: false }),
+    body: Readable.from([whole], { objectMode: false }),
   };
 }

@@ -20,13 +20,18 @@ export function requestObserver(metrics: ProxyMetrics, log: AccessLog): RequestO
   // requests behind it in the same turn, are not held up by the access line and the histograms.
   const done: RequestRecord[] = [];
   const flush = () => {
-    for (let i = 0; i < done.length; i++) {
-      const record = done[i]!;
-      metrics.finished(record);
-      if (record.observer?.row) metrics.accounted(record.observer.row);
-      logRequest(log, record);
+    // Taken first: a throw below (a log destination gone) must not leave the turn's list uncleared, or the next
+    // push would never schedule a flush again.
+    const records = done.splice(0);
+    for (const record of records) {
+      try {
+        metrics.finished(record);
+        if (record.observer?.row) metrics.accounted(record.observer.row);
+        logRequest(log, record);
+      } catch {
+        // an observer never fails a request, nor the ones after it
+      }
     }
-    done.length = 0;
   };
   return {
     started: () => metrics.started(),

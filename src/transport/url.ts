@@ -64,10 +64,13 @@ function parseBase(apiBase: string): { origin: string; pathname: string } {
 
 const NO_RULE: JoinRule = {};
 /**
- * Endpoints already checked and joined, by rule then base and endpoint: the proxy sends the same few again and again
- * (bounded, cleared when full). Only joins that passed every check are kept; a refused endpoint is checked each time.
+ * Endpoints already checked and joined, by rule then base and endpoint: the proxy sends the same few again and again.
+ * Bounded in total (bases and endpoints can come from clients' paths): past MAX_JOINS it starts over. An endpoint
+ * with a query is not kept (clients vary it), and a refused endpoint is checked each time.
  */
-const joined = new WeakMap<JoinRule, Map<string, Map<string, string>>>();
+let joined = new WeakMap<JoinRule, Map<string, Map<string, string>>>();
+let joinsKept = 0;
+const MAX_JOINS = 4096;
 
 /**
  * Joins an endpoint to an api base with exactly one slash, keeping the base's path (a gateway prefix) and
@@ -75,17 +78,18 @@ const joined = new WeakMap<JoinRule, Map<string, Map<string, string>>>();
  * caller may add to its query.
  */
 export function joinEndpoint(apiBase: string, endpoint: string, rule: JoinRule = NO_RULE): URL {
+  const href = joined.get(rule)?.get(apiBase)?.get(endpoint);
+  if (href !== undefined) return new URL(href);
+  const url = checkedJoin(apiBase, endpoint, rule);
+  if (endpoint.includes('?')) return url;
+  if (++joinsKept > MAX_JOINS) {
+    joined = new WeakMap();
+    joinsKept = 1;
+  }
   let byBase = joined.get(rule);
   if (!byBase) joined.set(rule, (byBase = new Map()));
   let byEndpoint = byBase.get(apiBase);
-  if (!byEndpoint) {
-    if (byBase.size >= 1000) byBase.clear();
-    byBase.set(apiBase, (byEndpoint = new Map()));
-  }
-  const href = byEndpoint.get(endpoint);
-  if (href !== undefined) return new URL(href);
-  const url = checkedJoin(apiBase, endpoint, rule);
-  if (byEndpoint.size >= 1000) byEndpoint.clear();
+  if (!byEndpoint) byBase.set(apiBase, (byEndpoint = new Map()));
   byEndpoint.set(endpoint, url.href);
   return url;
 }

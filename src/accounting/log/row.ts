@@ -50,6 +50,15 @@ export interface RequestRow {
 /** Header names that carry a secret beyond the known credential headers (`x-goog-user-project` stays). */
 const SECRET_NAME = /key|token|secret|auth|signature|session|cookie|password/i;
 
+/** An endpoint safe to store: a query parameter named like a credential (`?key=`, `?token=`) gets `***`. */
+export function maskEndpoint(endpoint: string): string {
+  const at = endpoint.indexOf('?');
+  if (at === -1 || !SECRET_NAME.test(endpoint.slice(at))) return endpoint;
+  const query = new URLSearchParams(endpoint.slice(at + 1));
+  for (const name of new Set(query.keys())) if (SECRET_NAME.test(name)) query.set(name, '***');
+  return `${endpoint.slice(0, at)}?${query.toString().replaceAll('%2A%2A%2A', '***')}`;
+}
+
 /** Request headers safe to store: a credential's value becomes `***`, whatever header a client put it in. */
 export function maskHeaders(headers: Iterable<readonly [string, string]>): Array<[string, string]> {
   const masked: Array<[string, string]> = [];

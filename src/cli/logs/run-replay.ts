@@ -48,7 +48,8 @@ export async function runReplay(id: string, flags: ReplayFlags, onDrawing: (stop
     endpoint,
     `--method=${row.method}`,
     ...headers.flatMap(([name, value]) => [`--header=${name}: ${value}`]),
-    ...[...new URLSearchParams(query)].flatMap(([key, value]) => [`--query=${key}=${value}`]),
+    // A credential masked before storing is not sent again as `***`: the deployment's own key goes instead.
+    ...[...new URLSearchParams(query)].filter(([, value]) => value !== '***').flatMap(([key, value]) => [`--query=${key}=${value}`]),
     ...(body === undefined ? [] : [`${json ? '--json' : '--data'}=${body}`]),
     '--ignore-stdin',
     ...(flags.config ? [`--config=${flags.config}`] : []),
