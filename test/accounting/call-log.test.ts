@@ -36,7 +36,7 @@ describe('llmpass call logs its call', () => {
     expect(JSON.stringify(row!.requestHeaders)).not.toContain('sk-client-secret');
   });
 
-  it('writes its row after the answer with nothing heavy loaded for it (no node:crypto), and `llmpass logs` reads it', async () => {
+  it('writes its row after the answer with nothing heavy loaded for it (no node:crypto), left in the WAL, which `llmpass logs` reads', async () => {
     const { url } = await upstream();
     const dir = config(url);
     const hook = join(dir, 'builtins.mjs');
@@ -47,9 +47,13 @@ describe('llmpass call logs its call', () => {
     const builtins = result.stderr.toString().match(/^builtins: (.*)$/m)![1]!.split(',');
     expect(builtins).toContain('NativeModule sqlite');
     expect(builtins.filter((name) => /\bcrypto\b/.test(name))).toEqual([]);
+    // The connection was left to the process's end (no checkpoint on close): the row is in the WAL, and read from it.
+    expect(existsSync(join(dir, 'state', 'llmpass', 'logs.db-wal'))).toBe(true);
     const logs = await runCli({ args: ['logs', '--json'], cwd: dir, env: env(dir) });
     expect(logs.code).toBe(0);
     expect(JSON.parse(logs.stdout.toString())).toEqual([expect.objectContaining({ alias: 'chat', status: 200 })]);
+    expect((await call(dir, ['chat', 'v1/chat/completions', 'messages:=[]'], { env: env(dir) })).code).toBe(0);
+    expect(await rows(dir)).toHaveLength(2);
   });
 
   it('a streamed answer: usage from its last event; a model without a price is cost null, never 0', async () => {
