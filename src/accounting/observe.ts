@@ -62,11 +62,17 @@ export class CallObserver {
   readonly built: Promise<void>;
   #resolveBuilt!: () => void;
 
-  /** `deployment`: the one that answers, when known before any Router event (an answer observed after the fact). */
-  constructor(call: ObservedCall, record: (row: RequestRow) => void | Promise<void>, deployment?: Deployment) {
+  readonly #rowBuilder: () => Promise<RowBuilder>;
+
+  /**
+   * `deployment`: the one that answers, when known before any Router event (an answer observed after the fact).
+   * `rowBuilder`: the module that builds the row, when a log brings its own (a one-shot call's, bundled with its store).
+   */
+  constructor(call: ObservedCall, record: (row: RequestRow) => void | Promise<void>, deployment?: Deployment, rowBuilder: () => Promise<RowBuilder> = loadRowModule) {
     this.call = call;
     this.#record = record;
     this.#deployment = deployment;
+    this.#rowBuilder = rowBuilder;
     this.done = new Promise((resolve) => (this.#resolveDone = resolve));
     this.built = new Promise((resolve) => (this.#resolveBuilt = resolve));
   }
@@ -134,7 +140,7 @@ export class CallObserver {
     const durationMs = performance.now() - this.#started;
     // After the body is out: the row module, the cost and the price table load now, off the call's path.
     void (async () => {
-      const row = await (await (rowModule ??= import('./observe-row.ts'))).buildRow(this.call, outcome, { deployment: this.#deployment, attempts: this.#attempts, startedAt: this.#startedAt, durationMs });
+      const row = await (await this.#rowBuilder()).buildRow(this.call, outcome, { deployment: this.#deployment, attempts: this.#attempts, startedAt: this.#startedAt, durationMs });
       this.row = row;
       this.#resolveBuilt();
       await this.#record(row);
@@ -192,8 +198,11 @@ class BodyCount {
   }
 }
 
+export type RowBuilder = Pick<typeof import('./observe-row.ts'), 'buildRow'>;
+
 /** Loaded once, after the first answer is out (a dynamic import per call costs a module lookup each time). */
-let rowModule: Promise<typeof import('./observe-row.ts')> | undefined;
+let rowModule: Promise<RowBuilder> | undefined;
+const loadRowModule = (): Promise<RowBuilder> => (rowModule ??= import('./observe-row.ts'));
 
 export function hasPriceSource(deployment: Deployment): boolean {
   return Boolean(deployment.provider.pricesProvider || deployment.settings.text('input_cost_per_token') !== undefined || deployment.modelInfo);

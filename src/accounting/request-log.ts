@@ -76,6 +76,11 @@ export interface RequestLogOptions extends RequestLogSettings {
   closeDeadlineMs?: number | undefined;
   /** The row every call of this log replays (`llmpass replay`). */
   replayOf?: string | undefined;
+  /**
+   * A process that makes one call and exits (`llmpass call`): its rows are held until close(), then written at once
+   * (log/one-shot.ts), without the writer's ring, timers and retry loop, which only pay for a long-lived process.
+   */
+  oneShot?: boolean | undefined;
 }
 
 /** Extra facts one call's row carries. */
@@ -88,6 +93,8 @@ export class RequestLog {
   readonly options: RequestLogOptions;
   readonly totals: LogTotals = { calls: 0, input: 0, output: 0, unreported: 0, cost: 0, unpriced: 0 };
   #writer: Promise<LogWriter> | undefined;
+  /** A one-shot log's rows, written by close(). */
+  readonly #held: RequestRow[] = [];
   readonly #pending = new Set<Promise<void>>();
 
   constructor(options: RequestLogOptions) {
@@ -113,6 +120,8 @@ export class RequestLog {
         keyAlias: note.keyAlias,
       },
       note.onRow ? (row) => this.#recordAnd(row, note.onRow!) : (row) => this.#record(row),
+      undefined,
+      this.options.oneShot && this.options.target ? loadOneShot : undefined,
     );
     this.#pending.add(observer.done);
     void observer.done.then(() => this.#pending.delete(observer.done));
@@ -128,6 +137,10 @@ export class RequestLog {
   async close(deadlineMs = this.options.closeDeadlineMs ?? 2_000): Promise<WriterStatus | undefined> {
     const deadline = Date.now() + deadlineMs;
     if (this.#pending.size) await Promise.race([Promise.all(this.#pending), new Promise((resolve) => setTimeout(resolve, deadlineMs).unref())]);
+    if (this.#held.length) {
+      const rows = this.#held.splice(0);
+      return (await loadOneShot()).writeRows(this.options.target, rows, { retentionDays: this.options.retentionDays, deadline, onNotice: this.options.onNotice });
+    }
     if (!this.#writer) return undefined;
     const writer = await this.#writer;
     return writer.close(Math.max(100, deadline - Date.now()));
@@ -148,6 +161,10 @@ export class RequestLog {
     this.options.onRow?.(row);
     // No target: a log that only counts (a batch's summary with logging off).
     if (!this.options.target) return;
+    if (this.options.oneShot) {
+      this.#held.push(row);
+      return;
+    }
     this.#writer ??= openWriter(this.options);
     (await this.#writer).record(row);
   }
@@ -163,6 +180,10 @@ export class RequestLog {
     else if (input !== undefined || output !== undefined) totals.unpriced++;
   }
 }
+
+/** The one-shot path, row builder included: one import after the answer is out. */
+let oneShotModule: Promise<typeof import('./log/one-shot.ts')> | undefined;
+const loadOneShot = () => (oneShotModule ??= import('./log/one-shot.ts'));
 
 async function openWriter(options: RequestLogOptions): Promise<LogWriter> {
   const [{ LogWriter }, { openLogStore }] = await Promise.all([import('./log/writer.ts'), import('./log/open.ts')]);
@@ -190,7 +211,7 @@ function requestBodyOf(options: RouterPassthroughOptions): Uint8Array | string |
 export function cliRequestLog(face: 'call' | 'batch', config: Config, flags: { log?: boolean | undefined; replayOf?: string | undefined }): RequestLog | undefined {
   const settings = requestLogSettings({ config, env: process.env, off: flags.log === false, bodiesByDefault: true });
   if (!settings && face === 'batch') return new RequestLog({ target: '', bodies: false, face });
-  return settings && new RequestLog({ ...settings, face, replayOf: flags.replayOf, closeDeadlineMs: face === 'batch' ? 10_000 : 2_000, onNotice: (message) => process.stderr.write(`llmpass: ${message}\n`) });
+  return settings && new RequestLog({ ...settings, face, replayOf: flags.replayOf, closeDeadlineMs: face === 'batch' ? 10_000 : 2_000, oneShot: face === 'call', onNotice: (message) => process.stderr.write(`llmpass: ${message}\n`) });
 }
 
 /**

@@ -4,23 +4,8 @@ import type { Config } from '../config/load.ts';
 import { resolveEnvValue } from '../config/env.ts';
 import type { Secret } from '../secret.ts';
 
-/**
- * Every header a client SDK may carry a key in: `Authorization` (OpenAI), `x-api-key` (Anthropic), `api-key`
- * (Azure), `x-goog-api-key` (Gemini), `x-llmpass-api-key` / `x-litellm-api-key` (clients whose SDK owns the others,
- * as the AWS SDK signs Authorization itself). None of them, nor cookies, ever go upstream.
- */
-export const CLIENT_CREDENTIAL_HEADERS = new Set([
-  'authorization',
-  'x-api-key',
-  'api-key',
-  'x-goog-api-key',
-  'x-llmpass-api-key',
-  'x-litellm-api-key',
-  'cookie',
-  'proxy-authorization',
-  // A client's AWS session token (the AWS SDK signs with its own credentials): a credential, never forwarded.
-  'x-amz-security-token',
-]);
+// Where client keys travel: in transport/ so that masking a logged call's headers does not load this module's crypto.
+export { CLIENT_CREDENTIAL_HEADERS } from '../transport/headers.ts';
 
 const KEY_HEADERS = ['authorization', 'x-llmpass-api-key', 'x-litellm-api-key', 'x-api-key', 'api-key', 'x-goog-api-key'] as const;
 

@@ -58,3 +58,21 @@ export function isEventStream(contentType: string | null | undefined): boolean {
   const type = contentType.trimStart().slice(0, 40).toLowerCase();
   return type.startsWith('text/event-stream') || type.startsWith('application/vnd.amazon.eventstream');
 }
+
+/**
+ * Every header a client SDK may carry a key in: `Authorization` (OpenAI), `x-api-key` (Anthropic), `api-key`
+ * (Azure), `x-goog-api-key` (Gemini), `x-llmpass-api-key` / `x-litellm-api-key` (clients whose SDK owns the others,
+ * as the AWS SDK signs Authorization itself). None of them, nor cookies, ever go upstream.
+ */
+export const CLIENT_CREDENTIAL_HEADERS = new Set([
+  'authorization',
+  'x-api-key',
+  'api-key',
+  'x-goog-api-key',
+  'x-llmpass-api-key',
+  'x-litellm-api-key',
+  'cookie',
+  'proxy-authorization',
+  // A client's AWS session token (the AWS SDK signs with its own credentials): a credential, never forwarded.
+  'x-amz-security-token',
+]);

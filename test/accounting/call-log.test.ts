@@ -1,7 +1,8 @@
 // `llmpass call` and `--jsonl` batches record every call in the request log (the SQLite file under
 // XDG_STATE_HOME by default) with its tokens and cost; --no-log, LLMPASS_LOG=off and the config turn it off.
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sseChunks, status } from '../fixtures/fake-upstream.ts';
 import { openLogStore } from '../../src/accounting/log/open.ts';
@@ -33,6 +34,26 @@ describe('llmpass call logs its call', () => {
     expect(JSON.parse(Buffer.from(row!.requestBody!).toString())).toEqual({ messages: [] });
     expect(JSON.parse(Buffer.from(row!.responseBody!).toString())).toEqual(CHAT);
     expect(JSON.stringify(row!.requestHeaders)).not.toContain('sk-client-secret');
+  });
+
+  it('writes its row after the answer with nothing heavy loaded for it (no node:crypto), left in the WAL, which `llmpass logs` reads', async () => {
+    const { url } = await upstream();
+    const dir = config(url);
+    const hook = join(dir, 'builtins.mjs');
+    // Prints, at exit, the built-in modules the process loaded (importing node:crypto cost a one-shot call ~8 ms).
+    writeFileSync(hook, "process.on('exit', () => process.stderr.write(`builtins: ${process.moduleLoadList.join(',')}\\n`));\n");
+    const result = await call(dir, ['chat', 'v1/chat/completions', 'messages:=[]'], { env: { ...env(dir), NODE_OPTIONS: `--import=${pathToFileURL(hook).href}` } });
+    expect(result.code).toBe(0);
+    const builtins = result.stderr.toString().match(/^builtins: (.*)$/m)![1]!.split(',');
+    expect(builtins).toContain('NativeModule sqlite');
+    expect(builtins.filter((name) => /\bcrypto\b/.test(name))).toEqual([]);
+    // The connection was left to the process's end (no checkpoint on close): the row is in the WAL, and read from it.
+    expect(existsSync(join(dir, 'state', 'llmpass', 'logs.db-wal'))).toBe(true);
+    const logs = await runCli({ args: ['logs', '--json'], cwd: dir, env: env(dir) });
+    expect(logs.code).toBe(0);
+    expect(JSON.parse(logs.stdout.toString())).toEqual([expect.objectContaining({ alias: 'chat', status: 200 })]);
+    expect((await call(dir, ['chat', 'v1/chat/completions', 'messages:=[]'], { env: env(dir) })).code).toBe(0);
+    expect(await rows(dir)).toHaveLength(2);
   });
 
   it('a streamed answer: usage from its last event; a model without a price is cost null, never 0', async () => {

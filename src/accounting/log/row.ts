@@ -1,5 +1,5 @@
-import { randomFillSync } from 'node:crypto';
-import { CLIENT_CREDENTIAL_HEADERS } from '../../proxy/auth.ts';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { CLIENT_CREDENTIAL_HEADERS } from '../../transport/headers.ts';
 import type { Usage } from '../usage.ts';
 
 /** Which face of llmpass made the call. */
@@ -94,9 +94,27 @@ const POOL = Buffer.alloc(4096);
 let pooled = 0;
 function randomBytes(): Buffer {
   if (pooled < 10) {
-    randomFillSync(POOL);
+    fillRandom(POOL);
     pooled = POOL.length;
   }
   pooled -= 10;
   return POOL.subarray(pooled, pooled + 10);
+}
+
+/**
+ * The system's generator, read from /dev/urandom where there is one: importing node:crypto costs a one-shot call
+ * ~8 ms (it loads ~18 internal modules), more than writing its row. Elsewhere (Windows), node:crypto.
+ */
+function fillRandom(pool: Buffer): void {
+  try {
+    const fd = openSync('/dev/urandom', 'r');
+    try {
+      if (readSync(fd, pool) === pool.length) return;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // No /dev/urandom: below.
+  }
+  process.getBuiltinModule('node:crypto').randomFillSync(pool);
 }

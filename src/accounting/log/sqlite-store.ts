@@ -18,10 +18,16 @@ export async function openSqliteStore(path: string): Promise<LogStore> {
     // A busy file waits a little instead of failing at once, from the first statement on: several one-shot calls
     // opening the file together (a shell loop, parallel jobs) otherwise race for the journal-mode switch.
     db = new DatabaseSync(path, { timeout: 5000 });
-    // WAL: readers (`llmpass logs`) never block the writer; incremental auto-vacuum (set before the first table)
-    // lets retention give pages back.
-    db.exec('PRAGMA auto_vacuum = INCREMENTAL; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
-    migrate(db, path);
+    // Per connection; the rest is set once, when the file is made (journal_mode = WAL is stored in the file).
+    db.exec('PRAGMA synchronous = NORMAL');
+    // A file already at this version (every open but the first) is read, not locked for writing: a one-shot call
+    // opens the log each time, and BEGIN IMMEDIATE with the pragmas cost it ~4 ms (more with calls in parallel).
+    if (currentVersion(db) !== SCHEMA_VERSION) {
+      // WAL: readers (`llmpass logs`) never block the writer; incremental auto-vacuum (set before the first table)
+      // lets retention give pages back.
+      db.exec('PRAGMA auto_vacuum = INCREMENTAL; PRAGMA journal_mode = WAL;');
+      migrate(db, path);
+    }
   } catch (error) {
     if (error instanceof LogStoreError) throw error;
     throw new LogStoreError(`cannot open the request log ${path}: ${(error as Error).message}`, { cause: error });
@@ -29,6 +35,13 @@ export async function openSqliteStore(path: string): Promise<LogStore> {
   return new SqliteStore(db, path);
 }
 
+/** The schema version the file is at, read without a write lock; 0 for a file without the table (a new one). */
+function currentVersion(db: DatabaseSync): number {
+  const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'llmpass_schema'").get();
+  return table ? ((db.prepare('SELECT version FROM llmpass_schema').get() as { version: number } | undefined)?.version ?? 0) : 0;
+}
+
+/** Applies the steps past the file's version under a write lock (several processes may open a new file at once). */
 function migrate(db: DatabaseSync, path: string): void {
   db.exec('BEGIN IMMEDIATE');
   try {

@@ -1,0 +1,109 @@
+// A one-shot call's log (`llmpass call`): its row built and written straight to the store once the answer is out.
+// No ring, no timers, no background retry: the process exits right after. Everything this needs is imported here,
+// statically, so that it loads as one dynamic import (the observer's and the log's) rather than a chain of chunks
+// (row builder, writer, opener, store: 8 chunks before, 7 now; esbuild still splits what other commands share).
+import { buildRow } from '../observe-row.ts';
+import { isPostgresUrl } from './open.ts';
+import { openSqliteStore } from './sqlite-store.ts';
+import { SchemaTooNewError, type LogStore } from './store.ts';
+import type { RequestRow } from './row.ts';
+import type { WriterStatus } from './writer.ts';
+
+export { buildRow };
+
+export interface OneShotOptions {
+  retentionDays?: number | undefined;
+  /** Attempts (a locked file, a database that is down) stop at this deadline; the rows are then counted dropped. */
+  deadline: number;
+  onNotice?: ((message: string) => void) | undefined;
+}
+
+const DAY_MS = 86_400_000;
+const PRUNE_BATCH = 1_000;
+
+/** Writes `rows` (retried until the deadline), deletes one batch of rows past retention, closes the store. */
+export async function writeRows(target: string, rows: readonly RequestRow[], { retentionDays = 30, deadline, onNotice }: OneShotOptions): Promise<WriterStatus> {
+  const status: WriterStatus = { state: 'closed', store: undefined, queued: 0, written: 0, dropped: 0, failures: 0, lastError: undefined, pruned: 0 };
+  let store: LogStore | undefined;
+  for (let wait = 100; ; wait *= 2) {
+    try {
+      store ??= await open(target, deadline);
+      await beforeDeadline(store.insert(rows), deadline);
+      status.written = rows.length;
+      break;
+    } catch (error) {
+      status.failures += 1;
+      status.lastError = error instanceof Error ? error.message : String(error);
+      if (error instanceof SchemaTooNewError || Date.now() + wait >= deadline) {
+        status.state = error instanceof SchemaTooNewError ? 'failed' : 'closed';
+        status.dropped = rows.length;
+        notice(onNotice, `request log: ${status.lastError}; ${error instanceof SchemaTooNewError ? 'calls are not logged' : `${rows.length} row(s) not logged`}`);
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+  if (store) {
+    status.store = store.where;
+    // A process that lives for one call never reaches a retention timer: one small batch each time instead (an
+    // index range that is empty on most calls, ~0.1 ms).
+    if (status.written && retentionDays > 0) status.pruned = await prune(store, Date.now() - retentionDays * DAY_MS, deadline);
+    if (store.kind === 'sqlite') leaveOpenUntilExit();
+    else await beforeDeadline(store.close(), Math.max(deadline, Date.now() + 50)).catch(() => {});
+  }
+  return status;
+}
+
+/**
+ * An SQLite connection is not closed by a one-shot call: closing the last one checkpoints the WAL into the file and
+ * deletes it, two fsyncs, and the next call's first commit starts a new WAL with a third (together ~5 ms of a ~150 ms
+ * call, measured). Node would close it all the same while tearing the process down after 'exit', so the process ends
+ * there, as process.exit() does (with the same exit code; the loop is empty by then, so all output is out).
+ * Nothing is lost: the row was committed to the WAL, which is in the OS's hands once write() returns (synchronous =
+ * NORMAL never fsyncs a commit anyway), and the next connection (a call, `llmpass logs`) reads it from there; WAL
+ * recovery keeps the file consistent, and the WAL is checkpointed by SQLite's auto-checkpoint (1000 pages) or when
+ * `llmpass logs` (or the proxy) closes. What a power loss right after the call could take is the same as before:
+ * rows not yet checkpointed.
+ */
+function leaveOpenUntilExit(): void {
+  if (leavingOpen) return;
+  leavingOpen = true;
+  process.once('exit', () => process.exit());
+}
+let leavingOpen = false;
+
+async function open(target: string, deadline: number): Promise<LogStore> {
+  const opening = isPostgresUrl(target) ? import('./postgres-store.ts').then((pg) => pg.openPostgresStore(target)) : openSqliteStore(target);
+  try {
+    return await beforeDeadline(opening, deadline);
+  } catch (error) {
+    // An open that lands after the deadline is closed then, so that no connection holds the process.
+    void opening.then((late) => late.close()).catch(() => {});
+    throw error;
+  }
+}
+
+async function prune(store: LogStore, before: number, deadline: number): Promise<number> {
+  try {
+    const gone = await beforeDeadline(store.prune(before, PRUNE_BATCH), deadline);
+    if (gone > 0) await beforeDeadline(store.compact(), deadline);
+    return gone;
+  } catch {
+    return 0;
+  }
+}
+
+/** The promise, or a rejection at the deadline (a database that never answers must not hold the process). */
+function beforeDeadline<T>(promise: Promise<T>, deadline: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeUp = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timed out')), Math.max(0, deadline - Date.now()))));
+  return Promise.race([promise, timeUp]).finally(() => clearTimeout(timer));
+}
+
+function notice(onNotice: ((message: string) => void) | undefined, message: string): void {
+  try {
+    onNotice?.(message);
+  } catch {
+    // A broken notice sink must not fail the call.
+  }
+}
