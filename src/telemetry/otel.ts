@@ -154,12 +154,13 @@ export async function startOtel(settings: TelemetrySettings, warn: (message: str
     const exporter = new CountingExporter(await spanExporter(settings.traces.protocol, timeoutMillis), count);
     const env = process.env;
     // The SDK reads no OTEL_BSP_* variable itself. A queue that holds a couple of seconds of a busy proxy's spans,
-    // exported in large batches (fewer requests to the collector, each span serialized once either way) at least
-    // once a second, so that a quiet proxy's traces show up soon.
+    // exported at least once a second, so that a quiet proxy's traces show up soon. Batches of 256, not 1024: a
+    // span waiting for its batch outlives the young generation's collections and is copied by each; in process
+    // (bench/child/telemetry-seam.mjs) tracing cost 13 µs a request with 256 against 20 with 1024, and 64 no less.
     const maxQueueSize = Number(env.OTEL_BSP_MAX_QUEUE_SIZE) || 4096;
     const batch = new BatchSpanProcessor(exporter, {
       maxQueueSize,
-      maxExportBatchSize: Math.min(maxQueueSize, Number(env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE) || 1024),
+      maxExportBatchSize: Math.min(maxQueueSize, Number(env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE) || 256),
       scheduledDelayMillis: Number(env.OTEL_BSP_SCHEDULE_DELAY) || 1000,
       exportTimeoutMillis: cli ? CLI_EXPORT_TIMEOUT_MS : Number(env.OTEL_BSP_EXPORT_TIMEOUT) || 10_000,
     });
