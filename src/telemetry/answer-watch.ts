@@ -112,6 +112,8 @@ export function listenToAnswer(reply: UpstreamReply, capture: boolean, done: Ans
   const reader = new AnswerReader(reply, capture, done);
   const body: Readable = reply.body;
   body.on('data', reader.see);
+  // 'end' first: the proxy ends the request's trace at its response's close, which can come before the body's.
+  body.once('end', () => reader.finish(false));
   body.once('close', () => reader.finish(!body.readableEnded));
 }
 

@@ -1,7 +1,7 @@
 // The spans of one traced unit: its own span (SERVER for a proxy request, INTERNAL for a `call` or a batch line)
 // and a CLIENT span per upstream attempt, driven by the Router's events. Retries, fallbacks and cooldowns show
 // as siblings under the unit's span, each saying why it happened.
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, TraceFlags, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
 import {
   ATTR_ERROR_TYPE,
   ATTR_HTTP_REQUEST_METHOD,
@@ -142,10 +142,13 @@ export class OtelCallTrace implements CallTrace {
     this.#attempt = { span, started: performance.now(), metric, errorType: undefined, responseModel: undefined, answered: false, watching: false };
     // The upstream joins this trace: the attempt's traceparent replaces any the client sent.
     // A recording span's ids are the SDK's own, valid: only a no-op span's need checking.
-    if (span.isRecording() || trace.isSpanContextValid(span.spanContext())) {
-      request.headers.delete('traceparent');
-      request.headers.delete('tracestate');
-      this.#runtime.propagator.inject(trace.setSpan(ROOT_CONTEXT, span), request.headers, mapSetter);
+    // Written here as the W3C propagator would: its inject builds a context per call to read the span back.
+    const context = span.spanContext();
+    if (span.isRecording() || trace.isSpanContextValid(context)) {
+      request.headers.set('traceparent', `00-${context.traceId}-${context.spanId}-0${(context.traceFlags & TraceFlags.SAMPLED).toString(16)}`);
+      const state = context.traceState?.serialize();
+      if (state) request.headers.set('tracestate', state);
+      else request.headers.delete('tracestate');
     }
   }
 
@@ -229,11 +232,11 @@ export class OtelCallTrace implements CallTrace {
     if (outcome.status > 0) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, outcome.status);
     if (outcome.alias) span.setAttribute('llmpass.alias', outcome.alias);
     if (outcome.route) {
-      span.setAttribute('llmpass.route', outcome.route);
+      // A server span's route is http.route's: the same value twice would be set, kept and sent on every request.
       if (this.#kind === 'server') {
         span.setAttribute(ATTR_HTTP_ROUTE, outcome.route);
         span.updateName(`${this.#method} ${outcome.route}`);
-      }
+      } else span.setAttribute('llmpass.route', outcome.route);
     }
     // A server span is an error for a 5xx (the client's 4xx is not the server's fault); a call for any failure.
     const failed = this.#kind === 'server' ? outcome.status >= 500 : outcome.status >= 400 || outcome.status === 0 || outcome.error !== undefined;
@@ -244,9 +247,3 @@ export class OtelCallTrace implements CallTrace {
     span.end();
   }
 }
-
-const mapSetter = {
-  set(carrier: Map<string, unknown>, key: string, value: string): void {
-    carrier.set(key, value);
-  },
-};

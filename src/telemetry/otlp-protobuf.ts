@@ -1,0 +1,301 @@
+// An ExportTraceServiceRequest (OTLP/protobuf) written straight from the SDK's finished spans, in one pass into one
+// growing buffer. The official serializer walks every span twice (a size estimate, then the write) and encodes every
+// attribute's key and value each time; on a proxy every span carries the same keys and mostly the same values, so
+// here a string attribute's whole KeyValue is encoded once and copied after, as are the resource and the scope.
+// What goes over the wire is the same message: test/telemetry/otlp-protobuf.test.ts decodes both and compares.
+import type { AttributeValue, Attributes, HrTime, Link } from '@opentelemetry/api';
+import type { InstrumentationScope } from '@opentelemetry/core';
+import type { Resource } from '@opentelemetry/resources';
+import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
+
+const LEN = 2;
+/** Pre-encoded KeyValues are kept for this many distinct string pairs; rarer ones are encoded each time. */
+const MAX_CACHED_PAIRS = 4096;
+const MAX_CACHED_VALUE_CHARS = 256;
+const TWO_32 = 0x1_0000_0000;
+
+class Writer {
+  buf = Buffer.allocUnsafe(64 * 1024);
+  pos = 0;
+
+  ensure(bytes: number): void {
+    if (this.pos + bytes <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + bytes));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  varint(value: number): void {
+    this.ensure(10);
+    if (value < 0) {
+      // An int64 below zero: ten bytes of two's complement.
+      let big = BigInt.asUintN(64, BigInt(value));
+      while (big > 0x7fn) {
+        this.buf[this.pos++] = Number(big & 0x7fn) | 0x80;
+        big >>= 7n;
+      }
+      this.buf[this.pos++] = Number(big);
+      return;
+    }
+    while (value > 0x7f) {
+      this.buf[this.pos++] = (value % 0x80) | 0x80;
+      value = Math.floor(value / 0x80);
+    }
+    this.buf[this.pos++] = value;
+  }
+
+  tag(field: number, wire: number): void {
+    this.varint((field << 3) | wire);
+  }
+
+  string(field: number, text: string): void {
+    this.tag(field, LEN);
+    const max = text.length * 3;
+    this.ensure(max + 5);
+    if (max < 0x80) {
+      // The length fits one byte whatever the text: written after it, then put in front.
+      const written = this.buf.write(text, this.pos + 1, 'utf8');
+      this.buf[this.pos] = written;
+      this.pos += written + 1;
+      return;
+    }
+    this.varint(Buffer.byteLength(text));
+    this.pos += this.buf.write(text, this.pos, 'utf8');
+  }
+
+  /** A 16- or 8-byte id from its hex spelling. */
+  id(field: number, hex: string): void {
+    this.tag(field, LEN);
+    this.ensure(hex.length / 2 + 1);
+    this.buf[this.pos++] = hex.length / 2;
+    this.pos += this.buf.write(hex, this.pos, 'hex');
+  }
+
+  raw(bytes: Uint8Array): void {
+    this.ensure(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+
+  /** Nanoseconds since the epoch as fixed64; [seconds, nanos] exceeds a double's exact range once combined. */
+  time(field: number, [seconds, nanos]: HrTime): void {
+    this.tag(field, 1);
+    this.ensure(8);
+    // seconds * 1e9 + nanos = high * 2^32 + low, in parts every double holds exactly.
+    const upper = Math.floor(seconds / 0x10000) * 1e9; // seconds' upper bits, scaled; times 2^16 below
+    const lower = (seconds % 0x10000) * 1e9 + nanos;
+    let low = (upper % 0x10000) * 0x10000 + (lower % TWO_32);
+    const high = Math.floor(upper / 0x10000) + Math.floor(lower / TWO_32) + Math.floor(low / TWO_32);
+    low %= TWO_32;
+    this.buf.writeUInt32LE(low, this.pos);
+    this.buf.writeUInt32LE(high >>> 0, this.pos + 4);
+    this.pos += 8;
+  }
+
+  /** Starts a length-delimited field: its body is written next, then end() puts the length in front. */
+  open(field: number): number {
+    this.tag(field, LEN);
+    this.ensure(5);
+    this.pos += 5; // room for the longest length a buffer here can have
+    return this.pos;
+  }
+
+  end(start: number): void {
+    const length = this.pos - start;
+    let size = 1;
+    while (length >= 0x80 ** size) size += 1;
+    const at = start - 5;
+    if (size < 5) this.buf.copy(this.buf, at + size, start, this.pos);
+    let value = length;
+    for (let i = 0; i < size; i++) {
+      this.buf[at + i] = (value % 0x80) | (i < size - 1 ? 0x80 : 0);
+      value = Math.floor(value / 0x80);
+    }
+    this.pos -= 5 - size;
+  }
+
+  take(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
+}
+
+function anyValue(w: Writer, value: AttributeValue | null | undefined): void {
+  switch (typeof value) {
+    case 'string':
+      return w.string(1, value);
+    case 'boolean':
+      w.tag(2, 0);
+      return w.varint(value ? 1 : 0);
+    case 'number':
+      if (Number.isInteger(value) && value >= -(2 ** 63) && value < 2 ** 63) {
+        w.tag(3, 0);
+        return w.varint(value);
+      }
+      w.tag(4, 1);
+      w.ensure(8);
+      w.pos = w.buf.writeDoubleLE(value, w.pos);
+      return;
+  }
+  if (Array.isArray(value)) {
+    const list = w.open(5);
+    for (const item of value) {
+      const entry = w.open(1);
+      anyValue(w, item);
+      w.end(entry);
+    }
+    w.end(list);
+  }
+}
+
+/** Each (field, key, string value) KeyValue, encoded whole, by field then key then value. */
+const encodedPairs = new Map<number, Map<string, Map<string, Uint8Array>>>();
+let cachedPairs = 0;
+
+function keyValue(w: Writer, field: number, key: string, value: AttributeValue | undefined): void {
+  const entry = w.open(field);
+  w.string(1, key);
+  const any = w.open(2);
+  anyValue(w, value);
+  w.end(any);
+  w.end(entry);
+}
+
+function attributes(w: Writer, field: number, attrs: Attributes): void {
+  let byKey = encodedPairs.get(field);
+  if (!byKey) encodedPairs.set(field, (byKey = new Map()));
+  for (const key in attrs) {
+    const value = attrs[key];
+    if (typeof value !== 'string' || value.length > MAX_CACHED_VALUE_CHARS) {
+      keyValue(w, field, key, value);
+      continue;
+    }
+    let byValue = byKey.get(key);
+    let bytes = byValue?.get(value);
+    if (!bytes) {
+      if (cachedPairs >= MAX_CACHED_PAIRS) {
+        keyValue(w, field, key, value);
+        continue;
+      }
+      const one = new Writer();
+      keyValue(one, field, key, value);
+      bytes = Uint8Array.from(one.take());
+      if (!byValue) byKey.set(key, (byValue = new Map()));
+      byValue.set(value, bytes);
+      cachedPairs += 1;
+    }
+    w.raw(bytes);
+  }
+}
+
+const spanFlags = (traceFlags: number, remote: boolean | undefined): number => (traceFlags & 0xff) | 0x100 | (remote ? 0x200 : 0);
+
+function fixed32(w: Writer, field: number, value: number): void {
+  w.tag(field, 5);
+  w.ensure(4);
+  w.pos = w.buf.writeUInt32LE(value, w.pos);
+}
+
+function count(w: Writer, field: number, value: number | undefined): void {
+  if (!value) return;
+  w.tag(field, 0);
+  w.varint(value);
+}
+
+function event(w: Writer, e: TimedEvent): void {
+  const start = w.open(11);
+  w.time(1, e.time);
+  w.string(2, e.name);
+  if (e.attributes) attributes(w, 3, e.attributes);
+  count(w, 4, e.droppedAttributesCount);
+  w.end(start);
+}
+
+function link(w: Writer, l: Link): void {
+  const start = w.open(13);
+  w.id(1, l.context.traceId);
+  w.id(2, l.context.spanId);
+  const state = l.context.traceState?.serialize();
+  if (state) w.string(3, state);
+  if (l.attributes) attributes(w, 4, l.attributes);
+  count(w, 5, l.droppedAttributesCount);
+  fixed32(w, 6, spanFlags(l.context.traceFlags, l.context.isRemote));
+  w.end(start);
+}
+
+function span(w: Writer, s: ReadableSpan): void {
+  const start = w.open(2);
+  const context = s.spanContext();
+  w.id(1, context.traceId);
+  w.id(2, context.spanId);
+  const state = context.traceState?.serialize();
+  if (state) w.string(3, state);
+  const parent = s.parentSpanContext;
+  if (parent?.spanId) w.id(4, parent.spanId);
+  w.string(5, s.name);
+  w.tag(6, 0);
+  w.varint(s.kind + 1); // the API's kinds start at INTERNAL = 0, OTLP's at UNSPECIFIED
+  w.time(7, s.startTime);
+  w.time(8, s.endTime);
+  attributes(w, 9, s.attributes);
+  count(w, 10, s.droppedAttributesCount);
+  for (const e of s.events) event(w, e);
+  count(w, 12, s.droppedEventsCount);
+  for (const l of s.links) link(w, l);
+  count(w, 14, s.droppedLinksCount);
+  const status = w.open(15);
+  if (s.status.message) w.string(2, s.status.message);
+  count(w, 3, s.status.code);
+  w.end(status);
+  fixed32(w, 16, spanFlags(context.traceFlags, parent?.isRemote));
+  w.end(start);
+}
+
+function encodedOnce<K extends object>(cache: WeakMap<K, Uint8Array>, key: K, write: (w: Writer) => void): Uint8Array {
+  let bytes = cache.get(key);
+  if (!bytes) {
+    const w = new Writer();
+    write(w);
+    bytes = Uint8Array.from(w.take());
+    cache.set(key, bytes);
+  }
+  return bytes;
+}
+
+const encodedResources = new WeakMap<Resource, Uint8Array>();
+const encodedScopes = new WeakMap<InstrumentationScope, Uint8Array>();
+
+/** The request for `spans`, grouped by resource and then scope as OTLP nests them. */
+export function encodeTraceRequest(spans: ReadableSpan[]): Uint8Array {
+  const groups = new Map<Resource, Map<InstrumentationScope, ReadableSpan[]>>();
+  for (const s of spans) {
+    let byScope = groups.get(s.resource);
+    if (!byScope) groups.set(s.resource, (byScope = new Map()));
+    const list = byScope.get(s.instrumentationScope);
+    if (list) list.push(s);
+    else byScope.set(s.instrumentationScope, [s]);
+  }
+  const w = new Writer();
+  for (const [resource, byScope] of groups) {
+    const resourceSpans = w.open(1);
+    w.raw(encodedOnce(encodedResources, resource, (r) => {
+      const start = r.open(1);
+      attributes(r, 1, resource.attributes);
+      r.end(start);
+    }));
+    for (const [scope, list] of byScope) {
+      const scopeSpans = w.open(2);
+      w.raw(encodedOnce(encodedScopes, scope, (r) => {
+        const start = r.open(1);
+        r.string(1, scope.name);
+        if (scope.version) r.string(2, scope.version);
+        r.end(start);
+      }));
+      for (const s of list) span(w, s);
+      if (scope.schemaUrl) w.string(3, scope.schemaUrl);
+      w.end(scopeSpans);
+    }
+    if (resource.schemaUrl) w.string(3, resource.schemaUrl);
+    w.end(resourceSpans);
+  }
+  return w.take();
+}
