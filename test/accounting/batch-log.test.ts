@@ -3,16 +3,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { status } from '../fixtures/fake-upstream.ts';
 import { assertBuilt, call } from '../support/cli.ts';
 import { cleanupTemp } from '../support/tmp.ts';
-import { CHAT, loggedConfig, loggedEnv, loggedRows } from '../support/logged-calls.ts';
+import { CHAT, loggedConfig as config, loggedEnv as env, loggedRows as rows } from '../support/logged-calls.ts';
 import { fakeUpstreams } from '../support/upstreams.ts';
 
 assertBuilt();
 afterAll(cleanupTemp);
 
 const upstream = fakeUpstreams(() => status(200, CHAT));
-const config = loggedConfig;
-const rows = loggedRows;
-const env = loggedEnv;
 
 describe('--jsonl batches log one row per line', () => {
   it('10,000 lines, 10,000 rows; the summary has the tokens and cost in total', { timeout: 120_000 }, async () => {

@@ -9,16 +9,13 @@ import { openLogStore } from '../../src/accounting/log/open.ts';
 import { assertBuilt, call, runCli } from '../support/cli.ts';
 import { logRows } from '../support/log-rows.ts';
 import { cleanupTemp } from '../support/tmp.ts';
-import { CHAT, loggedConfig, loggedEnv, loggedRows } from '../support/logged-calls.ts';
+import { CHAT, loggedConfig as config, loggedEnv as env, loggedRows as rows } from '../support/logged-calls.ts';
 import { fakeUpstreams } from '../support/upstreams.ts';
 
 assertBuilt();
 afterAll(cleanupTemp);
 
 const upstream = fakeUpstreams(() => status(200, CHAT));
-const config = loggedConfig;
-const rows = loggedRows;
-const env = loggedEnv;
 
 describe('llmpass call logs its call', () => {
   it('a row with the tokens the answer reported and the cost at the deployment\'s rates, bodies kept', async () => {
