@@ -187,7 +187,7 @@ const loadOneShot = () => (oneShotModule ??= import('./log/one-shot.ts'));
 
 async function openWriter(options: RequestLogOptions): Promise<LogWriter> {
   const [{ LogWriter }, { openLogStore }] = await Promise.all([import('./log/writer.ts'), import('./log/open.ts')]);
-  return new LogWriter({ open: () => openLogStore(options.target), capacity: options.queueRows, retentionDays: options.retentionDays, onNotice: options.onNotice });
+  return new LogWriter({ open: () => openLogStore(options.target, { thread: options.face === 'proxy' }), capacity: options.queueRows, retentionDays: options.retentionDays, onNotice: options.onNotice });
 }
 
 /** The request body as sent, when it can be kept (a stream is not held back for the log). */

@@ -17,7 +17,9 @@ import { POSTGRES_MISSING, postgresInstalled, runSql, usePostgres } from '../sup
 import { cleanupTemp, tempDir } from '../support/tmp.ts';
 
 interface Backend {
-  name: 'sqlite' | 'postgres';
+  name: 'sqlite' | 'sqlite on its own thread' | 'postgres';
+  /** The proxy's way: the SQLite file written from a worker thread (log/sqlite-thread.ts). */
+  thread?: boolean;
   /** A fresh, empty log for one test. */
   target(): Promise<string>;
   /** Runs raw SQL against a target, as another program would. */
@@ -36,6 +38,8 @@ const sqlite: Backend = {
   },
 };
 
+const sqliteThread: Backend = { ...sqlite, name: 'sqlite on its own thread', thread: true };
+
 const postgres: Backend = {
   name: 'postgres',
   target: () => pgServer.database('log'),
@@ -43,12 +47,12 @@ const postgres: Backend = {
 };
 
 if (!postgresInstalled()) console.warn(`skipping the PostgreSQL half of the request log suite: ${POSTGRES_MISSING}`);
-const backends = postgresInstalled() ? [sqlite, postgres] : [sqlite];
+const backends = postgresInstalled() ? [sqlite, sqliteThread, postgres] : [sqlite, sqliteThread];
 
 afterAll(() => cleanupTemp());
 
-async function withStore<T>(target: string, use: (store: LogStore) => Promise<T>): Promise<T> {
-  const store = await openLogStore(target);
+async function withStoreOf<T>(target: string, use: (store: LogStore) => Promise<T>, thread = false): Promise<T> {
+  const store = await openLogStore(target, { thread });
   try {
     return await use(store);
   } finally {
@@ -57,6 +61,7 @@ async function withStore<T>(target: string, use: (store: LogStore) => Promise<T>
 }
 
 describe.each(backends)('request log in $name', (backend) => {
+  const withStore = <T>(target: string, use: (store: LogStore) => Promise<T>) => withStoreOf(target, use, backend.thread);
   it('keeps every field of a row, unknown tokens and an unpriced cost as null', async () => {
     const target = await backend.target();
     const full = logRow({ tokens: usageOf({ input: 1000, output: 50, cacheRead: 200, cacheWrite: 100, reasoning: 20 }), replayOf: 'abc', keyAlias: 'team-a' });
@@ -122,7 +127,7 @@ describe.each(backends)('request log in $name', (backend) => {
   it('applies migrations once: reopening keeps the version and the rows', async () => {
     const target = await backend.target();
     await withStore(target, (store) => store.insert(logRows(2)));
-    const [a, b] = await Promise.all([openLogStore(target), openLogStore(target)]);
+    const [a, b] = await Promise.all([openLogStore(target, { thread: backend.thread }), openLogStore(target, { thread: backend.thread })]);
     expect(await a.schemaVersion()).toBe(SCHEMA_VERSION);
     expect(await b.list({})).toHaveLength(2);
     await Promise.all([a.close(), b.close()]);
@@ -132,12 +137,12 @@ describe.each(backends)('request log in $name', (backend) => {
     const target = await backend.target();
     await withStore(target, (store) => store.insert(logRows(1)));
     await backend.sql(target, `UPDATE llmpass_schema SET version = ${SCHEMA_VERSION + 1}`);
-    const refusal = await openLogStore(target).catch((error: unknown) => error);
+    const refusal = await openLogStore(target, { thread: backend.thread }).catch((error: unknown) => error);
     expect(refusal).toBeInstanceOf(SchemaTooNewError);
     expect((refusal as Error).message).toMatch(new RegExp(`schema version ${SCHEMA_VERSION + 1}, newer than this llmpass knows \\(${SCHEMA_VERSION}\\): upgrade llmpass`));
     expect((refusal as Error).message).not.toMatch(/:[^@/]*@/);
     const notices: string[] = [];
-    const writer = new LogWriter({ open: () => openLogStore(target), retentionDays: 0, onNotice: (line) => notices.push(line), retryMinMs: 1 });
+    const writer = new LogWriter({ open: () => openLogStore(target, { thread: backend.thread }), retentionDays: 0, onNotice: (line) => notices.push(line), retryMinMs: 1 });
     for (const row of logRows(3)) writer.record(row);
     await writer.flush();
     expect(writer.status()).toMatchObject({ state: 'failed', written: 0, dropped: 3, queued: 0 });
@@ -148,7 +153,7 @@ describe.each(backends)('request log in $name', (backend) => {
 
   it('writes 10,000 recorded rows in batches, none lost', async () => {
     const target = await backend.target();
-    const writer = new LogWriter({ open: () => openLogStore(target), retentionDays: 0, capacity: 20_000 });
+    const writer = new LogWriter({ open: () => openLogStore(target, { thread: backend.thread }), retentionDays: 0, capacity: 20_000 });
     const rows = logRows(10_000);
     for (const row of rows) writer.record(row);
     const status = await writer.close(60_000);
@@ -160,7 +165,7 @@ describe.each(backends)('request log in $name', (backend) => {
     const target = await backend.target();
     const now = T0 + 40 * 86_400_000;
     await withStore(target, (store) => store.insert([...logRows(2_500, T0), ...logRows(3, now - 86_400_000)]));
-    const writer = new LogWriter({ open: () => openLogStore(target), retentionDays: 30, now: () => now });
+    const writer = new LogWriter({ open: () => openLogStore(target, { thread: backend.thread }), retentionDays: 30, now: () => now });
     writer.record(logRow({ time: now }));
     await writer.flush();
     // The first pass after opening may already have run: count what both passes removed.
@@ -172,7 +177,7 @@ describe.each(backends)('request log in $name', (backend) => {
 
   it('record() never throws and counts what it drops once closed', async () => {
     const target = await backend.target();
-    const writer = new LogWriter({ open: () => openLogStore(target), retentionDays: 0 });
+    const writer = new LogWriter({ open: () => openLogStore(target, { thread: backend.thread }), retentionDays: 0 });
     writer.record(logRow());
     await writer.close();
     expect(() => writer.record(logRow())).not.toThrow();
@@ -183,7 +188,7 @@ describe.each(backends)('request log in $name', (backend) => {
 describe('SQLite specifics', () => {
   it('creates the file where asked, in WAL mode', async () => {
     const target = join(tempDir(), 'deep', 'er', 'logs.db');
-    await withStore(target, async () => {});
+    await withStoreOf(target, async () => {});
     expect(existsSync(target)).toBe(true);
     const db = new DatabaseSync(target);
     expect(db.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
@@ -192,12 +197,12 @@ describe('SQLite specifics', () => {
 
   it('opens a file at the current schema without a write lock (another process may be writing)', async () => {
     const target = await sqlite.target();
-    await withStore(target, (store) => store.insert(logRows(1, T0)));
+    await withStoreOf(target, (store) => store.insert(logRows(1, T0)));
     const writer = new DatabaseSync(target);
     writer.exec('BEGIN IMMEDIATE');
     try {
       // Before, every open took BEGIN IMMEDIATE to migrate: it waited out the busy timeout here and failed.
-      await withStore(target, async (store) => expect(await store.list({})).toHaveLength(1));
+      await withStoreOf(target, async (store) => expect(await store.list({})).toHaveLength(1));
     } finally {
       writer.exec('ROLLBACK');
       writer.close();
@@ -207,7 +212,7 @@ describe('SQLite specifics', () => {
   it('gives the pages of pruned rows back (the file does not grow without bound)', async () => {
     const target = await sqlite.target();
     const big = Buffer.alloc(100_000, 'x');
-    await withStore(target, (store) => store.insert(logRows(100, T0, { responseBody: big })));
+    await withStoreOf(target, (store) => store.insert(logRows(100, T0, { responseBody: big })));
     const pages = (): number => {
       const db = new DatabaseSync(target);
       const { page_count: count } = db.prepare('PRAGMA page_count').get() as { page_count: number };

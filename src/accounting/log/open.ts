@@ -29,8 +29,12 @@ export function logTarget({ flag, configured, env }: LogTargetSources): string {
   return defaultLogPath(env);
 }
 
-/** Opens (and migrates) the store a target names; the PostgreSQL driver is imported only for a postgres URL. */
-export async function openLogStore(target: string): Promise<LogStore> {
+/**
+ * Opens (and migrates) the store a target names; the PostgreSQL driver is imported only for a postgres URL.
+ * `thread`: an SQLite file is written from a thread of its own (a long-lived process that must not stall on it).
+ */
+export async function openLogStore(target: string, { thread = false } = {}): Promise<LogStore> {
   if (isPostgresUrl(target)) return (await import('./postgres-store.ts')).openPostgresStore(target);
+  if (thread) return (await import('./sqlite-thread.ts')).openSqliteThreadStore(target);
   return (await import('./sqlite-store.ts')).openSqliteStore(target);
 }
