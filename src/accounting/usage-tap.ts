@@ -142,9 +142,10 @@ export class UsageCounter {
 
   #read(text: string | undefined): void {
     if (text === undefined) return;
+    // The reader's own hint first: most events of a stream hold no usage and are never parsed.
+    if (this.#reader.mentions && !this.#reader.mentions.test(text)) return;
     const key = this.#reader.usageKey;
     const member = key === undefined ? undefined : topLevelObjectMember(text, key);
-    if (member === undefined && !/usage|_count|Count|tokens|Tokens|"bytes"|"meta"/.test(text)) return;
     let report: UsageReport | undefined;
     try {
       // Only the usage member's bytes when they can be found, read as the whole answer would be.

@@ -177,6 +177,11 @@ export type UsageReader = ((data: unknown, eventType: string | undefined) => Usa
    * parses only that member's bytes (`{key: value}` read as the whole answer would be), not the whole answer.
    */
   readonly usageKey?: string;
+  /**
+   * A test every text that reports usage passes (a name from its usage's shape, e.g. `"usage":{`): an event or answer
+   * that fails it is not parsed at all, which spares a stream's many events without usage. None: each is parsed.
+   */
+  readonly mentions?: RegExp;
 };
 
 export type StreamTextReader = (data: unknown, eventType: string | undefined) => StreamDelta | undefined;

@@ -12,8 +12,14 @@ const num = (value: unknown): number | undefined => (typeof value === 'number' &
 const sum = (...counts: Array<number | undefined>): number | undefined => (counts[0] === undefined ? undefined : counts.reduce<number>((a, b) => a + (b ?? 0), 0));
 const minus = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined || b === undefined ? undefined : Math.max(0, a - b));
 
-/** The reader, marked as reading a JSON answer's usage from its top-level `key` member alone (see `UsageReader`). */
-const keyed = (reader: UsageReader, key: string): UsageReader => Object.assign(reader, { usageKey: key });
+/**
+ * The reader with its hints (see `UsageReader`): `usageKey`, the top-level member a JSON answer's usage is read from
+ * alone; `mentions`, what any text holding usage contains.
+ */
+const hinted = (reader: UsageReader, hints: { usageKey?: string; mentions: RegExp }): UsageReader => Object.assign(reader, hints);
+
+/** `"usage": {`: an object, so OpenAI-style stream events that carry `"usage": null` are skipped unparsed. */
+const USAGE_OBJECT = /"usage"\s*:\s*\{/;
 
 /** Drops undefined fields; undefined when nothing is reported, so a caller can tell an event without usage. */
 function report(parts: UsageReport): UsageReport | undefined {
@@ -41,12 +47,12 @@ function openAiUsageObject(usage: Json): UsageReport | undefined {
 }
 
 /** OpenAI chat, completions, embeddings (`usage`) and the Responses API (`usage`, or `response.usage` in its events). */
-export const openAiUsage: UsageReader = keyed((data) => {
+export const openAiUsage: UsageReader = hinted((data) => {
   if (!isObject(data)) return undefined;
   if (isObject(data.usage)) return openAiUsageObject(data.usage);
   if (isObject(data.response) && isObject(data.response.usage)) return openAiUsageObject(data.response.usage);
   return undefined;
-}, 'usage');
+}, { usageKey: 'usage', mentions: USAGE_OBJECT });
 
 /** Anthropic's `usage`: `input_tokens` leaves cache reads and writes out, so they are added (input includes them). */
 function anthropicUsageObject(usage: Json): UsageReport | undefined {
@@ -56,19 +62,19 @@ function anthropicUsageObject(usage: Json): UsageReport | undefined {
 }
 
 /** Anthropic messages: the answer's `usage`; streamed, `message_start`'s `message.usage` then `message_delta`'s running totals. */
-export const anthropicUsage: UsageReader = keyed((data) => {
+export const anthropicUsage: UsageReader = hinted((data) => {
   if (!isObject(data)) return undefined;
   if (isObject(data.usage)) return anthropicUsageObject(data.usage);
   if (isObject(data.message) && isObject(data.message.usage)) return anthropicUsageObject(data.message.usage);
   return undefined;
-}, 'usage');
+}, { usageKey: 'usage', mentions: USAGE_OBJECT });
 
 /**
  * Gemini's `usageMetadata` (generate, stream, Vertex too): `promptTokenCount` includes the cached content,
  * `candidatesTokenCount` leaves the thoughts out (output includes them). Embeddings: Vertex `predict`'s
  * `statistics.token_count` per instance; AI Studio's `embedContent` reports none.
  */
-export const geminiUsage: UsageReader = keyed((data) => {
+export const geminiUsage: UsageReader = hinted((data) => {
   if (Array.isArray(data)) return geminiUsage(data.at(-1), undefined); // unstreamed streamGenerateContent: one array, the last has the totals
   if (!isObject(data)) return undefined;
   if (isObject(data.usageMetadata)) {
@@ -82,13 +88,13 @@ export const geminiUsage: UsageReader = keyed((data) => {
     if (counts.length && counts.every((n) => n !== undefined)) return { input: counts.reduce<number>((a, b) => a + b!, 0), output: 0 };
   }
   return undefined;
-}, 'usageMetadata');
+}, { usageKey: 'usageMetadata', mentions: /"usageMetadata"|"token_count"/ });
 
 /**
  * Cohere v2: chat's `usage` (and `message-end`'s `delta.usage`), embed's and rerank's `meta`. Billed units are what
  * is charged, so they win over `tokens`. Rerank bills search units, not tokens: its tokens stay unknown.
  */
-export const cohereUsage: UsageReader = (data) => {
+export const cohereUsage: UsageReader = hinted((data) => {
   if (!isObject(data)) return undefined;
   const holder = isObject(data.usage) ? data.usage : isObject(obj(data.delta).usage) ? obj(obj(data.delta).usage) : isObject(data.meta) ? data.meta : undefined;
   if (!holder) return undefined;
@@ -97,7 +103,7 @@ export const cohereUsage: UsageReader = (data) => {
   const input = num(billed.input_tokens) ?? num(tokens.input_tokens);
   const output = num(billed.output_tokens) ?? num(tokens.output_tokens) ?? (input !== undefined && 'embeddings' in data ? 0 : undefined);
   return report({ input, output });
-};
+}, { mentions: /"usage"|"meta"/ });
 
 /** Bedrock's `usage` (Converse, `metadata` events): like Anthropic's, cache reads and writes apart from `inputTokens`. */
 function bedrockConverseUsage(usage: Json): UsageReport | undefined {
@@ -124,7 +130,7 @@ function bedrockInvokeUsage(body: Json): UsageReport | undefined {
  * Bedrock: Converse's `usage` and converse-stream's `metadata` event; invoke's model-specific bodies; and
  * invoke-with-response-stream's `chunk` events, whose base64 `bytes` hold the model's own event.
  */
-export const bedrockUsage: UsageReader = (data) => {
+export const bedrockUsage: UsageReader = hinted((data) => {
   if (!isObject(data)) return undefined;
   if (typeof data.bytes === 'string') {
     let inner: unknown;
@@ -137,16 +143,19 @@ export const bedrockUsage: UsageReader = (data) => {
   }
   if (isObject(data.usage) && ('inputTokens' in data.usage || 'outputTokens' in data.usage)) return bedrockConverseUsage(data.usage);
   return bedrockInvokeUsage(data);
-};
+  // Converse's tokens, each invoke family's counts, and a stream chunk's base64 `bytes` (the model's own event).
+}, { mentions: /Tokens|_count|Count"|"usage"|"bytes"/ });
 
 /** Ollama's native answers and NDJSON's final (`done`) line: `prompt_eval_count`, `eval_count`; `/api/embed` generates none. Its `/v1` routes are OpenAI's. */
-export const ollamaUsage: UsageReader = keyed((data) => {
+export const ollamaUsage: UsageReader = hinted((data) => {
   if (!isObject(data)) return undefined;
   if (isObject(data.usage) || isObject(data.response)) return openAiUsage(data, undefined);
   const input = num(data.prompt_eval_count);
   if (input === undefined && num(data.eval_count) === undefined) return undefined;
   return report({ input, output: num(data.eval_count) ?? (Array.isArray(data.embeddings) ? 0 : undefined) });
-}, 'usage');
+}, { usageKey: 'usage', mentions: /eval_count"|"usage"\s*:\s*\{|"response"\s*:\s*\{/ });
 
 /** Vertex serves Gemini and Anthropic's Claude: whichever shape the answer has. */
-export const vertexUsage: UsageReader = (data, eventType) => geminiUsage(data, eventType) ?? anthropicUsage(data, eventType);
+export const vertexUsage: UsageReader = hinted((data, eventType) => geminiUsage(data, eventType) ?? anthropicUsage(data, eventType), {
+  mentions: new RegExp(`${geminiUsage.mentions!.source}|${USAGE_OBJECT.source}`),
+});

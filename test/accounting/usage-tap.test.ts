@@ -19,6 +19,16 @@ function hugeLine(size: number): string {
 const sse = () => new UsageCounter('text/event-stream', openAiUsage);
 
 describe('UsageCounter', () => {
+  it("parses only the events its reader's hint says may hold usage (an OpenAI stream's `\"usage\":null` events are skipped)", () => {
+    let parsed = 0;
+    const counting = Object.assign((data: unknown, eventType: string | undefined) => (parsed++, openAiUsage(data, eventType)), { usageKey: openAiUsage.usageKey, mentions: openAiUsage.mentions });
+    const events = new UsageCounter('text/event-stream', counting);
+    const delta = 'data: {"choices":[{"index":0,"delta":{"content":"hi"}}],"usage":null}\n\n';
+    events.push(Buffer.from(delta.repeat(100) + 'data: {"choices":[],"usage": {"prompt_tokens":5,"completion_tokens":100}}\n\ndata: [DONE]\n\n'));
+    expect(events.end()).toMatchObject({ input: 5, output: 100 });
+    expect(parsed).toBe(1);
+  });
+
   it('holds a bounded part of a 20 MB line fed in chunks, and still reads the usage after it', () => {
     const events = sse();
     const text = Buffer.from(`${hugeLine(20 * 1024 * 1024)}\n\n${USAGE}data: [DONE]\n\n`);
