@@ -85,3 +85,12 @@ export function describeMachine(before, after) {
   const steal = before.total !== undefined && after.total > before.total ? `${(((after.steal - before.steal) / (after.total - before.total)) * 100).toFixed(1)}%` : 'unknown';
   return `load average (1/5/15 min) ${load(before)} at the start, ${load(after)} at the end; CPU steal ${steal} of all CPU time over the run`;
 }
+
+/** Pins this runner to `cpu` (it drains the proxies' logs: it belongs with the load, off the proxies' CPU). Undone by the returned function. */
+export function pinSelf(cpu) {
+  const before = allowedCpus();
+  if (cpu === undefined || !before) return () => undefined;
+  const set = (list) => spawnSync('taskset', ['-a', '-p', '-c', list, String(process.pid)], { stdio: 'ignore' });
+  set(String(cpu));
+  return () => set(before.join(','));
+}

@@ -6,7 +6,7 @@ import type { Config } from '../config/load.ts';
 import type { RouterPassthroughOptions } from '../router/router.ts';
 import { headerPairs } from '../transport/headers.ts';
 import type { LogWriter, WriterStatus } from './log/writer.ts';
-import { isPostgresUrl, logTarget } from './log/open.ts';
+import { logTarget } from './log/open.ts';
 import type { Face, RequestRow } from './log/row.ts';
 import { CallObserver, type ObservedCall } from './observe.ts';
 
@@ -25,8 +25,6 @@ export interface RequestLogSources {
   env: NodeJS.ProcessEnv;
   /** `--no-log`. */
   off?: boolean | undefined;
-  /** Logs only when a store is named (the proxy): database_url, a postgres DATABASE_URL, or LLMPASS_LOG=on. */
-  optIn?: boolean | undefined;
   /** Whether bodies are kept unless the config says (`call`: yes, for replay; the proxy: no). */
   bodiesByDefault: boolean;
 }
@@ -46,15 +44,11 @@ export interface LogTotals {
 const truthy = (value: unknown) => value === true || (typeof value === 'string' && /^(true|yes|on|1)$/i.test(value));
 
 /** The settings, or undefined when logging is off (`--no-log`, `LLMPASS_LOG=off`, `disable_spend_logs: true`). */
-export function requestLogSettings({ config, env, off, optIn, bodiesByDefault }: RequestLogSources): RequestLogSettings | undefined {
+export function requestLogSettings({ config, env, off, bodiesByDefault }: RequestLogSources): RequestLogSettings | undefined {
   const general = (config?.raw.general_settings ?? {}) as Record<string, unknown>;
   if (off || /^(off|false|0|no)$/i.test(env.LLMPASS_LOG ?? '') || truthy(general.disable_spend_logs)) return undefined;
   let configured = typeof general.database_url === 'string' && general.database_url !== '' ? general.database_url : undefined;
   if (configured?.startsWith('os.environ/')) configured = config?.env(configured.slice('os.environ/'.length));
-  // The proxy logs only when asked (a database_url, as LiteLLM's spend logs, or LLMPASS_LOG=on): on by default it
-  // measured 0.56-0.90x the requests per second and 12-27% more CPU per request (bench/request-log.mjs), short of
-  // the 0.9x a default may cost.
-  if (optIn && !configured && !(env.DATABASE_URL && isPostgresUrl(env.DATABASE_URL)) && !truthy(env.LLMPASS_LOG)) return undefined;
   const storeBodies = general.store_prompts_in_spend_logs;
   const retention = Number(general.log_retention_days ?? Number.NaN);
   const queueRows = Number(general.log_queue_rows ?? Number.NaN);
@@ -230,8 +224,11 @@ export function observeProxyCall(
   return onRow && new CallObserver({ face: 'proxy', method: call.method, model: '', endpoint: call.endpoint, bodies: false, ...note }, onRow);
 }
 
-/** The proxy's log: metadata only unless `store_prompts_in_spend_logs`; PostgreSQL by DATABASE_URL or `database_url`. */
+/**
+ * The proxy's log, on by default: metadata only unless `store_prompts_in_spend_logs`; the local SQLite file (written
+ * from its own thread), or PostgreSQL by DATABASE_URL or `database_url`.
+ */
 export function proxyRequestLog(config: Config, env: NodeJS.ProcessEnv, onNotice: (message: string) => void): RequestLog | undefined {
-  const settings = requestLogSettings({ config, env, optIn: true, bodiesByDefault: false });
+  const settings = requestLogSettings({ config, env, bodiesByDefault: false });
   return settings && new RequestLog({ ...settings, face: 'proxy', onNotice });
 }

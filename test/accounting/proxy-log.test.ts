@@ -30,7 +30,7 @@ async function rows(path: string): Promise<RequestRow[]> {
   }
 }
 
-async function proxyWith(general: string, env: Record<string, string> = { LLMPASS_LOG: 'on' }) {
+async function proxyWith(general: string, env: Record<string, string> = {}) {
   const { url } = await upstream(handler);
   const state = tempDir();
   const proxy = await startProxyCli({
@@ -47,8 +47,8 @@ ${general}`,
 }
 
 describe('the proxy logs its calls', () => {
-  it('only when asked: with no database_url, postgres DATABASE_URL or LLMPASS_LOG=on it writes nothing', async () => {
-    const { proxy, db } = await proxyWith('', {});
+  it('by default, unless LLMPASS_LOG=off: with it the proxy writes nothing', async () => {
+    const { proxy, db } = await proxyWith('', { LLMPASS_LOG: 'off' });
     await postJson(`${proxy.url}/vllm/v1/chat/completions`, { model: 'chat', messages: [] }, 'sk-master');
     await proxy.waitForRequests(1);
     expect((await http(`${proxy.url}/health/readiness`, { headers: { authorization: 'Bearer sk-master' } })).json()).not.toHaveProperty('request_log');
