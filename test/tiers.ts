@@ -5,7 +5,7 @@ export const HEAVY = [
   'test/accounting/batch-log.test.ts', // a 10,000-line batch logged row by row
   'test/accounting/proxy-postgres.test.ts', // two proxies and a killed PostgreSQL under load, rows counted
   'test/package/consumer.test.ts', // npm pack, then a fresh install of the tarball
-  'test/e2e/first-build.test.ts', // a fresh checkout builds itself: a whole build (esbuild, tsc, oclif manifest)
+  'test/e2e/first-build.test.ts', // whole builds (esbuild, tsc, oclif manifest): a fresh checkout's, and --reuse-types'
   'test/e2e/call-large-uploads.test.ts', // a 50 MiB upload, the CLI's peak RSS
   'test/hardening/concurrency.test.ts', // 1,000 concurrent SSE streams
   'test/hardening/proxy-client-faults.test.ts', // slow readers and slowloris clients, held for their timeouts

@@ -1,4 +1,5 @@
 import { fastCall } from './call/fast-call.ts';
+import { restartWithExposedGc } from './proxy/expose-gc.ts';
 import { reportError } from './report-error.ts';
 import { outputClosed, outputFailure, watchForClosedOutput } from './render/write.ts';
 
@@ -26,6 +27,8 @@ export async function run(binUrl: string): Promise<void> {
   watchForClosedOutput(process.stdout);
   try {
     const argv = process.argv.slice(2);
+    // The proxy restarts itself with --expose-gc: before oclif and the proxy's modules load, not after (~0.2 s of CPU).
+    if (argv[0] === 'proxy') restartWithExposedGc();
     const fast = argv[0] === 'call' && (await fastCall(argv.slice(1), binUrl));
     if (!fast) await (await import('./run-oclif.ts')).runWithOclif(argv, binUrl);
     await drained(process.stdout);

@@ -113,7 +113,7 @@ router_settings:
 });
 
 afterAll(async () => {
-  await Promise.all(servers.map((server) => server.close()));
+  await Promise.all(servers.splice(0).map((server) => server.close()));
   cleanupTemp();
 });
 }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { configFromObject } from '../../src/config/load.ts';
 import { configuredRouteDeployment } from '../../src/proxy/configured-route.ts';
 import { registerProvider } from '../../src/providers/registry.ts';
@@ -22,6 +22,9 @@ const versioned: ProviderSpec = registerProvider({
   model: 'body',
   expandEndpoint: (endpoint, { apiVersion }) => `${endpoint}?v=${apiVersion ?? 'none'}`,
 });
+
+// The registry is process-wide and this worker runs other files next (isolate: false): they get fresh modules.
+afterAll(() => vi.resetModules());
 
 const env = { VERSIONED_TEST_VERSION: '7' };
 const url = (deployment: Parameters<typeof buildUpstreamRequest>[0]) => buildUpstreamRequest(deployment, { endpoint: 'chat' }).url.href;

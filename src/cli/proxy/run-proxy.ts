@@ -27,7 +27,7 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
 /** `llmpass proxy`: load, bind, print the banner, serve until a signal, then drain. */
 export async function runProxy(flags: ProxyFlags): Promise<void> {
-  restartWithExposedGc();
+  restartWithExposedGc(); // a no-op once cli/run.ts has restarted (the usual way in)
   loadDotenv(flags.dotenv);
   const config = await loadConfig({ configPath: flags.config });
   const host = flags.host ?? process.env.HOST ?? '127.0.0.1';
