@@ -56,8 +56,9 @@ export interface CostQuestion {
 /**
  * The call's cost in USD, or null when it cannot be known: the model has no price, or the answer reported no
  * input or output count (an unknown count is never priced as 0). Cache counts not reported are taken as none.
+ * Answered at once when no table is needed or the table is loaded; a promise only while the table first loads.
  */
-export async function costOf(question: CostQuestion): Promise<number | null> {
+export function costOf(question: CostQuestion): number | null | Promise<number | null> {
   const { usage, override } = question;
   if (usage.input === undefined || usage.output === undefined) return null;
   // An override with no output rate still prices a call that generated nothing (an embedding).
@@ -65,8 +66,18 @@ export async function costOf(question: CostQuestion): Promise<number | null> {
     return overrideCost(usage, { ...override, input: override.input, output: override.output ?? 0 });
   }
   if (!question.pricesProvider) return null;
-  const { calcPrice } = await import('@pydantic/genai-prices');
-  const price = calcPrice(
+  if (priceTable) return tablePrice(priceTable, question);
+  return loadPriceTable().then((table) => tablePrice(table, question));
+}
+
+type PriceTable = typeof import('@pydantic/genai-prices');
+let priceTable: PriceTable | undefined;
+let loadingTable: Promise<PriceTable> | undefined;
+const loadPriceTable = (): Promise<PriceTable> => (loadingTable ??= import('@pydantic/genai-prices').then((table) => (priceTable = table)));
+
+function tablePrice(table: PriceTable, question: CostQuestion): number | null {
+  const { usage } = question;
+  const price = table.calcPrice(
     {
       input_tokens: usage.input,
       output_tokens: usage.output,
@@ -74,7 +85,7 @@ export async function costOf(question: CostQuestion): Promise<number | null> {
       cache_write_tokens: usage.cacheWrite,
     },
     question.model,
-    { providerId: question.pricesProvider, timestamp: question.at },
+    { providerId: question.pricesProvider!, timestamp: question.at },
   );
   return price ? price.total_price : null;
 }
@@ -94,22 +105,22 @@ function overrideCost(usage: Usage, rates: PriceOverride & { input: number; outp
 
 /**
  * What a call to this deployment cost: its own rates (litellm_params or model_info), else the bundled table; null
- * when unknown. A call that cannot be priced (no usage, no price source) returns at once and loads no table.
+ * when unknown. A call that cannot be priced (no usage, no price source) is answered at once and loads no table;
+ * so is every other once the table is loaded (a promise only before).
  */
-export async function deploymentCost(deployment: Deployment, usage: Usage, at: Date): Promise<number | null> {
-  if (usage.input === undefined) return null;
-  if (!deployment.provider.pricesProvider && deployment.settings.text('input_cost_per_token') === undefined && !deployment.modelInfo) return null;
+export function deploymentCost(deployment: Deployment, usage: Usage, at: Date): number | null | Promise<number | null> {
+  if (usage.input === undefined || !hasPriceSource(deployment)) return null;
   try {
-    return await costOf({
-      pricesProvider: deployment.provider.pricesProvider,
-      model: deployment.model,
-      usage,
-      override: overrideOf(deployment),
-      at,
-    });
+    const cost = costOf({ pricesProvider: deployment.provider.pricesProvider, model: deployment.model, usage, override: overrideOf(deployment), at });
+    return cost instanceof Promise ? cost.catch(() => null) : cost;
   } catch {
     return null;
   }
+}
+
+/** Whether a deployment's calls can be priced at all: its provider is in the table, or the config gives rates. */
+export function hasPriceSource(deployment: Deployment): boolean {
+  return Boolean(deployment.provider.pricesProvider || overrideOf(deployment));
 }
 
 /** A deployment's own rates, read once per deployment (its settings do not change while it lives). */

@@ -12,7 +12,14 @@ export interface CallFacts {
   durationMs: number;
 }
 
-export async function buildRow(call: ObservedCall, outcome: CallOutcome, facts: CallFacts): Promise<RequestRow> {
+/** The row, at once unless its cost waits for the price table's first load. */
+export function buildRow(call: ObservedCall, outcome: CallOutcome, facts: CallFacts): RequestRow | Promise<RequestRow> {
+  const { deployment } = facts;
+  const cost = deployment ? deploymentCost(deployment, outcome.usage, new Date(facts.startedAt)) : null;
+  return cost instanceof Promise ? cost.then((priced) => rowOf(call, outcome, facts, priced)) : rowOf(call, outcome, facts, cost);
+}
+
+function rowOf(call: ObservedCall, outcome: CallOutcome, facts: CallFacts, cost: number | null): RequestRow {
   const { deployment } = facts;
   const request = call.bodies ? capBody(call.requestBody?.()) : { body: null, truncated: false };
   return {
@@ -33,7 +40,7 @@ export async function buildRow(call: ObservedCall, outcome: CallOutcome, facts: 
     bytesIn: call.bytesIn ?? (request.body ? request.body.byteLength : null),
     bytesOut: outcome.bytesOut,
     tokens: outcome.usage,
-    cost: deployment ? await deploymentCost(deployment, outcome.usage, new Date(facts.startedAt)) : null,
+    cost,
     keyAlias: call.keyAlias ?? null,
     replayOf: call.replayOf ?? null,
     requestHeaders: call.bodies && call.requestHeaders ? maskHeaders(call.requestHeaders) : null,

@@ -10,6 +10,7 @@ import type { UpstreamReply } from '../core/reply.ts';
 import { usageCounter, type UsageCounter } from './usage-tap.ts';
 import { UNKNOWN_USAGE, type Usage } from './usage.ts';
 import type { Face, RequestRow } from './log/row.ts';
+import type { CallFacts } from './observe-row.ts';
 
 /** Bodies are kept up to this size (row.ts' BODY_CAP, repeated so the tap loads nothing more). */
 const BODY_CAP = 1024 * 1024;
@@ -55,12 +56,12 @@ export class CallObserver {
   #attempts = 0;
   #deployment: Deployment | undefined;
   #finished = false;
-  /** Settles when the row has been handed to `record` (or given up). */
-  readonly done: Promise<void>;
-  #resolveDone!: () => void;
-  /** Settles once the row is built (before it is recorded): what waits for its cost waits for no writer. */
-  readonly built: Promise<void>;
-  #resolveBuilt!: () => void;
+  // What waits for the row, called back rather than promised: the proxy observes every call, and a promise (and its
+  // turn of the microtask queue) per call each way was measurable there.
+  #isBuilt = false;
+  #isDone = false;
+  #onBuilt: Array<() => void> | undefined;
+  #onDone: Array<() => void> | undefined;
 
   readonly #rowBuilder: () => Promise<RowBuilder>;
 
@@ -73,8 +74,25 @@ export class CallObserver {
     this.#record = record;
     this.#deployment = deployment;
     this.#rowBuilder = rowBuilder;
-    this.done = new Promise((resolve) => (this.#resolveDone = resolve));
-    this.built = new Promise((resolve) => (this.#resolveBuilt = resolve));
+  }
+
+  /** Calls `then` once the row has been handed to `record` (or given up); at once when it has. */
+  whenDone(then: () => void): void {
+    if (this.#isDone) then();
+    else (this.#onDone ??= []).push(then);
+  }
+
+  /** Settles when the row has been handed to `record` (or given up). */
+  get done(): Promise<void> {
+    return new Promise((resolve) => this.whenDone(resolve));
+  }
+
+  /** Settles once the row is built (before it is recorded): what waits for its cost waits for no writer. */
+  get built(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.#isBuilt) resolve();
+      else (this.#onBuilt ??= []).push(resolve);
+    });
   }
 
   /** The Router's `onEvent` (chain it with the caller's own). */
@@ -137,19 +155,43 @@ export class CallObserver {
   #finish(outcome: CallOutcome): void {
     if (this.#finished) return;
     this.#finished = true;
-    const durationMs = performance.now() - this.#started;
-    // After the body is out: the row module, the cost and the price table load now, off the call's path.
-    void (async () => {
-      const row = await (await this.#rowBuilder()).buildRow(this.call, outcome, { deployment: this.#deployment, attempts: this.#attempts, startedAt: this.#startedAt, durationMs });
-      this.row = row;
-      this.#resolveBuilt();
-      await this.#record(row);
-    })()
-      .catch(() => undefined)
-      .finally(() => {
-        this.#resolveBuilt();
-        this.#resolveDone();
-      });
+    const facts = { deployment: this.#deployment, attempts: this.#attempts, startedAt: this.#startedAt, durationMs: performance.now() - this.#started };
+    // After the body is out: the row module, the cost and the price table load now, off the call's path; once they
+    // have, a row is built and recorded in the same turn, without a promise.
+    const builder = this.#rowBuilder === loadRowModule ? rowModuleLoaded : undefined;
+    if (builder) return this.#buildWith(builder, outcome, facts);
+    this.#rowBuilder().then((loaded) => this.#buildWith(loaded, outcome, facts), () => this.#settle(undefined));
+  }
+
+  #buildWith(builder: RowBuilder, outcome: CallOutcome, facts: CallFacts): void {
+    let row: RequestRow | Promise<RequestRow>;
+    try {
+      row = builder.buildRow(this.call, outcome, facts);
+    } catch {
+      return this.#settle(undefined);
+    }
+    if (row instanceof Promise) row.then((built) => this.#settle(built), () => this.#settle(undefined));
+    else this.#settle(row);
+  }
+
+  /** The row built (or given up): its waiters called, then it is recorded; a failed record is swallowed. */
+  #settle(row: RequestRow | undefined): void {
+    this.row = row;
+    this.#isBuilt = true;
+    for (const then of this.#onBuilt?.splice(0) ?? []) then();
+    let recording: void | Promise<void> = undefined;
+    try {
+      if (row) recording = this.#record(row);
+    } catch {
+      // logging never fails a call
+    }
+    if (recording instanceof Promise) recording.catch(() => undefined).finally(() => this.#markDone());
+    else this.#markDone();
+  }
+
+  #markDone(): void {
+    this.#isDone = true;
+    for (const then of this.#onDone?.splice(0) ?? []) then();
   }
 }
 
@@ -202,11 +244,8 @@ export type RowBuilder = Pick<typeof import('./observe-row.ts'), 'buildRow'>;
 
 /** Loaded once, after the first answer is out (a dynamic import per call costs a module lookup each time). */
 let rowModule: Promise<RowBuilder> | undefined;
-const loadRowModule = (): Promise<RowBuilder> => (rowModule ??= import('./observe-row.ts'));
-
-export function hasPriceSource(deployment: Deployment): boolean {
-  return Boolean(deployment.provider.pricesProvider || deployment.settings.text('input_cost_per_token') !== undefined || deployment.modelInfo);
-}
+let rowModuleLoaded: RowBuilder | undefined;
+const loadRowModule = (): Promise<RowBuilder> => (rowModule ??= import('./observe-row.ts').then((loaded) => (rowModuleLoaded = loaded)));
 
 function errorCodeOf(error: unknown): string {
   const code = (error as { code?: unknown } | undefined)?.code;

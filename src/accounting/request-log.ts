@@ -89,7 +89,11 @@ export class RequestLog {
   #writer: Promise<LogWriter> | undefined;
   /** A one-shot log's rows, written by close(). */
   readonly #held: RequestRow[] = [];
-  readonly #pending = new Set<Promise<void>>();
+  /** Observers whose rows are not recorded yet, and what close() waits on for them. */
+  #inFlight = 0;
+  #onIdle: (() => void) | undefined;
+  /** The writer once open: rows go to it in the turn they are built. */
+  #openWriter: LogWriter | undefined;
 
   constructor(options: RequestLogOptions) {
     this.options = options;
@@ -117,8 +121,10 @@ export class RequestLog {
       undefined,
       this.options.oneShot && this.options.target ? loadOneShot : undefined,
     );
-    this.#pending.add(observer.done);
-    void observer.done.then(() => this.#pending.delete(observer.done));
+    this.#inFlight++;
+    observer.whenDone(() => {
+      if (--this.#inFlight === 0) this.#onIdle?.();
+    });
     return observer;
   }
 
@@ -130,7 +136,15 @@ export class RequestLog {
   /** Rows of the calls still being observed, then what is queued, written within the deadline; the rest counted dropped. */
   async close(deadlineMs = this.options.closeDeadlineMs ?? 2_000): Promise<WriterStatus | undefined> {
     const deadline = Date.now() + deadlineMs;
-    if (this.#pending.size) await Promise.race([Promise.all(this.#pending), new Promise((resolve) => setTimeout(resolve, deadlineMs).unref())]);
+    if (this.#inFlight) {
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        this.#onIdle = resolve;
+        timer = setTimeout(resolve, deadlineMs).unref();
+      });
+      clearTimeout(timer);
+      this.#onIdle = undefined;
+    }
     if (this.#held.length) {
       const rows = this.#held.splice(0);
       return (await loadOneShot()).writeRows(this.options.target, rows, { retentionDays: this.options.retentionDays, deadline, onNotice: this.options.onNotice });
@@ -141,7 +155,7 @@ export class RequestLog {
   }
 
   /** The row recorded even when the face's own hearer (a key's spend booking) throws. */
-  #recordAnd(row: RequestRow, onRow: (row: RequestRow) => void): Promise<void> {
+  #recordAnd(row: RequestRow, onRow: (row: RequestRow) => void): void | Promise<void> {
     try {
       onRow(row);
     } catch {
@@ -150,7 +164,7 @@ export class RequestLog {
     return this.#record(row);
   }
 
-  async #record(row: RequestRow): Promise<void> {
+  #record(row: RequestRow): void | Promise<void> {
     this.#count(row);
     this.options.onRow?.(row);
     // No target: a log that only counts (a batch's summary with logging off).
@@ -159,8 +173,9 @@ export class RequestLog {
       this.#held.push(row);
       return;
     }
-    this.#writer ??= openWriter(this.options);
-    (await this.#writer).record(row);
+    if (this.#openWriter) return this.#openWriter.record(row);
+    this.#writer ??= openWriter(this.options).then((writer) => (this.#openWriter = writer));
+    return this.#writer.then((writer) => writer.record(row));
   }
 
   #count(row: RequestRow): void {

@@ -7,7 +7,8 @@ import { isJsonMediaType } from '../transport/headers.ts';
 import { readWhole } from '../transport/read-whole.ts';
 import { replyHeader } from '../transport/reply.ts';
 import type { Deployment } from '../core/deployment.ts';
-import { CallObserver, hasPriceSource } from './observe.ts';
+import { hasPriceSource } from './cost.ts';
+import { CallObserver } from './observe.ts';
 
 export const COST_HEADER = 'x-llmpass-response-cost';
 /** The largest answer held back for its cost. */

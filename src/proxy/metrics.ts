@@ -33,11 +33,21 @@ interface Account {
   unpriced: number | undefined;
 }
 
+/** One virtual key alias's requests (by status class), tokens and cost, summed here and read at a scrape. */
+interface KeyAccount {
+  requests: Map<string, number>;
+  input: number | undefined;
+  output: number | undefined;
+  cost: number | undefined;
+}
+
 interface Children {
   requests: { inc(): void };
   duration: { observe(v: number): void };
   ttfb: { observe(v: number): void };
 }
+
+const STATUS_CLASSES = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'];
 
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
@@ -64,10 +74,21 @@ export class ProxyMetrics {
   }), this.#accountCounter('llmpass_unpriced_calls_total', 'Calls whose usage is known but whose model has no price', ['alias', 'deployment'], (a, inc) => {
     if (a.unpriced !== undefined) inc({ alias: a.alias, deployment: a.deployment }, a.unpriced);
   })];
-  // Labelled by the alias an admin gave a key (or its sk-...wxyz form): bounded by the keys made, never a key.
-  readonly #keyRequests = new Counter({ name: 'llmpass_key_requests_total', help: 'Requests by virtual key alias and status class', labelNames: ['key_alias', 'status'], registers: [this.registry] });
-  readonly #keyTokens = new Counter({ name: 'llmpass_key_tokens_total', help: 'Tokens the answers reported, by virtual key alias and kind (input, output)', labelNames: ['key_alias', 'kind'], registers: [this.registry] });
-  readonly #keyCost = new Counter({ name: 'llmpass_key_cost_usd_total', help: 'Cost of the priced calls in USD, by virtual key alias', labelNames: ['key_alias'], registers: [this.registry] });
+  // Labelled by the alias an admin gave a key (or its sk-...wxyz form): bounded by the keys made, never a key. Summed
+  // per key here, read by the counters at a scrape, as the accounts above are.
+  readonly #keys = new Map<string, KeyAccount>();
+  readonly keyCounters = [
+    this.#keyCounter('llmpass_key_requests_total', 'Requests by virtual key alias and status class', ['key_alias', 'status'], (key_alias, a, inc) => {
+      for (const [status, count] of a.requests) inc({ key_alias, status }, count);
+    }),
+    this.#keyCounter('llmpass_key_tokens_total', 'Tokens the answers reported, by virtual key alias and kind (input, output)', ['key_alias', 'kind'], (key_alias, a, inc) => {
+      if (a.input !== undefined) inc({ key_alias, kind: 'input' }, a.input);
+      if (a.output !== undefined) inc({ key_alias, kind: 'output' }, a.output);
+    }),
+    this.#keyCounter('llmpass_key_cost_usd_total', 'Cost of the priced calls in USD, by virtual key alias', ['key_alias'], (key_alias, a, inc) => {
+      if (a.cost !== undefined) inc({ key_alias }, a.cost);
+    }),
+  ];
   readonly #retries = new Counter({ name: 'llmpass_retries_total', help: 'Upstream calls retried', labelNames: ['provider'], registers: [this.registry] });
   // Registered only when Redis is configured: a replica without it has nothing to report here.
   #redisShared: Gauge | undefined;
@@ -90,6 +111,26 @@ export class ProxyMetrics {
       byClass.set(statusClass, child);
     }
     return child;
+  }
+
+  #keyAccount(keyAlias: string): KeyAccount {
+    let account = this.#keys.get(keyAlias);
+    if (!account) this.#keys.set(keyAlias, (account = { requests: new Map(), input: undefined, output: undefined, cost: undefined }));
+    return account;
+  }
+
+  #keyCounter(name: string, help: string, labelNames: string[], each: (keyAlias: string, account: KeyAccount, inc: (labels: Record<string, string>, value: number) => void) => void): Counter {
+    const keys = this.#keys;
+    return new Counter({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [keyAlias, account] of keys) each(keyAlias, account, (labels, value) => this.inc(labels, value));
+      },
+    });
   }
 
   #accountCounter(name: string, help: string, labelNames: string[], each: (account: Account, inc: (labels: Record<string, string>, value: number) => void) => void): Counter {
@@ -124,7 +165,11 @@ export class ProxyMetrics {
     child.requests.inc();
     child.duration.observe(record.durationMs / 1000);
     if (record.ttfbMs !== undefined) child.ttfb.observe(record.ttfbMs / 1000);
-    if (record.keyAlias) this.#keyRequests.inc({ key_alias: record.keyAlias, status: `${Math.floor(record.status / 100)}xx` });
+    if (record.keyAlias) {
+      const requests = this.#keyAccount(record.keyAlias).requests;
+      const status = STATUS_CLASSES[Math.floor(record.status / 100)] ?? `${Math.floor(record.status / 100)}xx`;
+      requests.set(status, (requests.get(status) ?? 0) + 1);
+    }
   }
 
   /** A logged call's tokens and cost (unknown counts add nothing; an unpriced call is counted apart, not as $0). */
@@ -134,11 +179,11 @@ export class ProxyMetrics {
     if (row.tokens.output !== undefined) account.output = (account.output ?? 0) + row.tokens.output;
     if (row.cost !== null) account.cost = (account.cost ?? 0) + row.cost;
     else if (row.tokens.input !== undefined) account.unpriced = (account.unpriced ?? 0) + 1;
-    const key_alias = row.keyAlias;
-    if (!key_alias) return;
-    if (row.tokens.input !== undefined) this.#keyTokens.inc({ key_alias, kind: 'input' }, row.tokens.input);
-    if (row.tokens.output !== undefined) this.#keyTokens.inc({ key_alias, kind: 'output' }, row.tokens.output);
-    if (row.cost !== null) this.#keyCost.inc({ key_alias }, row.cost);
+    if (!row.keyAlias) return;
+    const key = this.#keyAccount(row.keyAlias);
+    if (row.tokens.input !== undefined) key.input = (key.input ?? 0) + row.tokens.input;
+    if (row.tokens.output !== undefined) key.output = (key.output ?? 0) + row.tokens.output;
+    if (row.cost !== null) key.cost = (key.cost ?? 0) + row.cost;
   }
 
   upstreamFailure(provider: string, code: string): void {

@@ -72,7 +72,7 @@ export function observeRequest(req: IncomingMessage, res: ServerResponse, starte
       trace.end(record);
     };
     // The row (tokens, cost) is built after the body is out; the access line, metrics and trace wait for it.
-    if (record.observer) void record.observer.done.then(finished);
+    if (record.observer) record.observer.whenDone(finished);
     else finished();
   });
   return record;

@@ -13,7 +13,7 @@ export const COLUMNS = [
 
 export const STATS_COLUMNS = 'started_at, alias, key_alias, status, error_code, duration_ms, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, cost';
 
-type SqlValue = string | number | Uint8Array | null;
+export type SqlValue = string | number | Uint8Array | null;
 
 export function rowValues(row: RequestRow): SqlValue[] {
   const t = row.tokens;

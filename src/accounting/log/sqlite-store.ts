@@ -4,12 +4,12 @@ import { dirname } from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { LogStoreError, schemaTooNew, type LogFilter, type LogStore, type StatsInput } from './store.ts';
 import { MIGRATIONS, SCHEMA_TABLE, SCHEMA_VERSION } from './migrations.ts';
-import { COLUMNS, idPrefix, rowFrom, rowValues, STATS_COLUMNS, statsInputFrom, uniqueRow, whereOf } from './sql.ts';
+import { COLUMNS, idPrefix, rowFrom, rowValues, STATS_COLUMNS, statsInputFrom, uniqueRow, whereOf, type SqlValue } from './sql.ts';
 import type { RequestRow } from './row.ts';
 
 const placeholder = (): string => '?';
 
-export async function openSqliteStore(path: string): Promise<LogStore> {
+export async function openSqliteStore(path: string): Promise<SqliteLogStore> {
   // Node 22/24 mark node:sqlite experimental and say so once on stderr; the warning is not the user's business.
   const { DatabaseSync } = await withoutSqliteWarning(() => import('node:sqlite'));
   let db: DatabaseSync;
@@ -58,7 +58,12 @@ function migrate(db: DatabaseSync, path: string): void {
   }
 }
 
-class SqliteStore implements LogStore {
+/** The SQLite store, which also takes rows already turned into their column values (from log/sqlite-thread.ts). */
+export interface SqliteLogStore extends LogStore {
+  insertValues(rows: readonly SqlValue[][]): Promise<void>;
+}
+
+class SqliteStore implements SqliteLogStore {
   readonly kind = 'sqlite';
   readonly #insert: StatementSync;
 
@@ -73,10 +78,14 @@ class SqliteStore implements LogStore {
     );
   }
 
-  async insert(rows: readonly RequestRow[]): Promise<void> {
+  insert(rows: readonly RequestRow[]): Promise<void> {
+    return this.insertValues(rows.map(rowValues));
+  }
+
+  async insertValues(rows: readonly SqlValue[][]): Promise<void> {
     this.db.exec('BEGIN IMMEDIATE');
     try {
-      for (const row of rows) this.#insert.run(...rowValues(row));
+      for (const values of rows) this.#insert.run(...values);
       this.db.exec('COMMIT');
     } catch (error) {
       this.db.exec('ROLLBACK');
