@@ -80,6 +80,17 @@ describe('the proxy logs its calls', () => {
     expect(logged.every((row) => row.requestBody === null && row.responseBody === null && row.requestHeaders === null)).toBe(true);
   });
 
+  it('stopped right after its answers, it still prints every access line and writes every row', async () => {
+    const { proxy, db } = await proxyWith('');
+    const answers = await Promise.all(Array.from({ length: 20 }, () => postJson(`${proxy.url}/vllm/v1/chat/completions`, { model: 'chat', messages: [] }, 'sk-master')));
+    expect(answers.every((answer) => answer.status === 200)).toBe(true);
+    // No wait for the access lines: the shutdown itself must let the last ones out.
+    const exit = await proxy.stop();
+    expect(exit.code).toBe(0);
+    expect(proxy.requests().filter((line) => line.tokens_in === 1000)).toHaveLength(20);
+    expect(await rows(db)).toHaveLength(20);
+  });
+
   it('store_prompts_in_spend_logs keeps the bodies, headers masked; disable_spend_logs writes nothing', async () => {
     const { proxy, db } = await proxyWith('  store_prompts_in_spend_logs: true\n');
     await postJson(`${proxy.url}/vllm/v1/chat/completions`, { model: 'chat', messages: [] }, 'sk-master');

@@ -115,13 +115,19 @@ export async function runProxy(flags: ProxyFlags): Promise<void> {
     process.on('SIGINT', stop);
   });
   await pool.close().catch(() => undefined);
-  // Spend booked in the last moments is written before the routing state and the store go.
+  // The last calls' rows are built as their bodies close (a turn later at most), then written; their keys' spend,
+  // booked from those rows, is written before the routing state and the key store go.
+  await nextTurn();
+  await requestLog?.close(5_000).catch(() => undefined);
   await keys.close().catch(() => undefined);
   await router.close().catch(() => undefined);
-  await requestLog?.close(5_000).catch(() => undefined);
   await telemetry.shutdown(5_000);
+  // Access lines wait for their rows and go out once a turn: the last ones before the log is flushed.
+  await nextTurn();
   await flushLog();
 }
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Says once in the log when Redis goes away and when it is back, and counts it in /metrics (after the banner). */
 function watchRouterState(state: RouterState, log: AccessLog, metrics: ProxyMetrics): void {
