@@ -34,6 +34,8 @@ export class KeyGuard {
   readonly #openStore: () => Promise<KeyStore>;
   #store: Promise<KeyStore> | undefined;
   readonly #cache = new Map<string, { record: KeyRecord | undefined; at: number }>();
+  /** Each key presented, with its hash: a sha256 per request was a measurable part of a keyed call's cost. */
+  readonly #hashes = new Map<string, string>();
   readonly #pending = new Map<string, { cost: number; input: number; output: number; calls: number }>();
   #flushTimer: NodeJS.Timeout | undefined;
   /** The routing state's windows and in-flight counts (shared through Redis when replicas have it). */
@@ -68,31 +70,50 @@ export class KeyGuard {
     this.#cache.delete(token);
   }
 
-  async #lookup(token: string, now: number): Promise<KeyRecord | undefined> {
+  /** The key's row: from the cache while it is fresh (no promise then), else from the store. */
+  #lookup(token: string, now: number): KeyRecord | undefined | Promise<KeyRecord | undefined> {
     const cached = this.#cache.get(token);
     if (cached && now - cached.at < CACHE_MS) return cached.record;
-    const record = await (await this.store()).get(token);
-    if (this.#cache.size >= CACHE_MAX) this.#cache.clear();
-    this.#cache.set(token, { record, at: now });
-    return record;
+    return this.store()
+      .then((store) => store.get(token))
+      .then((record) => {
+        if (this.#cache.size >= CACHE_MAX) this.#cache.clear();
+        this.#cache.set(token, { record, at: now });
+        return record;
+      });
   }
 
-  /** Who presents which credential; a Denial when a key is missing, wrong, expired or revoked. */
-  async identify(headers: IncomingHttpHeaders, queryKey: string | null, now = Date.now()): Promise<Caller | Denial> {
-    if (!this.#master) return { kind: 'open' };
+  #hashOf(key: string): string {
+    let hashed = this.#hashes.get(key);
+    if (hashed === undefined) {
+      if (this.#hashes.size >= CACHE_MAX) this.#hashes.clear();
+      hashed = hashKey(key);
+      this.#hashes.set(key, hashed);
+    }
+    return hashed;
+  }
+
+  /**
+   * Who presents which credential; a Denial when a key is missing, wrong, expired or revoked. Answered at once for
+   * the master key, no key at all and a key whose row is cached: a promise only when the store is read.
+   */
+  identify(headers: IncomingHttpHeaders, queryKey: string | null, now = Date.now()): Caller | Denial | Promise<Caller | Denial> {
+    if (!this.#master) return OPEN;
     const candidates = keyCandidates(headers, queryKey);
     for (const candidate of candidates) {
-      const given = Buffer.from(candidate);
-      if (given.length === this.#master.length && timingSafeEqual(given, this.#master)) return { kind: 'master' };
+      // Only a candidate of the master key's length is compared (in constant time): its length is all that leaks.
+      if (Buffer.byteLength(candidate) !== this.#master.length) continue;
+      if (timingSafeEqual(Buffer.from(candidate), this.#master)) return MASTER;
     }
     // The Vertex and AWS SDKs put their own token in Authorization: any candidate that is a virtual key counts.
-    for (const candidate of candidates) {
-      if (!looksLikeVirtualKey(candidate)) continue;
-      const record = await this.#lookup(hashKey(candidate), now);
-      if (!record) continue;
-      if (record.blocked) return { status: 401, message: `key ${record.key_name} is revoked (blocked): ask for a new one`, code: 'key_blocked' };
-      if (record.expires !== null && record.expires <= now) return { status: 401, message: `key ${record.key_name} expired at ${new Date(record.expires).toISOString()}: ask for a new one`, code: 'key_expired' };
-      return { kind: 'key', record };
+    return this.#firstKey(candidates.filter(looksLikeVirtualKey), 0, now);
+  }
+
+  #firstKey(candidates: readonly string[], from: number, now: number): Caller | Denial | Promise<Caller | Denial> {
+    for (let i = from; i < candidates.length; i++) {
+      const record = this.#lookup(this.#hashOf(candidates[i]!), now);
+      if (record instanceof Promise) return record.then((found) => (found ? keyCaller(found, now) : this.#firstKey(candidates, i + 1, now)));
+      if (record) return keyCaller(record, now);
     }
     return { status: 401, message: `missing or wrong key: send the master key or a virtual key as ${WHERE_KEYS}`, code: 'invalid_api_key' };
   }
@@ -173,7 +194,16 @@ export class KeyGuard {
   }
 }
 
-const NO_SLOT = { release: () => undefined };
+/** What admit() gives a call that holds no slot (the master key, a key without limits): nothing to give back. */
+export const NO_SLOT = { release: () => undefined };
+const OPEN: Caller = { kind: 'open' };
+const MASTER: Caller = { kind: 'master' };
+
+function keyCaller(record: KeyRecord, now: number): Caller | Denial {
+  if (record.blocked) return { status: 401, message: `key ${record.key_name} is revoked (blocked): ask for a new one`, code: 'key_blocked' };
+  if (record.expires !== null && record.expires <= now) return { status: 401, message: `key ${record.key_name} expired at ${new Date(record.expires).toISOString()}: ask for a new one`, code: 'key_expired' };
+  return { kind: 'key', record };
+}
 
 const counterIds = new Map<string, string>();
 

@@ -6,7 +6,7 @@ import { LlmpassError, UsageError } from '../errors.ts';
 import { sendProxyError } from '../proxy/answers.ts';
 import { readLimited } from '../proxy/read-body.ts';
 import { answerKeyApi, keyApiDenial, KEY_API, type KeyAction } from './api.ts';
-import { isDenial, type Caller, type Denial, type KeyGuard } from './guard.ts';
+import { isDenial, NO_SLOT, type Caller, type Denial, type KeyGuard } from './guard.ts';
 
 /** A refusal thrown from anywhere on the request's path; the proxy's catch answers it as sendDenial does. */
 export class KeyDeniedError extends LlmpassError {
@@ -29,13 +29,19 @@ const deny = (denial: Denial | undefined): void => {
   if (denial) throw new KeyDeniedError(denial);
 };
 
-/** Who calls, and whether they may use this route at all (the key API is master-only but for /key/info about oneself). */
-export async function enterRoute(guard: KeyGuard, req: IncomingMessage, queryKey: string | null, path: string, keyAction: KeyAction | undefined, search: string): Promise<Caller> {
-  const caller = await guard.identify(req.headers, queryKey);
-  if (isDenial(caller)) throw new KeyDeniedError(caller);
-  if (keyAction) deny(keyApiDenial(caller, { action: keyAction, query: new URLSearchParams(search) }));
-  else deny(guard.checkRoute(caller, path));
-  return caller;
+/**
+ * Who calls, and whether they may use this route at all (the key API is master-only but for /key/info about oneself).
+ * At once when the caller is known without reading the store (the master key, a cached key): no promise then.
+ */
+export function enterRoute(guard: KeyGuard, req: IncomingMessage, queryKey: string | null, path: string, keyAction: KeyAction | undefined, search: string): Caller | Promise<Caller> {
+  const caller = guard.identify(req.headers, queryKey);
+  const enter = (found: Caller | Denial): Caller => {
+    if (isDenial(found)) throw new KeyDeniedError(found);
+    if (keyAction) deny(keyApiDenial(found, { action: keyAction, query: new URLSearchParams(search) }));
+    else deny(guard.checkRoute(found, path));
+    return found;
+  };
+  return caller instanceof Promise ? caller.then(enter) : enter(caller);
 }
 
 /** The model a call names (an alias, or a provider's own model), refused when outside the key's list. */
@@ -49,9 +55,14 @@ export function checkModel(guard: KeyGuard, caller: Caller, model: string | unde
  * Budget and rate limits for a call about to go upstream: refused, or admitted until the response closes. A call
  * admitted under its budget finishes even when its cost crosses it; the next one is refused.
  */
-export async function admitCall(guard: KeyGuard, caller: Caller, res: ServerResponse): Promise<void> {
-  const slot = await guard.admit(caller);
+export function admitCall(guard: KeyGuard, caller: Caller, res: ServerResponse): void | Promise<void> {
+  const slot = guard.admit(caller);
+  return slot instanceof Promise ? slot.then((taken) => hold(taken, res)) : hold(slot, res);
+}
+
+function hold(slot: { release: () => void } | Denial, res: ServerResponse): void {
   if (isDenial(slot)) throw new KeyDeniedError(slot);
+  if (slot === NO_SLOT) return;
   // A client gone while the shared counters answered has closed already: its slot is given back at once.
   if (res.closed) slot.release();
   else res.once('close', slot.release);

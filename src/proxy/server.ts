@@ -121,7 +121,9 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
 
     const { key, rest } = takeQueryKey(search);
     // The one key check every route below passes (src/keys/): master or virtual key, route, key API rights.
-    const caller = await enterRoute(keys, req, key, path, matched.kind === 'keys' ? matched.action : undefined, search);
+    // A promise only when the key store is read: the master key and cached keys cost no turn here.
+    const entered = enterRoute(keys, req, key, path, matched.kind === 'keys' ? matched.action : undefined, search);
+    const caller = entered instanceof Promise ? await entered : entered;
     if (caller.kind === 'key') record.keyAlias = caller.record.key_alias ?? caller.record.key_name;
 
 
@@ -155,7 +157,8 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
     if (target.kind === 'configured') {
       const deployment = configuredDeployment(target.route);
       record.provider = 'configured';
-      await admitCall(keys, caller, res);
+      const admitted = admitCall(keys, caller, res);
+      if (admitted) await admitted;
       reply = await router.sendTo(deployment, configuredRouteRequest(target, base, headers, req, rest, hasBody));
     } else {
       const provider = target.provider;
@@ -172,7 +175,8 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
       } else if (hasBody) body = req;
       const chosen = modelTarget(provider, json?.model, provider.modelFromPath?.(endpoint), aliases);
       checkModel(keys, caller, chosen.model || undefined, chosen.kind === 'provider-default' ? undefined : chosen.alias);
-      await admitCall(keys, caller, res);
+      const admitted = admitCall(keys, caller, res);
+      if (admitted) await admitted;
       if (chosen.kind === 'provider-default') {
         const length = body === req ? Number(req.headers['content-length']) : NaN;
         reply = await router.sendTo(providerDeployment(provider, chosen.model, endpoint), { ...base, endpoint, body, bodyLength: Number.isFinite(length) ? length : undefined, swapModel: false });
