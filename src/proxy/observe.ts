@@ -54,7 +54,9 @@ export function observeRequest(req: IncomingMessage, res: ServerResponse, starte
   const socket = req.socket;
   const readBefore = socket.bytesRead;
   const writtenBefore = socket.bytesWritten;
-  const record: RequestRecord = { method: req.method ?? 'GET', route: '', provider: '', alias: '', deployment: '', status: 0, durationMs: 0, ttfbMs: undefined, bytesIn: 0, bytesOut: 0 };
+  // Every field set here, the optional ones too: a record that gained them later would change shape per request,
+  // and each place that reads records would slow down for all of them (measured: ~10% of a logged call's CPU).
+  const record: RequestRecord = { method: req.method ?? 'GET', route: '', provider: '', alias: '', deployment: '', keyAlias: undefined, status: 0, durationMs: 0, ttfbMs: undefined, bytesIn: 0, bytesOut: 0, error: undefined, observer: undefined };
   observer.started();
   res.once('close', () => {
     if (!res.writableFinished) {
