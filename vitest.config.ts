@@ -14,5 +14,7 @@ export default defineConfig({
     // One worker runs many files: a fresh process and module graph per file cost ~0.2 s of CPU each, over 100 files.
     // So a file that changes process-wide state (a registered provider, fake timers, process.env) puts it back itself.
     isolate: false,
+    // One PostgreSQL cluster for the run (a database per file on it), not an initdb and a start per file.
+    globalSetup: ['test/support/postgres-global.ts'],
   },
 });
