@@ -65,7 +65,6 @@ export async function startPostgres(): Promise<PostgresServer> {
   const port = await deadPort();
   // Trust on loopback only, no fsync: a test cluster that needs no password and writes fast. Commits stay
   // synchronous: an acknowledged row must survive stop() (a killed server), as the outage tests check.
-  run(user, 'initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8', '--locale', 'C']);
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`;
   const server: PostgresServer = {
     port,
@@ -83,7 +82,15 @@ export async function startPostgres(): Promise<PostgresServer> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  await server.start();
+  try {
+    run(user, 'initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8', '--locale', 'C']);
+    await server.start();
+  } catch (error) {
+    // (a half-made cluster is not left behind, nor a server that came up after pg_ctl gave up)
+    await server.stop().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   running.add(server);
   await runSql(`postgres://postgres@127.0.0.1:${port}/postgres`, 'CREATE DATABASE llmpass_test');
   return server;
