@@ -9,10 +9,14 @@ export default defineConfig({
     // Safety nets for a hang, not deadlines: a loaded machine (test:stress, other jobs) slows a file severalfold.
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    // Spawned CLIs and loopback servers: two cores, so keep the parallelism modest.
-    maxWorkers: 2,
+    // Three workers on two cores: several files spend much of their time waiting on timeouts, hung upstreams and
+    // spawned CLIs rather than on CPU, so a third keeps the cores busy (one full run each under load ~7.5:
+    // 200 s wall with 2, 127 s with 3). More would only add memory and contention.
+    maxWorkers: 3,
     // One worker runs many files: a fresh process and module graph per file cost ~0.2 s of CPU each, over 100 files.
     // So a file that changes process-wide state (a registered provider, fake timers, process.env) puts it back itself.
     isolate: false,
+    // One PostgreSQL cluster for the run (a database per file on it), not an initdb and a start per file.
+    globalSetup: ['test/support/postgres-global.ts'],
   },
 });

@@ -8,7 +8,7 @@ import { LogWriter } from '../../src/accounting/log/writer.ts';
 import { usageOf } from '../../src/accounting/usage.ts';
 import { assertBuilt, baseEnv, runCli, type CliResult } from '../support/cli.ts';
 import { logRow, T0 } from '../support/log-rows.ts';
-import { postgresInstalled, startPostgres, type PostgresServer } from '../support/postgres.ts';
+import { postgresInstalled, usePostgres } from '../support/postgres.ts';
 import { cleanupTemp, tempDir } from '../support/tmp.ts';
 
 const MIN = 60_000;
@@ -44,17 +44,11 @@ async function store(target: string): Promise<RequestRow[]> {
 
 const json = (result: CliResult): unknown => JSON.parse(result.stdout.toString('utf8'));
 
-let server: PostgresServer | undefined;
+const postgres = usePostgres();
 
-beforeAll(async () => {
-  assertBuilt();
-  if (postgresInstalled()) server = await startPostgres();
-}, 120_000);
+beforeAll(() => assertBuilt());
 
-afterAll(async () => {
-  await server?.remove();
-  cleanupTemp();
-});
+afterAll(() => cleanupTemp());
 
 describe('llmpass logs on the default SQLite file', () => {
   let env: NodeJS.ProcessEnv;
@@ -175,13 +169,14 @@ describe('llmpass logs on the default SQLite file', () => {
 
 describe.skipIf(!postgresInstalled())('llmpass logs on PostgreSQL', () => {
   it('reads the shared log from --db and from DATABASE_URL, and never prints the password', async () => {
-    const rows = await store(server!.url);
+    const url = await postgres.database('logs');
+    const rows = await store(url);
     const cwd = tempDir();
     const env = baseEnv({ TZ: 'UTC' });
-    const byFlag = await runCli({ args: ['logs', '--db', server!.url, '--json'], cwd, env });
+    const byFlag = await runCli({ args: ['logs', '--db', url, '--json'], cwd, env });
     expect(byFlag.stderr).toBe('');
     expect((json(byFlag) as Array<{ id: string }>).map((row) => row.id)).toEqual(rows.map((row) => row.id).reverse());
-    const byEnv = await runCli({ args: ['logs', 'stats', '--by', 'day', '--json'], cwd, env: { ...env, DATABASE_URL: server!.url } });
+    const byEnv = await runCli({ args: ['logs', 'stats', '--by', 'day', '--json'], cwd, env: { ...env, DATABASE_URL: url } });
     expect((json(byEnv) as Array<{ calls: number }>).map((row) => row.calls)).toEqual([4, 2]);
     const down = await runCli({ args: ['logs', '--db', `postgres://postgres:hunter2@127.0.0.1:1/none`], cwd, env });
     expect(down.code).toBe(1);

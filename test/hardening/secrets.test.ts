@@ -13,7 +13,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { curlCommand, describeRequest } from '../../src/cli/call/describe-request.ts';
+import { readPayload } from '../../src/cli/call/payload.ts';
+import { loadConfig } from '../../src/config/load.ts';
 import { listProviders } from '../../src/providers/registry.ts';
+import { Router } from '../../src/router/router.ts';
 import type { ProviderSpec } from '../../src/providers/types.ts';
 import { startFakeUpstream } from '../fixtures/fake-upstream.ts';
 import type { FakeServer, RecordedRequest } from '../fixtures/recording.ts';
@@ -195,6 +199,26 @@ async function run(what: string, args: string[], extraEnv: NodeJS.ProcessEnv = {
   }
 }
 
+type Printing = 'dry-run' | 'curl';
+/** What --api-key and --query would have set. */
+interface Given {
+  apiKey?: string;
+  query?: Array<[string, string]>;
+}
+
+/**
+ * What `llmpass call ALIAS ENDPOINT --dry-run|--curl --json BODY` prints in the project, computed in this process as
+ * the command computes it (its config, payload, Router.prepare, then describeRequest or curlCommand); kept as an output.
+ */
+async function printed(what: string, flag: Printing, alias: string, endpoint: string, body: string, given: Given = {}): Promise<string> {
+  const config = await loadConfig({ cwd: project, env });
+  const payload = await readPayload({ json: body }, undefined, process.stdin);
+  const prepared = new Router({ config }).prepare({ model: alias, endpoint, query: given.query ?? [], headers: [], json: payload.json, body: payload.body, bodyLength: payload.length, apiKey: given.apiKey });
+  const text = `${flag === 'curl' ? curlCommand(prepared, payload.curlSource) : describeRequest(prepared)}\n`;
+  outputs.push({ what: what.endsWith('in process') ? what : `${what} in process`, text });
+  return text;
+}
+
 describe('call, models and providers print no secret', () => {
   it('call on every auth scheme, with every printing flag, and its errors', async () => {
     const chat = '{"model":"x","messages":[{"role":"user","content":"hi"}]}';
@@ -204,30 +228,41 @@ describe('call, models and providers print no secret', () => {
       labels.push(what);
       return run(what, args);
     };
+    const printRuns: Array<Promise<void>> = [];
+    // --dry-run and --curl print what Router.prepare built: every case in this process (print), one of each flag in
+    // a real process too, and the two must print the same (the flags' argv reach the same request).
+    const print = (what: string, flag: Printing, alias: string, endpoint: string, body: string, given: Given = {}) => printRuns.push(printed(what, flag, alias, endpoint, body, given).then(() => undefined));
+    const spawnedPrint = (what: string, flag: Printing, alias: string, endpoint: string, body: string, args: string[], given: Given = {}) =>
+      printRuns.push(Promise.all([run(what, ['call', alias, endpoint, `--${flag}`, ...args, '--json', body]), printed(`${what} in process`, flag, alias, endpoint, body, given)]).then(([result, text]) => {
+        expect(result.code, `${what}: ${result.stderr}`).toBe(0);
+        expect(result.stdout.toString(), what).toBe(text);
+      }));
     for (const [alias, endpoint] of [['gem', 'v1beta/models/served:generateContent'], ['azr', 'chat/completions'], ['coh', 'v2/chat'], ['mine', 'v1/chat/completions']] as const) {
       runs.push(cli(`${alias} verbose`, ['call', alias, endpoint, '--verbose', '--include', '--debug', '--json', chat]));
-      runs.push(cli(`${alias} dry-run`, ['call', alias, endpoint, '--dry-run', '--json', chat]));
-      runs.push(cli(`${alias} curl`, ['call', alias, endpoint, '--curl', '--json', chat]));
+      if (alias === 'gem') spawnedPrint(`${alias} dry-run`, 'dry-run', alias, endpoint, chat, []);
+      else print(`${alias} dry-run`, 'dry-run', alias, endpoint, chat);
+      print(`${alias} curl`, 'curl', alias, endpoint, chat);
       runs.push(cli(`${alias} 4xx`, ['call', alias, `${endpoint}/nope`, '--verbose', '--include', '--debug', '--json', chat]));
       runs.push(cli(`${alias} dead`, ['call', alias, endpoint, '--api-base', dead, '--verbose', '--debug', '--json', chat]));
     }
     // Every location of a credential in the config, through every printing flag and failure.
     for (const { alias } of LOCATIONS) {
       runs.push(cli(`${alias} verbose`, ['call', alias, 'classify', '--verbose', '--include', '--debug', '--json', '{}']));
-      runs.push(cli(`${alias} dry-run`, ['call', alias, 'classify?q=1', '--dry-run', '--json', '{}']));
-      runs.push(cli(`${alias} curl`, ['call', alias, 'classify?q=1', '--curl', '--json', '{}']));
+      print(`${alias} dry-run`, 'dry-run', alias, 'classify?q=1', '{}');
+      print(`${alias} curl`, 'curl', alias, 'classify?q=1', '{}');
       runs.push(cli(`${alias} 4xx`, ['call', alias, 'classify/nope', '--verbose', '--include', '--debug', '--json', '{}']));
       runs.push(cli(`${alias} timeout`, ['call', alias, 'hang', '--timeout', '1', '--verbose', '--debug', '--json', '{}']));
     }
     // A key given as a flag, and one in the query string (Gemini's ?key=), through the same surfaces.
     const flagKey = ['--api-key', ALIAS_KEYS.flag];
     runs.push(cli('flag verbose', ['call', 'flag', 'classify', ...flagKey, '--verbose', '--include', '--debug', '--json', '{}']));
-    runs.push(cli('flag curl', ['call', 'flag', 'classify', ...flagKey, '--curl', '--json', '{}']));
-    runs.push(cli('flag dry-run', ['call', 'flag', 'classify', ...flagKey, '--dry-run', '--json', '{}']));
+    spawnedPrint('flag curl', 'curl', 'flag', 'classify', '{}', flagKey, { apiKey: ALIAS_KEYS.flag });
+    print('flag dry-run', 'dry-run', 'flag', 'classify', '{}', { apiKey: ALIAS_KEYS.flag });
     runs.push(cli('flag timeout', ['call', 'flag', 'hang', ...flagKey, '--timeout', '1', '--verbose', '--debug', '--json', '{}']));
     runs.push(cli('query key', ['call', 'flag', 'classify', '--query', `key=${ALIAS_KEYS.query}`, '--verbose', '--include', '--debug', '--json', '{}']));
     runs.push(cli('query key dead', ['call', 'flag', `classify?key=${ALIAS_KEYS.query}`, '--api-base', dead, '--verbose', '--debug', '--json', '{}']));
-    runs.push(cli('query key curl', ['call', 'flag', `classify?key=${ALIAS_KEYS.query}`, '--curl', '--json', '{}']));
+    print('query key curl', 'curl', 'flag', `classify?key=${ALIAS_KEYS.query}`, '{}');
+    print('query key flag dry-run', 'dry-run', 'flag', 'classify', '{}', { query: [['key', ALIAS_KEYS.query]] });
     // Every provider of the table, used directly (provider/model, the key from its own variable), in one process:
     // `models --check` over a config naming each, so each key goes out and every probe's result is printed.
     const everyProvider = `model_list:\n${keyed.map((p) => `  - model_name: direct-${p.id}\n    litellm_params: { model: ${p.id}/m }\n`).join('')}`;
@@ -235,6 +270,7 @@ describe('call, models and providers print no secret', () => {
     runs.push(cli('every provider check', ['models', '--check', '--config', 'every-provider.yaml', '--timeout', '5']));
     runs.push(cli('every provider list', ['models', '--config', 'every-provider.yaml']));
     const results = await Promise.all(runs);
+    await Promise.all(printRuns);
     // The runs meant to fail exit 4 (an upstream 4xx) or 3 (dead, silent); every other one exits 0.
     const expected = (what: string) => (/4xx/.test(what) ? 4 : /dead|timeout/.test(what) ? 3 : 0);
     for (const [i, result] of results.entries()) {
@@ -242,7 +278,7 @@ describe('call, models and providers print no secret', () => {
       if (labels[i]!.endsWith('check')) expect(result.code, `${labels[i]}: ${result.stderr}`).toBeLessThanOrEqual(1);
       else expect(result.code, `${labels[i]}: ${result.stderr}`).toBe(expected(labels[i]!));
     }
-    const shown = results.map((result) => result.stdout.toString()).join('\n');
+    const shown = [...results.map((result) => result.stdout.toString()), ...outputs.filter((o) => o.what.endsWith('in process')).map((o) => o.text)].join('\n');
     expect(shown).toContain('x-goog-api-key: $GEMINI_KEY');
     expect(shown).toContain('x-mine-key: $MINE_KEY');
     // a configured credential prints as its variable or ***, wherever it sits

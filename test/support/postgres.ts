@@ -3,11 +3,12 @@
 // as the `postgres` user (the server refuses root). `stop()` is an immediate shutdown (an outage, like a crash);
 // `start()` brings it back on the same port with the data kept.
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { deadPort } from './cli.ts';
 
 /** The server's binaries: PG_BIN, else the newest /usr/lib/postgresql/N/bin. */
@@ -64,7 +65,6 @@ export async function startPostgres(): Promise<PostgresServer> {
   const port = await deadPort();
   // Trust on loopback only, no fsync: a test cluster that needs no password and writes fast. Commits stay
   // synchronous: an acknowledged row must survive stop() (a killed server), as the outage tests check.
-  run(user, 'initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8', '--locale', 'C']);
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`;
   const server: PostgresServer = {
     port,
@@ -82,7 +82,15 @@ export async function startPostgres(): Promise<PostgresServer> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  await server.start();
+  try {
+    run(user, 'initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8', '--locale', 'C']);
+    await server.start();
+  } catch (error) {
+    // (a half-made cluster is not left behind, nor a server that came up after pg_ctl gave up)
+    await server.stop().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   running.add(server);
   await runSql(`postgres://postgres@127.0.0.1:${port}/postgres`, 'CREATE DATABASE llmpass_test');
   return server;
@@ -105,24 +113,37 @@ export async function runSql(url: string, text: string): Promise<void> {
 }
 
 export interface FilePostgres {
-  /** A fresh, empty database on this file's server, named `<prefix>_<n>`: its URL. */
+  /** A fresh, empty database for the caller: its URL. */
   database(prefix: string): Promise<string>;
 }
 
-/** One PostgreSQL for a test file (when installed): started before its tests, removed after them. */
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The run's shared cluster (test/support/postgres-global.ts): a database URL on it, when PostgreSQL is installed. */
+    sharedPostgres?: string;
+  }
+}
+
+/**
+ * PostgreSQL for a test file (when installed): a database of its own per call, on the run's shared cluster when the
+ * config started one (vitest.config.ts's globalSetup), else on a cluster of this file's own, started before its tests
+ * and removed after them. A file that stops the server (an outage) uses startPostgres() instead.
+ */
 export function usePostgres(): FilePostgres {
-  let server: PostgresServer | undefined;
-  let databases = 0;
+  let server: { url: string } | undefined;
+  let own: PostgresServer | undefined;
   beforeAll(async () => {
-    if (postgresInstalled()) server = await startPostgres();
+    server = inject('sharedPostgres') ? { url: inject('sharedPostgres')! } : undefined;
+    if (!server && postgresInstalled()) server = own = await startPostgres();
   }, 120_000);
   afterAll(async () => {
-    await server?.remove();
+    await own?.remove();
   });
   return {
     async database(prefix) {
       if (!server) throw new Error(POSTGRES_MISSING);
-      const name = `${prefix}_${++databases}`;
+      // Unique across the workers that share the cluster.
+      const name = `${prefix}_${randomBytes(6).toString('hex')}`;
       await runSql(server.url, `CREATE DATABASE ${name}`);
       return server.url.replace(/\/llmpass_test$/, `/${name}`);
     },
