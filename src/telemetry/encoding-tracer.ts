@@ -118,7 +118,9 @@ class EncodingSpan implements Span, SpanRecord {
   readonly startNanos: number;
   endSeconds = 0;
   endNanos = 0;
-  readonly attributes: Attributes = {};
+  attributes: Attributes = {};
+  /** A frozen set given to setAttributes first, kept by reference: its KeyValues are written from cached bytes. */
+  baseAttributes: Attributes | undefined = undefined;
   droppedAttributesCount = 0;
   events: EventRecord[] | undefined = undefined;
   droppedEventsCount = 0;
@@ -157,8 +159,8 @@ class EncodingSpan implements Span, SpanRecord {
   }
 
   setAttribute(key: string, value: AttributeValue | undefined): this {
-    if (this.#ended || value === undefined || value === null || key.length === 0) return this;
-    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean' && !isAttributeValue(value)) return this;
+    if (this.#ended || !validAttribute(key, value)) return this;
+    if (this.baseAttributes !== undefined && Object.hasOwn(this.baseAttributes, key)) this.#ownBase();
     const attributes = this.attributes;
     if (!Object.hasOwn(attributes, key)) {
       if (this.#attributeCount >= this.#tracer.limits.attributeCount) {
@@ -172,8 +174,24 @@ class EncodingSpan implements Span, SpanRecord {
   }
 
   setAttributes(attributes: Attributes): this {
+    // A frozen set cannot change after this call: keeping it is as good as copying it (a proxy's attempts all
+    // start with their deployment's frozen set).
+    if (this.#attributeCount === 0 && this.baseAttributes === undefined && !this.#ended && Object.isFrozen(attributes) && this.#tracer.limits.attributeValueLength === Infinity) {
+      const size = keptSize(attributes);
+      if (size !== undefined && size <= this.#tracer.limits.attributeCount) {
+        this.baseAttributes = attributes;
+        this.#attributeCount = size;
+        return this;
+      }
+    }
     for (const key in attributes) this.setAttribute(key, attributes[key]);
     return this;
+  }
+
+  /** A key of the kept set is set again: the set becomes the span's own attributes, in their order. */
+  #ownBase(): void {
+    this.attributes = { ...this.baseAttributes, ...this.attributes };
+    this.baseAttributes = undefined;
   }
 
   addEvent(name: string, attributesOrTime?: Attributes | TimeInput, time?: TimeInput): this {
@@ -250,6 +268,20 @@ class EncodingSpan implements Span, SpanRecord {
     }
     if (attributes['exception.type'] !== undefined || attributes['exception.message'] !== undefined) this.addEvent('exception', attributes, time);
   }
+}
+
+const validAttribute = (key: string, value: AttributeValue | null | undefined): value is AttributeValue =>
+  value !== undefined && value !== null && key.length > 0 && (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || isAttributeValue(value));
+
+const keptSizes = new WeakMap<Attributes, number | undefined>();
+
+/** A frozen set's size when a span would keep every attribute in it as given, else undefined (remembered per set). */
+function keptSize(attributes: Attributes): number | undefined {
+  if (keptSizes.has(attributes)) return keptSizes.get(attributes);
+  let size: number | undefined = 0;
+  for (const key in attributes) size = size !== undefined && validAttribute(key, attributes[key]) ? size + 1 : undefined;
+  keptSizes.set(attributes, size);
+  return size;
 }
 
 function truncated(value: AttributeValue, limit: number): AttributeValue {

@@ -1,6 +1,6 @@
 // The OpenTelemetry SDK, loaded only when telemetry is on (see index.ts): a tracer provider exporting OTLP through
 // a bounded batch processor, a meter provider for the GenAI client metrics, and the W3C propagator.
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, trace, type Attributes, type Context, type Tracer } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, trace, type Attributes, type Context, type SpanOptions, type Tracer } from '@opentelemetry/api';
 import { ExportResultCode, W3CTraceContextPropagator, type ExportResult } from '@opentelemetry/core';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -228,7 +228,7 @@ export async function startOtel(settings: TelemetrySettings, warn: (message: str
     serverRequest(method: string, headers: IncomingHttpHeaders): CallTrace {
       // A client's traceparent/tracestate continue its trace.
       const parent = headers.traceparent === undefined ? ROOT_CONTEXT : runtime.propagator.extract(ROOT_CONTEXT, headers, headerGetter);
-      const span = tracer.startSpan(method, { kind: SpanKind.SERVER }, parent);
+      const span = tracer.startSpan(method, SERVER_SPAN, parent);
       if (span.isRecording()) span.setAttribute(ATTR_HTTP_REQUEST_METHOD, method);
       return new OtelCallTrace(runtime, span, parent, method);
     },
@@ -272,6 +272,8 @@ export async function startOtel(settings: TelemetrySettings, warn: (message: str
     dropped: () => count.dropped,
   };
 }
+
+const SERVER_SPAN: SpanOptions = Object.freeze({ kind: SpanKind.SERVER });
 
 const headerGetter = {
   get(carrier: IncomingHttpHeaders, key: string): string | string[] | undefined {

@@ -225,6 +225,8 @@ export interface SpanRecord {
   readonly endSeconds: number;
   readonly endNanos: number;
   readonly attributes: Attributes;
+  /** A frozen attribute set, every value valid, written before `attributes` from bytes encoded once per set. */
+  readonly baseAttributes: Attributes | undefined;
   readonly droppedAttributesCount: number;
   readonly events: readonly EventRecord[] | undefined;
   readonly droppedEventsCount: number;
@@ -268,6 +270,7 @@ export function writeSpan(w: Writer, s: SpanRecord): void {
   w.varint(s.kind + 1); // the API's kinds start at INTERNAL = 0, OTLP's at UNSPECIFIED
   w.time(7, s.startSeconds, s.startNanos);
   w.time(8, s.endSeconds, s.endNanos);
+  if (s.baseAttributes) w.raw(encodedOnce(encodedSpanSets, s.baseAttributes, (r) => attributes(r, 9, s.baseAttributes!)));
   attributes(w, 9, s.attributes);
   count(w, 10, s.droppedAttributesCount);
   if (s.events) for (const e of s.events) event(w, e);
@@ -294,6 +297,8 @@ function encodedOnce<K extends object>(cache: WeakMap<K, Uint8Array>, key: K, wr
 }
 
 const encodedResources = new WeakMap<Resource, Uint8Array>();
+const encodedSpanSets = new WeakMap<Attributes, Uint8Array>();
+
 const encodedScopes = new WeakMap<InstrumentationScope, Uint8Array>();
 
 /**

@@ -66,6 +66,7 @@ async function same(make: (tracer: Tracer) => void, scopes?: [string, string?][]
 }
 
 const T0 = 1_700_000_000_000;
+const DEPLOYMENT = Object.freeze({ 'gen_ai.operation.name': 'chat', 'server.address': 'api.example', 'server.port': 8443, 'llmpass.deployment': 'gpt#0' });
 
 describe('the OTLP/protobuf tracer', () => {
   it('writes what the SDK and the official serializer write for proxy requests and their attempts', async () => {
@@ -77,6 +78,9 @@ describe('the OTLP/protobuf tracer', () => {
         server.setAttributes({ 'http.request.method': 'POST', 'http.route': '/openai', 'http.response.status_code': 200 });
         const parent = trace.setSpan(ROOT_CONTEXT, server);
         const attempt = t.startSpan('chat gpt', { kind: SpanKind.CLIENT, startTime: [1_700_000_000, n * 1000], links: n % 3 ? [] : [{ context: server.spanContext(), attributes: { why: 'linked' } }] }, parent);
+        // A deployment's frozen set first (kept by reference by our tracer), one of its keys set again at times.
+        attempt.setAttributes(DEPLOYMENT);
+        if (n % 7 === 0) attempt.setAttribute('server.address', 'moved.example');
         attempt.setAttributes({
           'gen_ai.request.model': 'gpt',
           'server.port': 443,
