@@ -17,6 +17,7 @@ import { OtelCallTrace } from './call-trace.ts';
 import { Histogram, HistogramProducer } from './histograms.ts';
 import { EncodingTracer, samplerFromEnv, spanLimitsFromEnv } from './encoding-tracer.ts';
 import { PooledIdGenerator } from './ids.ts';
+import { encodeTraceRequest } from './otlp-protobuf.ts';
 import { DropCount, SpanQueue, type ChunkExporter, type SpanChunk } from './span-queue.ts';
 import type { BatchTrace, CallOutcome, CallTrace, Telemetry } from './index.ts';
 import type { GenAiMetrics, TraceRuntime } from './runtime.ts';
@@ -95,11 +96,10 @@ async function jsonSpanExporter(timeoutMillis: number | undefined): Promise<Span
  * over chunks of spans already encoded (span-queue.ts): its serializer only wraps them in the request.
  */
 async function protobufChunkExporter(resource: Resource, timeoutMillis: number | undefined): Promise<ChunkExporter> {
-  const [{ OTLPExporterBase }, { createOtlpHttpExportDelegate, convertLegacyHttpOptions }, { ProtobufTraceSerializer }, { encodeTraceRequest }] = await Promise.all([
+  const [{ OTLPExporterBase }, { createOtlpHttpExportDelegate, convertLegacyHttpOptions }, { ProtobufTraceSerializer }] = await Promise.all([
     import('@opentelemetry/otlp-exporter-base').then((m) => cjsExports(m, 'OTLPExporterBase')),
     import('@opentelemetry/otlp-exporter-base/node-http').then((m) => cjsExports(m, 'createOtlpHttpExportDelegate')),
     import('@opentelemetry/otlp-transformer').then((m) => cjsExports(m, 'ProtobufTraceSerializer')),
-    import('./otlp-protobuf.ts'),
   ]);
   const serializer = {
     serializeRequest: (chunk: SpanChunk) => encodeTraceRequest(resource, chunk.scopes, chunk.bytes),
