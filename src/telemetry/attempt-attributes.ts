@@ -39,12 +39,13 @@ export function attemptConstants(deployment: Deployment, url: URL): AttemptConst
     [ATTR_SERVER_PORT]: port,
   };
   // No llmpass.alias: gen_ai.request.model is the alias the client asked for (the unit's span carries it too).
-  const attributes: Attributes = {
+  // Frozen: our tracer keeps a frozen set by reference and writes its KeyValues from bytes encoded once.
+  const attributes: Attributes = Object.freeze({
     ...metricBase,
     [ATTR_URL_FULL]: safeUrl(url),
     'llmpass.deployment': deployment.id,
     'llmpass.upstream_model': deployment.model,
-  };
+  });
   const constants: AttemptConstants = { protocol: url.protocol, host: url.host, path: url.pathname, spanName: `${operation} ${requestModel}`, attributes, metric: undefined, metricBase };
   byDeployment.set(deployment, constants);
   return constants;

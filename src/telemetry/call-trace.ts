@@ -1,7 +1,7 @@
 // The spans of one traced unit: its own span (SERVER for a proxy request, INTERNAL for a `call` or a batch line)
 // and a CLIENT span per upstream attempt, driven by the Router's events. Retries, fallbacks and cooldowns show
 // as siblings under the unit's span, each saying why it happened.
-import { SpanKind, SpanStatusCode, TraceFlags, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, TraceFlags, trace, type Attributes, type Context, type Span, type SpanOptions } from '@opentelemetry/api';
 import {
   ATTR_ERROR_TYPE,
   ATTR_HTTP_REQUEST_METHOD,
@@ -40,6 +40,8 @@ interface Attempt {
 }
 
 type AttemptEvent = Extract<RouterEvent, { type: 'attempt' }>;
+
+const CLIENT_SPAN: SpanOptions = Object.freeze({ kind: SpanKind.CLIENT });
 
 /** The request body's text when it is in memory and capture is on; a stream is never read for it. */
 function requestText(request: UpstreamRequest): string | undefined {
@@ -126,7 +128,7 @@ export class OtelCallTrace implements CallTrace {
     const constants = attemptConstants(deployment, request.url);
     // Attributes after the start: the SDK checks and copies them once so, three times when given to startSpan. A
     // request the sampler left out (a non-recording span) gets none built at all.
-    const span = this.#runtime.tracer.startSpan(constants.spanName, { kind: SpanKind.CLIENT }, this.#parent);
+    const span = this.#runtime.tracer.startSpan(constants.spanName, CLIENT_SPAN, this.#parent);
     if (span.isRecording()) {
       span.setAttributes(constants.attributes);
       span.setAttribute(ATTR_HTTP_REQUEST_METHOD, request.method);
@@ -174,14 +176,12 @@ export class OtelCallTrace implements CallTrace {
     if (this.#attempt !== attempt) return;
     const { span } = attempt;
     const usage = summary.usage;
-    // Undefined values are left out by the SDK: one call, whatever the answer carried.
-    span.setAttributes({
-      [ATTR_GEN_AI_USAGE_INPUT_TOKENS]: usage.inputTokens,
-      [ATTR_GEN_AI_USAGE_OUTPUT_TOKENS]: usage.outputTokens,
-      [ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS]: usage.cacheReadTokens,
-      [ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS]: usage.cacheCreationTokens,
-      [ATTR_GEN_AI_RESPONSE_MODEL]: usage.responseModel,
-    });
+    // One call each, no object built per answer; the span leaves out what the answer did not carry.
+    if (usage.inputTokens !== undefined) span.setAttribute(ATTR_GEN_AI_USAGE_INPUT_TOKENS, usage.inputTokens);
+    if (usage.outputTokens !== undefined) span.setAttribute(ATTR_GEN_AI_USAGE_OUTPUT_TOKENS, usage.outputTokens);
+    if (usage.cacheReadTokens !== undefined) span.setAttribute(ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, usage.cacheReadTokens);
+    if (usage.cacheCreationTokens !== undefined) span.setAttribute(ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS, usage.cacheCreationTokens);
+    if (usage.responseModel !== undefined) span.setAttribute(ATTR_GEN_AI_RESPONSE_MODEL, usage.responseModel);
     attempt.responseModel = usage.responseModel;
     const metrics = this.#runtime.metrics;
     // A call's or a batch line's span says when any answer began (a whole JSON body too: how long the upstream

@@ -1,8 +1,8 @@
 // The OpenTelemetry SDK, loaded only when telemetry is on (see index.ts): a tracer provider exporting OTLP through
 // a bounded batch processor, a meter provider for the GenAI client metrics, and the W3C propagator.
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, trace, type Attributes, type Context, type Tracer } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, trace, type Attributes, type Context, type SpanOptions, type Tracer } from '@opentelemetry/api';
 import { ExportResultCode, W3CTraceContextPropagator, type ExportResult } from '@opentelemetry/core';
-import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import { defaultResource, detectResources, envDetector, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { AggregationTemporality, InstrumentType, MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import { ATTR_HTTP_REQUEST_METHOD, ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
@@ -15,7 +15,10 @@ import {
 import type { IncomingHttpHeaders } from 'node:http';
 import { OtelCallTrace } from './call-trace.ts';
 import { Histogram, HistogramProducer } from './histograms.ts';
+import { EncodingTracer, samplerFromEnv, spanLimitsFromEnv } from './encoding-tracer.ts';
 import { PooledIdGenerator } from './ids.ts';
+import { encodeTraceRequest } from './otlp-protobuf.ts';
+import { DropCount, SpanQueue, type ChunkExporter, type SpanChunk } from './span-queue.ts';
 import type { BatchTrace, CallOutcome, CallTrace, Telemetry } from './index.ts';
 import type { GenAiMetrics, TraceRuntime } from './runtime.ts';
 import type { OtlpProtocol, TelemetrySettings } from './settings.ts';
@@ -27,16 +30,15 @@ const CLI_EXPORT_TIMEOUT_MS = 1000;
 const SECONDS_BUCKETS = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92];
 const TOKEN_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864];
 
-/** Counts what never reaches the collector: spans refused by a full queue and spans in a failed export. */
-class DropCount {
+/** DropCount with the spans the batch processor holds (the http/json path). */
+class QueuedDropCount extends DropCount {
   queued = 0;
-  dropped = 0;
 }
 
 class CountingExporter implements SpanExporter {
   readonly #inner: SpanExporter;
-  readonly #count: DropCount;
-  constructor(inner: SpanExporter, count: DropCount) {
+  readonly #count: QueuedDropCount;
+  constructor(inner: SpanExporter, count: QueuedDropCount) {
     this.#inner = inner;
     this.#count = count;
   }
@@ -58,9 +60,9 @@ class CountingExporter implements SpanExporter {
 /** The batch processor behind a bound that is counted: a slow collector costs spans, never memory or latency. */
 class BoundedProcessor implements SpanProcessor {
   readonly #inner: SpanProcessor;
-  readonly #count: DropCount;
+  readonly #count: QueuedDropCount;
   readonly #max: number;
-  constructor(inner: SpanProcessor, count: DropCount, max: number) {
+  constructor(inner: SpanProcessor, count: QueuedDropCount, max: number) {
     this.#inner = inner;
     this.#count = count;
     this.#max = max;
@@ -83,24 +85,29 @@ class BoundedProcessor implements SpanProcessor {
   }
 }
 
-async function spanExporter(protocol: OtlpProtocol, timeoutMillis: number | undefined): Promise<SpanExporter> {
-  const config = timeoutMillis === undefined ? {} : { timeoutMillis };
-  // Only the protocol in use is loaded.
-  if (protocol === 'http/json') {
-    const { OTLPTraceExporter } = cjsExports(await import('@opentelemetry/exporter-trace-otlp-http'), 'OTLPTraceExporter');
-    return new OTLPTraceExporter(config);
-  }
-  // The official exporter's transport (endpoint, headers, compression, retries and TLS from the OTEL_* variables)
-  // with our encoder in place of its serializer, whose per-span cost was the larger part of the exporter's.
-  const [{ OTLPExporterBase }, { createOtlpHttpExportDelegate, convertLegacyHttpOptions }, { ProtobufTraceSerializer, TraceExporterMetricsHelper }, { encodeTraceRequest }] = await Promise.all([
+/** The official OTLP/JSON exporter, for the SDK's batch processor. */
+async function jsonSpanExporter(timeoutMillis: number | undefined): Promise<SpanExporter> {
+  const { OTLPTraceExporter } = cjsExports(await import('@opentelemetry/exporter-trace-otlp-http'), 'OTLPTraceExporter');
+  return new OTLPTraceExporter(timeoutMillis === undefined ? {} : { timeoutMillis });
+}
+
+/**
+ * The official exporter's transport (endpoint, headers, compression, retries and TLS from the OTEL_* variables)
+ * over chunks of spans already encoded (span-queue.ts): its serializer only wraps them in the request.
+ */
+async function protobufChunkExporter(resource: Resource, timeoutMillis: number | undefined): Promise<ChunkExporter> {
+  const [{ OTLPExporterBase }, { createOtlpHttpExportDelegate, convertLegacyHttpOptions }, { ProtobufTraceSerializer }] = await Promise.all([
     import('@opentelemetry/otlp-exporter-base').then((m) => cjsExports(m, 'OTLPExporterBase')),
     import('@opentelemetry/otlp-exporter-base/node-http').then((m) => cjsExports(m, 'createOtlpHttpExportDelegate')),
     import('@opentelemetry/otlp-transformer').then((m) => cjsExports(m, 'ProtobufTraceSerializer')),
-    import('./otlp-protobuf.ts'),
   ]);
-  const serializer = { serializeRequest: encodeTraceRequest, deserializeResponse: (data: Uint8Array) => ProtobufTraceSerializer.deserializeResponse(data) };
-  const options = convertLegacyHttpOptions(config, 'TRACES', 'v1/traces', { 'Content-Type': 'application/x-protobuf' });
-  return new OTLPExporterBase(createOtlpHttpExportDelegate(options, serializer, 'otlp_http_span_exporter', TraceExporterMetricsHelper, undefined));
+  const serializer = {
+    serializeRequest: (chunk: SpanChunk) => encodeTraceRequest(resource, chunk.scopes, chunk.bytes),
+    deserializeResponse: (data: Uint8Array) => ProtobufTraceSerializer.deserializeResponse(data),
+  };
+  const options = convertLegacyHttpOptions(timeoutMillis === undefined ? {} : { timeoutMillis }, 'TRACES', 'v1/traces', { 'Content-Type': 'application/x-protobuf' });
+  const countSpans = { name: 'span' as const, countItems: (chunk: SpanChunk) => chunk.spans };
+  return new OTLPExporterBase(createOtlpHttpExportDelegate(options, serializer, 'otlp_http_span_exporter', countSpans, undefined));
 }
 
 async function metricExporter(protocol: OtlpProtocol, timeoutMillis: number | undefined): Promise<PushMetricExporter> {
@@ -127,6 +134,35 @@ function genAiHistograms(): { histograms: Histogram[]; metrics: GenAiMetrics } {
   };
 }
 
+/**
+ * The tracer and its export. OTLP/protobuf, the default: our tracer writing each span's bytes as it ends, queued
+ * and sent by the official exporter's transport (encoding-tracer.ts says why not the SDK's). OTLP/JSON: the SDK's
+ * tracer, batch processor and exporter.
+ */
+async function startTraces(protocol: OtlpProtocol, resource: Resource, cli: boolean, count: QueuedDropCount, warn: (message: string) => void): Promise<{ tracer: Tracer; shutdown(): Promise<void> }> {
+  const env = process.env;
+  const timeoutMillis = cli ? CLI_EXPORT_TIMEOUT_MS : undefined;
+  // The SDK reads no OTEL_BSP_* variable itself. A queue that holds a couple of seconds of a busy proxy's spans,
+  // exported at least once a second, so that a quiet proxy's traces show up soon.
+  const maxQueueSize = Number(env.OTEL_BSP_MAX_QUEUE_SIZE) || 4096;
+  const queue = {
+    maxQueueSize,
+    maxExportBatchSize: Math.min(maxQueueSize, Number(env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE) || 256),
+    scheduledDelayMillis: Number(env.OTEL_BSP_SCHEDULE_DELAY) || 1000,
+    exportTimeoutMillis: cli ? CLI_EXPORT_TIMEOUT_MS : Number(env.OTEL_BSP_EXPORT_TIMEOUT) || 10_000,
+  };
+  const sampler = samplerFromEnv(env, warn);
+  const idGenerator = new PooledIdGenerator();
+  if (protocol === 'http/protobuf') {
+    const spans = new SpanQueue(await protobufChunkExporter(resource, timeoutMillis), queue, count);
+    const tracer = new EncodingTracer({ name: 'llmpass', version: VERSION }, { sampler, idGenerator, limits: spanLimitsFromEnv(env), sink: spans });
+    return { tracer, shutdown: () => spans.shutdown() };
+  }
+  const batch = new BatchSpanProcessor(new CountingExporter(await jsonSpanExporter(timeoutMillis), count), queue);
+  const provider = new BasicTracerProvider({ resource, sampler, idGenerator, spanProcessors: [new BoundedProcessor(batch, count, maxQueueSize)] });
+  return { tracer: provider.getTracer('llmpass', VERSION), shutdown: () => provider.shutdown() };
+}
+
 /** Settles when `work` does or after `ms`, whichever is first; the timer never keeps the process alive. */
 function within(work: Promise<unknown>, ms: number): Promise<void> {
   return new Promise((resolve) => {
@@ -146,27 +182,11 @@ export async function startOtel(settings: TelemetrySettings, warn: (message: str
   const resource = defaultResource()
     .merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: settings.serviceName, [ATTR_SERVICE_VERSION]: VERSION }))
     .merge(detectResources({ detectors: [envDetector] }));
-  const count = new DropCount();
+  const count = new QueuedDropCount();
 
-  let tracerProvider: BasicTracerProvider | undefined;
-  let tracer: Tracer = trace.getTracer('llmpass'); // the API's no-op while traces are off (metrics only)
-  if (settings.traces) {
-    const exporter = new CountingExporter(await spanExporter(settings.traces.protocol, timeoutMillis), count);
-    const env = process.env;
-    // The SDK reads no OTEL_BSP_* variable itself. A queue that holds a couple of seconds of a busy proxy's spans,
-    // exported at least once a second, so that a quiet proxy's traces show up soon. Batches of 256, not 1024: a
-    // span waiting for its batch outlives the young generation's collections and is copied by each; in process
-    // (bench/child/telemetry-seam.mjs) tracing cost 13 µs a request with 256 against 20 with 1024, and 64 no less.
-    const maxQueueSize = Number(env.OTEL_BSP_MAX_QUEUE_SIZE) || 4096;
-    const batch = new BatchSpanProcessor(exporter, {
-      maxQueueSize,
-      maxExportBatchSize: Math.min(maxQueueSize, Number(env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE) || 256),
-      scheduledDelayMillis: Number(env.OTEL_BSP_SCHEDULE_DELAY) || 1000,
-      exportTimeoutMillis: cli ? CLI_EXPORT_TIMEOUT_MS : Number(env.OTEL_BSP_EXPORT_TIMEOUT) || 10_000,
-    });
-    tracerProvider = new BasicTracerProvider({ resource, idGenerator: new PooledIdGenerator(), spanProcessors: [new BoundedProcessor(batch, count, maxQueueSize)] });
-    tracer = tracerProvider.getTracer('llmpass', VERSION);
-  }
+  let traces: { tracer: Tracer; shutdown(): Promise<void> } | undefined;
+  if (settings.traces) traces = await startTraces(settings.traces.protocol, resource, cli, count, warn);
+  const tracer = traces?.tracer ?? trace.getTracer('llmpass'); // the API's no-op while traces are off (metrics only)
   let meterProvider: MeterProvider | undefined;
   let metrics: GenAiMetrics | undefined;
   if (settings.metrics) {
@@ -208,7 +228,7 @@ export async function startOtel(settings: TelemetrySettings, warn: (message: str
     serverRequest(method: string, headers: IncomingHttpHeaders): CallTrace {
       // A client's traceparent/tracestate continue its trace.
       const parent = headers.traceparent === undefined ? ROOT_CONTEXT : runtime.propagator.extract(ROOT_CONTEXT, headers, headerGetter);
-      const span = tracer.startSpan(method, { kind: SpanKind.SERVER }, parent);
+      const span = tracer.startSpan(method, SERVER_SPAN, parent);
       if (span.isRecording()) span.setAttribute(ATTR_HTTP_REQUEST_METHOD, method);
       return new OtelCallTrace(runtime, span, parent, method);
     },
@@ -247,11 +267,13 @@ export async function startOtel(settings: TelemetrySettings, warn: (message: str
     },
     async shutdown(deadlineMs: number): Promise<void> {
       if (dropWatch) clearInterval(dropWatch);
-      await within(Promise.allSettled([tracerProvider?.shutdown(), meterProvider?.shutdown()]), deadlineMs);
+      await within(Promise.allSettled([traces?.shutdown(), meterProvider?.shutdown()]), deadlineMs);
     },
     dropped: () => count.dropped,
   };
 }
+
+const SERVER_SPAN: SpanOptions = Object.freeze({ kind: SpanKind.SERVER });
 
 const headerGetter = {
   get(carrier: IncomingHttpHeaders, key: string): string | string[] | undefined {

@@ -1,12 +1,12 @@
-// An ExportTraceServiceRequest (OTLP/protobuf) written straight from the SDK's finished spans, in one pass into one
-// growing buffer. The official serializer walks every span twice (a size estimate, then the write) and encodes every
+// OTLP/protobuf written straight from our tracer's spans (encoding-tracer.ts): each span's Span message when it
+// ends, into its chunk's growing buffer, and a chunk's ExportTraceServiceRequest around those bytes when it is
+// exported. The official serializer walks every span twice (a size estimate, then the write) and encodes every
 // attribute's key and value each time; on a proxy every span carries the same keys and mostly the same values, so
 // here a string attribute's whole KeyValue is encoded once and copied after, as are the resource and the scope.
-// What goes over the wire is the same message: test/telemetry/otlp-protobuf.test.ts decodes both and compares.
-import type { AttributeValue, Attributes, HrTime, Link } from '@opentelemetry/api';
+// What goes over the wire is the SDK's message: test/telemetry/otlp-protobuf.test.ts decodes both and compares.
+import type { AttributeValue, Attributes, Link, SpanContext } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
-import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
 
 const LEN = 2;
 /** Pre-encoded KeyValues are kept for this many distinct string pairs; rarer ones are encoded each time. */
@@ -14,9 +14,13 @@ const MAX_CACHED_PAIRS = 4096;
 const MAX_CACHED_VALUE_CHARS = 256;
 const TWO_32 = 0x1_0000_0000;
 
-class Writer {
-  buf = Buffer.allocUnsafe(64 * 1024);
+export class Writer {
+  buf: Buffer;
   pos = 0;
+
+  constructor(bytes = 64 * 1024) {
+    this.buf = Buffer.allocUnsafe(bytes);
+  }
 
   ensure(bytes: number): void {
     if (this.pos + bytes <= this.buf.length) return;
@@ -77,8 +81,8 @@ class Writer {
     this.pos += bytes.length;
   }
 
-  /** Nanoseconds since the epoch as fixed64; [seconds, nanos] exceeds a double's exact range once combined. */
-  time(field: number, [seconds, nanos]: HrTime): void {
+  /** Nanoseconds since the epoch as fixed64; seconds and nanos exceed a double's exact range once combined. */
+  time(field: number, seconds: number, nanos: number): void {
     this.tag(field, 1);
     this.ensure(8);
     // seconds * 1e9 + nanos = high * 2^32 + low, in parts every double holds exactly.
@@ -201,12 +205,42 @@ function count(w: Writer, field: number, value: number | undefined): void {
   w.varint(value);
 }
 
-function event(w: Writer, e: TimedEvent): void {
+/** An event as a span keeps it until it ends: its time in seconds and nanoseconds since the epoch. */
+export interface EventRecord {
+  name: string;
+  seconds: number;
+  nanos: number;
+  attributes: Attributes | undefined;
+}
+
+/** What a span has to say once ended: the fields of an OTLP Span, times in seconds and nanoseconds. */
+export interface SpanRecord {
+  readonly context: SpanContext;
+  readonly parentSpanId: string | undefined;
+  readonly parentRemote: boolean;
+  readonly name: string;
+  readonly kind: number;
+  readonly startSeconds: number;
+  readonly startNanos: number;
+  readonly endSeconds: number;
+  readonly endNanos: number;
+  readonly attributes: Attributes;
+  /** A frozen attribute set, every value valid, written before `attributes` from bytes encoded once per set. */
+  readonly baseAttributes: Attributes | undefined;
+  readonly droppedAttributesCount: number;
+  readonly events: readonly EventRecord[] | undefined;
+  readonly droppedEventsCount: number;
+  readonly links: readonly Link[] | undefined;
+  readonly droppedLinksCount: number;
+  readonly statusCode: number;
+  readonly statusMessage: string | undefined;
+}
+
+function event(w: Writer, e: EventRecord): void {
   const start = w.open(11);
-  w.time(1, e.time);
+  w.time(1, e.seconds, e.nanos);
   w.string(2, e.name);
   if (e.attributes) attributes(w, 3, e.attributes);
-  count(w, 4, e.droppedAttributesCount);
   w.end(start);
 }
 
@@ -222,38 +256,39 @@ function link(w: Writer, l: Link): void {
   w.end(start);
 }
 
-function span(w: Writer, s: ReadableSpan): void {
+/** One ended span, as field 2 of a ScopeSpans: written when the span ends, the span then dropped. */
+export function writeSpan(w: Writer, s: SpanRecord): void {
   const start = w.open(2);
-  const context = s.spanContext();
+  const context = s.context;
   w.id(1, context.traceId);
   w.id(2, context.spanId);
   const state = context.traceState?.serialize();
   if (state) w.string(3, state);
-  const parent = s.parentSpanContext;
-  if (parent?.spanId) w.id(4, parent.spanId);
+  if (s.parentSpanId) w.id(4, s.parentSpanId);
   w.string(5, s.name);
   w.tag(6, 0);
   w.varint(s.kind + 1); // the API's kinds start at INTERNAL = 0, OTLP's at UNSPECIFIED
-  w.time(7, s.startTime);
-  w.time(8, s.endTime);
+  w.time(7, s.startSeconds, s.startNanos);
+  w.time(8, s.endSeconds, s.endNanos);
+  if (s.baseAttributes) w.raw(encodedOnce(encodedSpanSets, s.baseAttributes, (r) => attributes(r, 9, s.baseAttributes!)));
   attributes(w, 9, s.attributes);
   count(w, 10, s.droppedAttributesCount);
-  for (const e of s.events) event(w, e);
+  if (s.events) for (const e of s.events) event(w, e);
   count(w, 12, s.droppedEventsCount);
-  for (const l of s.links) link(w, l);
+  if (s.links) for (const l of s.links) link(w, l);
   count(w, 14, s.droppedLinksCount);
   const status = w.open(15);
-  if (s.status.message) w.string(2, s.status.message);
-  count(w, 3, s.status.code);
+  if (s.statusMessage) w.string(2, s.statusMessage);
+  count(w, 3, s.statusCode);
   w.end(status);
-  fixed32(w, 16, spanFlags(context.traceFlags, parent?.isRemote));
+  fixed32(w, 16, spanFlags(context.traceFlags, s.parentRemote));
   w.end(start);
 }
 
 function encodedOnce<K extends object>(cache: WeakMap<K, Uint8Array>, key: K, write: (w: Writer) => void): Uint8Array {
   let bytes = cache.get(key);
   if (!bytes) {
-    const w = new Writer();
+    const w = new Writer(1024);
     write(w);
     bytes = Uint8Array.from(w.take());
     cache.set(key, bytes);
@@ -262,40 +297,35 @@ function encodedOnce<K extends object>(cache: WeakMap<K, Uint8Array>, key: K, wr
 }
 
 const encodedResources = new WeakMap<Resource, Uint8Array>();
+const encodedSpanSets = new WeakMap<Attributes, Uint8Array>();
+
 const encodedScopes = new WeakMap<InstrumentationScope, Uint8Array>();
 
-/** The request for `spans`, grouped by resource and then scope as OTLP nests them. */
-export function encodeTraceRequest(spans: ReadableSpan[]): Uint8Array {
-  const groups = new Map<Resource, Map<InstrumentationScope, ReadableSpan[]>>();
-  for (const s of spans) {
-    let byScope = groups.get(s.resource);
-    if (!byScope) groups.set(s.resource, (byScope = new Map()));
-    const list = byScope.get(s.instrumentationScope);
-    if (list) list.push(s);
-    else byScope.set(s.instrumentationScope, [s]);
-  }
-  const w = new Writer();
-  for (const [resource, byScope] of groups) {
-    const resourceSpans = w.open(1);
-    w.raw(encodedOnce(encodedResources, resource, (r) => {
+/**
+ * An ExportTraceServiceRequest: one resource, and per scope the spans writeSpan wrote (whole Span fields, one after
+ * the other), each scope's list as it is.
+ */
+export function encodeTraceRequest(resource: Resource, scopes: Iterable<readonly [InstrumentationScope, Writer]>, bytes: number): Uint8Array {
+  const w = new Writer(bytes + 1024);
+  const resourceSpans = w.open(1);
+  w.raw(encodedOnce(encodedResources, resource, (r) => {
+    const start = r.open(1);
+    attributes(r, 1, resource.attributes);
+    r.end(start);
+  }));
+  for (const [scope, spans] of scopes) {
+    const scopeSpans = w.open(2);
+    w.raw(encodedOnce(encodedScopes, scope, (r) => {
       const start = r.open(1);
-      attributes(r, 1, resource.attributes);
+      r.string(1, scope.name);
+      if (scope.version) r.string(2, scope.version);
       r.end(start);
     }));
-    for (const [scope, list] of byScope) {
-      const scopeSpans = w.open(2);
-      w.raw(encodedOnce(encodedScopes, scope, (r) => {
-        const start = r.open(1);
-        r.string(1, scope.name);
-        if (scope.version) r.string(2, scope.version);
-        r.end(start);
-      }));
-      for (const s of list) span(w, s);
-      if (scope.schemaUrl) w.string(3, scope.schemaUrl);
-      w.end(scopeSpans);
-    }
-    if (resource.schemaUrl) w.string(3, resource.schemaUrl);
-    w.end(resourceSpans);
+    w.raw(spans.take());
+    if (scope.schemaUrl) w.string(3, scope.schemaUrl);
+    w.end(scopeSpans);
   }
+  if (resource.schemaUrl) w.string(3, resource.schemaUrl);
+  w.end(resourceSpans);
   return w.take();
 }
