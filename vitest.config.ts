@@ -9,10 +9,10 @@ export default defineConfig({
     // Safety nets for a hang, not deadlines: a loaded machine (test:stress, other jobs) slows a file severalfold.
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    // Three workers on two cores: several files spend much of their time waiting on timeouts, hung upstreams and
-    // spawned CLIs rather than on CPU, so a third keeps the cores busy (one full run each under load ~7.5:
-    // 200 s wall with 2, 127 s with 3). More would only add memory and contention.
-    maxWorkers: 3,
+    // Four workers on two cores: several files spend much of their time waiting on timeouts, hung upstreams and
+    // spawned CLIs rather than on CPU, so more workers keep the cores busy. Quiet machine, one run each: 97.5 s with
+    // 3, 86.5 s with 4 (vitest's Duration); the suite's CPU (~170 s over 2 cores) is the floor near 85 s.
+    maxWorkers: 4,
     // One worker runs many files: a fresh process and module graph per file cost ~0.2 s of CPU each, over 100 files.
     // So a file that changes process-wide state (a registered provider, fake timers, process.env) puts it back itself.
     isolate: false,
