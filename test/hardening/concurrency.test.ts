@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { Agent, request } from 'undici';
 import { startRawServer, type RawServer } from '../support/raw-server.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openFds, settlesTo } from '../support/outcome.ts';
+import { openSockets, settlesTo } from '../support/outcome.ts';
 import { startProxyCli, stopAllProxies, type ProxyCli } from '../support/proxy.ts';
 import { cleanupTemp } from '../support/tmp.ts';
 
@@ -65,7 +65,7 @@ afterAll(async () => {
 describe('1,000 concurrent SSE streams through the proxy', () => {
   it('each arrives byte-identical to what the upstream sent, all within a bounded time', async () => {
     const pid = proxy.child.pid!;
-    const baseline = openFds(pid);
+    const baseline = openSockets(pid);
     const agent = new Agent({ connections: STREAMS + 100, pipelining: 1, keepAliveTimeout: 1_000 });
     const started = performance.now();
     const results = await Promise.all(
@@ -100,8 +100,8 @@ describe('1,000 concurrent SSE streams through the proxy', () => {
 
     await agent.close();
     // The clients and the upstream let their idle connections go: the proxy's sockets are back to where they were.
-    const fds = await settlesTo(() => openFds(pid), baseline + 5, 10_000);
-    expect(fds).toBeLessThanOrEqual(baseline + 5);
+    const sockets = await settlesTo(() => openSockets(pid), baseline + 5, 10_000);
+    expect(sockets).toBeLessThanOrEqual(baseline + 5);
     const lines = await proxy.waitForRequests(STREAMS, 10_000);
     expect(lines.filter((line) => line.status !== 200 || line.error !== undefined)).toEqual([]);
   }, 60_000);

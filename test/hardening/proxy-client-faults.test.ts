@@ -10,7 +10,7 @@ import { hang, sseChunks, startFakeUpstream, type FakeHandler } from '../fixture
 import { flood, floodSha256, type FloodProgress } from '../fixtures/faults.ts';
 import type { FakeServer, RecordedRequest } from '../fixtures/recording.ts';
 import { until } from '../support/cli.ts';
-import { exchange, memory, openFds, settlesTo } from '../support/outcome.ts';
+import { exchange, memory, openSockets, settlesTo } from '../support/outcome.ts';
 import { startProxyCli, stopAllProxies, type ProxyCli } from '../support/proxy.ts';
 import { cleanupTemp } from '../support/tmp.ts';
 
@@ -37,7 +37,7 @@ const routes: Record<string, FakeHandler> = {
 let upstream: FakeServer;
 let proxy: ProxyCli;
 let pid: number;
-let baselineFds: number;
+let baselineSockets: number;
 
 beforeAll(async () => {
   upstream = await startFakeUpstream((req, res) => routes[req.path]!(req, res));
@@ -49,7 +49,7 @@ beforeAll(async () => {
   pid = proxy.child.pid!;
   // One request first: the pool, the log and lazy modules are then as they will stay.
   expect((await exchange(`${proxy.url}/vllm/ok`, { headers: { authorization: `Bearer ${MASTER_KEY}` } })).status).toBe(200);
-  baselineFds = openFds(pid);
+  baselineSockets = openSockets(pid);
 });
 
 afterAll(async () => {
@@ -125,8 +125,8 @@ describe('a client that goes away', () => {
   });
 
   it('after all of them, the proxy holds no more sockets than before, and logged each as 499', async () => {
-    const fds = await settlesTo(() => openFds(pid), baselineFds, 5_000);
-    expect(fds).toBeLessThanOrEqual(baselineFds);
+    const sockets = await settlesTo(() => openSockets(pid), baselineSockets, 5_000);
+    expect(sockets).toBeLessThanOrEqual(baselineSockets);
     const lines = await proxy.waitForRequests(6);
     const gone = lines.slice(1, 6);
     // 499 when the client left before the answer; the answer's status, with an error, when it left during it
@@ -218,7 +218,7 @@ describe('a slowloris client', () => {
   });
 
   it('leaves no socket behind', async () => {
-    const fds = await settlesTo(() => openFds(pid), baselineFds, 5_000);
-    expect(fds).toBeLessThanOrEqual(baselineFds);
+    const sockets = await settlesTo(() => openSockets(pid), baselineSockets, 5_000);
+    expect(sockets).toBeLessThanOrEqual(baselineSockets);
   });
 });

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hang, startFakeUpstream, type FakeHandler } from '../fixtures/fake-upstream.ts';
 import type { FakeServer } from '../fixtures/recording.ts';
-import { exchange, openFds, settlesTo } from '../support/outcome.ts';
+import { exchange, openSockets, settlesTo } from '../support/outcome.ts';
 import { startProxyCli, stopAllProxies, type ProxyCli } from '../support/proxy.ts';
 import { cleanupTemp } from '../support/tmp.ts';
 
@@ -77,7 +77,7 @@ describe('a slow upstream under many concurrent clients', () => {
       expect(outcome.status).toBe(504);
       expect(JSON.parse(outcome.body.toString())).toMatchObject({ error: { message: expect.stringMatching(/no answer within 1s/) } });
     }
-    const fds = await settlesTo(() => openFds(proxy.child.pid!), 200, 10_000);
-    expect(fds).toBeLessThan(200);
+    const sockets = await settlesTo(() => openSockets(proxy.child.pid!), 200, 10_000);
+    expect(sockets).toBeLessThan(200);
   });
 });

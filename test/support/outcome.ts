@@ -1,6 +1,6 @@
 // How an HTTP exchange really ended, seen from a client: a status and a clean end, or an error after some bytes.
 // And what a process holds open, read from /proc (Linux), to show that faults leave nothing behind.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 
 export interface Outcome {
@@ -54,9 +54,20 @@ export function exchange(url: string, options: OutcomeOptions = {}): Promise<Out
   });
 }
 
-/** Open file descriptors of a process (sockets included). */
-export function openFds(pid: number): number {
-  return readdirSync(`/proc/${pid}/fd`).length;
+/**
+ * Open sockets of a process: what a connection leak would leave. Files are not counted: the proxy opens its request
+ * log (the SQLite file, its WAL, its thread's handles) on the first call, which is no leak.
+ */
+export function openSockets(pid: number): number {
+  let sockets = 0;
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      if (readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:')) sockets++;
+    } catch {
+      // closed between the listing and the look
+    }
+  }
+  return sockets;
 }
 
 /** Resident and peak resident memory of a process, in bytes. */
