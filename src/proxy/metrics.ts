@@ -47,6 +47,8 @@ interface Children {
   ttfb: { observe(v: number): void };
 }
 
+type Inc = (labels: Record<string, string>, value: number) => void;
+
 const STATUS_CLASSES = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'];
 
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
@@ -119,22 +121,22 @@ export class ProxyMetrics {
     return account;
   }
 
-  #keyCounter(name: string, help: string, labelNames: string[], each: (keyAlias: string, account: KeyAccount, inc: (labels: Record<string, string>, value: number) => void) => void): Counter {
+  #keyCounter(name: string, help: string, labelNames: string[], each: (keyAlias: string, account: KeyAccount, inc: Inc) => void): Counter {
     const keys = this.#keys;
-    return new Counter({
-      name,
-      help,
-      labelNames,
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        for (const [keyAlias, account] of keys) each(keyAlias, account, (labels, value) => this.inc(labels, value));
-      },
+    return this.#scrapedCounter(name, help, labelNames, (inc) => {
+      for (const [keyAlias, account] of keys) each(keyAlias, account, inc);
     });
   }
 
-  #accountCounter(name: string, help: string, labelNames: string[], each: (account: Account, inc: (labels: Record<string, string>, value: number) => void) => void): Counter {
+  #accountCounter(name: string, help: string, labelNames: string[], each: (account: Account, inc: Inc) => void): Counter {
     const accounts = this.#accounts;
+    return this.#scrapedCounter(name, help, labelNames, (inc) => {
+      for (const byDeployment of accounts.values()) for (const account of byDeployment.values()) each(account, inc);
+    });
+  }
+
+  /** A counter whose values are sums kept here, set afresh at each scrape (no label set hashed per request). */
+  #scrapedCounter(name: string, help: string, labelNames: string[], fill: (inc: Inc) => void): Counter {
     return new Counter({
       name,
       help,
@@ -142,7 +144,7 @@ export class ProxyMetrics {
       registers: [this.registry],
       collect() {
         this.reset();
-        for (const byDeployment of accounts.values()) for (const account of byDeployment.values()) each(account, (labels, value) => this.inc(labels, value));
+        fill((labels, value) => this.inc(labels, value));
       },
     });
   }

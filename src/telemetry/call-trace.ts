@@ -21,6 +21,7 @@ import {
 import type { RouterEvent } from '../router/router.ts';
 import type { UpstreamRequest } from '../core/request.ts';
 import type { UpstreamReply } from '../core/reply.ts';
+import type { UsageReader } from '../providers/types.ts';
 import type { CallOutcome, CallTrace } from './index.ts';
 import { listenToAnswer, MAX_CAPTURED_CHARS, watchAnswer, type AnswerSummary } from './answer-watch.ts';
 import { MetricTarget } from './metric-sets.ts';
@@ -37,6 +38,8 @@ interface Attempt {
   responseModel: string | undefined;
   answered: boolean;
   watching: boolean;
+  /** The answering provider's usage reader. */
+  usage: UsageReader | undefined;
 }
 
 type AttemptEvent = Extract<RouterEvent, { type: 'attempt' }>;
@@ -141,7 +144,7 @@ export class OtelCallTrace implements CallTrace {
       }
     }
     const metric = this.#runtime.metrics ? (constants.metric ??= new MetricTarget(constants.metricBase)) : undefined;
-    this.#attempt = { span, started: performance.now(), metric, errorType: undefined, responseModel: undefined, answered: false, watching: false };
+    this.#attempt = { span, started: performance.now(), metric, errorType: undefined, responseModel: undefined, answered: false, watching: false, usage: deployment.provider.usage };
     // The upstream joins this trace: the attempt's traceparent replaces any the client sent.
     // A recording span's ids are the SDK's own, valid: only a no-op span's need checking.
     // Written here as the W3C propagator would: its inject builds a context per call to read the span back.
@@ -156,12 +159,12 @@ export class OtelCallTrace implements CallTrace {
 
   reply(reply: UpstreamReply): UpstreamReply {
     const attempt = this.#watchable();
-    return attempt ? watchAnswer(reply, this.#runtime.captureContent, (summary) => this.#answerDone(attempt, summary)) : reply;
+    return attempt ? watchAnswer(reply, attempt.usage, this.#runtime.captureContent, (summary) => this.#answerDone(attempt, summary)) : reply;
   }
 
   watch(reply: UpstreamReply): void {
     const attempt = this.#watchable();
-    if (attempt) listenToAnswer(reply, this.#runtime.captureContent, (summary) => this.#answerDone(attempt, summary));
+    if (attempt) listenToAnswer(reply, attempt.usage, this.#runtime.captureContent, (summary) => this.#answerDone(attempt, summary));
   }
 
   /** The open attempt, now watched, unless its answer is already or nothing would record what it says. */

@@ -19,7 +19,19 @@ let receiver: OtlpReceiver;
 let openai: FakeServer;
 let flaky: FakeServer;
 let broken: FakeServer;
+let anthropic: FakeServer;
 let proxy: ProxyCli;
+
+/** Anthropic's answer: its input_tokens leave the cache reads and writes out. */
+const CLAUDE_ANSWER = {
+  id: 'msg_1',
+  type: 'message',
+  role: 'assistant',
+  model: 'claude-sonnet-4-5-20250929',
+  content: [{ type: 'text', text: 'Hi' }],
+  stop_reason: 'end_turn',
+  usage: { input_tokens: 10, cache_read_input_tokens: 100, cache_creation_input_tokens: 5, output_tokens: 7 },
+};
 
 const entry = (alias: string, base: string) => `  - model_name: ${alias}
     litellm_params:
@@ -35,7 +47,12 @@ const weighted = (alias: string, base: string, weight: number) => `${entry(alias
 async function startTracedProxy(env: Record<string, string>): Promise<ProxyCli> {
   return startProxyCli({
     config: `model_list:
-${entry('gpt', openai.url)}${entry('flaky', flaky.url)}${entry('broken', broken.url)}${weighted('pair', broken.url, 1000)}${weighted('pair', openai.url, 0.001)}router_settings:
+${entry('gpt', openai.url)}${entry('flaky', flaky.url)}${entry('broken', broken.url)}${weighted('pair', broken.url, 1000)}${weighted('pair', openai.url, 0.001)}  - model_name: claude
+    litellm_params:
+      model: anthropic/claude-sonnet-4-5
+      api_base: ${anthropic.url}
+      api_key: ${KEY}
+router_settings:
   num_retries: 1
   allowed_fails: 1
   cooldown_time: 600
@@ -50,12 +67,13 @@ beforeAll(async () => {
   openai = await startFakeUpstream(openAiLike());
   flaky = await startFakeUpstream(sequence(status(503, { error: { message: 'overloaded' } }), openAiLike()));
   broken = await startFakeUpstream(status(503, { error: { message: 'down' } }));
+  anthropic = await startFakeUpstream(status(200, CLAUDE_ANSWER));
   proxy = await startTracedProxy({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url });
 });
 
 afterAll(async () => {
   await stopAllProxies();
-  await Promise.all([receiver, openai, flaky, broken].map((server) => server?.close()));
+  await Promise.all([receiver, openai, flaky, broken, anthropic].map((server) => server?.close()));
   cleanupTemp();
 });
 
@@ -139,6 +157,21 @@ describe('proxy traces', () => {
     expect(attempt.attributes['gen_ai.usage.input_tokens']).toBe(2);
     expect(attempt.attributes['gen_ai.response.time_to_first_chunk']).toBeGreaterThan(0);
     expect(attempt.events.map((e) => e.name)).toContain('gen_ai.first_chunk');
+  });
+
+  it("another provider's answer: its usage read by that provider's own reader (Anthropic's cache tokens counted in)", async () => {
+    const { traceId, header } = newTraceparent();
+    const answer = await postJson(`${proxy.url}/anthropic/v1/messages`, { model: 'claude', max_tokens: 16, messages: [{ role: 'user', content: 'Hello there' }] }, MASTER, { traceparent: header });
+    expect(answer.status).toBe(200);
+    const { children } = await treeFor(traceId, 1);
+    expect(children[0]!.attributes).toMatchObject({
+      'gen_ai.provider.name': 'anthropic',
+      'gen_ai.response.model': 'claude-sonnet-4-5-20250929',
+      'gen_ai.usage.input_tokens': 115,
+      'gen_ai.usage.output_tokens': 7,
+      'gen_ai.usage.cache_read.input_tokens': 100,
+      'gen_ai.usage.cache_creation.input_tokens': 5,
+    });
   });
 
   it('a retried call: two sibling attempts, the first failed with its status, the second saying why it happened', async () => {
