@@ -70,7 +70,14 @@ const httpViaRequire = {
   name: 'http-via-require',
   setup(context) {
     context.onResolve({ filter: /^(node:)?http$/ }, (args) => (args.namespace === 'http-via-require' ? undefined : { path: 'node:http', namespace: 'http-via-require' }));
-    context.onLoad({ filter: /.*/, namespace: 'http-via-require' }, () => ({ contents: "module.exports = require('node:http');", loader: 'js' }));
+    // Named exports too (`const { request } = await import('http')` in OpenTelemetry's exporter), all but the
+    // three WebSocket getters, read here once.
+    context.onLoad({ filter: /.*/, namespace: 'http-via-require' }, () => ({
+      contents: `const http = require('node:http');
+export const { METHODS, STATUS_CODES, Agent, ClientRequest, IncomingMessage, OutgoingMessage, Server, ServerResponse, createServer, validateHeaderName, validateHeaderValue, get, request, setMaxIdleHTTPParsers, maxHeaderSize, globalAgent } = http;
+export default http;`,
+      loader: 'js',
+    }));
   },
 };
 
