@@ -4,6 +4,8 @@
 // more than the request it traces: per span the SDK checks and copies every attribute, keeps start and end as
 // arrays, counts the span in its own metrics, and holds the whole object until its batch is serialized. Sampling
 // (OTEL_TRACES_SAMPLER), ids and the export stay the SDK's and the exporter's; the instrumentation sees the API only.
+// One file (~350 lines): the API's Tracer and Span contracts are implemented together, the span's state is the
+// encoder's input, and each half alone would expose that state to the other.
 import {
   INVALID_SPAN_CONTEXT,
   SpanKind,

@@ -1,5 +1,6 @@
 // The OpenTelemetry SDK, loaded only when telemetry is on (see index.ts): a tracer provider exporting OTLP through
-// a bounded batch processor, a meter provider for the GenAI client metrics, and the W3C propagator.
+// a bounded batch processor, a meter provider for the GenAI client metrics, and the W3C propagator. One file
+// (~290 lines): it is the one place the SDK's packages are imported and configured from the OTEL_* variables.
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, trace, type Attributes, type Context, type SpanOptions, type Tracer } from '@opentelemetry/api';
 import { ExportResultCode, W3CTraceContextPropagator, type ExportResult } from '@opentelemetry/core';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes, type Resource } from '@opentelemetry/resources';

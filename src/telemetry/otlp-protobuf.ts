@@ -4,6 +4,7 @@
 // attribute's key and value each time; on a proxy every span carries the same keys and mostly the same values, so
 // here a string attribute's whole KeyValue is encoded once and copied after, as are the resource and the scope.
 // What goes over the wire is the SDK's message: test/telemetry/otlp-protobuf.test.ts decodes both and compares.
+// One file (~330 lines): the wire format's few primitives (varints, tags, lengths) and the messages built on them.
 import type { AttributeValue, Attributes, Link, SpanContext } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
