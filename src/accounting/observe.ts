@@ -83,11 +83,6 @@ export class CallObserver {
     else (this.#onDone ??= []).push(then);
   }
 
-  /** Settles when the row has been handed to `record` (or given up). */
-  get done(): Promise<void> {
-    return new Promise((resolve) => this.whenDone(resolve));
-  }
-
   /** Settles once the row is built (before it is recorded): what waits for its cost waits for no writer. */
   get built(): Promise<void> {
     return new Promise((resolve) => {

@@ -106,11 +106,12 @@ export class KeyGuard {
       if (timingSafeEqual(Buffer.from(candidate), this.#master)) return MASTER;
     }
     // The Vertex and AWS SDKs put their own token in Authorization: any candidate that is a virtual key counts.
-    return this.#firstKey(candidates.filter(looksLikeVirtualKey), 0, now);
+    return this.#firstKey(candidates, 0, now);
   }
 
   #firstKey(candidates: readonly string[], from: number, now: number): Caller | Denial | Promise<Caller | Denial> {
     for (let i = from; i < candidates.length; i++) {
+      if (!looksLikeVirtualKey(candidates[i]!)) continue;
       const record = this.#lookup(this.#hashOf(candidates[i]!), now);
       if (record instanceof Promise) return record.then((found) => (found ? keyCaller(found, now) : this.#firstKey(candidates, i + 1, now)));
       if (record) return keyCaller(record, now);

@@ -21,6 +21,16 @@ const hinted = (reader: UsageReader, hints: { usageKey?: string; mentions: RegEx
 /** `"usage": {`: an object, so OpenAI-style stream events that carry `"usage": null` are skipped unparsed. */
 const USAGE_OBJECT = /"usage"\s*:\s*\{/;
 
+/** A reader of a `usage` object found at the top level, or in the `holder` member some stream events wrap it in. */
+function usageMember(read: (usage: Json) => UsageReport | undefined, holder: string): UsageReader {
+  return hinted((data) => {
+    if (!isObject(data)) return undefined;
+    if (isObject(data.usage)) return read(data.usage);
+    const held = data[holder];
+    return isObject(held) && isObject(held.usage) ? read(held.usage) : undefined;
+  }, { usageKey: 'usage', mentions: USAGE_OBJECT });
+}
+
 /** Drops undefined fields; undefined when nothing is reported, so a caller can tell an event without usage. */
 function report(parts: UsageReport): UsageReport | undefined {
   let out: UsageReport | undefined;
@@ -47,12 +57,7 @@ function openAiUsageObject(usage: Json): UsageReport | undefined {
 }
 
 /** OpenAI chat, completions, embeddings (`usage`) and the Responses API (`usage`, or `response.usage` in its events). */
-export const openAiUsage: UsageReader = hinted((data) => {
-  if (!isObject(data)) return undefined;
-  if (isObject(data.usage)) return openAiUsageObject(data.usage);
-  if (isObject(data.response) && isObject(data.response.usage)) return openAiUsageObject(data.response.usage);
-  return undefined;
-}, { usageKey: 'usage', mentions: USAGE_OBJECT });
+export const openAiUsage = usageMember(openAiUsageObject, 'response');
 
 /** Anthropic's `usage`: `input_tokens` leaves cache reads and writes out, so they are added (input includes them). */
 function anthropicUsageObject(usage: Json): UsageReport | undefined {
@@ -62,12 +67,7 @@ function anthropicUsageObject(usage: Json): UsageReport | undefined {
 }
 
 /** Anthropic messages: the answer's `usage`; streamed, `message_start`'s `message.usage` then `message_delta`'s running totals. */
-export const anthropicUsage: UsageReader = hinted((data) => {
-  if (!isObject(data)) return undefined;
-  if (isObject(data.usage)) return anthropicUsageObject(data.usage);
-  if (isObject(data.message) && isObject(data.message.usage)) return anthropicUsageObject(data.message.usage);
-  return undefined;
-}, { usageKey: 'usage', mentions: USAGE_OBJECT });
+export const anthropicUsage = usageMember(anthropicUsageObject, 'message');
 
 /**
  * Gemini's `usageMetadata` (generate, stream, Vertex too): `promptTokenCount` includes the cached content,
