@@ -4,7 +4,6 @@
 // it to `record`. It never buffers a stream beyond the cap, never throws into the call, never delays a byte: the
 // row, its cost and the price table are worked out after the body is out. Statically it loads only the usage tap.
 // One file (~270 lines): the observer and the body count it keeps share the call's state and its settling.
-import { Transform } from 'node:stream';
 import type { Deployment } from '../core/deployment.ts';
 import type { RouterEvent } from '../router/router.ts';
 import type { UpstreamReply } from '../core/reply.ts';
@@ -99,31 +98,22 @@ export class CallObserver {
     } else if (event.type === 'answered') this.#deployment = event.deployment;
   };
 
-  /** The same reply, its body counted on its way through a stage (for a reader yet to come: call, batch, the Router). */
+  /**
+   * The same reply, its body counted as its reader (yet to come: call, batch, the Router's caller) reads it, with no
+   * stage in between: a Transform per call was ~3 ms of a one-shot call's CPU (measured). The chunk listener is
+   * prepended, not added with on(): Readable's on('data') would set the body flowing before its reader is there and
+   * its chunks would pass unread. As it is, the body flows only when its reader reads it (read() emits 'data' for each
+   * chunk it returns; pipe() and the reader's own on('data') resume it), exactly as it would unobserved.
+   */
   reply(reply: UpstreamReply): UpstreamReply {
     const count = this.#counting(reply);
-    const tap = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        count.see(chunk);
-        callback(null, chunk);
-      },
-      flush: (callback) => {
-        this.#finish(count.outcome(null));
-        callback();
-      },
-    });
     const body = reply.body;
-    body.once('error', (error) => {
-      this.#finish(count.outcome(errorCodeOf(error)));
-      tap.destroy(error);
-    });
-    tap.once('close', () => {
-      if (!body.readableEnded) body.destroy();
-      // The reader went away before the end (a client hung up, output closed).
-      this.#finish(count.outcome('LLMPASS_ABORTED'));
-    });
-    body.pipe(tap);
-    return { ...reply, body: tap };
+    body.prependListener('data', count.see);
+    body.once('end', () => this.#finish(count.outcome(null)));
+    body.once('error', (error) => this.#finish(count.outcome(errorCodeOf(error))));
+    // Closed before its end: the reader went away (a client hung up, output closed, the body destroyed).
+    body.once('close', () => this.#finish(count.outcome('LLMPASS_ABORTED')));
+    return reply;
   }
 
   /**
