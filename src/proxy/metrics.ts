@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { HistogramSeries, SummedHistogram } from './summed-histogram.ts';
 import type { StateEvent } from '../router/state/types.ts';
 import type { CallObserver } from '../accounting/observe.ts';
 import type { RequestRow } from '../accounting/log/row.ts';
@@ -41,15 +42,28 @@ interface KeyAccount {
   cost: number | undefined;
 }
 
+/** One provider, alias and status class's request count, and the provider's timings. */
 interface Children {
-  requests: { inc(): void };
-  duration: { observe(v: number): void };
-  ttfb: { observe(v: number): void };
+  requests: { count: number };
+  duration: HistogramSeries;
+  ttfb: HistogramSeries;
 }
 
 type Inc = (labels: Record<string, string>, value: number) => void;
 
 const STATUS_CLASSES = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'];
+
+/** A gauge set from `read()` at each scrape. */
+function gaugeReading(registry: Registry, name: string, help: string, read: () => number): Gauge {
+  return new Gauge({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.set(read());
+    },
+  });
+}
 
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
@@ -59,10 +73,19 @@ const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60
  */
 export class ProxyMetrics {
   readonly registry = new Registry();
-  readonly #requests = new Counter({ name: 'llmpass_requests_total', help: 'Requests by provider, alias and status class', labelNames: ['provider', 'alias', 'status'], registers: [this.registry] });
-  readonly #duration = new Histogram({ name: 'llmpass_request_duration_seconds', help: 'Time from request to the end of the response', labelNames: ['provider'], buckets: SECONDS, registers: [this.registry] });
-  readonly #ttfb = new Histogram({ name: 'llmpass_time_to_first_byte_seconds', help: 'Time from request to the upstream answer headers', labelNames: ['provider'], buckets: SECONDS, registers: [this.registry] });
-  readonly #inFlight = new Gauge({ name: 'llmpass_requests_in_flight', help: 'Requests being served', registers: [this.registry] });
+  // Every request counts in these: plain counts and bucket counts kept here, found by provider, alias and status
+  // class without building a key, and read at a scrape (prom-client hashes the label set on every inc and observe,
+  // even through labels()). The counter and gauge are held only so they are registered once.
+  readonly #children = new Map<string, Map<string, Map<number, Children>>>();
+  readonly requestCounter = this.#scrapedCounter('llmpass_requests_total', 'Requests by provider, alias and status class', ['provider', 'alias', 'status'], (inc) => {
+    for (const [provider, byAlias] of this.#children) {
+      for (const [alias, byClass] of byAlias) for (const [statusClass, child] of byClass) inc({ provider, alias, status: `${statusClass}xx` }, child.requests.count);
+    }
+  });
+  readonly #duration = new SummedHistogram({ name: 'llmpass_request_duration_seconds', help: 'Time from request to the end of the response', labelName: 'provider', buckets: SECONDS, registry: this.registry });
+  readonly #ttfb = new SummedHistogram({ name: 'llmpass_time_to_first_byte_seconds', help: 'Time from request to the upstream answer headers', labelName: 'provider', buckets: SECONDS, registry: this.registry });
+  #inFlightCount = 0;
+  readonly inFlightGauge = gaugeReading(this.registry, 'llmpass_requests_in_flight', 'Requests being served', () => this.#inFlightCount);
   readonly #failures = new Counter({ name: 'llmpass_upstream_failures_total', help: 'Upstream calls that failed to answer', labelNames: ['provider', 'code'], registers: [this.registry] });
   // A logged call adds to plain sums (prom-client hashes the label set on every inc, even through labels()); the
   // counters read them when scraped.
@@ -97,10 +120,6 @@ export class ProxyMetrics {
   #redisFallbacks: Counter | undefined;
   #redisDegraded: Counter | undefined;
 
-  // prom-client hashes the label set on every call; the children for each set are kept instead, found by
-  // provider, alias and status class without building a key per request.
-  readonly #children = new Map<string, Map<string, Map<number, Children>>>();
-
   #child(provider: string, alias: string, status: number): Children {
     let byAlias = this.#children.get(provider);
     if (!byAlias) this.#children.set(provider, (byAlias = new Map()));
@@ -109,7 +128,7 @@ export class ProxyMetrics {
     const statusClass = Math.floor(status / 100);
     let child = byClass.get(statusClass);
     if (!child) {
-      child = { requests: this.#requests.labels(provider, alias, `${statusClass}xx`), duration: this.#duration.labels(provider), ttfb: this.#ttfb.labels(provider) };
+      child = { requests: { count: 0 }, duration: this.#duration.series(provider), ttfb: this.#ttfb.series(provider) };
       byClass.set(statusClass, child);
     }
     return child;
@@ -158,13 +177,13 @@ export class ProxyMetrics {
   }
 
   started(): void {
-    this.#inFlight.inc();
+    this.#inFlightCount++;
   }
 
   finished(record: RequestRecord): void {
-    this.#inFlight.dec();
+    this.#inFlightCount--;
     const child = this.#child(record.provider || 'none', record.alias, record.status);
-    child.requests.inc();
+    child.requests.count++;
     child.duration.observe(record.durationMs / 1000);
     if (record.ttfbMs !== undefined) child.ttfb.observe(record.ttfbMs / 1000);
     if (record.keyAlias) {
