@@ -26,8 +26,9 @@ import type { BodyFollower } from '../accounting/observe.ts';
 import type { CallOutcome, CallTrace } from './index.ts';
 import { AnswerFollower, listenToAnswer, MAX_CAPTURED_CHARS, watchAnswer, type AnswerSummary } from './answer-watch.ts';
 import { MetricTarget } from './metric-sets.ts';
-import { attemptConstants } from './attempt-attributes.ts';
+import { attemptConstants, firstAttemptAttributes } from './attempt-attributes.ts';
 import type { TraceRuntime } from './runtime.ts';
+import { withSpan } from './parent-context.ts';
 
 interface Attempt {
   span: Span;
@@ -81,7 +82,7 @@ export class OtelCallTrace implements CallTrace {
   constructor(runtime: TraceRuntime, span: Span, parent: Context, method?: string) {
     this.#runtime = runtime;
     this.#span = span;
-    this.#parent = trace.setSpan(parent, span);
+    this.#parent = withSpan(parent, span);
     this.#kind = method === undefined ? 'internal' : 'server';
     this.#method = method;
   }
@@ -134,10 +135,13 @@ export class OtelCallTrace implements CallTrace {
     // request the sampler left out (a non-recording span) gets none built at all.
     const span = this.#runtime.tracer.startSpan(constants.spanName, CLIENT_SPAN, this.#parent);
     if (span.isRecording()) {
-      span.setAttributes(constants.attributes);
-      span.setAttribute(ATTR_HTTP_REQUEST_METHOD, request.method);
-      span.setAttribute('llmpass.attempt', event.attempt);
-      span.setAttribute('llmpass.attempt.reason', this.#why);
+      if (event.attempt === 0 && this.#why === 'first') span.setAttributes(firstAttemptAttributes(constants, request.method));
+      else {
+        span.setAttributes(constants.attributes);
+        span.setAttribute(ATTR_HTTP_REQUEST_METHOD, request.method);
+        span.setAttribute('llmpass.attempt', event.attempt);
+        span.setAttribute('llmpass.attempt.reason', this.#why);
+      }
       if (this.#fallbackFrom !== undefined) span.setAttribute('llmpass.fallback.from', this.#fallbackFrom);
       if (this.#runtime.captureContent) {
         const text = requestText(request);

@@ -107,6 +107,21 @@ function setTime(input: TimeInput): void {
   }
 }
 
+/** The context of a span this tracer started: its trace id a valid parent's or the id generator's, its span id the generator's. */
+class OwnSpanContext implements SpanContext {
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly traceFlags: number;
+  readonly traceState: SpanContext['traceState'];
+
+  constructor(traceId: string, spanId: string, traceFlags: number, traceState: SpanContext['traceState']) {
+    this.traceId = traceId;
+    this.spanId = spanId;
+    this.traceFlags = traceFlags;
+    this.traceState = traceState;
+  }
+}
+
 const EMPTY_ATTRIBUTES: Attributes = Object.freeze({});
 const NO_LINKS: Link[] = [];
 
@@ -314,19 +329,16 @@ export class EncodingTracer implements Tracer {
     if (options.root) context = trace.deleteSpan(context);
     if (isTracingSuppressed(context)) return trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
     const parent = trace.getSpanContext(context);
-    const valid = parent !== undefined && trace.isSpanContextValid(parent);
+    // A span of ours as the parent (a proxy request's attempts) has ids already valid: not checked again per child.
+    const valid = parent !== undefined && (parent instanceof OwnSpanContext || trace.isSpanContextValid(parent));
     const ids = this.#options.idGenerator;
     const spanId = ids.generateSpanId(); // before the trace id, as the SDK asks for them
     const traceId = valid ? parent.traceId : ids.generateTraceId();
     const kind = options.kind ?? SpanKind.INTERNAL;
     const links = options.links?.length ? options.links.map((link) => ({ context: link.context, ...(link.attributes ? { attributes: { ...link.attributes } } : {}) })) : undefined;
     const sampling = this.#options.sampler.shouldSample(context, traceId, name, kind, options.attributes ?? EMPTY_ATTRIBUTES, links ?? NO_LINKS);
-    const spanContext: SpanContext = {
-      traceId,
-      spanId,
-      traceFlags: sampling.decision === SamplingDecision.RECORD_AND_SAMPLED ? TraceFlags.SAMPLED : TraceFlags.NONE,
-      traceState: sampling.traceState ?? (valid ? parent.traceState : undefined),
-    };
+    const flags = sampling.decision === SamplingDecision.RECORD_AND_SAMPLED ? TraceFlags.SAMPLED : TraceFlags.NONE;
+    const spanContext = new OwnSpanContext(traceId, spanId, flags, sampling.traceState ?? (valid ? parent.traceState : undefined));
     if (sampling.decision === SamplingDecision.NOT_RECORD) return trace.wrapSpanContext(spanContext);
     const span = new EncodingSpan(this, spanContext, valid ? parent : undefined, name, kind, options.startTime, links);
     if (options.attributes) span.setAttributes(options.attributes);
