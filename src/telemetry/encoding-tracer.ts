@@ -26,7 +26,7 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import { isAttributeValue, isTracingSuppressed, type InstrumentationScope } from '@opentelemetry/core';
-import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, SamplingDecision, TraceIdRatioBasedSampler, type IdGenerator, type Sampler } from '@opentelemetry/sdk-trace-base';
+import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, SamplingDecision, TraceIdRatioBasedSampler, type IdGenerator, type Sampler, type SamplingResult } from '@opentelemetry/sdk-trace-base';
 import type { EventRecord, SpanRecord } from './otlp-protobuf.ts';
 
 /** Where an ended, sampled span goes: span-queue.ts. */
@@ -57,6 +57,19 @@ export function spanLimitsFromEnv(env: NodeJS.ProcessEnv): SpanLimits {
   };
 }
 
+/**
+ * The parentbased_* samplers samplerFromEnv builds: a child of a local span is sampled exactly when its parent is
+ * (their localParentSampled/NotSampled are the SDK's defaults, AlwaysOn and AlwaysOff), so our tracer decides a
+ * child of its own span without asking them (the sampler checks the parent's ids again, per attempt).
+ */
+const followsLocalParent = new WeakSet<Sampler>();
+
+function parentBased(root: Sampler): Sampler {
+  const sampler = new ParentBasedSampler({ root });
+  followsLocalParent.add(sampler);
+  return sampler;
+}
+
 /** OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG as the SDK reads them, built from the SDK's own samplers. */
 export function samplerFromEnv(env: NodeJS.ProcessEnv, warn: (message: string) => void): Sampler {
   const name = env.OTEL_TRACES_SAMPLER?.trim().toLowerCase() || 'parentbased_always_on';
@@ -72,16 +85,16 @@ export function samplerFromEnv(env: NodeJS.ProcessEnv, warn: (message: string) =
     case 'always_off':
       return new AlwaysOffSampler();
     case 'parentbased_always_on':
-      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+      return parentBased(new AlwaysOnSampler());
     case 'parentbased_always_off':
-      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+      return parentBased(new AlwaysOffSampler());
     case 'traceidratio':
       return new TraceIdRatioBasedSampler(ratio());
     case 'parentbased_traceidratio':
-      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio()) });
+      return parentBased(new TraceIdRatioBasedSampler(ratio()));
     default:
       warn(`OTEL_TRACES_SAMPLER "${env.OTEL_TRACES_SAMPLER}" is not supported (use always_on, always_off, traceidratio or their parentbased_ forms): sampling as parentbased_always_on`);
-      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+      return parentBased(new AlwaysOnSampler());
   }
 }
 
@@ -314,15 +327,21 @@ export interface EncodingTracerOptions {
   sink: SpanSink;
 }
 
+/** What AlwaysOn and AlwaysOff answer, for a child that follows its local parent. */
+const SAMPLED: SamplingResult = Object.freeze({ decision: SamplingDecision.RECORD_AND_SAMPLED });
+const NOT_SAMPLED: SamplingResult = Object.freeze({ decision: SamplingDecision.NOT_RECORD });
+
 export class EncodingTracer implements Tracer {
   readonly limits: SpanLimits;
   readonly #scope: InstrumentationScope;
   readonly #options: EncodingTracerOptions;
+  readonly #followsLocalParent: boolean;
 
   constructor(scope: InstrumentationScope, options: EncodingTracerOptions) {
     this.#scope = scope;
     this.#options = options;
     this.limits = options.limits;
+    this.#followsLocalParent = followsLocalParent.has(options.sampler);
   }
 
   startSpan(name: string, options: SpanOptions = {}, context: Context = apiContext.active()): Span {
@@ -336,7 +355,12 @@ export class EncodingTracer implements Tracer {
     const traceId = valid ? parent.traceId : ids.generateTraceId();
     const kind = options.kind ?? SpanKind.INTERNAL;
     const links = options.links?.length ? options.links.map((link) => ({ context: link.context, ...(link.attributes ? { attributes: { ...link.attributes } } : {}) })) : undefined;
-    const sampling = this.#options.sampler.shouldSample(context, traceId, name, kind, options.attributes ?? EMPTY_ATTRIBUTES, links ?? NO_LINKS);
+    const sampling =
+      this.#followsLocalParent && parent instanceof OwnSpanContext
+        ? parent.traceFlags & TraceFlags.SAMPLED
+          ? SAMPLED
+          : NOT_SAMPLED
+        : this.#options.sampler.shouldSample(context, traceId, name, kind, options.attributes ?? EMPTY_ATTRIBUTES, links ?? NO_LINKS);
     const flags = sampling.decision === SamplingDecision.RECORD_AND_SAMPLED ? TraceFlags.SAMPLED : TraceFlags.NONE;
     const spanContext = new OwnSpanContext(traceId, spanId, flags, sampling.traceState ?? (valid ? parent.traceState : undefined));
     if (sampling.decision === SamplingDecision.NOT_RECORD) return trace.wrapSpanContext(spanContext);
