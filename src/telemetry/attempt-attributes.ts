@@ -11,6 +11,8 @@ export interface AttemptConstants {
   readonly protocol: string;
   readonly host: string;
   readonly path: string;
+  /** The last whole URL seen with these (its query may differ from call to call): one getter and one compare. */
+  href: string;
   /** `chat gpt-4o`: the operation and the model as the client asked for it. */
   readonly spanName: string;
   readonly attributes: Attributes;
@@ -29,7 +31,15 @@ const byDeployment = new WeakMap<Deployment, AttemptConstants>();
 
 export function attemptConstants(deployment: Deployment, url: URL): AttemptConstants {
   const known = byDeployment.get(deployment);
-  if (known && known.path === url.pathname && known.host === url.host && known.protocol === url.protocol) return known;
+  if (known) {
+    // url.href is stored; pathname, host and protocol are sliced out of it by their getters on every call.
+    const href = url.href;
+    if (known.href === href) return known;
+    if (known.path === url.pathname && known.host === url.host && known.protocol === url.protocol) {
+      known.href = href;
+      return known;
+    }
+  }
   const operation = cachedOperationName(url.pathname);
   const requestModel = deployment.alias ?? deployment.model;
   const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
@@ -48,7 +58,7 @@ export function attemptConstants(deployment: Deployment, url: URL): AttemptConst
     'llmpass.deployment': deployment.id,
     'llmpass.upstream_model': deployment.model,
   });
-  const constants: AttemptConstants = { protocol: url.protocol, host: url.host, path: url.pathname, spanName: `${operation} ${requestModel}`, attributes, first: new Map(), metric: undefined, metricBase };
+  const constants: AttemptConstants = { protocol: url.protocol, host: url.host, path: url.pathname, href: url.href, spanName: `${operation} ${requestModel}`, attributes, first: new Map(), metric: undefined, metricBase };
   byDeployment.set(deployment, constants);
   return constants;
 }

@@ -57,16 +57,24 @@ export function spanLimitsFromEnv(env: NodeJS.ProcessEnv): SpanLimits {
   };
 }
 
+/** What AlwaysOn and AlwaysOff answer, without asking them. */
+const SAMPLED: SamplingResult = Object.freeze({ decision: SamplingDecision.RECORD_AND_SAMPLED });
+const NOT_SAMPLED: SamplingResult = Object.freeze({ decision: SamplingDecision.NOT_RECORD });
+
 /**
  * The parentbased_* samplers samplerFromEnv builds: a child of a local span is sampled exactly when its parent is
  * (their localParentSampled/NotSampled are the SDK's defaults, AlwaysOn and AlwaysOff), so our tracer decides a
  * child of its own span without asking them (the sampler checks the parent's ids again, per attempt).
  */
 const followsLocalParent = new WeakSet<Sampler>();
+/** Those whose root is AlwaysOn or AlwaysOff: a span with no parent (most proxy requests) gets its constant answer. */
+const rootAnswer = new WeakMap<Sampler, SamplingResult>();
 
 function parentBased(root: Sampler): Sampler {
   const sampler = new ParentBasedSampler({ root });
   followsLocalParent.add(sampler);
+  if (root instanceof AlwaysOnSampler) rootAnswer.set(sampler, SAMPLED);
+  else if (root instanceof AlwaysOffSampler) rootAnswer.set(sampler, NOT_SAMPLED);
   return sampler;
 }
 
@@ -327,21 +335,19 @@ export interface EncodingTracerOptions {
   sink: SpanSink;
 }
 
-/** What AlwaysOn and AlwaysOff answer, for a child that follows its local parent. */
-const SAMPLED: SamplingResult = Object.freeze({ decision: SamplingDecision.RECORD_AND_SAMPLED });
-const NOT_SAMPLED: SamplingResult = Object.freeze({ decision: SamplingDecision.NOT_RECORD });
-
 export class EncodingTracer implements Tracer {
   readonly limits: SpanLimits;
   readonly #scope: InstrumentationScope;
   readonly #options: EncodingTracerOptions;
   readonly #followsLocalParent: boolean;
+  readonly #rootAnswer: SamplingResult | undefined;
 
   constructor(scope: InstrumentationScope, options: EncodingTracerOptions) {
     this.#scope = scope;
     this.#options = options;
     this.limits = options.limits;
     this.#followsLocalParent = followsLocalParent.has(options.sampler);
+    this.#rootAnswer = rootAnswer.get(options.sampler);
   }
 
   startSpan(name: string, options: SpanOptions = {}, context: Context = apiContext.active()): Span {
@@ -355,12 +361,7 @@ export class EncodingTracer implements Tracer {
     const traceId = valid ? parent.traceId : ids.generateTraceId();
     const kind = options.kind ?? SpanKind.INTERNAL;
     const links = options.links?.length ? options.links.map((link) => ({ context: link.context, ...(link.attributes ? { attributes: { ...link.attributes } } : {}) })) : undefined;
-    const sampling =
-      this.#followsLocalParent && parent instanceof OwnSpanContext
-        ? parent.traceFlags & TraceFlags.SAMPLED
-          ? SAMPLED
-          : NOT_SAMPLED
-        : this.#options.sampler.shouldSample(context, traceId, name, kind, options.attributes ?? EMPTY_ATTRIBUTES, links ?? NO_LINKS);
+    const sampling = this.#sample(parent, valid, context, traceId, name, kind, options.attributes, links);
     const flags = sampling.decision === SamplingDecision.RECORD_AND_SAMPLED ? TraceFlags.SAMPLED : TraceFlags.NONE;
     const spanContext = new OwnSpanContext(traceId, spanId, flags, sampling.traceState ?? (valid ? parent.traceState : undefined));
     if (sampling.decision === SamplingDecision.NOT_RECORD) return trace.wrapSpanContext(spanContext);
@@ -368,6 +369,12 @@ export class EncodingTracer implements Tracer {
     if (options.attributes) span.setAttributes(options.attributes);
     if (sampling.attributes) span.setAttributes(sampling.attributes);
     return span;
+  }
+
+  #sample(parent: SpanContext | undefined, valid: boolean, context: Context, traceId: string, name: string, kind: SpanKind, attributes: Attributes | undefined, links: Link[] | undefined): SamplingResult {
+    if (this.#followsLocalParent && parent instanceof OwnSpanContext) return parent.traceFlags & TraceFlags.SAMPLED ? SAMPLED : NOT_SAMPLED;
+    if (!valid && this.#rootAnswer) return this.#rootAnswer;
+    return this.#options.sampler.shouldSample(context, traceId, name, kind, attributes ?? EMPTY_ATTRIBUTES, links ?? NO_LINKS);
   }
 
   startActiveSpan<F extends (span: Span) => unknown>(name: string, ...rest: [F] | [SpanOptions, F] | [SpanOptions, Context, F]): ReturnType<F> {
