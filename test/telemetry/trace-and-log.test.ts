@@ -3,10 +3,10 @@
 // another provider's. With the log off the trace reads the answer itself, to the same figures.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openLogStore } from '../../src/accounting/log/open.ts';
-import type { RequestRow } from '../../src/accounting/log/row.ts';
 import { openAiLike, startFakeUpstream, status, type FakeServer } from '../fixtures/fake-upstream.ts';
+import { CLAUDE_ANSWER } from '../fixtures/anthropic-like.ts';
 import { cleanupTemp, tempDir } from '../support/tmp.ts';
+import { storedRows } from '../support/log-rows.ts';
 import { postJson, startProxyCli, stopAllProxies, type ProxyCli } from '../support/proxy.ts';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver.ts';
 
@@ -16,16 +16,6 @@ const CLIENT = 3;
 let receiver: OtlpReceiver;
 let openai: FakeServer;
 let anthropic: FakeServer;
-
-const CLAUDE_ANSWER = {
-  id: 'msg_1',
-  type: 'message',
-  role: 'assistant',
-  model: 'claude-sonnet-4-5-20250929',
-  content: [{ type: 'text', text: 'Hi' }],
-  stop_reason: 'end_turn',
-  usage: { input_tokens: 10, cache_read_input_tokens: 100, cache_creation_input_tokens: 5, output_tokens: 7 },
-};
 
 beforeAll(async () => {
   receiver = await startOtlpReceiver();
@@ -87,22 +77,13 @@ const spanTokens = (span: ReceivedSpan) => ({
   cacheWrite: span.attributes['gen_ai.usage.cache_creation.input_tokens'],
 });
 
-async function rows(db: string): Promise<RequestRow[]> {
-  const store = await openLogStore(db);
-  try {
-    return await store.list({ limit: 100 });
-  } finally {
-    await store.close();
-  }
-}
-
 describe('tracing with the request log on', () => {
   it("puts the row's own usage tokens and the answering model on each attempt span", async () => {
     const { proxy, db } = await startProxy({});
     const spans = await callEach(proxy);
     await proxy.waitForRequests(4);
     await proxy.stop();
-    const logged = await rows(db);
+    const logged = await storedRows(db);
     expect(logged).toHaveLength(4);
     for (const [alias, span] of spans) {
       const row = logged.find((r) => r.alias === alias)!;
