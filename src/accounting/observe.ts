@@ -44,6 +44,20 @@ export interface CallOutcome {
   responseBodyTruncated: boolean;
 }
 
+/**
+ * Another follower of the answer the observer reads (the call's trace): it is told what the observer's one reading
+ * found, so the answer is listened to and its usage read once for both.
+ */
+export interface BodyFollower {
+  /** Each chunk, when the follower wants them (a trace keeping the answer's text); undefined otherwise. */
+  readonly see: ((chunk: Buffer) => void) | undefined;
+  /**
+   * The body has ended (`failed`: cut short): its usage as the row has it, the model it named first, and when its
+   * first chunk came (performance.now()).
+   */
+  done(usage: Usage, model: string | undefined, firstChunkAt: number | undefined, failed: boolean): void;
+}
+
 /** Follows one call; `record` gets its row once (a failed `record` is swallowed: logging never fails a call). */
 export class CallObserver {
   /** The call's facts; a face that learns them late (the proxy's alias, its body) fills them in before the row is built. */
@@ -118,19 +132,27 @@ export class CallObserver {
 
   /**
    * Counts a body that a relay is already reading (the proxy), beside it: no stage in between, one listener for
-   * the chunks and one for the close. Call it once the relay listens, in the same tick.
+   * the chunks and one for the close. Call it once the relay listens, in the same tick. `follower` (the call's trace)
+   * is told what this reading finds: it needs no listener nor reading of its own.
    */
-  watch(reply: UpstreamReply): void {
-    const count = this.#counting(reply);
+  watch(reply: UpstreamReply, follower?: BodyFollower): void {
+    const count = this.#counting(reply, follower);
     const body = reply.body;
     body.on('data', count.see);
-    body.once('close', () => this.#finish(count.outcome(body.readableEnded ? null : body.errored ? errorCodeOf(body.errored) : 'LLMPASS_ABORTED')));
+    body.once('close', () => {
+      const ended = body.readableEnded;
+      const outcome = count.outcome(ended ? null : body.errored ? errorCodeOf(body.errored) : 'LLMPASS_ABORTED');
+      // Before the row: the proxy ends the request's trace once the row is recorded.
+      follower?.done(outcome.usage, count.model, count.firstByteAt, !ended);
+      this.#finish(outcome);
+    });
   }
 
-  #counting(reply: UpstreamReply): BodyCount {
+  #counting(reply: UpstreamReply, follower?: BodyFollower): BodyCount {
     // Only a successful answer carries usage (an error's body, a HEAD's empty one do not): no reader for the rest.
     const reader = reply.status < 300 && this.call.method !== 'HEAD' ? this.#deployment?.provider.usage : undefined;
-    return new BodyCount(reply.status, this.#started, usageCounter(reply, reader), this.call.bodies);
+    // A follower wants the answering model too, found in the same reading (an error's body is searched for it).
+    return new BodyCount(reply.status, this.#started, usageCounter(reply, reader, follower !== undefined), this.call.bodies, follower?.see);
   }
 
   /** The call failed without an answer (unreachable, timed out, a mistake in the request). */
@@ -189,20 +211,29 @@ class BodyCount {
   readonly #kept: Buffer[] | undefined;
   #keptSize = 0;
   #truncated = false;
+  readonly #also: ((chunk: Buffer) => void) | undefined;
   #bytes = 0;
-  #firstByteAt: number | undefined;
+  /** performance.now() of the first chunk. */
+  firstByteAt: number | undefined;
 
-  constructor(status: number, started: number, counter: UsageCounter | undefined, keep: boolean) {
+  constructor(status: number, started: number, counter: UsageCounter | undefined, keep: boolean, also?: (chunk: Buffer) => void) {
     this.#status = status;
     this.#started = started;
     this.#counter = counter;
     this.#kept = keep ? [] : undefined;
+    this.#also = also;
+  }
+
+  /** The model the answer named, when a follower asked for it. */
+  get model(): string | undefined {
+    return this.#counter?.model;
   }
 
   readonly see = (chunk: Buffer): void => {
-    this.#firstByteAt ??= performance.now();
+    this.firstByteAt ??= performance.now();
     this.#bytes += chunk.length;
     this.#counter?.push(chunk);
+    this.#also?.(chunk);
     const kept = this.#kept;
     if (!kept || this.#truncated) return;
     const room = BODY_CAP - this.#keptSize;
@@ -217,7 +248,7 @@ class BodyCount {
     return {
       status: this.#status,
       errorCode,
-      ttfbMs: this.#firstByteAt === undefined ? null : this.#firstByteAt - this.#started,
+      ttfbMs: this.firstByteAt === undefined ? null : this.firstByteAt - this.#started,
       bytesOut: this.#bytes,
       usage: this.#counter?.end() ?? { ...UNKNOWN_USAGE },
       responseBody: this.#kept ? Buffer.concat(this.#kept) : null,

@@ -1,6 +1,7 @@
 // Reading an answer's usage as its bytes pass, with the provider's one usage reader (`ProviderSpec.usage`): a whole
 // JSON body, SSE `data:` lines, NDJSON lines or AWS event-stream frames. Bounded memory: a JSON body, a line or a
-// frame larger than MAX_JSON_BYTES is not read (its tokens stay unknown), and nothing else is kept.
+// frame larger than MAX_JSON_BYTES is not read (its tokens stay unknown), and nothing else is kept. Asked to, the same
+// reading finds the model that answered (for a trace), from the text it already has.
 import { Transform } from 'node:stream';
 import type { UsageReader, UsageReport } from '../providers/types.ts';
 import { replyHeader } from '../transport/reply.ts';
@@ -32,9 +33,25 @@ function parseFormat(contentType: string): Format | undefined {
   return undefined;
 }
 
-/** Counts one answer's usage from its chunks, as they pass. */
+/** The first `"model": "..."` of a text: the answering model (OpenAI's top level, Anthropic's message_start). */
+const MODEL = /"model"\s*:\s*("(?:[^"\\]|\\.)*")/;
+
+function modelIn(text: string): string | undefined {
+  const found = MODEL.exec(text);
+  if (!found) return undefined;
+  try {
+    const model: unknown = JSON.parse(found[1]!);
+    return typeof model === 'string' && model ? model : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Counts one answer's usage from its chunks, as they pass (and, asked to, finds the model that answered). */
 export class UsageCounter {
-  readonly #reader: UsageReader;
+  readonly #reader: UsageReader | undefined;
+  readonly #findModel: boolean;
+  #model: string | undefined;
   #format: Format | undefined;
   #report: UsageReport = {};
   #reported = false;
@@ -43,9 +60,17 @@ export class UsageCounter {
   #dropping = false;
   #eventType: string | undefined;
 
-  constructor(contentType: string, reader: UsageReader) {
+  /** `reader` undefined: only the model is looked for (an error's body has no usage to read). */
+  constructor(contentType: string, reader: UsageReader | undefined, findModel = false) {
     this.#reader = reader;
     this.#format = formatOf(contentType);
+    // An AWS event stream's frames are not searched: a trace never found a model there.
+    this.#findModel = findModel && this.#format !== 'eventstream';
+  }
+
+  /** The model the answer named first (a JSON body, the first SSE or NDJSON event naming one), when asked to find it. */
+  get model(): string | undefined {
+    return this.#model;
   }
 
   /** Bytes held for the body, line or frame being read. */
@@ -142,14 +167,17 @@ export class UsageCounter {
 
   #read(text: string | undefined): void {
     if (text === undefined) return;
+    if (this.#findModel && this.#model === undefined && text.includes('"model"')) this.#model = modelIn(text);
+    const reader = this.#reader;
+    if (!reader) return;
     // The reader's own hint first: most events of a stream hold no usage and are never parsed.
-    if (this.#reader.mentions && !this.#reader.mentions.test(text)) return;
-    const key = this.#reader.usageKey;
+    if (reader.mentions && !reader.mentions.test(text)) return;
+    const key = reader.usageKey;
     const member = key === undefined ? undefined : topLevelObjectMember(text, key);
     let report: UsageReport | undefined;
     try {
       // Only the usage member's bytes when they can be found, read as the whole answer would be.
-      report = this.#reader(member === undefined ? JSON.parse(text) : { [key!]: JSON.parse(member) as unknown }, this.#eventType);
+      report = reader(member === undefined ? JSON.parse(text) : { [key!]: JSON.parse(member) as unknown }, this.#eventType);
     } catch {
       return; // not JSON (`[DONE]`, a cut event): no usage in it
     }
@@ -179,11 +207,14 @@ function awsHeaders(bytes: Buffer): Record<string, string> {
   return headers;
 }
 
-/** A counter for the answer's usage, or undefined when nothing can be read from it (no reader, a format none knows). */
-export function usageCounter(reply: UpstreamReply, reader: UsageReader | undefined): UsageCounter | undefined {
-  if (!reader) return undefined;
+/**
+ * A counter for the answer's usage (and its model, with `findModel`), or undefined when nothing can be read from it
+ * (nothing to look for, a format none knows).
+ */
+export function usageCounter(reply: UpstreamReply, reader: UsageReader | undefined, findModel = false): UsageCounter | undefined {
+  if (!reader && !findModel) return undefined;
   const contentType = replyHeader(reply, 'content-type');
-  return contentType !== undefined && formatOf(contentType) ? new UsageCounter(contentType, reader) : undefined;
+  return contentType !== undefined && formatOf(contentType) ? new UsageCounter(contentType, reader, findModel) : undefined;
 }
 
 /**

@@ -187,17 +187,16 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
     }
     if (call) call.call.model = record.alias;
     // A small priced JSON answer is held for its x-llmpass-response-cost header (watched by its observer while held).
-    const holding = holdForCost(call, reply, tried, method);
-    // The trace reads the upstream's own body, beside whoever reads it (the holder, else the relay): its attempt
-    // span closes with that body, so a held copy would come too late.
-    if (holding) trace.watch(reply);
+    // The observer that reads the upstream's own body tells the trace what it read: its attempt span closes with that
+    // body (a held copy would come too late), and one reading of its usage serves the row and the span.
+    const holding = holdForCost(call, reply, tried, method, trace.follower);
     const held = holding && (await holding);
     if (held) reply = held;
-    // Relaying by the time relayReply returns: the observer and the trace listen beside the relay (no stage in between).
+    // Relaying by the time relayReply returns: the observer (else the trace) listens beside the relay, no stage between.
     const relayed = relayReply(reply, res, record, started, tried);
     if (!holding) {
-      call?.watch(reply);
-      trace.watch(reply);
+      if (call) call.watch(reply, trace.follower(reply));
+      else trace.watch(reply);
     }
     await relayed;
   }

@@ -22,11 +22,13 @@ import type { RouterEvent } from '../router/router.ts';
 import type { UpstreamRequest } from '../core/request.ts';
 import type { UpstreamReply } from '../core/reply.ts';
 import type { UsageReader } from '../providers/types.ts';
+import type { BodyFollower } from '../accounting/observe.ts';
 import type { CallOutcome, CallTrace } from './index.ts';
-import { listenToAnswer, MAX_CAPTURED_CHARS, watchAnswer, type AnswerSummary } from './answer-watch.ts';
+import { AnswerFollower, listenToAnswer, MAX_CAPTURED_CHARS, watchAnswer, type AnswerSummary } from './answer-watch.ts';
 import { MetricTarget } from './metric-sets.ts';
-import { attemptConstants } from './attempt-attributes.ts';
+import { attemptConstants, firstAttemptAttributes } from './attempt-attributes.ts';
 import type { TraceRuntime } from './runtime.ts';
+import { withSpan } from './parent-context.ts';
 
 interface Attempt {
   span: Span;
@@ -80,7 +82,7 @@ export class OtelCallTrace implements CallTrace {
   constructor(runtime: TraceRuntime, span: Span, parent: Context, method?: string) {
     this.#runtime = runtime;
     this.#span = span;
-    this.#parent = trace.setSpan(parent, span);
+    this.#parent = withSpan(parent, span);
     this.#kind = method === undefined ? 'internal' : 'server';
     this.#method = method;
   }
@@ -133,10 +135,13 @@ export class OtelCallTrace implements CallTrace {
     // request the sampler left out (a non-recording span) gets none built at all.
     const span = this.#runtime.tracer.startSpan(constants.spanName, CLIENT_SPAN, this.#parent);
     if (span.isRecording()) {
-      span.setAttributes(constants.attributes);
-      span.setAttribute(ATTR_HTTP_REQUEST_METHOD, request.method);
-      span.setAttribute('llmpass.attempt', event.attempt);
-      span.setAttribute('llmpass.attempt.reason', this.#why);
+      if (event.attempt === 0 && this.#why === 'first') span.setAttributes(firstAttemptAttributes(constants, request.method));
+      else {
+        span.setAttributes(constants.attributes);
+        span.setAttribute(ATTR_HTTP_REQUEST_METHOD, request.method);
+        span.setAttribute('llmpass.attempt', event.attempt);
+        span.setAttribute('llmpass.attempt.reason', this.#why);
+      }
       if (this.#fallbackFrom !== undefined) span.setAttribute('llmpass.fallback.from', this.#fallbackFrom);
       if (this.#runtime.captureContent) {
         const text = requestText(request);
@@ -157,14 +162,21 @@ export class OtelCallTrace implements CallTrace {
     }
   }
 
-  reply(reply: UpstreamReply): UpstreamReply {
+  readonly follower = (reply: UpstreamReply): BodyFollower | undefined => {
     const attempt = this.#watchable();
-    return attempt ? watchAnswer(reply, attempt.usage, this.#runtime.captureContent, (summary) => this.#answerDone(attempt, summary)) : reply;
+    return attempt && new AnswerFollower(reply, this.#runtime.captureContent, (summary) => this.#answerDone(attempt, summary));
+  };
+
+  reply(reply: UpstreamReply): UpstreamReply {
+    const usage = this.#attempt?.usage;
+    const follower = this.follower(reply);
+    return follower ? watchAnswer(reply, usage, follower) : reply;
   }
 
   watch(reply: UpstreamReply): void {
-    const attempt = this.#watchable();
-    if (attempt) listenToAnswer(reply, attempt.usage, this.#runtime.captureContent, (summary) => this.#answerDone(attempt, summary));
+    const usage = this.#attempt?.usage;
+    const follower = this.follower(reply);
+    if (follower) listenToAnswer(reply, usage, follower);
   }
 
   /** The open attempt, now watched, unless its answer is already or nothing would record what it says. */
@@ -178,14 +190,14 @@ export class OtelCallTrace implements CallTrace {
   #answerDone(attempt: Attempt, summary: AnswerSummary): void {
     if (this.#attempt !== attempt) return;
     const { span } = attempt;
-    const usage = summary.usage;
+    const { usage, responseModel } = summary;
     // One call each, no object built per answer; the span leaves out what the answer did not carry.
-    if (usage.inputTokens !== undefined) span.setAttribute(ATTR_GEN_AI_USAGE_INPUT_TOKENS, usage.inputTokens);
-    if (usage.outputTokens !== undefined) span.setAttribute(ATTR_GEN_AI_USAGE_OUTPUT_TOKENS, usage.outputTokens);
-    if (usage.cacheReadTokens !== undefined) span.setAttribute(ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, usage.cacheReadTokens);
-    if (usage.cacheCreationTokens !== undefined) span.setAttribute(ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS, usage.cacheCreationTokens);
-    if (usage.responseModel !== undefined) span.setAttribute(ATTR_GEN_AI_RESPONSE_MODEL, usage.responseModel);
-    attempt.responseModel = usage.responseModel;
+    if (usage.input !== undefined) span.setAttribute(ATTR_GEN_AI_USAGE_INPUT_TOKENS, usage.input);
+    if (usage.output !== undefined) span.setAttribute(ATTR_GEN_AI_USAGE_OUTPUT_TOKENS, usage.output);
+    if (usage.cacheRead !== undefined) span.setAttribute(ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, usage.cacheRead);
+    if (usage.cacheWrite !== undefined) span.setAttribute(ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS, usage.cacheWrite);
+    if (responseModel !== undefined) span.setAttribute(ATTR_GEN_AI_RESPONSE_MODEL, responseModel);
+    attempt.responseModel = responseModel;
     const metrics = this.#runtime.metrics;
     // A call's or a batch line's span says when any answer began (a whole JSON body too: how long the upstream
     // took); the proxy's, on its hot path, and the metric (streaming only, by the convention) when streamed.
@@ -199,8 +211,8 @@ export class OtelCallTrace implements CallTrace {
       const [key, value] = contentAttribute(summary.text, 'choices');
       span.setAttribute(key, value);
     }
-    if (metrics && attempt.metric && (usage.inputTokens !== undefined || usage.outputTokens !== undefined)) {
-      metrics.tokens(usage.inputTokens, usage.outputTokens, attempt.metric.set(attempt.errorType, attempt.responseModel));
+    if (metrics && attempt.metric && (usage.input !== undefined || usage.output !== undefined)) {
+      metrics.tokens(usage.input, usage.output, attempt.metric.set(attempt.errorType, attempt.responseModel));
     }
     if (summary.failed) this.#endAttempt('body_interrupted', 'the answer was cut short');
     else this.#endAttempt(undefined, undefined);

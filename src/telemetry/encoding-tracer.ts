@@ -26,7 +26,7 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import { isAttributeValue, isTracingSuppressed, type InstrumentationScope } from '@opentelemetry/core';
-import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, SamplingDecision, TraceIdRatioBasedSampler, type IdGenerator, type Sampler } from '@opentelemetry/sdk-trace-base';
+import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, SamplingDecision, TraceIdRatioBasedSampler, type IdGenerator, type Sampler, type SamplingResult } from '@opentelemetry/sdk-trace-base';
 import type { EventRecord, SpanRecord } from './otlp-protobuf.ts';
 
 /** Where an ended, sampled span goes: span-queue.ts. */
@@ -57,6 +57,27 @@ export function spanLimitsFromEnv(env: NodeJS.ProcessEnv): SpanLimits {
   };
 }
 
+/** What AlwaysOn and AlwaysOff answer, without asking them. */
+const SAMPLED: SamplingResult = Object.freeze({ decision: SamplingDecision.RECORD_AND_SAMPLED });
+const NOT_SAMPLED: SamplingResult = Object.freeze({ decision: SamplingDecision.NOT_RECORD });
+
+/**
+ * The parentbased_* samplers samplerFromEnv builds: a child of a local span is sampled exactly when its parent is
+ * (their localParentSampled/NotSampled are the SDK's defaults, AlwaysOn and AlwaysOff), so our tracer decides a
+ * child of its own span without asking them (the sampler checks the parent's ids again, per attempt).
+ */
+const followsLocalParent = new WeakSet<Sampler>();
+/** Those whose root is AlwaysOn or AlwaysOff: a span with no parent (most proxy requests) gets its constant answer. */
+const rootAnswer = new WeakMap<Sampler, SamplingResult>();
+
+function parentBased(root: Sampler): Sampler {
+  const sampler = new ParentBasedSampler({ root });
+  followsLocalParent.add(sampler);
+  if (root instanceof AlwaysOnSampler) rootAnswer.set(sampler, SAMPLED);
+  else if (root instanceof AlwaysOffSampler) rootAnswer.set(sampler, NOT_SAMPLED);
+  return sampler;
+}
+
 /** OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG as the SDK reads them, built from the SDK's own samplers. */
 export function samplerFromEnv(env: NodeJS.ProcessEnv, warn: (message: string) => void): Sampler {
   const name = env.OTEL_TRACES_SAMPLER?.trim().toLowerCase() || 'parentbased_always_on';
@@ -72,16 +93,16 @@ export function samplerFromEnv(env: NodeJS.ProcessEnv, warn: (message: string) =
     case 'always_off':
       return new AlwaysOffSampler();
     case 'parentbased_always_on':
-      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+      return parentBased(new AlwaysOnSampler());
     case 'parentbased_always_off':
-      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+      return parentBased(new AlwaysOffSampler());
     case 'traceidratio':
       return new TraceIdRatioBasedSampler(ratio());
     case 'parentbased_traceidratio':
-      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio()) });
+      return parentBased(new TraceIdRatioBasedSampler(ratio()));
     default:
       warn(`OTEL_TRACES_SAMPLER "${env.OTEL_TRACES_SAMPLER}" is not supported (use always_on, always_off, traceidratio or their parentbased_ forms): sampling as parentbased_always_on`);
-      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+      return parentBased(new AlwaysOnSampler());
   }
 }
 
@@ -104,6 +125,21 @@ function setTime(input: TimeInput): void {
   else {
     const now = performance.now();
     setMillis(input <= now ? input + Date.now() - now : input);
+  }
+}
+
+/** The context of a span this tracer started: its trace id a valid parent's or the id generator's, its span id the generator's. */
+class OwnSpanContext implements SpanContext {
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly traceFlags: number;
+  readonly traceState: SpanContext['traceState'];
+
+  constructor(traceId: string, spanId: string, traceFlags: number, traceState: SpanContext['traceState']) {
+    this.traceId = traceId;
+    this.spanId = spanId;
+    this.traceFlags = traceFlags;
+    this.traceState = traceState;
   }
 }
 
@@ -303,35 +339,42 @@ export class EncodingTracer implements Tracer {
   readonly limits: SpanLimits;
   readonly #scope: InstrumentationScope;
   readonly #options: EncodingTracerOptions;
+  readonly #followsLocalParent: boolean;
+  readonly #rootAnswer: SamplingResult | undefined;
 
   constructor(scope: InstrumentationScope, options: EncodingTracerOptions) {
     this.#scope = scope;
     this.#options = options;
     this.limits = options.limits;
+    this.#followsLocalParent = followsLocalParent.has(options.sampler);
+    this.#rootAnswer = rootAnswer.get(options.sampler);
   }
 
   startSpan(name: string, options: SpanOptions = {}, context: Context = apiContext.active()): Span {
     if (options.root) context = trace.deleteSpan(context);
     if (isTracingSuppressed(context)) return trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
     const parent = trace.getSpanContext(context);
-    const valid = parent !== undefined && trace.isSpanContextValid(parent);
+    // A span of ours as the parent (a proxy request's attempts) has ids already valid: not checked again per child.
+    const valid = parent !== undefined && (parent instanceof OwnSpanContext || trace.isSpanContextValid(parent));
     const ids = this.#options.idGenerator;
     const spanId = ids.generateSpanId(); // before the trace id, as the SDK asks for them
     const traceId = valid ? parent.traceId : ids.generateTraceId();
     const kind = options.kind ?? SpanKind.INTERNAL;
     const links = options.links?.length ? options.links.map((link) => ({ context: link.context, ...(link.attributes ? { attributes: { ...link.attributes } } : {}) })) : undefined;
-    const sampling = this.#options.sampler.shouldSample(context, traceId, name, kind, options.attributes ?? EMPTY_ATTRIBUTES, links ?? NO_LINKS);
-    const spanContext: SpanContext = {
-      traceId,
-      spanId,
-      traceFlags: sampling.decision === SamplingDecision.RECORD_AND_SAMPLED ? TraceFlags.SAMPLED : TraceFlags.NONE,
-      traceState: sampling.traceState ?? (valid ? parent.traceState : undefined),
-    };
+    const sampling = this.#sample(parent, valid, context, traceId, name, kind, options.attributes, links);
+    const flags = sampling.decision === SamplingDecision.RECORD_AND_SAMPLED ? TraceFlags.SAMPLED : TraceFlags.NONE;
+    const spanContext = new OwnSpanContext(traceId, spanId, flags, sampling.traceState ?? (valid ? parent.traceState : undefined));
     if (sampling.decision === SamplingDecision.NOT_RECORD) return trace.wrapSpanContext(spanContext);
     const span = new EncodingSpan(this, spanContext, valid ? parent : undefined, name, kind, options.startTime, links);
     if (options.attributes) span.setAttributes(options.attributes);
     if (sampling.attributes) span.setAttributes(sampling.attributes);
     return span;
+  }
+
+  #sample(parent: SpanContext | undefined, valid: boolean, context: Context, traceId: string, name: string, kind: SpanKind, attributes: Attributes | undefined, links: Link[] | undefined): SamplingResult {
+    if (this.#followsLocalParent && parent instanceof OwnSpanContext) return parent.traceFlags & TraceFlags.SAMPLED ? SAMPLED : NOT_SAMPLED;
+    if (!valid && this.#rootAnswer) return this.#rootAnswer;
+    return this.#options.sampler.shouldSample(context, traceId, name, kind, attributes ?? EMPTY_ATTRIBUTES, links ?? NO_LINKS);
   }
 
   startActiveSpan<F extends (span: Span) => unknown>(name: string, ...rest: [F] | [SpanOptions, F] | [SpanOptions, Context, F]): ReturnType<F> {

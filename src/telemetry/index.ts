@@ -4,6 +4,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Config } from '../config/load.ts';
 import type { RouterEvent } from '../router/router.ts';
 import type { UpstreamReply } from '../core/reply.ts';
+import type { BodyFollower } from '../accounting/observe.ts';
 import { telemetrySettings, type TelemetryFace } from './settings.ts';
 
 /** How a traced call ended for its caller: the proxy's RequestRecord fits. */
@@ -21,6 +22,11 @@ export interface CallTrace {
   reply(reply: UpstreamReply): UpstreamReply;
   /** The answer, its body already being read (piped, collected): watched by a listener beside its reader. */
   watch(reply: UpstreamReply): void;
+  /**
+   * The answer, read by the request log's observer: what to tell of it (undefined when the trace records nothing of
+   * it). Instead of `watch`, not beside it: the observer's one reading serves both.
+   */
+  readonly follower: (reply: UpstreamReply) => BodyFollower | undefined;
   end(outcome: CallOutcome): void;
 }
 
@@ -47,7 +53,7 @@ export interface Telemetry {
   dropped(): number;
 }
 
-const NO_TRACE: CallTrace = { onEvent() {}, reply: (reply) => reply, watch() {}, end() {} };
+const NO_TRACE: CallTrace = { onEvent() {}, reply: (reply) => reply, watch() {}, follower: () => undefined, end() {} };
 const NO_BATCH: BatchTrace = { onEvent() {}, answer() {}, lineDone() {}, end() {} };
 
 export const NO_TELEMETRY: Telemetry = {

@@ -3,11 +3,10 @@
 // line carries them, and /health/readiness tells a keyed caller the writer's state.
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openLogStore } from '../../src/accounting/log/open.ts';
-import type { RequestRow } from '../../src/accounting/log/row.ts';
 import { sseChunks, status, type FakeHandler } from '../fixtures/fake-upstream.ts';
 import { http, postJson, startProxyCli, stopAllProxies } from '../support/proxy.ts';
 import { cleanupTemp, tempDir } from '../support/tmp.ts';
+import { storedRows } from '../support/log-rows.ts';
 import { fakeUpstreams } from '../support/upstreams.ts';
 
 afterAll(async () => {
@@ -21,14 +20,7 @@ const upstream = fakeUpstreams(() => status(200, CHAT));
 
 const handler: FakeHandler = (req, res) => (req.json as { stream?: boolean } | undefined)?.stream ? sseChunks(STREAM, 1)(req, res) : status(200, CHAT)(req, res);
 
-async function rows(path: string): Promise<RequestRow[]> {
-  const store = await openLogStore(path);
-  try {
-    return await store.list({ limit: 100 });
-  } finally {
-    await store.close();
-  }
-}
+const rows = storedRows;
 
 async function proxyWith(general: string, env: Record<string, string> = {}) {
   const { url } = await upstream(handler);

@@ -1,6 +1,7 @@
 // Request-log rows for the tests: complete, realistic, and distinct enough to filter on.
 import { newRowId, type RequestRow } from '../../src/accounting/log/row.ts';
 import { usageOf } from '../../src/accounting/usage.ts';
+import { openLogStore } from '../../src/accounting/log/open.ts';
 
 export const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);
 
@@ -39,4 +40,14 @@ export function logRow(overrides: Partial<RequestRow> = {}): RequestRow {
 /** `count` rows a millisecond apart from `start`. */
 export function logRows(count: number, start = T0, overrides: Partial<RequestRow> = {}): RequestRow[] {
   return Array.from({ length: count }, (_, i) => logRow({ time: start + i, ...overrides }));
+}
+
+/** The rows a log file holds (the newest 100), the store opened and closed around the read. */
+export async function storedRows(path: string): Promise<RequestRow[]> {
+  const store = await openLogStore(path);
+  try {
+    return await store.list({ limit: 100 });
+  } finally {
+    await store.close();
+  }
 }

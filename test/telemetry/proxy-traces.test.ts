@@ -5,6 +5,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openAiLike, sequence, startFakeUpstream, status, type FakeServer } from '../fixtures/fake-upstream.ts';
+import { CLAUDE_ANSWER } from '../fixtures/anthropic-like.ts';
 import { cleanupTemp } from '../support/tmp.ts';
 import { http, postJson, startProxyCli, stopAllProxies, type ProxyCli } from '../support/proxy.ts';
 import { childrenOf, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver.ts';
@@ -21,17 +22,6 @@ let flaky: FakeServer;
 let broken: FakeServer;
 let anthropic: FakeServer;
 let proxy: ProxyCli;
-
-/** Anthropic's answer: its input_tokens leave the cache reads and writes out. */
-const CLAUDE_ANSWER = {
-  id: 'msg_1',
-  type: 'message',
-  role: 'assistant',
-  model: 'claude-sonnet-4-5-20250929',
-  content: [{ type: 'text', text: 'Hi' }],
-  stop_reason: 'end_turn',
-  usage: { input_tokens: 10, cache_read_input_tokens: 100, cache_creation_input_tokens: 5, output_tokens: 7 },
-};
 
 const entry = (alias: string, base: string) => `  - model_name: ${alias}
     litellm_params:
