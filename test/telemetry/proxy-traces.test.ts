@@ -243,6 +243,8 @@ describe('a collector that refuses the spans', () => {
       // The call's SERVER span and its CLIENT attempt, and the spans of the scrapes themselves.
       expect(count).toBeGreaterThanOrEqual(2);
     } finally {
+      // The proxy goes on exporting to it: a kept-alive export in flight would hold close() open.
+      refusing.closeAllConnections();
       await new Promise((resolve) => refusing.close(resolve));
     }
   }, 60_000);
