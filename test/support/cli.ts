@@ -89,7 +89,9 @@ export function spawnCli(options: CliOptions): RunningCli {
     const line = `${size}echo $$ > ${shellQuote(pidFile)}; exec ${command.map(shellQuote).join(' ')}`;
     child = spawn(SCRIPT, ['-qec', line, '/dev/null'], { cwd: options.cwd, env: { ...env, SHELL: '/bin/sh' }, stdio: ['ignore', 'pipe', 'pipe'] });
   } else {
-    child = spawn(command[0]!, command.slice(1), { cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // Its own process group, so that a timeout ends a wrapped CLI too (`/usr/bin/time node ...`): killing the
+    // wrapper alone left the CLI holding the pipes, and the test waited on them past its own timeout.
+    child = spawn(command[0]!, command.slice(1), { cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe'], detached: Boolean(options.wrapper) });
     child.stdin!.on('error', () => {}); // the CLI may exit before reading all of stdin
     child.stdin!.end(options.input ?? '');
   }
@@ -106,6 +108,13 @@ export function spawnCli(options: CliOptions): RunningCli {
         process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 'SIGKILL');
       } catch {
         // already gone, or never started
+      }
+    }
+    if (options.wrapper && child.pid !== undefined) {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
       }
     }
     child.kill('SIGKILL');
