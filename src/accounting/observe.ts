@@ -7,6 +7,7 @@
 import type { Deployment } from '../core/deployment.ts';
 import type { RouterEvent } from '../router/router.ts';
 import type { UpstreamReply } from '../core/reply.ts';
+import { followBody } from '../transport/follow-body.ts';
 import { usageCounter, type UsageCounter } from './usage-tap.ts';
 import { UNKNOWN_USAGE, type Usage } from './usage.ts';
 import type { Face, RequestRow } from './log/row.ts';
@@ -112,21 +113,11 @@ export class CallObserver {
     } else if (event.type === 'answered') this.#deployment = event.deployment;
   };
 
-  /**
-   * The same reply, its body counted as its reader (yet to come: call, batch, the Router's caller) reads it, with no
-   * stage in between: a Transform per call was ~3 ms of a one-shot call's CPU (measured). The chunk listener is
-   * prepended, not added with on(): Readable's on('data') would set the body flowing before its reader is there and
-   * its chunks would pass unread. As it is, the body flows only when its reader reads it (read() emits 'data' for each
-   * chunk it returns; pipe() and the reader's own on('data') resume it), exactly as it would unobserved.
-   */
+  /** The same reply, its body counted as its reader (yet to come: call, batch, the Router's caller) reads it. */
   reply(reply: UpstreamReply): UpstreamReply {
     const count = this.#counting(reply);
-    const body = reply.body;
-    body.prependListener('data', count.see);
-    body.once('end', () => this.#finish(count.outcome(null)));
-    body.once('error', (error) => this.#finish(count.outcome(errorCodeOf(error))));
-    // Closed before its end: the reader went away (a client hung up, output closed, the body destroyed).
-    body.once('close', () => this.#finish(count.outcome('LLMPASS_ABORTED')));
+    // Cut: the reader went away before the end (a client hung up, output closed, the body destroyed).
+    followBody(reply.body, count.see, (how) => this.#finish(count.outcome(how === 'ended' ? null : how === 'cut' ? 'LLMPASS_ABORTED' : errorCodeOf(how))));
     return reply;
   }
 

@@ -2,8 +2,8 @@
 // JSON body, SSE `data:` lines, NDJSON lines or AWS event-stream frames. Bounded memory: a JSON body, a line or a
 // frame larger than MAX_JSON_BYTES is not read (its tokens stay unknown), and nothing else is kept. Asked to, the same
 // reading finds the model that answered (for a trace), from the text it already has.
-import { Transform } from 'node:stream';
 import type { UsageReader, UsageReport } from '../providers/types.ts';
+import { followBody } from '../transport/follow-body.ts';
 import { replyHeader } from '../transport/reply.ts';
 import type { UpstreamReply } from '../core/reply.ts';
 import { UNKNOWN_USAGE, usageOf, type Usage } from './usage.ts';
@@ -218,31 +218,16 @@ export function usageCounter(reply: UpstreamReply, reader: UsageReader | undefin
 }
 
 /**
- * The same reply, its body passed through unchanged while the provider's reader counts its usage on the side;
- * `onUsage` gets it when the body has ended (unknown counts undefined). A reply no reader can read is returned as is.
+ * The same reply, its body counted by the provider's reader as its reader reads it (no stage in between); `onUsage`
+ * gets the usage when the body has ended (unknown counts undefined), nothing when it was cut short.
  */
 export function tapUsage(reply: UpstreamReply, reader: UsageReader | undefined, onUsage: (usage: Usage) => void): UpstreamReply {
   if (!reader) return reply;
   const counter = new UsageCounter(replyHeader(reply, 'content-type') ?? '', reader);
-  const tap = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      counter.push(chunk);
-      callback(null, chunk);
-    },
-    flush(callback) {
-      onUsage(counter.end());
-      callback();
-    },
+  followBody(reply.body, (chunk) => counter.push(chunk), (how) => {
+    if (how === 'ended') onUsage(counter.end());
   });
-  // Errors both ways, by hand (stream.pipeline costs an AbortController and a DOMException per answer): a body
-  // cut short fails the tap with its typed error, a reader that goes away destroys the upstream body.
-  const body = reply.body;
-  body.once('error', (error) => tap.destroy(error));
-  tap.once('close', () => {
-    if (!body.readableEnded) body.destroy();
-  });
-  body.pipe(tap);
-  return { ...reply, body: tap };
+  return reply;
 }
 
 /** Input plus output tokens, for tpm limits (0 when the answer reported none). */

@@ -2,13 +2,12 @@
 // CLI's printer): the time of its first chunk, its usage (the answering provider's own reader, as the request log
 // reads it), the model that answered and (opted in) its text. The request log's observer, when one reads the answer,
 // tells the trace what it found (an AnswerFollower is its BodyFollower): one listener and one usage reading serve
-// both. Without one, the trace reads the answer itself: a reader already attached is joined by a 'data' listener (no
-// stream in between: the proxy's hot path); a reader yet to come gets a pass-through stage.
-import { Transform, type Readable } from 'node:stream';
+// both. Without one, the trace reads the answer itself, beside its reader (no stage in between).
 import { usageCounter, type UsageCounter } from '../accounting/usage-tap.ts';
 import { UNKNOWN_USAGE, type Usage } from '../accounting/usage.ts';
 import type { BodyFollower } from '../accounting/observe.ts';
 import type { UsageReader } from '../providers/types.ts';
+import { followBody } from '../transport/follow-body.ts';
 import { replyHeader } from '../transport/reply.ts';
 import type { UpstreamReply } from '../core/reply.ts';
 
@@ -90,37 +89,10 @@ class AnswerReader {
 }
 
 /**
- * Joins the reader already attached to `body` (a pipe, a 'data' listener): chunks are seen as they pass to it,
- * `follower` told once the body has ended or been cut short. Attached before any reader, it would start the flow itself.
+ * Follows an answer no observer reads, as its reader (attached, or yet to come) reads it: `follower` is told once the
+ * body has ended or been cut short.
  */
-export function listenToAnswer(reply: UpstreamReply, usage: UsageReader | undefined, follower: BodyFollower): void {
+export function followAnswer(reply: UpstreamReply, usage: UsageReader | undefined, follower: BodyFollower): void {
   const reader = new AnswerReader(reply, usage, follower);
-  const body: Readable = reply.body;
-  body.on('data', reader.see);
-  // 'end' first: the proxy ends the request's trace at its response's close, which can come before the body's.
-  body.once('end', () => reader.finish(false));
-  body.once('close', () => reader.finish(!body.readableEnded));
-}
-
-/**
- * The same reply, its body passed through a stage that watches it, for a reader yet to come (the CLI's printer
- * looks at the answer before reading it); `follower` told once it has ended or been cut short.
- */
-export function watchAnswer(reply: UpstreamReply, usage: UsageReader | undefined, follower: BodyFollower): UpstreamReply {
-  const reader = new AnswerReader(reply, usage, follower);
-  const tap = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      reader.see(chunk);
-      callback(null, chunk);
-    },
-  });
-  // Errors both ways by hand, as tapUsage does (stream.pipeline costs an AbortController per answer).
-  const body = reply.body;
-  body.once('error', (error) => tap.destroy(error));
-  tap.once('close', () => {
-    if (!body.readableEnded) body.destroy();
-    reader.finish(!tap.readableEnded);
-  });
-  body.pipe(tap);
-  return { ...reply, body: tap };
+  followBody(reply.body, reader.see, (how) => reader.finish(how !== 'ended'));
 }

@@ -24,7 +24,7 @@ import type { UpstreamReply } from '../core/reply.ts';
 import type { UsageReader } from '../providers/types.ts';
 import type { BodyFollower } from '../accounting/observe.ts';
 import type { CallOutcome, CallTrace } from './index.ts';
-import { AnswerFollower, listenToAnswer, MAX_CAPTURED_CHARS, watchAnswer, type AnswerSummary } from './answer-watch.ts';
+import { AnswerFollower, followAnswer, MAX_CAPTURED_CHARS, type AnswerSummary } from './answer-watch.ts';
 import { MetricTarget } from './metric-sets.ts';
 import { attemptConstants, firstAttemptAttributes } from './attempt-attributes.ts';
 import type { TraceRuntime } from './runtime.ts';
@@ -167,16 +167,10 @@ export class OtelCallTrace implements CallTrace {
     return attempt && new AnswerFollower(reply, this.#runtime.captureContent, (summary) => this.#answerDone(attempt, summary));
   };
 
-  reply(reply: UpstreamReply): UpstreamReply {
-    const usage = this.#attempt?.usage;
-    const follower = this.follower(reply);
-    return follower ? watchAnswer(reply, usage, follower) : reply;
-  }
-
   watch(reply: UpstreamReply): void {
     const usage = this.#attempt?.usage;
     const follower = this.follower(reply);
-    if (follower) listenToAnswer(reply, usage, follower);
+    if (follower) followAnswer(reply, usage, follower);
   }
 
   /** The open attempt, now watched, unless its answer is already or nothing would record what it says. */

@@ -18,9 +18,7 @@ export interface CallOutcome {
 /** One traced unit (a proxy request, a `call`, a batch line): router events drive a CLIENT span per attempt. */
 export interface CallTrace {
   onEvent(event: RouterEvent): void;
-  /** The answer about to be read, its body watched as it passes (usage, model, first chunk); read the one returned. */
-  reply(reply: UpstreamReply): UpstreamReply;
-  /** The answer, its body already being read (piped, collected): watched by a listener beside its reader. */
+  /** The answer, its body watched (usage, model, first chunk) beside its reader, attached or yet to come. */
   watch(reply: UpstreamReply): void;
   /**
    * The answer, read by the request log's observer: what to tell of it (undefined when the trace records nothing of
@@ -53,7 +51,7 @@ export interface Telemetry {
   dropped(): number;
 }
 
-const NO_TRACE: CallTrace = { onEvent() {}, reply: (reply) => reply, watch() {}, follower: () => undefined, end() {} };
+const NO_TRACE: CallTrace = { onEvent() {}, watch() {}, follower: () => undefined, end() {} };
 const NO_BATCH: BatchTrace = { onEvent() {}, answer() {}, lineDone() {}, end() {} };
 
 export const NO_TELEMETRY: Telemetry = {

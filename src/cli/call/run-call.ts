@@ -126,7 +126,7 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
 
   const startedAt = performance.now();
   try {
-    const response = trace.reply(await router.send({
+    const response = await router.send({
       ...request,
       signal: controller.signal,
       onEvent: (event) => {
@@ -146,7 +146,8 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
           spinner = startSpinner(`${flags.model} → ${displayUrl(event.request.url)}`);
         }
       },
-    }));
+    });
+    trace.watch(response);
     stopSpinner();
     outcome = { status: response.status };
     if (flags.verbose) process.stderr.write(`< HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}\n`);
