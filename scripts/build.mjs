@@ -113,11 +113,12 @@ const oclifStartupPatches = {
   },
 };
 
-// A one-shot call's log (row builder, SQLite store, schema, writer) as one module: bundled first on its own, then
-// taken into the CLI's build as a single input, so it loads as one chunk instead of six. Resolving and linking each
-// chunk is most of what the log adds to `llmpass call` (a third of its CPU, measured with --cpu-prof). What it copies
-// (error classes, the row's helpers) is private to it; what must be one instance stays outside and is resolved by
-// the CLI's build from the source folder: the price table (loaded once per process) and the PostgreSQL store.
+// A one-shot call's log (row builder, pending rows) as one module: bundled first on its own, then taken into the
+// CLI's build as a single input, so it loads as one chunk instead of six. Resolving and linking each chunk is most
+// of what the log adds to `llmpass call` (a third of its CPU, measured with --cpu-prof). What it copies (error
+// classes, the row's helpers) is private to it; what must be one instance, or loads only now and then, stays
+// outside and is resolved by the CLI's build from the source folder: the price table (loaded once per process) and
+// the stores (a fold every 64th call, or a PostgreSQL log).
 const ONE_SHOT = fileURLToPath(new URL('../src/accounting/log/one-shot.ts', import.meta.url));
 const oneShotAsOneModule = {
   name: 'one-shot-as-one-module',
@@ -129,7 +130,7 @@ const oneShotAsOneModule = {
         entryPoints: [ONE_SHOT],
         write: false,
         sourcemap: false,
-        external: ['./postgres-store.ts', '@pydantic/genai-prices'],
+        external: ['./postgres-store.ts', './sqlite-store.ts', '@pydantic/genai-prices'],
       });
       return { contents: bundled.outputFiles[0].text, loader: 'js', resolveDir: dirname(ONE_SHOT) };
     });

@@ -18,6 +18,8 @@ export interface RequestLogSettings {
   retentionDays?: number | undefined;
   /** Rows held in memory while the store is slow or down (`log_queue_rows`); more are dropped and counted. */
   queueRows?: number | undefined;
+  /** A one-shot call's row waits beside the SQLite file until this many have (`log_fold_every`; 1: written at once). */
+  foldEvery?: number | undefined;
 }
 
 export interface RequestLogSources {
@@ -52,11 +54,13 @@ export function requestLogSettings({ config, env, off, bodiesByDefault }: Reques
   const storeBodies = general.store_prompts_in_spend_logs;
   const retention = Number(general.log_retention_days ?? Number.NaN);
   const queueRows = Number(general.log_queue_rows ?? Number.NaN);
+  const foldEvery = Number(general.log_fold_every ?? Number.NaN);
   return {
     target: logTarget({ configured, env }),
     bodies: storeBodies === undefined || storeBodies === null ? bodiesByDefault : truthy(storeBodies),
     retentionDays: Number.isFinite(retention) && retention >= 0 ? retention : undefined,
     queueRows: Number.isInteger(queueRows) && queueRows > 0 ? queueRows : undefined,
+    foldEvery: Number.isInteger(foldEvery) && foldEvery >= 0 ? foldEvery : undefined,
   };
 }
 
@@ -147,7 +151,7 @@ export class RequestLog {
     }
     if (this.#held.length) {
       const rows = this.#held.splice(0);
-      return (await loadOneShot()).writeRows(this.options.target, rows, { retentionDays: this.options.retentionDays, deadline, onNotice: this.options.onNotice });
+      return (await loadOneShot()).writeRows(this.options.target, rows, { retentionDays: this.options.retentionDays, deadline, onNotice: this.options.onNotice, foldEvery: this.options.foldEvery });
     }
     if (!this.#writer) return undefined;
     const writer = await this.#writer;

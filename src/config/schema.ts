@@ -116,6 +116,8 @@ export const generalSettingsSchema = v.looseObject(
     log_retention_days: v.nullish(count),
     // Ours: rows held in memory while the store is slow or down (default 10,000); more are dropped and counted.
     log_queue_rows: v.nullish(count),
+    // Ours: a call's row waits beside the SQLite file until this many have (default 64); 0 or 1 writes each at once.
+    log_fold_every: v.nullish(count),
   },
   'expected a mapping',
 );

@@ -1,6 +1,6 @@
 // `llmpass call` and `--jsonl` batches record every call in the request log (the SQLite file under
 // XDG_STATE_HOME by default) with its tokens and cost; --no-log, LLMPASS_LOG=off and the config turn it off.
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -33,7 +33,7 @@ describe('llmpass call logs its call', () => {
     expect(JSON.stringify(row!.requestHeaders)).not.toContain('sk-client-secret');
   });
 
-  it('writes its row after the answer with nothing heavy loaded for it (no node:crypto), and closes the file, which `llmpass logs` reads', async () => {
+  it('leaves its row beside the log after the answer, with nothing heavy loaded for it (no node:crypto, no node:sqlite); `llmpass logs` folds it in', async () => {
     const { url } = await upstream();
     const dir = config(url);
     const hook = join(dir, 'builtins.mjs');
@@ -42,15 +42,30 @@ describe('llmpass call logs its call', () => {
     const result = await call(dir, ['chat', 'v1/chat/completions', 'messages:=[]'], { env: { ...env(dir), NODE_OPTIONS: `--import=${pathToFileURL(hook).href}` } });
     expect(result.code).toBe(0);
     const builtins = result.stderr.toString().match(/^builtins: (.*)$/m)![1]!.split(',');
-    expect(builtins).toContain('NativeModule sqlite');
-    expect(builtins.filter((name) => /\bcrypto\b/.test(name))).toEqual([]);
-    // Closed by the call itself (not left to process.exit() in an 'exit' handler, which can deadlock): checkpointed.
-    expect(existsSync(join(dir, 'state', 'llmpass', 'logs.db-wal'))).toBe(false);
+    expect(builtins.filter((name) => /\b(crypto|sqlite)\b/.test(name))).toEqual([]);
+    const log = join(dir, 'state', 'llmpass', 'logs.db');
+    expect(existsSync(log)).toBe(false);
+    expect(readdirSync(`${log}-pending`)).toEqual([expect.stringMatching(/^[0-9a-f-]{36}\.rows$/)]);
     const logs = await runCli({ args: ['logs', '--json'], cwd: dir, env: env(dir) });
     expect(logs.code).toBe(0);
     expect(JSON.parse(logs.stdout.toString())).toEqual([expect.objectContaining({ alias: 'chat', status: 200 })]);
+    expect(readdirSync(`${log}-pending`)).toEqual([]);
     expect((await call(dir, ['chat', 'v1/chat/completions', 'messages:=[]'], { env: env(dir) })).code).toBe(0);
     expect(await rows(dir)).toHaveLength(2);
+  });
+
+  it('every log_fold_every-th call folds the waiting rows into the file and closes it; calls in parallel lose none', async () => {
+    const { url } = await upstream();
+    const dir = config(url, 'general_settings:\n  log_fold_every: 3\n');
+    const log = join(dir, 'state', 'llmpass', 'logs.db');
+    for (let i = 0; i < 2; i++) expect((await call(dir, ['chat', 'v1/chat/completions', 'messages:=[]'], { env: env(dir) })).code).toBe(0);
+    expect([existsSync(log), readdirSync(`${log}-pending`).length]).toEqual([false, 2]);
+    expect((await call(dir, ['chat', 'v1/chat/completions', 'messages:=[]'], { env: env(dir) })).code).toBe(0);
+    // Folded and closed by the call itself (not left to process.exit() in an 'exit' handler, which can deadlock): checkpointed.
+    expect([existsSync(log), existsSync(`${log}-wal`), readdirSync(`${log}-pending`)]).toEqual([true, false, []]);
+    const parallel = await Promise.all(Array.from({ length: 8 }, () => call(dir, ['chat', 'v1/chat/completions', 'messages:=[]'], { env: env(dir) })));
+    expect(parallel.map((result) => [result.code, result.stderr.toString()])).toEqual(parallel.map(() => [0, '']));
+    expect(await rows(dir)).toHaveLength(11);
   });
 
   it('a streamed answer: usage from its last event; a model without a price is cost null, never 0', async () => {
@@ -107,7 +122,8 @@ describe('a --jsonl batch\'s summary', () => {
 describe('retention', () => {
   it('a one-shot call deletes rows past log_retention_days, a small batch at a time', async () => {
     const { url } = await upstream();
-    const dir = config(url, 'general_settings:\n  log_retention_days: 30\n');
+    // Every call writes to the file (log_fold_every: 1), as each 64th does by default.
+    const dir = config(url, 'general_settings:\n  log_retention_days: 30\n  log_fold_every: 1\n');
     const path = join(dir, 'state', 'llmpass', 'logs.db');
     const old = Date.now() - 40 * 86_400_000;
     const store = await openLogStore(path);
@@ -124,19 +140,25 @@ describe('retention', () => {
 });
 
 describe('a log written by a newer llmpass', () => {
-  it('is refused with one clear line: the call still answers (exit 0), `logs` exits 2', async () => {
+  it('is refused with one clear line: the call still answers (exit 0) and its row waits; `logs` exits 2', async () => {
     const { url } = await upstream();
-    const dir = config(url);
-    expect((await call(dir, ['chat', 'v1/chat/completions', 'messages:=[]'], { env: env(dir) })).code).toBe(0);
+    const dir = config(url, 'general_settings:\n  log_fold_every: 2\n');
+    const chat = () => call(dir, ['chat', 'v1/chat/completions', 'messages:=[]'], { env: env(dir) });
+    for (let i = 0; i < 2; i++) expect((await chat()).code).toBe(0);
+    const log = join(dir, 'state', 'llmpass', 'logs.db');
     const { DatabaseSync } = await import('node:sqlite');
-    const db = new DatabaseSync(join(dir, 'state', 'llmpass', 'logs.db'));
+    const db = new DatabaseSync(log);
     db.exec('UPDATE llmpass_schema SET version = version + 1');
     db.close();
     const refusal = /the request log at .*logs\.db has schema version \d+, newer than this llmpass knows \(\d+\): upgrade llmpass, or use another log with --db or DATABASE_URL/;
-    const again = await call(dir, ['chat', 'v1/chat/completions', 'messages:=[]'], { env: env(dir) });
+    // The first call only leaves its row; the second, folding, finds the newer schema and says so.
+    const quiet = await chat();
+    expect([quiet.code, quiet.stderr.toString()]).toEqual([0, '']);
+    const again = await chat();
     expect(again.code).toBe(0);
     expect(JSON.parse(again.stdout.toString())).toEqual(CHAT);
-    expect(again.stderr.toString().trim().split('\n')).toEqual([expect.stringMatching(refusal)]);
+    expect(again.stderr.toString().trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`${refusal.source}; calls wait in .*logs\\.db-pending$`))]);
+    expect(readdirSync(`${log}-pending`)).toHaveLength(2);
     const logs = await runCli({ args: ['logs'], cwd: dir, env: env(dir) });
     expect(logs.code).toBe(2);
     expect(logs.stderr.toString().trim().split('\n')).toEqual([expect.stringMatching(refusal)]);

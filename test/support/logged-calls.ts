@@ -23,10 +23,10 @@ ${general}`);
 /** The environment of a CLI run in `dir`, its request log under `dir/state`. */
 export const loggedEnv = (dir: string, extra: Record<string, string> = {}) => baseEnv({ XDG_STATE_HOME: join(dir, 'state'), ...extra });
 
-/** The rows in `dir`'s default log, latest first; none when the file was never made. */
+/** The rows in `dir`'s default log (pending ones folded in by the open), latest first; none when no call left any. */
 export async function loggedRows(dir: string): Promise<RequestRow[]> {
   const path = join(dir, 'state', 'llmpass', 'logs.db');
-  if (!existsSync(path)) return [];
+  if (!existsSync(path) && !existsSync(`${path}-pending`)) return [];
   const store = await openLogStore(path);
   try {
     return await store.list({ limit: 100_000 });

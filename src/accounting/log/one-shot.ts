@@ -1,10 +1,13 @@
-// A one-shot call's log (`llmpass call`): its row built and written straight to the store once the answer is out.
-// No ring, no timers, no background retry: the process exits right after. Everything this needs is imported here,
-// statically, so that it loads as one dynamic import (the observer's and the log's) rather than a chain of chunks
-// (row builder, writer, opener, store: 8 chunks before, 7 now; esbuild still splits what other commands share).
+// A one-shot call's log (`llmpass call`): its row built once the answer is out, and left beside the SQLite file
+// (log/pending.ts) for the next process that opens it; every `foldEvery`th call folds them in itself. A PostgreSQL
+// log, or a pending folder that cannot be written, gets the row straight away.
+// No ring, no timers, no background retry: the process exits right after. What every call needs is imported here,
+// statically, so that it loads as one dynamic import (the observer's and the log's) rather than a chain of chunks;
+// the stores, for a fold or a direct write only, load when one opens.
 import { buildRow } from '../observe-row.ts';
 import { isPostgresUrl } from './open.ts';
-import { openSqliteStore } from './sqlite-store.ts';
+import { leavePending, pendingDir } from './pending.ts';
+import type { SqliteLogStore } from './sqlite-store.ts';
 import { SchemaTooNewError, type LogStore } from './store.ts';
 import type { RequestRow } from './row.ts';
 import type { WriterStatus } from './writer.ts';
@@ -16,19 +19,35 @@ export interface OneShotOptions {
   /** Attempts (a locked file, a database that is down) stop at this deadline; the rows are then counted dropped. */
   deadline: number;
   onNotice?: ((message: string) => void) | undefined;
+  /** Rows wait in the pending folder until it holds this many files (default 64); 1 writes each call's row at once. */
+  foldEvery?: number | undefined;
 }
 
 const DAY_MS = 86_400_000;
 const PRUNE_BATCH = 1_000;
+export const FOLD_EVERY = 64;
 
-/** Writes `rows` (retried until the deadline), deletes one batch of rows past retention, closes the store. */
-export async function writeRows(target: string, rows: readonly RequestRow[], { retentionDays = 30, deadline, onNotice }: OneShotOptions): Promise<WriterStatus> {
+/**
+ * Leaves `rows` pending; or, at the threshold (or with no pending folder), writes them with the pending ones (retried
+ * until the deadline), deletes one batch of rows past retention and closes the store.
+ */
+export async function writeRows(target: string, rows: readonly RequestRow[], { retentionDays = 30, deadline, onNotice, foldEvery = FOLD_EVERY }: OneShotOptions): Promise<WriterStatus> {
   const status: WriterStatus = { state: 'closed', store: undefined, queued: 0, written: 0, dropped: 0, failures: 0, lastError: undefined, pruned: 0 };
+  /** The rows this process writes itself: none once they are pending (the open below folds them in). */
+  let own = rows;
+  if (foldEvery > 1 && !isPostgresUrl(target) && target !== ':memory:') {
+    try {
+      if (leavePending(target, rows) < foldEvery) return { ...status, store: target, written: rows.length };
+      own = [];
+    } catch {
+      // No pending folder here (read-only, full): the rows go into the database below.
+    }
+  }
   let store: LogStore | undefined;
   for (let wait = 100; ; wait *= 2) {
     try {
       store ??= await open(target, deadline);
-      await beforeDeadline(store.insert(rows), deadline);
+      if (own.length) await beforeDeadline(store.insert(own), deadline);
       status.written = rows.length;
       break;
     } catch (error) {
@@ -36,8 +55,10 @@ export async function writeRows(target: string, rows: readonly RequestRow[], { r
       status.lastError = error instanceof Error ? error.message : String(error);
       if (error instanceof SchemaTooNewError || Date.now() + wait >= deadline) {
         status.state = error instanceof SchemaTooNewError ? 'failed' : 'closed';
-        status.dropped = rows.length;
-        notice(onNotice, `request log: ${status.lastError}; ${error instanceof SchemaTooNewError ? 'calls are not logged' : `${rows.length} row(s) not logged`}`);
+        // Pending rows are not lost: they wait for a fold that can write them.
+        status.dropped = own.length;
+        const fate = own.length ? `${own.length} row(s) not logged` : `calls wait in ${pendingDir(target)}`;
+        notice(onNotice, `request log: ${status.lastError}; ${error instanceof SchemaTooNewError && own.length ? 'calls are not logged' : fate}`);
         break;
       }
       await new Promise((resolve) => setTimeout(resolve, wait));
@@ -45,20 +66,25 @@ export async function writeRows(target: string, rows: readonly RequestRow[], { r
   }
   if (store) {
     status.store = store.where;
-    // A process that lives for one call never reaches a retention timer: one small batch each time instead (an
-    // index range that is empty on most calls, ~0.1 ms).
+    const unreadable = (store as Partial<SqliteLogStore>).folded?.unreadable ?? 0;
+    if (unreadable) notice(onNotice, `request log: ${unreadable} pending file(s) in ${pendingDir(target)} could not be read (cut short by a crash) and were removed`);
+    // A process that lives for one call never reaches a retention timer: one small batch each time it writes
+    // instead (an index range that is empty on most calls, ~0.1 ms).
     if (status.written && retentionDays > 0) status.pruned = await prune(store, Date.now() - retentionDays * DAY_MS, deadline);
     // Closed here: the WAL's checkpoint costs ~1.3 ms, and ~2.2 ms when Node's own teardown closes it (measured).
     // Leaving it open and ending the process with process.exit() from an 'exit' handler saved that, but
     // process.exit() can deadlock in Node's platform shutdown while V8's background compiler waits for a garbage
-    // collection: a call hung after printing its answer (a 192 MiB upload, under load).
+    // collection: a call hung after printing its answer (a 192 MiB upload, under load). Pending rows spare most
+    // calls the open and the close.
     await beforeDeadline(store.close(), Math.max(deadline, Date.now() + 50)).catch(() => {});
   }
   return status;
 }
 
 async function open(target: string, deadline: number): Promise<LogStore> {
-  const opening = isPostgresUrl(target) ? import('./postgres-store.ts').then((pg) => pg.openPostgresStore(target)) : openSqliteStore(target);
+  const opening = isPostgresUrl(target)
+    ? import('./postgres-store.ts').then((pg) => pg.openPostgresStore(target))
+    : import('./sqlite-store.ts').then((sqlite) => sqlite.openSqliteStore(target));
   try {
     return await beforeDeadline(opening, deadline);
   } catch (error) {

@@ -6,6 +6,7 @@ import { LogStoreError, schemaTooNew, type LogFilter, type LogStore, type StatsI
 import { MIGRATIONS, SCHEMA_TABLE, SCHEMA_VERSION } from './migrations.ts';
 import { COLUMNS, idPrefix, rowFrom, rowValues, STATS_COLUMNS, statsInputFrom, uniqueRow, whereOf, type SqlValue } from './sql.ts';
 import type { RequestRow } from './row.ts';
+import { readPending, removePending } from './pending.ts';
 
 const placeholder = (): string => '?';
 
@@ -33,7 +34,9 @@ export async function openSqliteStore(path: string): Promise<SqliteLogStore> {
     if (error instanceof LogStoreError) throw error;
     throw new LogStoreError(`cannot open the request log ${path}: ${(error as Error).message}`, { cause: error });
   }
-  return new SqliteStore(db, path);
+  const store = new SqliteStore(db, path);
+  if (path !== ':memory:') store.folded = store.foldPending();
+  return store;
 }
 
 /** The schema version the file is at, read without a write lock; 0 for a file without the table (a new one). */
@@ -66,11 +69,14 @@ function migrate(db: DatabaseSync, path: string): void {
 /** The SQLite store, which also takes rows already turned into their column values (from log/sqlite-thread.ts). */
 export interface SqliteLogStore extends LogStore {
   insertValues(rows: readonly SqlValue[][]): Promise<void>;
+  /** What the open took in from the pending folder (log/pending.ts). */
+  readonly folded: { rows: number; unreadable: number };
 }
 
 class SqliteStore implements SqliteLogStore {
   readonly kind = 'sqlite';
   readonly #insert: StatementSync;
+  folded = { rows: 0, unreadable: 0 };
 
   private readonly db: DatabaseSync;
   readonly where: string;
@@ -87,7 +93,26 @@ class SqliteStore implements SqliteLogStore {
     return this.insertValues(rows.map(rowValues));
   }
 
+  /**
+   * Takes in the rows one-shot calls left beside the file (log/pending.ts), so whatever reads the log next sees them.
+   * A failure (a file locked past the busy timeout) leaves them for the next open.
+   */
+  foldPending(): { rows: number; unreadable: number } {
+    const pending = readPending(this.where);
+    try {
+      if (pending.rows.length) this.#insertNow(pending.rows.map(rowValues));
+    } catch {
+      return { rows: 0, unreadable: 0 };
+    }
+    removePending([...pending.files, ...pending.unreadable]);
+    return { rows: pending.rows.length, unreadable: pending.unreadable.length };
+  }
+
   async insertValues(rows: readonly SqlValue[][]): Promise<void> {
+    this.#insertNow(rows);
+  }
+
+  #insertNow(rows: readonly SqlValue[][]): void {
     this.db.exec('BEGIN IMMEDIATE');
     try {
       for (const values of rows) this.#insert.run(...values);

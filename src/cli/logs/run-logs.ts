@@ -7,6 +7,7 @@ import type LogsStats from '../../commands/logs/stats.ts';
 import { existsSync } from 'node:fs';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { isPostgresUrl, logTarget, openLogStore } from '../../accounting/log/open.ts';
+import { pendingDir } from '../../accounting/log/pending.ts';
 import type { RequestRow } from '../../accounting/log/row.ts';
 import { callStats, isErrorCall, type StatsGrouping, type StatsRow } from '../../accounting/log/stats.ts';
 import type { LogFilter, LogStore } from '../../accounting/log/store.ts';
@@ -43,7 +44,7 @@ interface BodyJson {
 /** The log the flags name, or undefined (said on stderr) when the default file does not exist yet. */
 async function openForReading(flags: LogReadFlags): Promise<LogStore | undefined> {
   const target = logTarget({ flag: flags.db, env: process.env });
-  if (!isPostgresUrl(target) && !existsSync(target)) {
+  if (!isPostgresUrl(target) && !existsSync(target) && !existsSync(pendingDir(target))) {
     process.stderr.write(`no calls logged yet: ${target} does not exist\n`);
     return undefined;
   }

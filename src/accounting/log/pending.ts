@@ -1,0 +1,119 @@
+// Rows a one-shot call leaves beside the SQLite file (`logs.db-pending/`) instead of writing them into it: a file
+// per call, written and renamed into place (no fsync), folded into the database by the next process that opens it
+// (`llmpass logs`, `replay`, the proxy, a batch) or by every Nth call. Opening, writing and closing the database
+// each time cost a call more than its answer's tail: closing checkpoints the WAL, two fsyncs (measured in
+// bench/call-log.mjs). A row here is as durable as a WAL commit at `synchronous = NORMAL`: it survives the process,
+// not a power cut.
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writevSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RequestRow } from './row.ts';
+
+/** The format of a pending file; a later llmpass folds files of every version it ever wrote. */
+const FORMAT = 1;
+const SUFFIX = '.rows';
+/** A temporary file older than this was left by a process that died while writing it. */
+const STALE_MS = 10 * 60_000;
+
+/** `logs.db-pending`, named the way SQLite names its own files beside the database (`logs.db-wal`). */
+export function pendingDir(path: string): string {
+  return `${path}-pending`;
+}
+
+type StoredRow = Omit<RequestRow, 'requestBody' | 'responseBody'> & { requestBody: number | null; responseBody: number | null };
+
+/**
+ * Leaves `rows` in one pending file; returns how many pending files there are now (the caller folds at a
+ * threshold). Throws when the folder cannot be written (the caller then writes to the database itself).
+ */
+export function leavePending(path: string, rows: readonly RequestRow[]): number {
+  const dir = pendingDir(path);
+  mkdirSync(dir, { recursive: true });
+  const bodies: Uint8Array[] = [];
+  const stored: StoredRow[] = rows.map((row) => {
+    if (row.requestBody) bodies.push(row.requestBody);
+    if (row.responseBody) bodies.push(row.responseBody);
+    return { ...row, requestBody: row.requestBody?.byteLength ?? null, responseBody: row.responseBody?.byteLength ?? null };
+  });
+  const name = `${rows[0]!.id}${SUFFIX}`;
+  const temporary = join(dir, `.${name}.tmp`);
+  const fd = openSync(temporary, 'wx');
+  try {
+    writevSync(fd, [Buffer.from(`${JSON.stringify({ v: FORMAT, rows: stored })}\n`), ...bodies]);
+  } finally {
+    closeSync(fd);
+  }
+  // Renamed only once whole: a fold never reads half a file.
+  renameSync(temporary, join(dir, name));
+  return readdirSync(dir).filter((entry) => entry.endsWith(SUFFIX)).length;
+}
+
+export interface PendingRows {
+  rows: RequestRow[];
+  /** The files the rows came from, removed once the rows are in the database. */
+  files: string[];
+  /** Files that could not be read as rows (cut by a power loss): removed, and counted for a notice. */
+  unreadable: string[];
+}
+
+/** The rows waiting beside `path`; none when there is no folder. */
+export function readPending(path: string): PendingRows {
+  const dir = pendingDir(path);
+  const found: PendingRows = { rows: [], files: [], unreadable: [] };
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return found;
+  }
+  for (const entry of entries) {
+    const file = join(dir, entry);
+    if (entry.endsWith(SUFFIX)) {
+      const rows = rowsOf(file);
+      if (rows) {
+        found.rows.push(...rows);
+        found.files.push(file);
+      } else found.unreadable.push(file);
+    } else if (entry.endsWith('.tmp') && isStale(file)) found.unreadable.push(file);
+  }
+  return found;
+}
+
+/** Removes files whose rows are in the database (or that held none); one already gone was folded by another process. */
+export function removePending(files: readonly string[]): void {
+  for (const file of files) {
+    try {
+      unlinkSync(file);
+    } catch {
+      // gone already, or left for the next fold (its rows are skipped by id then)
+    }
+  }
+}
+
+function rowsOf(file: string): RequestRow[] | undefined {
+  try {
+    const bytes = readFileSync(file);
+    const end = bytes.indexOf(0x0a);
+    if (end < 0) return undefined;
+    const header = JSON.parse(bytes.toString('utf8', 0, end)) as { v?: unknown; rows?: unknown };
+    if (header.v !== FORMAT || !Array.isArray(header.rows)) return undefined;
+    let at = end + 1;
+    const body = (length: number | null): Uint8Array | null => {
+      if (length === null) return null;
+      if (!Number.isSafeInteger(length) || at + length > bytes.length) throw new RangeError('a body past the end of the file');
+      return bytes.subarray(at, (at += length));
+    };
+    // Bodies follow the header in the order they were written: each row's request, then its response.
+    const rows = (header.rows as StoredRow[]).map((row) => ({ ...row, requestBody: body(row.requestBody), responseBody: body(row.responseBody) }));
+    return at === bytes.length ? rows : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isStale(file: string): boolean {
+  try {
+    return Date.now() - statSync(file).mtimeMs > STALE_MS;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,71 @@
+// Rows a one-shot call leaves beside the SQLite file, and the open that folds them in.
+import { existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { leavePending, pendingDir, readPending } from '../../src/accounting/log/pending.ts';
+import { openSqliteStore } from '../../src/accounting/log/sqlite-store.ts';
+import { usageOf } from '../../src/accounting/usage.ts';
+import { logRow } from '../support/log-rows.ts';
+import { cleanupTemp, tempDir } from '../support/tmp.ts';
+
+afterAll(cleanupTemp);
+
+describe('pending rows', () => {
+  it('come back as they were left: bodies byte for byte (binary, empty, none), unknown tokens unknown', () => {
+    const path = join(tempDir(), 'logs.db');
+    const rows = [
+      logRow({ requestBody: Buffer.from([0, 255, 10, 13, 0x7b]), responseBody: null, responseBodyTruncated: true }),
+      logRow({ requestBody: Buffer.alloc(0), responseBody: Buffer.from('{"a":"\n"}'), tokens: usageOf({ input: 3 }), cost: null }),
+    ];
+    expect(leavePending(path, rows)).toBe(1);
+    expect(leavePending(path, [logRow()])).toBe(2);
+    const pending = readPending(path);
+    expect(pending.unreadable).toEqual([]);
+    expect(pending.files).toHaveLength(2);
+    expect(pending.rows).toHaveLength(3);
+    const back = pending.rows.find((row) => row.id === rows[0]!.id)!;
+    expect(back).toEqual({ ...rows[0], requestBody: Buffer.from([0, 255, 10, 13, 0x7b]) });
+    expect(pending.rows.find((row) => row.id === rows[1]!.id)).toEqual(rows[1]);
+  });
+
+  it('are folded into the file by the next open, which removes what it took and what it cannot read', async () => {
+    const path = join(tempDir(), 'logs.db');
+    const dir = pendingDir(path);
+    const kept = logRow();
+    leavePending(path, [kept]);
+    // Cut short (a power loss after the rename): its header promises more body than there is.
+    leavePending(path, [logRow()]);
+    const cut = readdirSync(dir).find((name) => !name.startsWith(kept.id))!;
+    writeFileSync(join(dir, cut), readFileSync(join(dir, cut)).subarray(0, -3));
+    // A temporary file: a call writing it now (kept), and one a dead process left long ago (removed).
+    writeFileSync(join(dir, '.fresh.rows.tmp'), 'half');
+    writeFileSync(join(dir, '.stale.rows.tmp'), 'half');
+    utimesSync(join(dir, '.stale.rows.tmp'), new Date(0), new Date(0));
+
+    const store = await openSqliteStore(path);
+    try {
+      expect(store.folded).toEqual({ rows: 1, unreadable: 2 });
+      expect(await store.list({})).toEqual([{ ...kept, requestBody: new Uint8Array(kept.requestBody!), responseBody: new Uint8Array(kept.responseBody!) }]);
+      expect(readdirSync(dir)).toEqual(['.fresh.rows.tmp']);
+    } finally {
+      await store.close();
+    }
+    // Folded twice (a second process read the same file before the first removed it): the row is there once.
+    leavePending(path, [kept]);
+    const again = await openSqliteStore(path);
+    try {
+      expect(again.folded.rows).toBe(1);
+      expect(await again.list({})).toHaveLength(1);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('need no folder: an open without one finds nothing and makes none', async () => {
+    const path = join(tempDir(), 'logs.db');
+    const store = await openSqliteStore(path);
+    await store.close();
+    expect(store.folded).toEqual({ rows: 0, unreadable: 0 });
+    expect(existsSync(pendingDir(path))).toBe(false);
+  });
+});
