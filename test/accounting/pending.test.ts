@@ -22,10 +22,10 @@ describe('pending rows', () => {
     const pending = readPending(path);
     expect(pending.unreadable).toEqual([]);
     expect(pending.files).toHaveLength(2);
-    expect(pending.rows).toHaveLength(3);
-    const back = pending.rows.find((row) => row.id === rows[0]!.id)!;
-    expect(back).toEqual({ ...rows[0], requestBody: Buffer.from([0, 255, 10, 13, 0x7b]) });
-    expect(pending.rows.find((row) => row.id === rows[1]!.id)).toEqual(rows[1]);
+    const back = pending.files.flatMap((file) => file.rows);
+    expect(back).toHaveLength(3);
+    expect(back.find((row) => row.id === rows[0]!.id)).toEqual({ ...rows[0], requestBody: Buffer.from([0, 255, 10, 13, 0x7b]) });
+    expect(back.find((row) => row.id === rows[1]!.id)).toEqual(rows[1]);
   });
 
   it('are folded into the file by the next open, which removes what it took and what it cannot read', async () => {
@@ -67,5 +67,24 @@ describe('pending rows', () => {
     await store.close();
     expect(store.folded).toEqual({ rows: 0, unreadable: 0 });
     expect(existsSync(pendingDir(path))).toBe(false);
+  });
+});
+
+describe('a pending file the database refuses', () => {
+  it('is removed and counted, not retried by every open: the other files fold', async () => {
+    const path = join(tempDir(), 'logs.db');
+    const kept = logRow();
+    leavePending(path, [kept]);
+    // Valid JSON whose values the INSERT throws on: a NaN time (null in JSON, NOT NULL) and an alias that cannot be bound.
+    leavePending(path, [logRow({ time: Number.NaN })]);
+    leavePending(path, [logRow({ alias: { not: 'text' } as unknown as string })]);
+    const store = await openSqliteStore(path);
+    try {
+      expect(store.folded).toEqual({ rows: 1, unreadable: 2 });
+      expect((await store.list({})).map((row) => row.id)).toEqual([kept.id]);
+      expect(readdirSync(pendingDir(path))).toEqual([]);
+    } finally {
+      await store.close();
+    }
   });
 });

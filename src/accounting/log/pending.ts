@@ -48,9 +48,8 @@ export function leavePending(path: string, rows: readonly RequestRow[]): number 
 }
 
 export interface PendingRows {
-  rows: RequestRow[];
-  /** The files the rows came from, removed once the rows are in the database. */
-  files: string[];
+  /** Each file and its rows (folded file by file, so that one the database refuses holds back no other). */
+  files: Array<{ file: string; rows: RequestRow[] }>;
   /** Files that could not be read as rows (cut by a power loss): removed, and counted for a notice. */
   unreadable: string[];
 }
@@ -58,7 +57,7 @@ export interface PendingRows {
 /** The rows waiting beside `path`; none when there is no folder. */
 export function readPending(path: string): PendingRows {
   const dir = pendingDir(path);
-  const found: PendingRows = { rows: [], files: [], unreadable: [] };
+  const found: PendingRows = { files: [], unreadable: [] };
   let entries: string[];
   try {
     entries = readdirSync(dir);
@@ -69,10 +68,8 @@ export function readPending(path: string): PendingRows {
     const file = join(dir, entry);
     if (entry.endsWith(SUFFIX)) {
       const rows = rowsOf(file);
-      if (rows) {
-        found.rows.push(...rows);
-        found.files.push(file);
-      } else found.unreadable.push(file);
+      if (rows) found.files.push({ file, rows });
+      else found.unreadable.push(file);
     } else if (entry.endsWith('.tmp') && isStale(file)) found.unreadable.push(file);
   }
   return found;
