@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { leavePending, pendingDir, readPending } from '../../src/accounting/log/pending.ts';
+import { writeRows } from '../../src/accounting/log/one-shot.ts';
 import { openSqliteStore } from '../../src/accounting/log/sqlite-store.ts';
 import { usageOf } from '../../src/accounting/usage.ts';
 import { logRow } from '../support/log-rows.ts';
@@ -86,5 +87,23 @@ describe('a pending file the database refuses', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('a fold the database refuses', () => {
+  it('leaves every file, and the call that folds says so in one line', async () => {
+    const path = join(tempDir(), 'logs.db');
+    await (await openSqliteStore(path)).close();
+    const { DatabaseSync } = await import('node:sqlite');
+    const db = new DatabaseSync(path);
+    // A database that takes no row (as a read-only or full one would): its refusal is not a row's fault.
+    db.exec("CREATE TRIGGER refuse BEFORE INSERT ON llmpass_requests BEGIN SELECT RAISE(ABORT, 'refused'); END");
+    db.close();
+    leavePending(path, [logRow()]);
+    const notices: string[] = [];
+    const status = await writeRows(path, [logRow()], { deadline: Date.now() + 2_000, foldEvery: 2, onNotice: (line) => notices.push(line) });
+    expect(status.dropped).toBe(0);
+    expect(notices).toEqual([expect.stringMatching(/^request log: cannot write to the request log .*logs\.db: refused; calls wait in .*logs\.db-pending$/)]);
+    expect(readdirSync(pendingDir(path))).toHaveLength(2);
   });
 });
