@@ -1,6 +1,8 @@
 // Rows a one-shot call leaves beside the SQLite file, and the open that folds them in.
 import { existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { leavePending, pendingDir, readPending } from '../../src/accounting/log/pending.ts';
 import { writeRows } from '../../src/accounting/log/one-shot.ts';
@@ -105,5 +107,20 @@ describe('a fold the database refuses', () => {
     expect(status.dropped).toBe(0);
     expect(notices).toEqual([expect.stringMatching(/^request log: cannot write to the request log .*logs\.db: refused; calls wait in .*logs\.db-pending$/)]);
     expect(readdirSync(pendingDir(path))).toHaveLength(2);
+  });
+});
+
+describe('a pending file the system cuts short while it is written', () => {
+  it('(a file-size limit, a full disk: a short write) is never renamed into place; leavePending throws, so the call writes its row itself', () => {
+    const path = join(tempDir(), 'logs.db');
+    const pending = pathToFileURL(fileURLToPath(new URL('../../src/accounting/log/pending.ts', import.meta.url))).href;
+    const row = JSON.stringify(logRow({ requestBody: null, responseBody: null }));
+    const script = `import { leavePending } from ${JSON.stringify(pending)};
+      const row = { ...${row}, requestBody: Buffer.alloc(64 * 1024, 120), responseBody: null };
+      try { leavePending(${JSON.stringify(path)}, [row]); console.log('left'); } catch (error) { console.log('threw', error.code); }`;
+    // RLIMIT_FSIZE at 16 KiB with SIGXFSZ ignored: the kernel writes what fits and returns a short count.
+    const child = spawnSync('sh', ['-c', 'trap "" XFSZ; ulimit -f 32; exec "$0" --input-type=module -e "$1"', process.execPath, script], { encoding: 'utf8' });
+    expect(child.stdout.trim()).toBe('threw EFBIG');
+    expect(readdirSync(pendingDir(path))).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@
 // each time cost a call more than its answer's tail: closing checkpoints the WAL, two fsyncs (measured in
 // bench/call-log.mjs). A row here is as durable as a WAL commit at `synchronous = NORMAL`: it survives the process,
 // not a power cut.
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writevSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RequestRow } from './row.ts';
 
@@ -38,13 +38,39 @@ export function leavePending(path: string, rows: readonly RequestRow[]): number 
   const temporary = join(dir, `.${name}.tmp`);
   const fd = openSync(temporary, 'wx');
   try {
-    writevSync(fd, [Buffer.from(`${JSON.stringify({ v: FORMAT, rows: stored })}\n`), ...bodies]);
-  } finally {
-    closeSync(fd);
+    try {
+      writeAll(fd, [Buffer.from(`${JSON.stringify({ v: FORMAT, rows: stored })}\n`), ...bodies]);
+    } finally {
+      closeSync(fd);
+    }
+    // Renamed only once whole: a fold never reads half a file.
+    renameSync(temporary, join(dir, name));
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
   }
-  // Renamed only once whole: a fold never reads half a file.
-  renameSync(temporary, join(dir, name));
   return readdirSync(dir).filter((entry) => entry.endsWith(SUFFIX)).length;
+}
+
+/**
+ * Writes every byte or throws. A short count (a full disk, a file-size limit) goes on from where it stopped, and the
+ * next write throws the reason: a cut file renamed into place would be dropped by the fold as unreadable.
+ */
+function writeAll(fd: number, chunks: readonly Uint8Array[]): void {
+  let left = chunks;
+  while (left.length) {
+    let wrote = writevSync(fd, left);
+    if (wrote === 0) throw new Error('no byte written');
+    const rest: Uint8Array[] = [];
+    for (const chunk of left) {
+      if (wrote >= chunk.byteLength) wrote -= chunk.byteLength;
+      else {
+        rest.push(chunk.subarray(wrote));
+        wrote = 0;
+      }
+    }
+    left = rest;
+  }
 }
 
 export interface PendingRows {
