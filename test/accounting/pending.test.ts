@@ -1,5 +1,5 @@
 // Rows a one-shot call leaves beside the SQLite file, and the open that folds them in.
-import { existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -122,5 +122,22 @@ describe('a pending file the system cuts short while it is written', () => {
     const child = spawnSync('sh', ['-c', 'trap "" XFSZ; ulimit -f 32; exec "$0" --input-type=module -e "$1"', process.execPath, script], { encoding: 'utf8' });
     expect(child.stdout.trim()).toBe('threw EFBIG');
     expect(readdirSync(pendingDir(path))).toEqual([]);
+  });
+});
+
+describe('two folds at once', () => {
+  it('a file the other fold removed between this one listing the folder and reading it is not called cut short', async () => {
+    const path = join(tempDir(), 'logs.db');
+    const kept = logRow();
+    leavePending(path, [kept]);
+    // Listed, then gone when read (ENOENT), as a file another process folded and removed meanwhile.
+    symlinkSync(join(pendingDir(path), 'folded-by-another'), join(pendingDir(path), `${logRow().id}.rows`));
+    const store = await openSqliteStore(path);
+    try {
+      expect(store.folded).toEqual({ rows: 1, unreadable: 0 });
+      expect(readdirSync(pendingDir(path))).toEqual([]);
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -78,12 +78,17 @@ export interface PendingRows {
   files: Array<{ file: string; rows: RequestRow[] }>;
   /** Files that could not be read as rows (cut by a power loss): removed, and counted for a notice. */
   unreadable: string[];
+  /** Names listed but gone when read: removed if still there, never counted. */
+  gone: string[];
 }
+
+const GONE = 'gone';
+const LEFT = 'left';
 
 /** The rows waiting beside `path`; none when there is no folder. */
 export function readPending(path: string): PendingRows {
   const dir = pendingDir(path);
-  const found: PendingRows = { files: [], unreadable: [] };
+  const found: PendingRows = { files: [], unreadable: [], gone: [] };
   let entries: string[];
   try {
     entries = readdirSync(dir);
@@ -94,7 +99,10 @@ export function readPending(path: string): PendingRows {
     const file = join(dir, entry);
     if (entry.endsWith(SUFFIX)) {
       const rows = rowsOf(file);
-      if (rows) found.files.push({ file, rows });
+      // Gone since the listing: another process folded it (its rows are in the database), or a dangling link.
+      if (rows === GONE) found.gone.push(file);
+      else if (rows === LEFT) continue;
+      else if (rows) found.files.push({ file, rows });
       else found.unreadable.push(file);
     } else if (entry.endsWith('.tmp') && isStale(file)) found.unreadable.push(file);
   }
@@ -112,9 +120,15 @@ export function removePending(files: readonly string[]): void {
   }
 }
 
-function rowsOf(file: string): RequestRow[] | undefined {
+function rowsOf(file: string): RequestRow[] | typeof GONE | typeof LEFT | undefined {
+  let bytes: Buffer;
   try {
-    const bytes = readFileSync(file);
+    bytes = readFileSync(file);
+  } catch (error) {
+    // Not read is not cut: a file this process may not read, or cannot now (EACCES, EMFILE, EIO), keeps its row.
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? GONE : LEFT;
+  }
+  try {
     const end = bytes.indexOf(0x0a);
     if (end < 0) return undefined;
     const header = JSON.parse(bytes.toString('utf8', 0, end)) as { v?: unknown; rows?: unknown };

@@ -146,7 +146,7 @@ class SqliteStore implements SqliteLogStore {
         return { rows: 0, unreadable: 0, error: `cannot write to the request log ${this.where}: ${(error as Error).message}` };
       }
     }
-    removePending([...pending.files.map(({ file }) => file), ...pending.unreadable]);
+    removePending([...pending.files.map(({ file }) => file), ...pending.unreadable, ...pending.gone]);
     return { rows, unreadable: pending.unreadable.length + refused.length };
   }
 
