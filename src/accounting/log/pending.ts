@@ -19,6 +19,11 @@ export function pendingDir(path: string): string {
   return `${path}-pending`;
 }
 
+/** The line said when rows wait because the log would not take them (a fold that failed, a schema too new). */
+export function waitingNotice(path: string, reason: string): string {
+  return `request log: ${reason}; calls wait in ${pendingDir(path)}`;
+}
+
 type StoredRow = Omit<RequestRow, 'requestBody' | 'responseBody'> & { requestBody: number | null; responseBody: number | null };
 
 /**
