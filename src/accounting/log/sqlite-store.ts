@@ -83,8 +83,9 @@ export interface Folded {
 
 /** An error of one row's values (not of the database): a NOT NULL column null, a row too big, a value not bindable. */
 function isRowFault(error: unknown): boolean {
-  const { code, errcode } = error as { code?: unknown; errcode?: unknown };
-  if (code !== 'ERR_SQLITE_ERROR') return true;
+  // A TypeError: a value node:sqlite cannot bind (ERR_INVALID_ARG_TYPE), or a row without its tokens.
+  if (error instanceof TypeError) return true;
+  const { errcode } = error as { errcode?: unknown };
   return errcode === SQLITE_CONSTRAINT_NOTNULL || errcode === SQLITE_TOOBIG;
 }
 const SQLITE_CONSTRAINT_NOTNULL = 1299;
@@ -142,7 +143,11 @@ class SqliteStore implements SqliteLogStore {
         }
         this.db.exec('COMMIT');
       } catch (error) {
-        if (this.db.isTransaction) this.db.exec('ROLLBACK');
+        try {
+          if (this.db.isTransaction) this.db.exec('ROLLBACK');
+        } catch {
+          // the connection is closed with the store; the files wait either way
+        }
         return { rows: 0, unreadable: 0, error: `cannot write to the request log ${this.where}: ${(error as Error).message}` };
       }
     }
