@@ -68,6 +68,23 @@ describe('llmpass call logs its call', () => {
     expect(await rows(dir)).toHaveLength(11);
   });
 
+  it('`llmpass logs` on a log that cannot take the waiting rows lists what it holds and says why the rest wait', async () => {
+    const { url } = await upstream();
+    const dir = config(url);
+    const log = join(dir, 'state', 'llmpass', 'logs.db');
+    await (await openLogStore(log)).close();
+    const { DatabaseSync } = await import('node:sqlite');
+    const db = new DatabaseSync(log);
+    // A database that takes no row, as a read-only or full one would.
+    db.exec("CREATE TRIGGER refuse BEFORE INSERT ON llmpass_requests BEGIN SELECT RAISE(ABORT, 'refused'); END");
+    db.close();
+    expect((await call(dir, ['chat', 'v1/chat/completions', 'messages:=[]'], { env: env(dir) })).code).toBe(0);
+    const logs = await runCli({ args: ['logs', '--json'], cwd: dir, env: env(dir) });
+    expect([logs.code, JSON.parse(logs.stdout.toString())]).toEqual([0, []]);
+    expect(logs.stderr.toString().trim().split('\n')).toEqual([expect.stringMatching(/^request log: cannot write to the request log .*logs\.db: refused; calls wait in .*logs\.db-pending$/)]);
+    expect(readdirSync(`${log}-pending`)).toHaveLength(1);
+  });
+
   it('a streamed answer: usage from its last event; a model without a price is cost null, never 0', async () => {
     const { url } = await upstream(sseChunks([JSON.stringify({ choices: [{ index: 0, delta: { content: 'hi' } }] }), JSON.stringify({ choices: [], usage: { prompt_tokens: 7, completion_tokens: 3 } }), '[DONE]'], 1));
     const dir = config(url);

@@ -6,7 +6,7 @@
 // the stores, for a fold or a direct write only, load when one opens.
 import { buildRow } from '../observe-row.ts';
 import { isPostgresUrl } from './open.ts';
-import { leavePending, pendingDir } from './pending.ts';
+import { leavePending, pendingDir, waitingNotice } from './pending.ts';
 import type { SqliteLogStore } from './sqlite-store.ts';
 import { SchemaTooNewError, type LogStore } from './store.ts';
 import type { RequestRow } from './row.ts';
@@ -66,8 +66,10 @@ export async function writeRows(target: string, rows: readonly RequestRow[], { r
   }
   if (store) {
     status.store = store.where;
-    const unreadable = (store as Partial<SqliteLogStore>).folded?.unreadable ?? 0;
-    if (unreadable) notice(onNotice, `request log: ${unreadable} pending file(s) in ${pendingDir(target)} could not be read (cut short by a crash) and were removed`);
+    const { unreadable = 0, error: foldError } = (store as Partial<SqliteLogStore>).folded ?? {};
+    if (unreadable) notice(onNotice, `request log: ${unreadable} pending file(s) in ${pendingDir(target)} could not be read (cut short by a crash, or holding values the log refuses) and were removed`);
+    // The rows are not lost, but a log that never takes them must be said: every call past the threshold tries again.
+    if (foldError) notice(onNotice, waitingNotice(target, foldError));
     // A process that lives for one call never reaches a retention timer: one small batch each time it writes
     // instead (an index range that is empty on most calls, ~0.1 ms).
     if (status.written && retentionDays > 0) status.pruned = await prune(store, Date.now() - retentionDays * DAY_MS, deadline);

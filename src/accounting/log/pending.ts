@@ -4,7 +4,7 @@
 // each time cost a call more than its answer's tail: closing checkpoints the WAL, two fsyncs (measured in
 // bench/call-log.mjs). A row here is as durable as a WAL commit at `synchronous = NORMAL`: it survives the process,
 // not a power cut.
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writevSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RequestRow } from './row.ts';
 
@@ -17,6 +17,11 @@ const STALE_MS = 10 * 60_000;
 /** `logs.db-pending`, named the way SQLite names its own files beside the database (`logs.db-wal`). */
 export function pendingDir(path: string): string {
   return `${path}-pending`;
+}
+
+/** The line said when rows wait because the log would not take them (a fold that failed, a schema too new). */
+export function waitingNotice(path: string, reason: string): string {
+  return `request log: ${reason}; calls wait in ${pendingDir(path)}`;
 }
 
 type StoredRow = Omit<RequestRow, 'requestBody' | 'responseBody'> & { requestBody: number | null; responseBody: number | null };
@@ -38,27 +43,57 @@ export function leavePending(path: string, rows: readonly RequestRow[]): number 
   const temporary = join(dir, `.${name}.tmp`);
   const fd = openSync(temporary, 'wx');
   try {
-    writevSync(fd, [Buffer.from(`${JSON.stringify({ v: FORMAT, rows: stored })}\n`), ...bodies]);
-  } finally {
-    closeSync(fd);
+    try {
+      writeAll(fd, [Buffer.from(`${JSON.stringify({ v: FORMAT, rows: stored })}\n`), ...bodies]);
+    } finally {
+      closeSync(fd);
+    }
+    // Renamed only once whole: a fold never reads half a file.
+    renameSync(temporary, join(dir, name));
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
   }
-  // Renamed only once whole: a fold never reads half a file.
-  renameSync(temporary, join(dir, name));
   return readdirSync(dir).filter((entry) => entry.endsWith(SUFFIX)).length;
 }
 
+/**
+ * Writes every byte or throws. A short count (a full disk, a file-size limit) goes on from where it stopped, and the
+ * next write throws the reason: a cut file renamed into place would be dropped by the fold as unreadable.
+ */
+function writeAll(fd: number, chunks: readonly Uint8Array[]): void {
+  let left = chunks;
+  while (left.length) {
+    let wrote = writevSync(fd, left);
+    if (wrote === 0) throw new Error('no byte written');
+    const rest: Uint8Array[] = [];
+    for (const chunk of left) {
+      if (wrote >= chunk.byteLength) wrote -= chunk.byteLength;
+      else {
+        rest.push(chunk.subarray(wrote));
+        wrote = 0;
+      }
+    }
+    left = rest;
+  }
+}
+
 export interface PendingRows {
-  rows: RequestRow[];
-  /** The files the rows came from, removed once the rows are in the database. */
-  files: string[];
+  /** Each file and its rows (folded file by file, so that one the database refuses holds back no other). */
+  files: Array<{ file: string; rows: RequestRow[] }>;
   /** Files that could not be read as rows (cut by a power loss): removed, and counted for a notice. */
   unreadable: string[];
+  /** Names listed but gone when read: removed if still there, never counted. */
+  gone: string[];
 }
+
+const GONE = 'gone';
+const LEFT = 'left';
 
 /** The rows waiting beside `path`; none when there is no folder. */
 export function readPending(path: string): PendingRows {
   const dir = pendingDir(path);
-  const found: PendingRows = { rows: [], files: [], unreadable: [] };
+  const found: PendingRows = { files: [], unreadable: [], gone: [] };
   let entries: string[];
   try {
     entries = readdirSync(dir);
@@ -69,10 +104,11 @@ export function readPending(path: string): PendingRows {
     const file = join(dir, entry);
     if (entry.endsWith(SUFFIX)) {
       const rows = rowsOf(file);
-      if (rows) {
-        found.rows.push(...rows);
-        found.files.push(file);
-      } else found.unreadable.push(file);
+      // Gone since the listing: another process folded it (its rows are in the database), or a dangling link.
+      if (rows === GONE) found.gone.push(file);
+      else if (rows === LEFT) continue;
+      else if (rows) found.files.push({ file, rows });
+      else found.unreadable.push(file);
     } else if (entry.endsWith('.tmp') && isStale(file)) found.unreadable.push(file);
   }
   return found;
@@ -89,9 +125,15 @@ export function removePending(files: readonly string[]): void {
   }
 }
 
-function rowsOf(file: string): RequestRow[] | undefined {
+function rowsOf(file: string): RequestRow[] | typeof GONE | typeof LEFT | undefined {
+  let bytes: Buffer;
   try {
-    const bytes = readFileSync(file);
+    bytes = readFileSync(file);
+  } catch (error) {
+    // Not read is not cut: a file this process may not read, or cannot now (EACCES, EMFILE, EIO), keeps its row.
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? GONE : LEFT;
+  }
+  try {
     const end = bytes.indexOf(0x0a);
     if (end < 0) return undefined;
     const header = JSON.parse(bytes.toString('utf8', 0, end)) as { v?: unknown; rows?: unknown };

@@ -70,13 +70,31 @@ function migrate(db: DatabaseSync, path: string): void {
 export interface SqliteLogStore extends LogStore {
   insertValues(rows: readonly SqlValue[][]): Promise<void>;
   /** What the open took in from the pending folder (log/pending.ts). */
-  readonly folded: { rows: number; unreadable: number };
+  readonly folded: Folded;
 }
+
+export interface Folded {
+  rows: number;
+  /** Files removed without their rows: cut short by a crash, or holding values the database refuses. */
+  unreadable: number;
+  /** Why nothing was folded this time (the files wait for the next open). */
+  error?: string | undefined;
+}
+
+/** An error of one row's values (not of the database): a NOT NULL column null, a row too big, a value not bindable. */
+function isRowFault(error: unknown): boolean {
+  // A TypeError: a value node:sqlite cannot bind (ERR_INVALID_ARG_TYPE), or a row without its tokens.
+  if (error instanceof TypeError) return true;
+  const { errcode } = error as { errcode?: unknown };
+  return errcode === SQLITE_CONSTRAINT_NOTNULL || errcode === SQLITE_TOOBIG;
+}
+const SQLITE_CONSTRAINT_NOTNULL = 1299;
+const SQLITE_TOOBIG = 18;
 
 class SqliteStore implements SqliteLogStore {
   readonly kind = 'sqlite';
   readonly #insert: StatementSync;
-  folded = { rows: 0, unreadable: 0 };
+  folded: Folded = { rows: 0, unreadable: 0 };
 
   private readonly db: DatabaseSync;
   readonly where: string;
@@ -95,17 +113,46 @@ class SqliteStore implements SqliteLogStore {
 
   /**
    * Takes in the rows one-shot calls left beside the file (log/pending.ts), so whatever reads the log next sees them.
-   * A failure (a file locked past the busy timeout) leaves them for the next open.
+   * Each file in a savepoint of one transaction: a file whose values the INSERT refuses (a NOT NULL column null, a
+   * value that cannot be bound) is removed and counted with the unreadable ones, or it would fail every fold after.
+   * A failure of the database itself (a file locked past the busy timeout, read-only, full) leaves every file for the
+   * next open, and is said in `error`.
    */
-  foldPending(): { rows: number; unreadable: number } {
+  foldPending(): Folded {
     const pending = readPending(this.where);
-    try {
-      if (pending.rows.length) this.#insertNow(pending.rows.map(rowValues));
-    } catch {
-      return { rows: 0, unreadable: 0 };
+    const refused: string[] = [];
+    let rows = 0;
+    if (pending.files.length) {
+      try {
+        this.db.exec('BEGIN IMMEDIATE');
+      } catch (error) {
+        return { rows: 0, unreadable: 0, error: `cannot write to the request log ${this.where}: ${(error as Error).message}` };
+      }
+      try {
+        for (const { file, rows: fileRows } of pending.files) {
+          this.db.exec('SAVEPOINT pending_file');
+          try {
+            for (const row of fileRows) this.#insert.run(...rowValues(row));
+            this.db.exec('RELEASE pending_file');
+            rows += fileRows.length;
+          } catch (error) {
+            this.db.exec('ROLLBACK TO pending_file; RELEASE pending_file');
+            if (!isRowFault(error)) throw error;
+            refused.push(file);
+          }
+        }
+        this.db.exec('COMMIT');
+      } catch (error) {
+        try {
+          if (this.db.isTransaction) this.db.exec('ROLLBACK');
+        } catch {
+          // the connection is closed with the store; the files wait either way
+        }
+        return { rows: 0, unreadable: 0, error: `cannot write to the request log ${this.where}: ${(error as Error).message}` };
+      }
     }
-    removePending([...pending.files, ...pending.unreadable]);
-    return { rows: pending.rows.length, unreadable: pending.unreadable.length };
+    removePending([...pending.files.map(({ file }) => file), ...pending.unreadable, ...pending.gone]);
+    return { rows, unreadable: pending.unreadable.length + refused.length };
   }
 
   async insertValues(rows: readonly SqlValue[][]): Promise<void> {

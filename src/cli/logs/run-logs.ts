@@ -7,8 +7,9 @@ import type LogsStats from '../../commands/logs/stats.ts';
 import { existsSync } from 'node:fs';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { isPostgresUrl, logTarget, openLogStore } from '../../accounting/log/open.ts';
-import { pendingDir } from '../../accounting/log/pending.ts';
+import { pendingDir, waitingNotice } from '../../accounting/log/pending.ts';
 import type { RequestRow } from '../../accounting/log/row.ts';
+import type { SqliteLogStore } from '../../accounting/log/sqlite-store.ts';
 import { callStats, isErrorCall, type StatsGrouping, type StatsRow } from '../../accounting/log/stats.ts';
 import type { LogFilter, LogStore } from '../../accounting/log/store.ts';
 import { UsageError } from '../../errors.ts';
@@ -48,7 +49,11 @@ async function openForReading(flags: LogReadFlags): Promise<LogStore | undefined
     process.stderr.write(`no calls logged yet: ${target} does not exist\n`);
     return undefined;
   }
-  return openLogStore(target);
+  const store = await openLogStore(target);
+  // The rows of calls that wait beside the file are not listed: say so, or "every call" would be a silent lie.
+  const foldError = (store as Partial<SqliteLogStore>).folded?.error;
+  if (foldError) process.stderr.write(`${waitingNotice(target, foldError)}\n`);
+  return store;
 }
 
 async function withLog<T>(flags: LogReadFlags, empty: T, read: (store: LogStore) => Promise<T>): Promise<T> {
