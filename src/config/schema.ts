@@ -32,6 +32,7 @@ const httpUrl = v.pipe(
   v.check(isHttpUrl, (issue) => `not a URL (${quoteValue(typeof issue.input === 'string' ? maskedUrlText(issue.input) : issue.input)})`),
 );
 const count = v.union([v.pipe(v.number(), v.minValue(0, quoting('expected a number, 0 or more'))), envRef('a number')], 'expected a non-negative number');
+const wholeCount = v.union([v.pipe(v.number(), v.integer(quoting('expected a whole number, 0 or more')), v.minValue(0, quoting('expected a whole number, 0 or more'))), envRef('a whole number')], 'expected a whole number, 0 or more');
 const seconds = v.union([v.pipe(v.number(), v.gtValue(0, quoting('expected a positive number of seconds'))), envRef('seconds as a number'), v.pipe(v.string(), v.regex(/^\d+(\.\d+)?$/, quoting('expected seconds as a number or os.environ/VAR')))], 'expected seconds as a positive number');
 const scalarText = v.pipe(v.union([v.string(), v.number(), v.boolean()], 'expected a string'), v.transform(String));
 // Header names are tokens and values carry no CR, LF or NUL: a config cannot inject headers either.
@@ -117,7 +118,7 @@ export const generalSettingsSchema = v.looseObject(
     // Ours: rows held in memory while the store is slow or down (default 10,000); more are dropped and counted.
     log_queue_rows: v.nullish(count),
     // Ours: a call's row waits beside the SQLite file until this many have (default 64); 0 or 1 writes each at once.
-    log_fold_every: v.nullish(count),
+    log_fold_every: v.nullish(wholeCount),
   },
   'expected a mapping',
 );

@@ -71,6 +71,8 @@ describe('config messages speak the user\'s language', () => {
   - model_name: b
     litellm_params:
       model: 42
+general_settings:
+  log_fold_every: 2.5
 `);
     const result = await runCli({ args: ['models'], cwd: dir });
     expect(result.code).toBe(2);
@@ -79,6 +81,7 @@ describe('config messages speak the user\'s language', () => {
     expect(line).toContain('model_list[0].litellm_params.tpm: expected a number or os.environ/VAR ("lots")');
     expect(line).toContain('model_list[0].litellm_params.rpm: expected a number, 0 or more (-3)');
     expect(line).toContain('model_list[1].litellm_params.model: must be a string, the provider-qualified model (42)');
+    expect(line).toContain('general_settings.log_fold_every: expected a whole number, 0 or more (2.5)');
     expect(line).not.toMatch(/\/\^|required/);
   });
 });
