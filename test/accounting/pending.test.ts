@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { leavePending, pendingDir, readPending } from '../../src/accounting/log/pending.ts';
+import { leavePending, pendingBatches, pendingDir, readPending } from '../../src/accounting/log/pending.ts';
 import { writeRows } from '../../src/accounting/log/one-shot.ts';
 import { openSqliteStore } from '../../src/accounting/log/sqlite-store.ts';
 import { usageOf } from '../../src/accounting/usage.ts';
@@ -61,6 +61,23 @@ describe('pending rows', () => {
       expect(await again.list({})).toHaveLength(1);
     } finally {
       await again.close();
+    }
+  });
+
+  it('are read and folded a batch at a time: a folder that grew while folds failed is never held in memory at once', async () => {
+    const path = join(tempDir(), 'logs.db');
+    const store = await openSqliteStore(path);
+    try {
+      const rows = [logRow(), logRow(), logRow()];
+      for (const row of rows) leavePending(path, [row]);
+      // A budget smaller than one file: a batch per file.
+      expect([...pendingBatches(path, 1)].map((batch) => batch.files.length)).toEqual([1, 1, 1]);
+      expect([...pendingBatches(path)].map((batch) => batch.files.length)).toEqual([3]);
+      expect(store.foldPending(1)).toEqual({ rows: 3, unreadable: 0 });
+      expect(readdirSync(pendingDir(path))).toEqual([]);
+      expect((await store.list({})).map((row) => row.id).sort()).toEqual(rows.map((row) => row.id).sort());
+    } finally {
+      await store.close();
     }
   });
 

@@ -90,28 +90,53 @@ export interface PendingRows {
 const GONE = 'gone';
 const LEFT = 'left';
 
-/** The rows waiting beside `path`; none when there is no folder. */
-export function readPending(path: string): PendingRows {
+/**
+ * A fold reads this many bytes of files at most before it writes them: a folder that grew while folds failed (a
+ * schema too new, a full disk) is taken in over several transactions, never read into memory at once.
+ */
+export const FOLD_BATCH_BYTES = 32 * 1024 * 1024;
+
+/** The rows waiting beside `path`, a batch at a time (up to `maxBytes` of files each); none when there is no folder. */
+export function* pendingBatches(path: string, maxBytes = FOLD_BATCH_BYTES): Generator<PendingRows> {
   const dir = pendingDir(path);
-  const found: PendingRows = { files: [], unreadable: [], gone: [] };
   let entries: string[];
   try {
     entries = readdirSync(dir);
   } catch {
-    return found;
+    return;
   }
+  let batch: PendingRows = { files: [], unreadable: [], gone: [] };
+  let bytes = 0;
   for (const entry of entries) {
     const file = join(dir, entry);
     if (entry.endsWith(SUFFIX)) {
-      const rows = rowsOf(file);
+      const read = rowsOf(file);
       // Gone since the listing: another process folded it (its rows are in the database), or a dangling link.
-      if (rows === GONE) found.gone.push(file);
-      else if (rows === LEFT) continue;
-      else if (rows) found.files.push({ file, rows });
-      else found.unreadable.push(file);
-    } else if (entry.endsWith('.tmp') && isStale(file)) found.unreadable.push(file);
+      if (read === GONE) batch.gone.push(file);
+      else if (read === LEFT) continue;
+      else if (read) {
+        batch.files.push({ file, rows: read.rows });
+        bytes += read.size;
+      } else batch.unreadable.push(file);
+    } else if (entry.endsWith('.tmp') && isStale(file)) batch.unreadable.push(file);
+    if (bytes >= maxBytes) {
+      yield batch;
+      batch = { files: [], unreadable: [], gone: [] };
+      bytes = 0;
+    }
   }
-  return found;
+  if (batch.files.length || batch.unreadable.length || batch.gone.length) yield batch;
+}
+
+/** Every row waiting beside `path` at once (tests and small folders; a fold goes by pendingBatches). */
+export function readPending(path: string): PendingRows {
+  const all: PendingRows = { files: [], unreadable: [], gone: [] };
+  for (const batch of pendingBatches(path, Number.POSITIVE_INFINITY)) {
+    all.files.push(...batch.files);
+    all.unreadable.push(...batch.unreadable);
+    all.gone.push(...batch.gone);
+  }
+  return all;
 }
 
 /** Removes files whose rows are in the database (or that held none); one already gone was folded by another process. */
@@ -125,7 +150,7 @@ export function removePending(files: readonly string[]): void {
   }
 }
 
-function rowsOf(file: string): RequestRow[] | typeof GONE | typeof LEFT | undefined {
+function rowsOf(file: string): { rows: RequestRow[]; size: number } | typeof GONE | typeof LEFT | undefined {
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
@@ -146,7 +171,7 @@ function rowsOf(file: string): RequestRow[] | typeof GONE | typeof LEFT | undefi
     };
     // Bodies follow the header in the order they were written: each row's request, then its response.
     const rows = (header.rows as StoredRow[]).map((row) => ({ ...row, requestBody: body(row.requestBody), responseBody: body(row.responseBody) }));
-    return at === bytes.length ? rows : undefined;
+    return at === bytes.length ? { rows, size: bytes.length } : undefined;
   } catch {
     return undefined;
   }

@@ -6,7 +6,7 @@ import { LogStoreError, schemaTooNew, type LogFilter, type LogStore, type StatsI
 import { MIGRATIONS, SCHEMA_TABLE, SCHEMA_VERSION } from './migrations.ts';
 import { COLUMNS, idPrefix, rowFrom, rowValues, STATS_COLUMNS, statsInputFrom, uniqueRow, whereOf, type SqlValue } from './sql.ts';
 import type { RequestRow } from './row.ts';
-import { readPending, removePending } from './pending.ts';
+import { pendingBatches, removePending } from './pending.ts';
 
 const placeholder = (): string => '?';
 
@@ -71,6 +71,8 @@ export interface SqliteLogStore extends LogStore {
   insertValues(rows: readonly SqlValue[][]): Promise<void>;
   /** What the open took in from the pending folder (log/pending.ts). */
   readonly folded: Folded;
+  /** Takes in the pending folder's rows now, up to `maxBytes` of files per transaction. */
+  foldPending(maxBytes?: number): Folded;
 }
 
 export interface Folded {
@@ -113,46 +115,51 @@ class SqliteStore implements SqliteLogStore {
 
   /**
    * Takes in the rows one-shot calls left beside the file (log/pending.ts), so whatever reads the log next sees them.
-   * Each file in a savepoint of one transaction: a file whose values the INSERT refuses (a NOT NULL column null, a
-   * value that cannot be bound) is removed and counted with the unreadable ones, or it would fail every fold after.
-   * A failure of the database itself (a file locked past the busy timeout, read-only, full) leaves every file for the
+   * A batch of files at a time (up to `maxBytes` read), each committed and its files removed before the next is
+   * read. Each file in a savepoint: one whose values the INSERT refuses (a NOT NULL column null, a value that cannot
+   * be bound) is removed and counted with the unreadable ones, or it would fail every fold after. A failure of the
+   * database itself (a file locked past the busy timeout, read-only, full) leaves the files not yet folded for the
    * next open, and is said in `error`.
    */
-  foldPending(): Folded {
-    const pending = readPending(this.where);
-    const refused: string[] = [];
-    let rows = 0;
-    if (pending.files.length) {
-      try {
-        this.db.exec('BEGIN IMMEDIATE');
-      } catch (error) {
-        return { rows: 0, unreadable: 0, error: `cannot write to the request log ${this.where}: ${(error as Error).message}` };
-      }
-      try {
-        for (const { file, rows: fileRows } of pending.files) {
-          this.db.exec('SAVEPOINT pending_file');
-          try {
-            for (const row of fileRows) this.#insert.run(...rowValues(row));
-            this.db.exec('RELEASE pending_file');
-            rows += fileRows.length;
-          } catch (error) {
-            this.db.exec('ROLLBACK TO pending_file; RELEASE pending_file');
-            if (!isRowFault(error)) throw error;
-            refused.push(file);
-          }
-        }
-        this.db.exec('COMMIT');
-      } catch (error) {
+  foldPending(maxBytes?: number): Folded {
+    const folded: Folded = { rows: 0, unreadable: 0 };
+    for (const batch of pendingBatches(this.where, maxBytes)) {
+      const refused: string[] = [];
+      if (batch.files.length) {
         try {
-          if (this.db.isTransaction) this.db.exec('ROLLBACK');
-        } catch {
-          // the connection is closed with the store; the files wait either way
+          this.db.exec('BEGIN IMMEDIATE');
+        } catch (error) {
+          return { ...folded, error: `cannot write to the request log ${this.where}: ${(error as Error).message}` };
         }
-        return { rows: 0, unreadable: 0, error: `cannot write to the request log ${this.where}: ${(error as Error).message}` };
+        let rows = 0;
+        try {
+          for (const { file, rows: fileRows } of batch.files) {
+            this.db.exec('SAVEPOINT pending_file');
+            try {
+              for (const row of fileRows) this.#insert.run(...rowValues(row));
+              this.db.exec('RELEASE pending_file');
+              rows += fileRows.length;
+            } catch (error) {
+              this.db.exec('ROLLBACK TO pending_file; RELEASE pending_file');
+              if (!isRowFault(error)) throw error;
+              refused.push(file);
+            }
+          }
+          this.db.exec('COMMIT');
+        } catch (error) {
+          try {
+            if (this.db.isTransaction) this.db.exec('ROLLBACK');
+          } catch {
+            // the connection is closed with the store; the files wait either way
+          }
+          return { ...folded, error: `cannot write to the request log ${this.where}: ${(error as Error).message}` };
+        }
+        folded.rows += rows;
       }
+      removePending([...batch.files.map(({ file }) => file), ...batch.unreadable, ...batch.gone]);
+      folded.unreadable += batch.unreadable.length + refused.length;
     }
-    removePending([...pending.files.map(({ file }) => file), ...pending.unreadable, ...pending.gone]);
-    return { rows, unreadable: pending.unreadable.length + refused.length };
+    return folded;
   }
 
   async insertValues(rows: readonly SqlValue[][]): Promise<void> {
