@@ -25,7 +25,7 @@ export interface OneShotOptions {
 
 const DAY_MS = 86_400_000;
 const PRUNE_BATCH = 1_000;
-export const FOLD_EVERY = 64;
+const FOLD_EVERY = 64;
 
 /**
  * Leaves `rows` pending; or, at the threshold (or with no pending folder), writes them with the pending ones (retried
@@ -57,8 +57,8 @@ export async function writeRows(target: string, rows: readonly RequestRow[], { r
         status.state = error instanceof SchemaTooNewError ? 'failed' : 'closed';
         // Pending rows are not lost: they wait for a fold that can write them.
         status.dropped = own.length;
-        const fate = own.length ? `${own.length} row(s) not logged` : `calls wait in ${pendingDir(target)}`;
-        notice(onNotice, `request log: ${status.lastError}; ${error instanceof SchemaTooNewError && own.length ? 'calls are not logged' : fate}`);
+        const fate = error instanceof SchemaTooNewError ? 'calls are not logged' : `${own.length} row(s) not logged`;
+        notice(onNotice, own.length ? `request log: ${status.lastError}; ${fate}` : waitingNotice(target, status.lastError));
         break;
       }
       await new Promise((resolve) => setTimeout(resolve, wait));

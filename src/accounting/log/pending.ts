@@ -128,17 +128,6 @@ export function* pendingBatches(path: string, maxBytes = FOLD_BATCH_BYTES): Gene
   if (batch.files.length || batch.unreadable.length || batch.gone.length) yield batch;
 }
 
-/** Every row waiting beside `path` at once (tests and small folders; a fold goes by pendingBatches). */
-export function readPending(path: string): PendingRows {
-  const all: PendingRows = { files: [], unreadable: [], gone: [] };
-  for (const batch of pendingBatches(path, Number.POSITIVE_INFINITY)) {
-    all.files.push(...batch.files);
-    all.unreadable.push(...batch.unreadable);
-    all.gone.push(...batch.gone);
-  }
-  return all;
-}
-
 /** Removes files whose rows are in the database (or that held none); one already gone was folded by another process. */
 export function removePending(files: readonly string[]): void {
   for (const file of files) {

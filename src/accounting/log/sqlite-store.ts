@@ -129,7 +129,7 @@ class SqliteStore implements SqliteLogStore {
         try {
           this.db.exec('BEGIN IMMEDIATE');
         } catch (error) {
-          return { ...folded, error: `cannot write to the request log ${this.where}: ${(error as Error).message}` };
+          return { ...folded, error: this.#cannotWrite(error) };
         }
         let rows = 0;
         try {
@@ -152,7 +152,7 @@ class SqliteStore implements SqliteLogStore {
           } catch {
             // the connection is closed with the store; the files wait either way
           }
-          return { ...folded, error: `cannot write to the request log ${this.where}: ${(error as Error).message}` };
+          return { ...folded, error: this.#cannotWrite(error) };
         }
         folded.rows += rows;
       }
@@ -163,17 +163,13 @@ class SqliteStore implements SqliteLogStore {
   }
 
   async insertValues(rows: readonly SqlValue[][]): Promise<void> {
-    this.#insertNow(rows);
-  }
-
-  #insertNow(rows: readonly SqlValue[][]): void {
     this.db.exec('BEGIN IMMEDIATE');
     try {
       for (const values of rows) this.#insert.run(...values);
       this.db.exec('COMMIT');
     } catch (error) {
       this.db.exec('ROLLBACK');
-      throw new LogStoreError(`cannot write to the request log ${this.where}: ${(error as Error).message}`, { cause: error });
+      throw new LogStoreError(this.#cannotWrite(error), { cause: error });
     }
   }
 
@@ -210,6 +206,10 @@ class SqliteStore implements SqliteLogStore {
   async compact(): Promise<void> {
     // Every free page: the writer calls this after each small prune batch, so there are only that many.
     this.db.exec('PRAGMA incremental_vacuum');
+  }
+
+  #cannotWrite(error: unknown): string {
+    return `cannot write to the request log ${this.where}: ${(error as Error).message}`;
   }
 
   async schemaVersion(): Promise<number> {
