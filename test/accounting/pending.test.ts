@@ -1,5 +1,5 @@
 // Rows a one-shot call leaves beside the SQLite file, and the open that folds them in.
-import { existsSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -78,6 +78,20 @@ describe('pending rows', () => {
       expect(store.foldPending(1)).toEqual({ rows: 3, unreadable: 0 });
       expect(readdirSync(pendingDir(path))).toEqual([]);
       expect((await store.list({})).map((row) => row.id).sort()).toEqual(rows.map((row) => row.id).sort());
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('of a newer llmpass are left for it, neither folded nor removed as unreadable', async () => {
+    const path = join(tempDir(), 'logs.db');
+    mkdirSync(pendingDir(path), { recursive: true });
+    const newer = join(pendingDir(path), 'from-a-newer-llmpass.rows');
+    writeFileSync(newer, `${JSON.stringify({ v: 2, rows: [{ id: 'x' }] })}\n`);
+    const store = await openSqliteStore(path);
+    try {
+      expect(store.folded).toEqual({ rows: 0, unreadable: 0 });
+      expect(existsSync(newer)).toBe(true);
     } finally {
       await store.close();
     }

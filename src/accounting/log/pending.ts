@@ -151,6 +151,8 @@ function rowsOf(file: string): { rows: RequestRow[]; size: number } | typeof GON
     const end = bytes.indexOf(0x0a);
     if (end < 0) return undefined;
     const header = JSON.parse(bytes.toString('utf8', 0, end)) as { v?: unknown; rows?: unknown };
+    // A newer llmpass's format: its rows are kept for it (an older one folding after a downgrade must not drop them).
+    if (typeof header.v === 'number' && header.v > FORMAT) return LEFT;
     if (header.v !== FORMAT || !Array.isArray(header.rows)) return undefined;
     let at = end + 1;
     const body = (length: number | null): Uint8Array | null => {
