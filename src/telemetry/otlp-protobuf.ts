@@ -14,6 +14,12 @@ const LEN = 2;
 const MAX_CACHED_PAIRS = 4096;
 const MAX_CACHED_VALUE_CHARS = 256;
 const TWO_32 = 0x1_0000_0000;
+/** Up to this many bytes, raw() copies in a loop. */
+const SMALL_COPY = 64;
+/** A hex digit's value by its char code (anything else reads as 0: ids are validated before they get here). */
+const NIBBLE = new Uint8Array(128);
+for (let i = 0; i < 10; i++) NIBBLE[48 + i] = i;
+for (let i = 0; i < 6; i++) NIBBLE[97 + i] = NIBBLE[65 + i] = 10 + i;
 
 export class Writer {
   buf: Buffer;
@@ -42,11 +48,12 @@ export class Writer {
       this.buf[this.pos++] = Number(big);
       return;
     }
+    const buf = this.buf;
     while (value > 0x7f) {
-      this.buf[this.pos++] = (value % 0x80) | 0x80;
+      buf[this.pos++] = (value % 0x80) | 0x80;
       value = Math.floor(value / 0x80);
     }
-    this.buf[this.pos++] = value;
+    buf[this.pos++] = value;
   }
 
   tag(field: number, wire: number): void {
@@ -58,28 +65,49 @@ export class Writer {
     const max = text.length * 3;
     this.ensure(max + 5);
     if (max < 0x80) {
-      // The length fits one byte whatever the text: written after it, then put in front.
-      const written = this.buf.write(text, this.pos + 1, 'utf8');
-      this.buf[this.pos] = written;
-      this.pos += written + 1;
+      // The length fits one byte whatever the text: written after it, then put in front. ASCII (span names, most
+      // messages) is copied here: a native write costs more than the loop for a few dozen characters.
+      const buf = this.buf;
+      const at = this.pos + 1;
+      let i = 0;
+      for (; i < text.length; i++) {
+        const code = text.charCodeAt(i);
+        if (code > 0x7f) break;
+        buf[at + i] = code;
+      }
+      const written = i === text.length ? i : i + buf.write(text.slice(i), at + i, 'utf8');
+      buf[this.pos] = written;
+      this.pos = at + written;
       return;
     }
     this.varint(Buffer.byteLength(text));
     this.pos += this.buf.write(text, this.pos, 'utf8');
   }
 
-  /** A 16- or 8-byte id from its hex spelling. */
+  /** A 16- or 8-byte id from its hex spelling (validated lowercase or uppercase hex: the API's ids are). */
   id(field: number, hex: string): void {
     this.tag(field, LEN);
-    this.ensure(hex.length / 2 + 1);
-    this.buf[this.pos++] = hex.length / 2;
-    this.pos += this.buf.write(hex, this.pos, 'hex');
+    const length = hex.length >> 1;
+    this.ensure(length + 1);
+    const buf = this.buf;
+    let pos = this.pos;
+    buf[pos++] = length;
+    // Decoded here: Buffer's hex write is a native call per id, three a span.
+    for (let i = 0; i < hex.length; i += 2) buf[pos++] = (NIBBLE[hex.charCodeAt(i)]! << 4) | NIBBLE[hex.charCodeAt(i + 1)]!;
+    this.pos = pos;
   }
 
   raw(bytes: Uint8Array): void {
-    this.ensure(bytes.length);
-    this.buf.set(bytes, this.pos);
-    this.pos += bytes.length;
+    const length = bytes.length;
+    this.ensure(length);
+    if (length > SMALL_COPY) this.buf.set(bytes, this.pos);
+    else {
+      // A cached KeyValue is a few dozen bytes: copied here, TypedArray#set's call costs more than the copy.
+      const buf = this.buf;
+      const pos = this.pos;
+      for (let i = 0; i < length; i++) buf[pos + i] = bytes[i]!;
+    }
+    this.pos += length;
   }
 
   /** Nanoseconds since the epoch as fixed64; seconds and nanos exceed a double's exact range once combined. */
@@ -92,36 +120,66 @@ export class Writer {
     let low = (upper % 0x10000) * 0x10000 + (lower % TWO_32);
     const high = Math.floor(upper / 0x10000) + Math.floor(lower / TWO_32) + Math.floor(low / TWO_32);
     low %= TWO_32;
-    this.buf.writeUInt32LE(low, this.pos);
-    this.buf.writeUInt32LE(high >>> 0, this.pos + 4);
-    this.pos += 8;
+    this.#uint32(low);
+    this.#uint32(high >>> 0);
   }
 
-  /** Starts a length-delimited field: its body is written next, then end() puts the length in front. */
-  open(field: number): number {
+  /** Little-endian, as fixed32 and each half of fixed64 are; room ensured by the caller. */
+  #uint32(value: number): void {
+    const buf = this.buf;
+    const pos = this.pos;
+    buf[pos] = value & 0xff;
+    buf[pos + 1] = (value >>> 8) & 0xff;
+    buf[pos + 2] = (value >>> 16) & 0xff;
+    buf[pos + 3] = value >>> 24;
+    this.pos = pos + 4;
+  }
+
+  fixed32(field: number, value: number): void {
+    this.tag(field, 5);
+    this.ensure(4);
+    this.#uint32(value);
+  }
+
+  /**
+   * Starts a length-delimited field: its body is written next, then end(start, reserve) puts the length in front.
+   * `reserve` bytes are kept for that length, as many as it will likely take: the body moves only when it is wrong.
+   */
+  open(field: number, reserve = 1): number {
     this.tag(field, LEN);
-    this.ensure(5);
-    this.pos += 5; // room for the longest length a buffer here can have
+    this.ensure(reserve);
+    this.pos += reserve;
     return this.pos;
   }
 
-  end(start: number): void {
+  end(start: number, reserve = 1): void {
     const length = this.pos - start;
-    let size = 1;
-    while (length >= 0x80 ** size) size += 1;
-    const at = start - 5;
-    if (size < 5) this.buf.copy(this.buf, at + size, start, this.pos);
+    const size = lengthSize(length);
+    if (size !== reserve) {
+      this.ensure(size - reserve);
+      this.buf.copyWithin(start - reserve + size, start, this.pos);
+      this.pos += size - reserve;
+    }
+    const buf = this.buf;
+    let at = start - reserve;
     let value = length;
-    for (let i = 0; i < size; i++) {
-      this.buf[at + i] = (value % 0x80) | (i < size - 1 ? 0x80 : 0);
+    for (let i = 1; i < size; i++) {
+      buf[at++] = (value % 0x80) | 0x80;
       value = Math.floor(value / 0x80);
     }
-    this.pos -= 5 - size;
+    buf[at] = value;
   }
 
   take(): Uint8Array {
     return this.buf.subarray(0, this.pos);
   }
+}
+
+/** How many bytes `length` takes as a varint. */
+function lengthSize(length: number): number {
+  let size = 1;
+  while (length >= 0x80 ** size) size += 1;
+  return size;
 }
 
 function anyValue(w: Writer, value: AttributeValue | null | undefined): void {
@@ -194,12 +252,6 @@ function attributes(w: Writer, field: number, attrs: Attributes): void {
 
 const spanFlags = (traceFlags: number, remote: boolean | undefined): number => (traceFlags & 0xff) | 0x100 | (remote ? 0x200 : 0);
 
-function fixed32(w: Writer, field: number, value: number): void {
-  w.tag(field, 5);
-  w.ensure(4);
-  w.pos = w.buf.writeUInt32LE(value, w.pos);
-}
-
 function count(w: Writer, field: number, value: number | undefined): void {
   if (!value) return;
   w.tag(field, 0);
@@ -253,13 +305,13 @@ function link(w: Writer, l: Link): void {
   if (state) w.string(3, state);
   if (l.attributes) attributes(w, 4, l.attributes);
   count(w, 5, l.droppedAttributesCount);
-  fixed32(w, 6, spanFlags(l.context.traceFlags, l.context.isRemote));
+  w.fixed32(6, spanFlags(l.context.traceFlags, l.context.isRemote));
   w.end(start);
 }
 
 /** One ended span, as field 2 of a ScopeSpans: written when the span ends, the span then dropped. */
 export function writeSpan(w: Writer, s: SpanRecord): void {
-  const start = w.open(2);
+  const start = w.open(2, 2); // a span's length takes two bytes unless it is over 16 KiB
   const context = s.context;
   w.id(1, context.traceId);
   w.id(2, context.spanId);
@@ -282,8 +334,8 @@ export function writeSpan(w: Writer, s: SpanRecord): void {
   if (s.statusMessage) w.string(2, s.statusMessage);
   count(w, 3, s.statusCode);
   w.end(status);
-  fixed32(w, 16, spanFlags(context.traceFlags, s.parentRemote));
-  w.end(start);
+  w.fixed32(16, spanFlags(context.traceFlags, s.parentRemote));
+  w.end(start, 2);
 }
 
 function encodedOnce<K extends object>(cache: WeakMap<K, Uint8Array>, key: K, write: (w: Writer) => void): Uint8Array {
@@ -308,14 +360,17 @@ const encodedScopes = new WeakMap<InstrumentationScope, Uint8Array>();
  */
 export function encodeTraceRequest(resource: Resource, scopes: Iterable<readonly [InstrumentationScope, Writer]>, bytes: number): Uint8Array {
   const w = new Writer(bytes + 1024);
-  const resourceSpans = w.open(1);
+  // The lengths in front of the chunk's bytes are reserved at the size they will have: the bytes are not moved.
+  const outer = lengthSize(bytes + 1024);
+  const resourceSpans = w.open(1, outer);
   w.raw(encodedOnce(encodedResources, resource, (r) => {
     const start = r.open(1);
     attributes(r, 1, resource.attributes);
     r.end(start);
   }));
   for (const [scope, spans] of scopes) {
-    const scopeSpans = w.open(2);
+    const inner = lengthSize(spans.pos + 512);
+    const scopeSpans = w.open(2, inner);
     w.raw(encodedOnce(encodedScopes, scope, (r) => {
       const start = r.open(1);
       r.string(1, scope.name);
@@ -324,9 +379,9 @@ export function encodeTraceRequest(resource: Resource, scopes: Iterable<readonly
     }));
     w.raw(spans.take());
     if (scope.schemaUrl) w.string(3, scope.schemaUrl);
-    w.end(scopeSpans);
+    w.end(scopeSpans, inner);
   }
   if (resource.schemaUrl) w.string(3, resource.schemaUrl);
-  w.end(resourceSpans);
+  w.end(resourceSpans, outer);
   return w.take();
 }

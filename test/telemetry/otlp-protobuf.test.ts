@@ -77,7 +77,7 @@ describe('the OTLP/protobuf tracer', () => {
         const server = t.startSpan('POST', { kind: SpanKind.SERVER, startTime: T0 + n }, n % 2 ? remote : ROOT_CONTEXT);
         server.setAttributes({ 'http.request.method': 'POST', 'http.route': '/openai', 'http.response.status_code': 200 });
         const parent = trace.setSpan(ROOT_CONTEXT, server);
-        const attempt = t.startSpan('chat gpt', { kind: SpanKind.CLIENT, startTime: [1_700_000_000, n * 1000], links: n % 3 ? [] : [{ context: server.spanContext(), attributes: { why: 'linked' } }] }, parent);
+        const attempt = t.startSpan(n % 4 ? 'chat gpt' : 'chat modèle 模型', { kind: SpanKind.CLIENT, startTime: [1_700_000_000, n * 1000], links: n % 3 ? [] : [{ context: server.spanContext(), attributes: { why: 'linked' } }] }, parent);
         // A deployment's frozen set first (kept by reference by our tracer), one of its keys set again at times.
         attempt.setAttributes(DEPLOYMENT);
         if (n % 7 === 0) attempt.setAttribute('server.address', 'moved.example');
