@@ -66,14 +66,16 @@ async function verify(list, cwd) {
 const fmt = (ms) => ms.toFixed(1);
 
 async function undiciReport(node, cwd, log) {
-  const help = await probeModules([BIN, '--help'], { cwd, node });
+  // --help as oclif renders it (its first run, or any change to what its text depends on): without the compile
+  // cache there is no kept text (src/cli/help-cache.ts), and the probe sees everything the rendering loads.
+  const help = await probeModules([BIN, '--help'], { cwd, node, env: { NODE_DISABLE_COMPILE_CACHE: '1' } });
   const call = await probeModules([BIN, 'call', ALIAS, 'classify', '--json', JSON.stringify({ input: INPUT })], { cwd, node });
   // The probe itself must see undici when it is there, resolved or bundled; else its "no" means nothing.
   const control = await probeModules(['--input-type=module', '-e', "await import('undici')"], { cwd: ROOT, node });
   const bundleSeen = help.bundled.includes('@oclif/core');
   const probeOk = control.undici && bundleSeen;
   const yesNo = (r) => (r.undici ? 'yes' : 'no');
-  log(`--help loads undici: ${yesNo(help)}`);
+  log(`--help (rendered by oclif) loads undici: ${yesNo(help)}`);
   log(`call loads undici: ${yesNo(call)}`);
   log(
     `  (npm undici package, resolved or bundled into a loaded dist chunk; --help: ${help.packages.length} resolved + ` +

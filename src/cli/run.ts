@@ -3,6 +3,9 @@ import { restartWithExposedGc } from './proxy/expose-gc.ts';
 import { reportError } from './report-error.ts';
 import { outputClosed, outputFailure, watchForClosedOutput } from './render/write.ts';
 
+/** help-cache.ts's ROOT_HELP, repeated here so that other commands never import that file. */
+const ROOT_WORDS = ['', '--help', '-h', 'help', '--version'];
+
 /** Waits until stdout has handed everything to the OS, or its reader has gone: whichever comes first. */
 function drained(out: NodeJS.WriteStream): Promise<void> {
   return new Promise((resolve) => {
@@ -30,7 +33,10 @@ export async function run(binUrl: string): Promise<void> {
     // The proxy restarts itself with --expose-gc: before oclif and the proxy's modules load, not after (~0.2 s of CPU).
     if (argv[0] === 'proxy') restartWithExposedGc();
     const fast = argv[0] === 'call' && (await fastCall(argv.slice(1), binUrl));
-    if (!fast) await (await import('./run-oclif.ts')).runWithOclif(argv, binUrl);
+    const render = async () => (await import('./run-oclif.ts')).runWithOclif(argv, binUrl);
+    // The root help and the version: oclif's text as it last rendered it, when nothing it depends on has changed.
+    if (!fast && argv.length <= 1 && ROOT_WORDS.includes(argv[0] ?? '')) await (await import('./help-cache.ts')).rootHelp(argv, binUrl, render);
+    else if (!fast) await render();
     await drained(process.stdout);
     // A write that failed after the command returned (a dry run to a full disk) still fails the run, in one line.
     const failed = outputFailure(process.stdout);
