@@ -9,7 +9,8 @@
 // CPU per request and latency (autocannon), SSE time to the first event and each later event's delivery time, a
 // streamed binary upload's throughput and the proxy's peak RSS. llmpass runs twice: plain (the request log off, the
 // master key) for the comparisons, and with every feature on (its default SQLite request log, a virtual key with
-// limits and a budget, metrics) for throughput against plain.
+// limits and a budget, metrics) for throughput against plain. The CPU ratios are measured once more with two
+// proxies side by side on their CPU (bench/lib/duel.mjs), the steadier figure on a machine whose lone rounds move.
 // Env: BENCH_QUICK=1 (3 s per load run, 256 MiB upload), BENCH_PROXY_ROUNDS (5), BENCH_PROXY_SECONDS (per load
 // run, 5), BENCH_PROXY_UPLOAD_MIB (512), BENCH_PROXY_CONNECTIONS (50), BENCH_PROXY_NGINX=0 (leave nginx out),
 // BENCH_PROXY_PROFILE=<dir> (run the Node proxies under --cpu-prof and list their top self-time functions; the
@@ -20,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { topSelfTime } from './lib/cpuprofile.mjs';
+import { duel } from './lib/duel.mjs';
 import { positive } from './lib/env.mjs';
 import { nginxBinary, startNginx } from './lib/nginx.mjs';
 import { execOk } from './lib/proc.mjs';
@@ -192,6 +194,21 @@ async function throughput(list, { plan, node, settings: s, headers, body, upstre
   return rounds;
 }
 
+/**
+ * The CPU ratios again, two proxies at a time side by side on the proxies' CPU (bench/lib/duel.mjs): llmpass and
+ * the minimal proxy, then llmpass with every feature on and plain. Each round's ratio of requests answered in the
+ * same seconds is the inverse of their CPU per request ratio, under one machine state.
+ */
+async function pairs(list, featuresTarget, { plan, node, settings: s, headers, body }) {
+  const side = (target) => ({ pid: target.server.pid, url: `${target.base}/classify`, body, headers: target.headers ?? headers });
+  const byId = Object.fromEntries(list.map((target) => [target.id, target]));
+  const run = (a, b) => duel({ plan, node, a: side(a), b: side(b), seconds: s.seconds, rounds: s.rounds, connections: s.connections });
+  // minimal÷llmpass requests = llmpass's CPU per request ÷ the minimal proxy's; plain÷features likewise.
+  const cpu = (await run(byId.llmpass, byId.minimal)).map((r) => r.ratio);
+  const features = (await run(byId.llmpass, featuresTarget)).map((r) => r.ratio);
+  return { cpu: spread(cpu), featuresRps: spread(features) };
+}
+
 /** SSE in rounds: each round SSE_PER_ROUND requests per target, interleaved; a round's figure is the median of its paired gaps. */
 async function sse(list, { plan, node, settings: s, headers }) {
   const body = JSON.stringify({ model: ALIAS, input: 'Hello, world!', stream: true });
@@ -214,7 +231,7 @@ async function sse(list, { plan, node, settings: s, headers }) {
 
 const verdict = (pass) => (pass ? 'met' : 'MISSED');
 
-function report({ tp, ev, up, s, list, log }) {
+function report({ tp, ev, up, s, list, sideBySide, log }) {
   const ids = list.map((t) => t.id);
   const proxies = ids.filter((id) => id !== 'direct');
   const has = (id) => ids.includes(id);
@@ -256,6 +273,9 @@ function report({ tp, ev, up, s, list, log }) {
     ['SSE first event added over direct, ms', r.sseFirst, `<= ${GOALS.sseFirstMs} ms`, r.sseFirst.median <= GOALS.sseFirstMs],
     ['SSE each later event added over direct, ms', r.sseLater, `<= ${GOALS.sseLaterMs} ms`, r.sseLater.median <= GOALS.sseLaterMs],
     ...(r.features ? [['every feature on (log, virtual key, metrics) req/s ÷ plain', r.features, `>= ${FEATURES_RPS}x`, r.features.median >= FEATURES_RPS]] : []),
+    // The same two ratios side by side (pairs()): steadier; a goal holds only when both figures meet it.
+    ...(sideBySide?.cpu ? [['CPU per request ÷ minimal, side by side', sideBySide.cpu, `<= ${GOALS.cpu}x`, sideBySide.cpu.median <= GOALS.cpu]] : []),
+    ...(sideBySide?.featuresRps ? [['every feature on req/s ÷ plain, side by side', sideBySide.featuresRps, `>= ${FEATURES_RPS}x`, sideBySide.featuresRps.median >= FEATURES_RPS]] : []),
   ];
   const held = [
     ['upload MiB/s ÷ minimal', r.upload, `>= ${HELD.uploadRatio}x`, r.upload.median >= HELD.uploadRatio],
@@ -325,11 +345,12 @@ export async function run({ node = process.execPath, log = console.log }) {
     const virtualKey = (await made.json()).key;
     const featuresTarget = { id: 'features', name: 'llmpass proxy, every feature on', server: started.features, base: `${started.features.url}/vllm`, headers: { ...headers, authorization: `Bearer ${virtualKey}` } };
     const tp = await throughput([...list, featuresTarget], ctx);
+    const sideBySide = plan.pinned ? await pairs(list, featuresTarget, ctx) : undefined;
     const ev = await sse(list, ctx);
     const wholeRun = { llmpass: memory(started.llmpass.pid)?.peak, minimal: memory(started.minimal.pid)?.peak };
 
     log('');
-    const result = report({ tp, ev, up, s, list: [...list, featuresTarget], log });
+    const result = report({ tp, ev, up, s, list: [...list, featuresTarget], sideBySide, log });
     log('');
     const unsaturated = ['llmpass', 'minimal'].filter((id) => median(tp.map((r) => r[id].proxyCpuShare)) < 0.85);
     if (unsaturated.length) {

@@ -11,7 +11,7 @@ import { cpuMs, pinned } from './procfs.mjs';
 const CLIENT = new URL('../child/client.mjs', import.meta.url).pathname;
 
 function loadJob(target, seconds, connections) {
-  return JSON.stringify({ mode: 'load', url: target.url, method: 'POST', headers: { 'content-type': 'application/json' }, body: target.body, connections, seconds });
+  return JSON.stringify({ mode: 'load', url: target.url, method: 'POST', headers: target.headers ?? { 'content-type': 'application/json' }, body: target.body, connections, seconds });
 }
 
 async function load(plan, node, target, seconds, connections) {
@@ -22,7 +22,7 @@ async function load(plan, node, target, seconds, connections) {
 }
 
 /**
- * `a` and `b`: { pid, url, body }. Resolves with per round: `ratio` (b's requests ÷ a's: b's req/s at the same CPU
+ * `a` and `b`: { pid, url, body, headers? (a JSON content type when absent) }. Resolves with per round: `ratio` (b's requests ÷ a's: b's req/s at the same CPU
  * as a), `cpuRatio` (a's CPU µs per request ÷ b's, from /proc: the same figure by another route; undefined off Linux)
  * and each server's req/s.
  */
