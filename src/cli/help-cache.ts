@@ -7,12 +7,11 @@ import { closeSync, fstatSync, openSync, readFileSync, renameSync, statSync, wri
 import module from 'node:module';
 import { join } from 'node:path';
 
-/** The words that ask for the root help or the version (run.ts imports this file only for them). */
-export const ROOT_HELP = new Set(['', '--help', '-h', 'help', '--version']);
-
-/** The cache file for `argv`, or undefined when argv is not a root help or version, or there is no cache directory. */
+/**
+ * The cache file for `argv` (a root help or the version: run.ts imports this file only for those), or undefined
+ * when there is no cache directory.
+ */
 export function helpCacheFile(argv: readonly string[], binUrl: string): string | undefined {
-  if (argv.length > 1 || !ROOT_HELP.has(argv[0] ?? '')) return undefined;
   const dir = module.getCompileCacheDir?.();
   if (!dir) return undefined;
   let build: string;

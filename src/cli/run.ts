@@ -3,7 +3,7 @@ import { restartWithExposedGc } from './proxy/expose-gc.ts';
 import { reportError } from './report-error.ts';
 import { outputClosed, outputFailure, watchForClosedOutput } from './render/write.ts';
 
-/** help-cache.ts's ROOT_HELP, repeated here so that other commands never import that file. */
+/** The words that ask for the root help or the version: only they import help-cache.ts. */
 const ROOT_WORDS = ['', '--help', '-h', 'help', '--version'];
 
 /** Waits until stdout has handed everything to the OS, or its reader has gone: whichever comes first. */
