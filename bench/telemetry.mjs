@@ -14,7 +14,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { duel } from './lib/duel.mjs';
+import { duel, load } from './lib/duel.mjs';
 import { positive } from './lib/env.mjs';
 import { execOk } from './lib/proc.mjs';
 import { cpuMs, pinned, pinPlan } from './lib/procfs.mjs';
@@ -28,11 +28,11 @@ export const title = 'proxy with OpenTelemetry tracing on (exporting to a local 
 
 const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url));
 const UPSTREAM = fileURLToPath(new URL('./child/upstream.mjs', import.meta.url));
-const CLIENT = fileURLToPath(new URL('./child/client.mjs', import.meta.url));
 const SINK = fileURLToPath(new URL('./child/otlp-sink.mjs', import.meta.url));
 const SEAM = fileURLToPath(new URL('./child/telemetry-seam.mjs', import.meta.url));
 const ALIAS = 'bench-classifier';
 const GOAL = 0.9;
+const BODY = JSON.stringify({ model: ALIAS, input: 'Hello, world!' });
 
 function settings() {
   const quick = Boolean(process.env.BENCH_QUICK) && process.env.BENCH_QUICK !== '0';
@@ -44,13 +44,6 @@ function settings() {
   };
 }
 
-async function load(plan, node, url, s, seconds) {
-  const job = { mode: 'load', url, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: ALIAS, input: 'Hello, world!' }), connections: s.connections, seconds };
-  const { stdout } = await execOk(pinned(plan.load, [node, CLIENT, JSON.stringify(job)]));
-  const r = JSON.parse(stdout);
-  if (r.errors || r.timeouts || r.non2xx) throw new Error(`${url}: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx answers under load`);
-  return r;
-}
 
 const loadAverage = () => loadavg().map((v) => v.toFixed(2)).join(' ');
 
@@ -58,7 +51,7 @@ const loadAverage = () => loadavg().map((v) => v.toFixed(2)).join(' ');
 async function round(plan, node, server, sink, url, s) {
   const before = cpuMs(server.pid);
   const sinkBefore = cpuMs(sink.pid);
-  const r = await load(plan, node, url, s, s.seconds);
+  const r = await load(plan, node, { url, body: BODY }, s.seconds, s.connections);
   const after = cpuMs(server.pid);
   const sinkAfter = cpuMs(sink.pid);
   return {
@@ -97,7 +90,7 @@ export async function run({ node = process.execPath, log = console.log }) {
     for (const target of targets) {
       const res = await fetch(target.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: ALIAS, input: 'x' }) });
       if ((await res.text()) !== CLASSIFY_ANSWER) throw new Error(`${target.id}: unexpected answer ${res.status}`);
-      await load(plan, node, target.url, s, 2); // warm-up
+      await load(plan, node, { url: target.url, body: BODY }, 2, s.connections); // warm-up
     }
     const rps = { off: [], on: [] };
     const cpu = { off: [], on: [] };
@@ -132,9 +125,8 @@ export async function run({ node = process.execPath, log = console.log }) {
     ));
     const cpuRatio = cpu.on.length && cpu.off.length ? median(cpu.off) / median(cpu.on) : undefined;
     log(`one after the other: tracing on ${ratio.toFixed(2)}x the req/s of tracing off; per-round ratios ${pairRatios.map((r) => r.toFixed(2)).join('/')}`);
-    const body = JSON.stringify({ model: ALIAS, input: 'Hello, world!' });
     const sideBySide = plan.pinned
-      ? await duel({ plan, node, a: { pid: off.pid, url: targets[0].url, body }, b: { pid: on.pid, url: targets[1].url, body }, seconds: s.seconds, rounds: s.rounds, connections: s.connections })
+      ? await duel({ plan, node, a: { pid: off.pid, url: targets[0].url, body: BODY }, b: { pid: on.pid, url: targets[1].url, body: BODY }, seconds: s.seconds, rounds: s.rounds, connections: s.connections })
       : [];
     const together = spreadOf(sideBySide.map((r) => r.ratio));
     if (together) {

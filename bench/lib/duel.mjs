@@ -14,7 +14,8 @@ function loadJob(target, seconds, connections) {
   return JSON.stringify({ mode: 'load', url: target.url, method: 'POST', headers: target.headers ?? { 'content-type': 'application/json' }, body: target.body, connections, seconds });
 }
 
-async function load(plan, node, target, seconds, connections) {
+/** One load run from the load CPU against `target` ({ url, body, headers? }); its result, refused on any failed answer. */
+export async function load(plan, node, target, seconds, connections) {
   const { stdout } = await execOk(pinned(plan.load, [node, CLIENT, loadJob(target, seconds, connections)]));
   const r = JSON.parse(stdout);
   if (r.errors || r.timeouts || r.non2xx) throw new Error(`${target.url}: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx answers under load`);
@@ -22,9 +23,9 @@ async function load(plan, node, target, seconds, connections) {
 }
 
 /**
- * `a` and `b`: { pid, url, body, headers? (a JSON content type when absent) }. Resolves with per round: `ratio` (b's requests ÷ a's: b's req/s at the same CPU
- * as a), `cpuRatio` (a's CPU µs per request ÷ b's, from /proc: the same figure by another route; undefined off Linux)
- * and each server's req/s.
+ * `a` and `b`: { pid, url, body, headers? (a JSON content type when absent) }. Resolves with per round: `ratio`
+ * (b's requests ÷ a's: b's req/s at the same CPU as a), `cpuRatio` (a's CPU µs per request ÷ b's, from /proc: the
+ * same figure by another route; undefined off Linux) and each server's req/s.
  */
 export async function duel({ plan, node, a, b, seconds, rounds, connections = 50 }) {
   const both = (n, s) => {
