@@ -11,7 +11,7 @@ import { join } from 'node:path';
  * The cache file for `argv` (a root help or the version: run.ts imports this file only for those), or undefined
  * when there is no cache directory.
  */
-export function helpCacheFile(argv: readonly string[], binUrl: string): string | undefined {
+function helpCacheFile(argv: readonly string[], binUrl: string): string | undefined {
   const dir = module.getCompileCacheDir?.();
   if (!dir) return undefined;
   let build: string;
@@ -48,7 +48,7 @@ export async function rootHelp(argv: readonly string[], binUrl: string, render: 
  * directory is under the shared temporary directory, and only a file of this user that no one else may write is
  * taken as what oclif rendered.
  */
-export function printKeptHelp(file: string): boolean {
+function printKeptHelp(file: string): boolean {
   let text: Buffer;
   let fd: number | undefined;
   try {
@@ -66,7 +66,7 @@ export function printKeptHelp(file: string): boolean {
 }
 
 /** Runs `render` (oclif) and keeps what it wrote to stdout, when it succeeded. */
-export async function keepHelp(file: string, render: () => Promise<void>): Promise<void> {
+async function keepHelp(file: string, render: () => Promise<void>): Promise<void> {
   const out = process.stdout;
   const chunks: Buffer[] = [];
   const write = out.write;
