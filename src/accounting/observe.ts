@@ -59,6 +59,12 @@ export interface BodyFollower {
   done(usage: Usage, model: string | undefined, firstChunkAt: number | undefined, failed: boolean): void;
 }
 
+/** A body followed through its relay's own reading (see CallObserver.tap). */
+export interface BodyTap {
+  readonly see: (chunk: Buffer) => void;
+  readonly closed: () => void;
+}
+
 /** Follows one call; `record` gets its row once (a failed `record` is swallowed: logging never fails a call). */
 export class CallObserver {
   /** The call's facts; a face that learns them late (the proxy's alias, its body) fills them in before the row is built. */
@@ -122,21 +128,34 @@ export class CallObserver {
   }
 
   /**
-   * Counts a body that a relay is already reading (the proxy), beside it: no stage in between, one listener for
-   * the chunks and one for the close. Call it once the relay listens, in the same tick. `follower` (the call's trace)
-   * is told what this reading finds: it needs no listener nor reading of its own.
+   * Counts a body that a relay reads (the proxy's), told by the relay itself: no listener of its own, so the body's
+   * events reach one listener each. The relay calls `see` with each chunk it passes on and `closed` once it is done
+   * with the body (ended, failed, or left by its client). `follower` (the call's trace) is told what this reading
+   * finds: it needs no listener nor reading of its own.
    */
-  watch(reply: UpstreamReply, follower?: BodyFollower): void {
+  tap(reply: UpstreamReply, follower?: BodyFollower): BodyTap {
     const count = this.#counting(reply, follower);
     const body = reply.body;
-    body.on('data', count.see);
-    body.once('close', () => {
-      const ended = body.readableEnded;
-      const outcome = count.outcome(ended ? null : body.errored ? errorCodeOf(body.errored) : 'LLMPASS_ABORTED');
-      // Before the row: the proxy ends the request's trace once the row is recorded.
-      follower?.done(outcome.usage, count.model, count.firstByteAt, !ended);
-      this.#finish(outcome);
-    });
+    let closed = false;
+    return {
+      see: count.see,
+      closed: () => {
+        if (closed) return;
+        closed = true;
+        const ended = body.readableEnded;
+        const outcome = count.outcome(ended ? null : body.errored ? errorCodeOf(body.errored) : 'LLMPASS_ABORTED');
+        // Before the row: the proxy ends the request's trace once the row is recorded.
+        follower?.done(outcome.usage, count.model, count.firstByteAt, !ended);
+        this.#finish(outcome);
+      },
+    };
+  }
+
+  /** Counts a body that another reader reads (a held answer, a masked one), beside it: a chunk listener and a close one. */
+  watch(reply: UpstreamReply, follower?: BodyFollower): void {
+    const tap = this.tap(reply, follower);
+    reply.body.on('data', tap.see);
+    reply.body.once('close', tap.closed);
   }
 
   #counting(reply: UpstreamReply, follower?: BodyFollower): BodyCount {

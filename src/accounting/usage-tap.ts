@@ -14,6 +14,11 @@ export const MAX_JSON_BYTES = 8 * 1024 * 1024;
 
 type Format = 'json' | 'sse' | 'ndjson' | 'eventstream';
 
+const CR = 13;
+const EVENT = Buffer.from('event:');
+const DATA = Buffer.from('data:');
+const startsWith = (line: Buffer, prefix: Buffer): boolean => line.length >= prefix.length && line.compare(prefix, 0, prefix.length, 0, prefix.length) === 0;
+
 /** Content types seen, with their format: the same few strings come with every answer. */
 const formats = new Map<string, Format | undefined>();
 
@@ -33,18 +38,30 @@ function parseFormat(contentType: string): Format | undefined {
   return undefined;
 }
 
-/** The first `"model": "..."` of a text: the answering model (OpenAI's top level, Anthropic's message_start). */
-const MODEL = /"model"\s*:\s*("(?:[^"\\]|\\.)*")/;
+/** `"model": "..."` at the start of a text: the answering model's member (OpenAI's top level, Anthropic's message_start). */
+const MODEL = /^"model"\s*:\s*("(?:[^"\\]|\\.)*")/;
+/** Bytes decoded around each `"model"` found: enough for any model's name, and widened when one is longer. */
+const MODEL_WINDOW = 512;
 
-function modelIn(text: string): string | undefined {
-  const found = MODEL.exec(text);
-  if (!found) return undefined;
-  try {
-    const model: unknown = JSON.parse(found[1]!);
-    return typeof model === 'string' && model ? model : undefined;
-  } catch {
-    return undefined;
+/** The first `"model": "..."` of a body, line or frame, decoded only where `"model"` occurs. */
+function modelIn(bytes: Buffer): string | undefined {
+  for (let at = bytes.indexOf('"model"', 0, 'latin1'); at !== -1; at = bytes.indexOf('"model"', at + 1, 'latin1')) {
+    let found: RegExpExecArray | null;
+    for (let window = MODEL_WINDOW; ; window *= 4) {
+      const end = Math.min(bytes.length, at + window);
+      found = MODEL.exec(bytes.toString('utf8', at, end));
+      // No match in a window cut short may be a name longer than it: look again, wider.
+      if (found || end === bytes.length) break;
+    }
+    if (!found) continue;
+    try {
+      const model: unknown = JSON.parse(found[1]!);
+      return typeof model === 'string' && model ? model : undefined;
+    } catch {
+      return undefined;
+    }
   }
+  return undefined;
 }
 
 /** Counts one answer's usage from its chunks, as they pass (and, asked to, finds the model that answered). */
@@ -120,23 +137,23 @@ export class UsageCounter {
     this.#parts.push(piece);
   }
 
-  #take(): string | undefined {
+  #take(): Buffer | undefined {
     const dropped = this.#dropping;
-    const text = this.#parts.length === 1 ? this.#parts[0]!.toString('utf8') : Buffer.concat(this.#parts).toString('utf8');
+    const bytes = this.#parts.length === 1 ? this.#parts[0]! : Buffer.concat(this.#parts);
     this.#parts = [];
     this.#held = 0;
     this.#dropping = false;
-    return dropped ? undefined : text;
+    return dropped ? undefined : bytes;
   }
 
   #line(): void {
     let line = this.#take();
     if (line === undefined) return;
-    if (line.endsWith('\r')) line = line.slice(0, -1);
+    if (line[line.length - 1] === CR) line = line.subarray(0, -1);
     if (this.#format === 'ndjson') return this.#read(line);
-    if (line === '') this.#eventType = undefined;
-    else if (line.startsWith('event:')) this.#eventType = line.slice(6).trim();
-    else if (line.startsWith('data:')) this.#read(line.slice(5));
+    if (line.length === 0) this.#eventType = undefined;
+    else if (startsWith(line, EVENT)) this.#eventType = line.toString('utf8', EVENT.length).trim();
+    else if (startsWith(line, DATA)) this.#read(line.subarray(DATA.length));
   }
 
   /** AWS event-stream frames: total length, headers length, prelude CRC, headers, payload, message CRC. */
@@ -157,7 +174,7 @@ export class UsageCounter {
       const headers = awsHeaders(pending.subarray(12, 12 + headersLength));
       if ((headers[':message-type'] ?? 'event') === 'event') {
         this.#eventType = headers[':event-type'];
-        this.#read(pending.subarray(12 + headersLength, total - 4).toString('utf8'));
+        this.#read(pending.subarray(12 + headersLength, total - 4));
       }
       pending = pending.subarray(total);
     }
@@ -165,25 +182,30 @@ export class UsageCounter {
     this.#held = pending.length;
   }
 
-  #read(text: string | undefined): void {
-    if (text === undefined) return;
-    if (this.#findModel && this.#model === undefined && text.includes('"model"')) this.#model = modelIn(text);
+  #read(bytes: Buffer | undefined): void {
+    if (bytes === undefined) return;
+    if (this.#findModel && this.#model === undefined) this.#model = modelIn(bytes);
     const reader = this.#reader;
     if (!reader) return;
-    // The reader's own hint first: most events of a stream hold no usage and are never parsed.
-    if (reader.mentions && !reader.mentions.test(text)) return;
-    const key = reader.usageKey;
-    const member = key === undefined ? undefined : topLevelObjectMember(text, key);
     let report: UsageReport | undefined;
+    // The usage member alone when it can be found (it passes the reader's hint by its shape), decoded and parsed as
+    // `{key: value}`, which the reader reads as it would the whole answer.
+    const member = reader.usageKey === undefined ? undefined : topLevelObjectMember(bytes, reader.usageKey);
     try {
-      // Only the usage member's bytes when they can be found, read as the whole answer would be.
-      report = reader(member === undefined ? JSON.parse(text) : { [key!]: JSON.parse(member) as unknown }, this.#eventType);
+      if (member) report = reader(JSON.parse(`{${bytes.toString('utf8', member.start, member.end)}}`), this.#eventType);
+      else {
+        const text = bytes.toString('utf8');
+        // The reader's own hint first: most events of a stream hold no usage and are never parsed.
+        if (reader.mentions && !reader.mentions.test(text)) return;
+        report = reader(JSON.parse(text), this.#eventType);
+      }
     } catch {
       return; // not JSON (`[DONE]`, a cut event): no usage in it
     }
     if (!report) return;
+    if (this.#reported) Object.assign(this.#report, report);
+    else this.#report = report;
     this.#reported = true;
-    Object.assign(this.#report, report);
   }
 }
 

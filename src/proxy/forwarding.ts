@@ -9,6 +9,7 @@ import type { RequestRecord } from './metrics.ts';
 import type { Secret } from '../secret.ts';
 import { deploymentSecrets } from '../router/deployment.ts';
 import type { Deployment } from '../core/deployment.ts';
+import type { BodyTap } from '../accounting/observe.ts';
 
 /** Names listed in a `Connection` header are hop-by-hop too (`Connection: x-api-key` must not smuggle one through). */
 function connectionNamed(raw: string[]): Set<string> {
@@ -73,8 +74,15 @@ function writeHead(reply: UpstreamReply, res: ServerResponse, headers: string[])
  * may echo what the proxy added (a key, a header token, the api_base's `?code=`): it goes with the credentials of
  * the deployment that answered masked.
  */
-export function relayReply(reply: UpstreamReply, res: ServerResponse, record: RequestRecord, started: number, answered?: Deployment): Promise<void> {
-  if (answered && reply.status >= 300) return relayMasked(reply, res, record, started, [...deploymentSecrets(answered), ...(reply.signedCredentials ?? [])]);
+export function relayReply(reply: UpstreamReply, res: ServerResponse, record: RequestRecord, started: number, answered?: Deployment, tap?: BodyTap): Promise<void> {
+  if (answered && reply.status >= 300) {
+    // Read whole to be masked: the tap follows that reading with listeners of its own.
+    if (tap) {
+      reply.body.on('data', tap.see);
+      reply.body.once('close', tap.closed);
+    }
+    return relayMasked(reply, res, record, started, [...deploymentSecrets(answered), ...(reply.signedCredentials ?? [])]);
+  }
   record.ttfbMs = performance.now() - started;
   const head = () => {
     writeHead(reply, res, forwardedResponseHeaders(reply.headers));
@@ -82,10 +90,10 @@ export function relayReply(reply: UpstreamReply, res: ServerResponse, record: Re
   };
   // An event stream's head goes at once: its client opens the stream on it, and the first event may be long coming.
   // When the first event came with the head (it usually does), both go in one write, as any other answer's do.
-  if (!isEventStream(replyHeader(reply, 'content-type')) || reply.body.readableLength > 0) return relayBody(reply, res, record, head);
+  if (!isEventStream(replyHeader(reply, 'content-type')) || reply.body.readableLength > 0) return relayBody(reply, res, record, head, tap);
   head();
   res.flushHeaders();
-  return relayBody(reply, res, record, undefined);
+  return relayBody(reply, res, record, undefined, tap);
 }
 
 const BODYLESS_STATUS = new Set([204, 304]);
@@ -106,7 +114,7 @@ async function relayMasked(reply: UpstreamReply, res: ServerResponse, record: Re
  * 504 in place of an empty 200. Once anything is out, a body cut short reaches the client as a broken response,
  * never as a clean end (one cut before its first byte is recorded as 502); a client that goes away stops the upstream body.
  */
-function relayBody(reply: UpstreamReply, res: ServerResponse, record: RequestRecord, head: (() => void) | undefined): Promise<void> {
+function relayBody(reply: UpstreamReply, res: ServerResponse, record: RequestRecord, head: (() => void) | undefined, tap: BodyTap | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     const body = reply.body;
     let pendingHead = head;
@@ -127,7 +135,9 @@ function relayBody(reply: UpstreamReply, res: ServerResponse, record: RequestRec
     const onData = (chunk: Buffer) => {
       if (!begin()) return;
       sent = true;
-      if (!res.write(chunk)) body.pause();
+      const more = res.write(chunk);
+      tap?.see(chunk);
+      if (!more) body.pause();
     };
     const onDrain = () => body.resume();
     const onEnd = () => {
@@ -157,6 +167,8 @@ function relayBody(reply: UpstreamReply, res: ServerResponse, record: RequestRec
       res.off('close', onClose);
       // Later errors (a destroyed body) must not go unhandled.
       body.on('error', () => undefined);
+      // Every way the relay ends comes through here: the body has ended, failed, or is being left.
+      tap?.closed();
     };
     body.on('data', onData);
     body.once('end', onEnd);

@@ -170,7 +170,10 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
         const bytes = await readLimited(req, options.maxJsonBody);
         body = bytes;
         // Checked and its model found without building objects, yielding to other requests on a large body.
-        if (bytes.length) json = await scanJsonYielding(bytes, 'the body');
+        if (bytes.length) {
+          const scanned = scanJsonYielding(bytes, 'the body');
+          json = scanned instanceof Promise ? await scanned : scanned;
+        }
         if (call?.call.bodies) call.call.requestBody = () => bytes;
       } else if (hasBody) body = req;
       const chosen = modelTarget(provider, json?.model, provider.modelFromPath?.(endpoint), aliases);
@@ -193,11 +196,10 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
     const held = holding && (await holding);
     if (held) reply = held;
     // Relaying by the time relayReply returns: the observer (else the trace) listens beside the relay, no stage between.
-    const relayed = relayReply(reply, res, record, started, tried);
-    if (!holding) {
-      if (call) call.watch(reply, trace.follower(reply));
-      else trace.watch(reply);
-    }
+    // The relay itself tells the observer (and through it the trace) each chunk and the end: no listeners beside it.
+    const tap = call && !holding ? call.tap(reply, trace.follower(reply)) : undefined;
+    const relayed = relayReply(reply, res, record, started, tried, tap);
+    if (!holding && !call) trace.watch(reply);
     await relayed;
   }
 

@@ -34,6 +34,8 @@ export class AttemptLoop {
   }
 
   pick(deployments: Deployment[], tried: Set<string>): Deployment {
+    // One deployment is the answer whatever its state: no lists to build (most aliases, on every call).
+    if (deployments.length === 1) return deployments[0]!;
     const fresh = deployments.filter((d) => !tried.has(d.id));
     const pool = fresh.length ? fresh : deployments;
     const warm = pool.filter((d) => !this.#state.isCooling(d.id));
@@ -47,27 +49,46 @@ export class AttemptLoop {
 
   /**
    * Picks a deployment whose rpm/tpm window has room and takes its slot; a full one is left out and another
-   * picked. When every one is full the call is refused, with the time until the first has room.
+   * picked. When every one is full the call is refused, with the time until the first has room. The first pick
+   * answered by this process's own state is taken without a promise; only a shared state (Redis), or a refusal, is awaited.
    */
-  async #take(deployments: Deployment[], tried: Set<string>): Promise<{ deployment: Deployment; release: () => void }> {
+  #take(deployments: Deployment[], tried: Set<string>): Taken | Promise<Taken> {
+    const deployment = this.pick(deployments, tried);
+    const pending = this.#state.acquire(deployment.id, deployment.limits);
+    if (!(pending instanceof Promise) && pending.ok) return { deployment, release: pending.release };
+    return this.#takeAwaiting(deployments, tried, deployment, pending);
+  }
+
+  async #takeAwaiting(deployments: Deployment[], tried: Set<string>, first: Deployment, firstSlot: ReturnType<RouterState['acquire']>): Promise<Taken> {
     let open = deployments;
     const refused: Array<{ deployment: Deployment; refusal: Refusal }> = [];
-    for (;;) {
-      const deployment = this.pick(open, tried);
-      // This process's own state answers at once; only a shared one (Redis) is awaited.
-      const pending = this.#state.acquire(deployment.id, deployment.limits);
+    for (let deployment = first, pending = firstSlot; ; ) {
       const slot = pending instanceof Promise ? await pending : pending;
       if (slot.ok) return { deployment, release: slot.release };
       refused.push({ deployment, refusal: slot });
-      open = open.filter((d) => d !== deployment);
+      const left = deployment;
+      open = open.filter((d) => d !== left);
       if (open.length === 0) throw rateLimited(refused);
+      deployment = this.pick(open, tried);
+      pending = this.#state.acquire(deployment.id, deployment.limits);
     }
   }
 
-  /** The alias's deployments, then each fallback alias's in turn while the answer is one worth retrying. */
-  async send(options: RouterPassthroughOptions): Promise<UpstreamReply> {
-    const fallbacks = this.#fallbacksOf(options.model);
-    if (fallbacks.length === 0) return this.#tryAlias(options);
+  /**
+   * The alias's deployments, then each fallback alias's in turn while the answer is one worth retrying. Without
+   * fallbacks the call's own promise is handed back as it is: an async layer here (and in #tryAlias) cost every
+   * proxy request a promise and turns of the microtask queue each.
+   */
+  send(options: RouterPassthroughOptions): Promise<UpstreamReply> {
+    try {
+      const fallbacks = this.#fallbacksOf(options.model);
+      return fallbacks.length === 0 ? this.#tryAlias(options) : this.#sendFallingBack(options, fallbacks);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
+  async #sendFallingBack(options: RouterPassthroughOptions, fallbacks: string[]): Promise<UpstreamReply> {
     const chain = [options.model, ...fallbacks];
     let lastError: unknown;
     for (const [position, model] of chain.entries()) {
@@ -91,9 +112,13 @@ export class AttemptLoop {
     return [];
   }
 
-  async #tryAlias(options: RouterPassthroughOptions): Promise<UpstreamReply> {
-    const { deployments } = this.#resolve(options.model, options);
-    return this.tryDeployments(deployments, options);
+  #tryAlias(options: RouterPassthroughOptions): Promise<UpstreamReply> {
+    try {
+      return this.tryDeployments(this.#resolve(options.model, options).deployments, options);
+    } catch (error) {
+      // An unknown alias rejects, as every failure of a call does.
+      return Promise.reject(error as Error);
+    }
   }
 
   async tryDeployments(deployments: Deployment[], options: CallOptions): Promise<UpstreamReply> {
@@ -103,7 +128,8 @@ export class AttemptLoop {
     const state = this.#state;
     const tried = new Set<string>();
     for (let attempt = 0; ; attempt++) {
-      const { deployment, release } = await this.#take(deployments, tried);
+      const taking = this.#take(deployments, tried);
+      const { deployment, release } = taking instanceof Promise ? await taking : taking;
       tried.add(deployment.id);
       if (options.onEvent && deployments.length > 1 && !state.isCooling(deployment.id)) for (const other of deployments) if (!tried.has(other.id) && state.isCooling(other.id)) options.onEvent({ type: 'skip', deployment: other, reason: 'cooling down after allowed_fails failures' });
       const request = buildUpstreamRequest(deployment, options);
@@ -150,6 +176,12 @@ export class AttemptLoop {
       await sleep(delayMs, options.signal);
     }
   }
+}
+
+/** A deployment picked, with the slot it took in its rpm/tpm window. */
+interface Taken {
+  deployment: Deployment;
+  release: () => void;
 }
 
 function rateLimited(refused: Array<{ deployment: Deployment; refusal: Refusal }>): RateLimitedError {

@@ -105,10 +105,17 @@ export class Router {
     return toWebResponse(await this.send(options));
   }
 
-  /** As passthrough, answering with the transport's reply (a Node stream body) for faces that pipe it. */
-  async send(options: RouterPassthroughOptions): Promise<UpstreamReply> {
-    const observer = this.log?.observe(options);
-    return observer ? observeSend(observer, options, (observed) => this.#attempts.send(observed)) : this.#attempts.send(options);
+  /**
+   * As passthrough, answering with the transport's reply (a Node stream body) for faces that pipe it. The call's
+   * own promise, not an async wrapper's (the proxy sends every request through here).
+   */
+  send(options: RouterPassthroughOptions): Promise<UpstreamReply> {
+    try {
+      const observer = this.log?.observe(options);
+      return observer ? observeSend(observer, options, (observed) => this.#attempts.send(observed)) : this.#attempts.send(options);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   }
 
   /**
@@ -122,7 +129,7 @@ export class Router {
   }
 
   /** Sends to one given deployment (a provider's default, a configured route), with the same retry rules. */
-  async sendTo(deployment: Deployment, options: Omit<RouterPassthroughOptions, 'model'>): Promise<UpstreamReply> {
+  sendTo(deployment: Deployment, options: Omit<RouterPassthroughOptions, 'model'>): Promise<UpstreamReply> {
     return this.#attempts.tryDeployments([deployment], options);
   }
 }

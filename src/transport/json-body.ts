@@ -85,9 +85,15 @@ export function scanJson(bytes: Uint8Array, source: string): JsonBody {
   return scanner.finish();
 }
 
-/** Scans JSON text a slice at a time, yielding to the event loop between slices: the proxy's large bodies. */
-export async function scanJsonYielding(bytes: Uint8Array, source: string): Promise<JsonBody> {
-  if (bytes.length <= SLICE_BYTES) return scanJson(bytes, source);
+/**
+ * Scans JSON text a slice at a time, yielding to the event loop between slices: the proxy's large bodies. A body of
+ * one slice is scanned at once and answered without a promise (the proxy's every request would pay for one).
+ */
+export function scanJsonYielding(bytes: Uint8Array, source: string): JsonBody | Promise<JsonBody> {
+  return bytes.length <= SLICE_BYTES ? scanJson(bytes, source) : scanSlices(bytes, source);
+}
+
+async function scanSlices(bytes: Uint8Array, source: string): Promise<JsonBody> {
   const scanner = new Scanner(bytes, source);
   for (let from = 0; from < bytes.length; ) {
     let to = Math.min(from + SLICE_BYTES, bytes.length);

@@ -1,17 +1,25 @@
 // The usage tap parses only an answer's usage member when it can prove the member sits at the top level; every
 // case it cannot prove falls back to parsing the whole answer, so a wrong guess never changes a count.
 import { describe, expect, it } from 'vitest';
-import { topLevelObjectMember } from '../../src/accounting/json-member.ts';
+import { topLevelObjectMember as spanOf } from '../../src/accounting/json-member.ts';
 import { UsageCounter } from '../../src/accounting/usage-tap.ts';
 import { openAiUsage } from '../../src/providers/usage-readers.ts';
 import type { UsageReader } from '../../src/providers/types.ts';
 
-const usage = '{"prompt_tokens":6,"total_tokens":6,"details":{"a":[1,{"b":"}"}]}}';
+const usage = '{"prompt_tokens":6,"total_tokens":6,"details":{"a":[1,{"b":"}","é":"ü"}]}}';
+
+/** The member's text as the span gives it (from its name to its value's end), or undefined. */
+function topLevelObjectMember(text: string, key: string): string | undefined {
+  const bytes = Buffer.from(text);
+  const span = spanOf(bytes, key);
+  return span && bytes.toString('utf8', span.start, span.end);
+}
 
 describe('topLevelObjectMember', () => {
   it('finds the top-level member, whatever follows it at the top level', () => {
-    expect(topLevelObjectMember(`{"data":[{"usage":1}],"usage":${usage}}`, 'usage')).toBe(usage);
-    expect(topLevelObjectMember(` { "id": "x", "usage" :\n ${usage}, "fingerprint": "a}]\\"", "n": null, "list": [{}] }\n`, 'usage')).toBe(usage);
+    expect(topLevelObjectMember(`{"data":[{"usage":1}],"usage":${usage}}`, 'usage')).toBe(`"usage":${usage}`);
+    expect(topLevelObjectMember(` { "id": "x", "usage" :\n ${usage}, "fingerprint": "a}]\\"", "n": null, "list": [{}] }\n`, 'usage')).toBe(`"usage" :\n ${usage}`);
+    expect(JSON.parse(`{${topLevelObjectMember(`{"text":"ünïcödé","usage":${usage}}`, 'usage')}}`)).toEqual({ usage: JSON.parse(usage) });
   });
 
   it('says undefined for a member it cannot prove is the top level one', () => {
