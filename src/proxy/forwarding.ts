@@ -132,14 +132,22 @@ function relayBody(reply: UpstreamReply, res: ServerResponse, record: RequestRec
         return false;
       }
     };
+    // The drain listener only while the client's side is full: most answers never fill it.
+    let draining = false;
+    const onDrain = () => {
+      draining = false;
+      body.resume();
+    };
     const onData = (chunk: Buffer) => {
       if (!begin()) return;
       sent = true;
       const more = res.write(chunk);
       tap?.see(chunk);
-      if (!more) body.pause();
+      if (more || draining) return;
+      body.pause();
+      draining = true;
+      res.once('drain', onDrain);
     };
-    const onDrain = () => body.resume();
     const onEnd = () => {
       if (begin()) res.end();
     };
@@ -170,10 +178,10 @@ function relayBody(reply: UpstreamReply, res: ServerResponse, record: RequestRec
       // Every way the relay ends comes through here: the body has ended, failed, or is being left.
       tap?.closed();
     };
+    // on(), not once(): each is emitted once at most and stop() removes them, and once() wraps each listener.
     body.on('data', onData);
-    body.once('end', onEnd);
-    body.once('error', onError);
-    res.on('drain', onDrain);
-    res.once('close', onClose);
+    body.on('end', onEnd);
+    body.on('error', onError);
+    res.on('close', onClose);
   });
 }

@@ -58,7 +58,8 @@ export function observeRequest(req: IncomingMessage, res: ServerResponse, starte
   // and each place that reads records would slow down for all of them (measured: ~10% of a logged call's CPU).
   const record: RequestRecord = { method: req.method ?? 'GET', route: '', provider: '', alias: '', deployment: '', keyAlias: undefined, status: 0, durationMs: 0, ttfbMs: undefined, bytesIn: 0, bytesOut: 0, error: undefined, observer: undefined };
   observer.started();
-  res.once('close', () => {
+  // on(), not once(): a response closes once, and once() would wrap the listener for every request.
+  res.on('close', () => {
     if (!res.writableFinished) {
       controller.abort();
       record.error ??= 'the client closed the connection';

@@ -31,6 +31,14 @@ export interface ClientOptions {
  */
 export type HttpClient = (request: OutgoingRequest, options: ClientOptions) => Promise<UpstreamReply>;
 
+/**
+ * A reply body that says itself when it is done with (ended and destroyed, failed, or let go): what would
+ * otherwise take a 'close' listener per request. The pooled client's bodies are; any other is listened to.
+ */
+export interface ClosingBody {
+  whenClosed(then: () => void): void;
+}
+
 function headerPairs(raw: string[]): Array<[string, string]> {
   const pairs: Array<[string, string]> = [];
   for (let i = 0; i + 1 < raw.length; i += 2) pairs.push([raw[i]!.toLowerCase(), raw[i + 1]!]);

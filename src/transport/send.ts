@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { NetworkError } from '../errors.ts';
 import { describeTarget, transportError } from './failure.ts';
-import { nodeHttpClient, readableFromWeb, type HttpClient } from './http-client.ts';
+import { nodeHttpClient, readableFromWeb, type ClosingBody, type HttpClient } from './http-client.ts';
 import { discardReply, usableReason } from './reply.ts';
 import { displayRequestUrl, revealHeaders, revealUrl } from './request.ts';
 import { signOutgoing } from './sign.ts';
@@ -68,8 +68,11 @@ export async function sendUpstream(request: UpstreamRequest, options: SendOption
     const outgoing = request.deployment.provider.auth.kind === 'signed' ? await signOutgoing(request, unsigned) : unsigned;
     const reply = await (options.client ?? nodeHttpClient)(outgoing, { signal, timeoutMs, target: () => describeTarget(request, displayRequestUrl(request)) });
     if (outgoing !== unsigned) reply.signedCredentials = signedValues(unsigned.headers, outgoing.headers);
-    reply.body.once('close', settle);
-    reply.body.once('error', settle);
+    const closing = (reply.body as Partial<ClosingBody>).whenClosed;
+    if (closing) closing.call(reply.body, settle);
+    else reply.body.once('close', settle);
+    // Also the body's error listener of last resort: a failing body never goes unheard (nor ends the process).
+    reply.body.on('error', settle);
     // HTTP's statuses are 100-599 (RFC 9110 §15): anything else is not an answer any caller can pass on.
     if (reply.status < 100 || reply.status > 599) {
       discardReply(reply);

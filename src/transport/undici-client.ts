@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
 // The hook undici's own request() uses to take an aborted request out of a pool's queue (undici has no public one).
 import undiciSymbols from 'undici/lib/core/symbols.js';
-import type { ClientOptions, HttpClient, OutgoingRequest } from './http-client.ts';
+import type { ClientOptions, ClosingBody, HttpClient, OutgoingRequest } from './http-client.ts';
 import { describeTarget, timerDelay, transportError, upstreamTimeout } from './failure.ts';
 import { youngBufferCollector } from './young-buffers.ts';
 import type { UpstreamReply } from '../core/reply.ts';
@@ -24,9 +24,11 @@ function abortError(reason: unknown): Error {
 }
 
 /** The reply's body: undici's chunks pushed as they arrive, paused while the reader is behind. */
-class ReplyBody extends Readable {
+class ReplyBody extends Readable implements ClosingBody {
   readonly #controller: Controller;
   done = false;
+  #closed = false;
+  #onClosed: Array<() => void> | undefined;
 
   constructor(controller: Controller) {
     super();
@@ -37,12 +39,21 @@ class ReplyBody extends Readable {
     if (this.#controller.paused) this.#controller.resume();
   }
 
+  whenClosed(then: () => void): void {
+    if (this.#closed) then();
+    else (this.#onClosed ??= []).push(then);
+  }
+
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     // A reader that lets go early (a client gone away) stops the upstream response.
     if (!this.done) {
       this.done = true;
       this.#controller.abort(abortError(error));
     }
+    this.#closed = true;
+    const waiting = this.#onClosed;
+    this.#onClosed = undefined;
+    if (waiting) for (const then of waiting) then();
     callback(error);
   }
 }
@@ -141,7 +152,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.#body = body;
     clearTimeout(this.#timer);
     // The caller's abort still ends the body (undici's body timer takes over from the header one).
-    body.once('close', this.#stopListening);
+    body.whenClosed(this.#stopListening);
     this.#resolve({ status: statusCode, statusText: statusMessage ?? '', headers: pairs, body });
   }
 
