@@ -17,6 +17,8 @@ function decodeSegment(segment: string): string {
   }
 }
 
+const isDotSegment = (part: string): boolean => part === '..' || part === '.';
+
 /**
  * The endpoint is a path on the deployment's server, never a way to reach another origin or climb above the
  * base: absolute URLs, `//host`, backslashes, control characters and `..` (however encoded) are refused.
@@ -37,7 +39,8 @@ export function splitEndpoint(endpoint: string): { path: string; query: string }
     // make of it: a gateway that decodes before the server behind it decodes again (`..%252f`).
     let reading = decodeSegment(segment);
     for (let depth = 0; ; depth++) {
-      if (reading.split(/[\\/]/).some((part) => part === '..' || part === '.')) {
+      // Spaces around a part count for nothing: the URL parser drops those that end the whole URL (`%252e. /`).
+      if (reading.split(/[\\/]/).some((part) => isDotSegment(part.trim()))) {
         throw new UsageError(`endpoint "${shown(endpoint)}" has a "." or ".." segment; it must stay below the deployment's api base`);
       }
       if (depth === 3 || !reading.includes('%')) break;

@@ -104,6 +104,10 @@ describe('joinEndpoint: refusals', () => {
     ['a\u001bb', 'an escape'],
     ['a\u007fb', 'DEL'],
     ['a/%zz', 'a malformed %-escape'],
+    // The URL parser drops the spaces that end a URL: a last segment `%252e. ` would reach the server as `%252e.`.
+    ['%252e. /', 'a double-encoded . segment whose trailing space the URL would drop'],
+    ['x/%252e%252e /', 'a double-encoded .. segment whose trailing space the URL would drop'],
+    ['.. /x', 'a .. segment with a space after it'],
   ];
   for (const [endpoint, what] of refused) {
     it(`refuses ${what}: ${JSON.stringify(endpoint)}`, () => {
