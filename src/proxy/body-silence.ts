@@ -7,6 +7,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
  */
 export function watchBodySilence(req: IncomingMessage, res: ServerResponse, ms: number, onSilent: () => void): void {
   if (req.complete) return;
+  // Looked at once this turn of the event loop has read what the socket had: a small body (most JSON bodies) is
+  // whole by then, even one sent apart from its headers, and needs none of the listeners and socket timers below
+  // (they were a measurable part of every request). Not sooner: at the next tick such a body has not been read yet.
+  setImmediate(watchArriving, req, res, ms, onSilent);
+}
+
+function watchArriving(req: IncomingMessage, res: ServerResponse, ms: number, onSilent: () => void): void {
+  if (req.complete || req.destroyed) return;
   const socket = req.socket;
   let armed = false;
   const arm = () => {
