@@ -6,7 +6,7 @@ export type AccessLog = Pick<Logger, 'info' | 'warn' | 'error'> & {
    * Writes one request's line as pino would (`level`, `time`, the fields, `msg`), without pino's generic formatting:
    * that was ~5% of the proxy's CPU under load. Absent (the terminal's pretty log): the line goes through pino.
    */
-  requestLine?: (level: 'info' | 'warn', fields: Record<string, unknown>) => void;
+  requestLine?: (level: 'info' | 'warn', record: RequestRecord) => void;
 };
 
 const LEVEL_NUMBER = { info: 30, warn: 40 } as const;
@@ -20,35 +20,78 @@ export async function createAccessLog(options: { pretty: boolean; level?: string
     const { default: pretty } = await import('pino-pretty');
     return { log: pino({ level: options.level ?? 'info', base: undefined }, pretty({ colorize: true, translateTime: 'HH:MM:ss', ignore: 'pid,hostname', singleLine: true })), flush: async () => undefined };
   }
-  // Lines are gathered and written 32 KiB at a time (one write per line cost ~15% of the proxy's CPU under load,
-  // one per 8 KiB still ~3%), and flushed at least every 200 ms so a quiet proxy's log is still current.
-  const destination = pino.destination({ sync: false, minLength: 32 * 1024, maxWrite: 64 * 1024 });
+  // Lines are gathered here and handed to the destination 32 KiB at a time. One write per line cost ~15% of the
+  // proxy's CPU under load; one per 8 KiB still ~3%; and sonic-boom measures its whole pending buffer at every
+  // write (Buffer.byteLength of up to 64 KiB of text, flattened first), so even its own gathering cost each line
+  // that much. Flushed at least every 200 ms so a quiet proxy's log is still current; pino's own lines (notices)
+  // go through the same gathering, in order.
+  const destination = pino.destination({ sync: false, minLength: 0, maxWrite: 64 * 1024 });
   // A reader that went away (`| head`, a log shipper that died) is not the proxy's failure: lines are dropped.
   let gone = false;
   destination.on('error', () => {
     gone = true;
   });
-  setInterval(() => {
-    if (!gone) destination.flush();
-  }, 200).unref();
+  let pending = '';
+  const writePending = () => {
+    if (pending === '') return;
+    const text = pending;
+    pending = '';
+    if (!gone) destination.write(text);
+  };
+  const gather = (line: string) => {
+    pending += line;
+    if (pending.length >= BATCH_CHARS) writePending();
+  };
+  setInterval(writePending, 200).unref();
   // Flushed asynchronously on the way out (run-proxy awaits it), never with flushSync at exit: sonic-boom's
   // flushSync retries a write to a closed pipe forever, so a proxy whose log reader had gone never exited.
   const flush = () =>
     new Promise<void>((resolve) => {
+      writePending();
       if (gone) return resolve();
       destination.flush(() => resolve());
     });
-  const logger = pino({ level: options.level ?? 'info', base: undefined }, destination);
-  const requestLine = (level: 'info' | 'warn', fields: Record<string, unknown>): void => {
-    if (!logger.isLevelEnabled(level)) return;
-    // JSON.stringify leaves out undefined fields, as pino does; the record always has some fields.
-    const json = JSON.stringify(fields);
-    destination.write(`{"level":${LEVEL_NUMBER[level]},"time":${Date.now()},${json.slice(1, -1)},"msg":"request"}\n`);
+  const logger = pino({ level: options.level ?? 'info', base: undefined }, { write: gather });
+  const requestLine = (level: 'info' | 'warn', record: RequestRecord): void => {
+    if (logger.isLevelEnabled(level)) gather(requestJson(LEVEL_NUMBER[level], record));
   };
   return { log: Object.assign(logger, { requestLine }), flush };
 }
 
+/** Characters gathered before they are handed to the destination (lines are ASCII but for what clients send). */
+const BATCH_CHARS = 32 * 1024;
+
+const text = (value: string): string => JSON.stringify(value);
+const number = (value: number): string => (Number.isFinite(value) ? String(value) : 'null');
+const tenths = (ms: number): number => Math.round(ms * 10) / 10;
+
+/**
+ * A request's line as pino would write it (`level`, `time`, the fields, `msg`), written out field by field: no
+ * object to build and serialise per request. Absent fields are left out, as JSON.stringify leaves out undefined.
+ */
+function requestJson(level: number, record: RequestRecord): string {
+  const row = record.observer?.row;
+  let line = `{"level":${level},"time":${Date.now()},"method":${text(record.method)},"route":${text(record.route)}`;
+  if (record.provider) line += `,"provider":${text(record.provider)}`;
+  if (record.alias) line += `,"alias":${text(record.alias)}`;
+  if (record.deployment) line += `,"deployment":${text(record.deployment)}`;
+  if (record.keyAlias !== undefined) line += `,"key_alias":${text(record.keyAlias)}`;
+  line += `,"status":${number(record.status)},"duration_ms":${number(tenths(record.durationMs))}`;
+  if (record.ttfbMs !== undefined) line += `,"ttfb_ms":${number(tenths(record.ttfbMs))}`;
+  line += `,"bytes_in":${number(record.bytesIn)},"bytes_out":${number(record.bytesOut)}`;
+  if (row) {
+    if (row.tokens.input !== undefined) line += `,"tokens_in":${number(row.tokens.input)}`;
+    if (row.tokens.output !== undefined) line += `,"tokens_out":${number(row.tokens.output)}`;
+    if (row.cost !== null) line += `,"cost":${number(row.cost)}`;
+  }
+  if (record.error !== undefined) line += `,"error":${text(record.error)}`;
+  return `${line},"msg":"request"}\n`;
+}
+
 export function logRequest(log: AccessLog, record: RequestRecord): void {
+  const level = record.status >= 500 ? 'warn' : 'info';
+  if (log.requestLine) return log.requestLine(level, record);
+  const row = record.observer?.row;
   const line = {
     method: record.method,
     route: record.route,
@@ -57,16 +100,14 @@ export function logRequest(log: AccessLog, record: RequestRecord): void {
     deployment: record.deployment || undefined,
     key_alias: record.keyAlias,
     status: record.status,
-    duration_ms: Math.round(record.durationMs * 10) / 10,
-    ttfb_ms: record.ttfbMs === undefined ? undefined : Math.round(record.ttfbMs * 10) / 10,
+    duration_ms: tenths(record.durationMs),
+    ttfb_ms: record.ttfbMs === undefined ? undefined : tenths(record.ttfbMs),
     bytes_in: record.bytesIn,
     bytes_out: record.bytesOut,
-    tokens_in: record.observer?.row?.tokens.input,
-    tokens_out: record.observer?.row?.tokens.output,
-    cost: record.observer?.row?.cost ?? undefined,
+    tokens_in: row?.tokens.input,
+    tokens_out: row?.tokens.output,
+    cost: row?.cost ?? undefined,
     error: record.error,
   };
-  const level = record.status >= 500 ? 'warn' : 'info';
-  if (log.requestLine) log.requestLine(level, line);
-  else log[level](line, 'request');
+  log[level](line, 'request');
 }
