@@ -108,10 +108,11 @@ function overrideCost(usage: Usage, rates: PriceOverride & { input: number; outp
  * when unknown. A call that cannot be priced (no usage, no price source) is answered at once and loads no table;
  * so is every other once the table is loaded (a promise only before).
  */
-export function deploymentCost(deployment: Deployment, usage: Usage, at: Date): number | null | Promise<number | null> {
+export function deploymentCost(deployment: Deployment, usage: Usage, at: Date | number): number | null | Promise<number | null> {
   if (usage.input === undefined || !hasPriceSource(deployment)) return null;
   try {
-    const cost = costOf({ pricesProvider: deployment.provider.pricesProvider, model: deployment.model, usage, override: overrideOf(deployment), at });
+    // A Date only for a call that is priced (the proxy's rows give epoch milliseconds).
+    const cost = costOf({ pricesProvider: deployment.provider.pricesProvider, model: deployment.model, usage, override: overrideOf(deployment), at: typeof at === 'number' ? new Date(at) : at });
     return cost instanceof Promise ? cost.catch(() => null) : cost;
   } catch {
     return null;

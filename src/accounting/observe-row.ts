@@ -15,7 +15,7 @@ export interface CallFacts {
 /** The row, at once unless its cost waits for the price table's first load. */
 export function buildRow(call: ObservedCall, outcome: CallOutcome, facts: CallFacts): RequestRow | Promise<RequestRow> {
   const { deployment } = facts;
-  const cost = deployment ? deploymentCost(deployment, outcome.usage, new Date(facts.startedAt)) : null;
+  const cost = deployment ? deploymentCost(deployment, outcome.usage, facts.startedAt) : null;
   return cost instanceof Promise ? cost.then((priced) => rowOf(call, outcome, facts, priced)) : rowOf(call, outcome, facts, cost);
 }
 
