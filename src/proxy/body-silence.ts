@@ -38,5 +38,6 @@ function watchArriving(req: IncomingMessage, res: ServerResponse, ms: number, on
   req.on('resume', arm);
   req.once('end', disarm);
   req.once('close', disarm);
-  arm();
+  // A body our own backpressure paused before the watch began starts its clock when it is resumed.
+  if (!req.isPaused()) arm();
 }
