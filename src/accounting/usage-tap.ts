@@ -38,24 +38,33 @@ function parseFormat(contentType: string): Format | undefined {
   return undefined;
 }
 
-/** `"model": "..."` at the start of a text: the answering model's member (OpenAI's top level, Anthropic's message_start). */
-const MODEL = /^"model"\s*:\s*("(?:[^"\\]|\\.)*")/;
-/** Bytes decoded around each `"model"` found: enough for any model's name, and widened when one is longer. */
-const MODEL_WINDOW = 512;
+/** A model's name longer than this is not looked for (the text after `"model":` is not decoded past it). */
+const MAX_MODEL_BYTES = 64 * 1024;
+const QUOTE = 34;
+const BACKSLASH = 92;
+const COLON = 58;
+const isJsonSpace = (code: number | undefined): boolean => code === 32 || code === 10 || code === 13 || code === 9;
 
-/** The first `"model": "..."` of a body, line or frame, decoded only where `"model"` occurs. */
+/**
+ * The first `"model": "..."` of a body, line or frame: each `"model"` is looked at in the bytes (a colon and a
+ * string after it, or the next one), and only the name's own bytes are decoded. Linear in the text: an answer full
+ * of `"role": "model"` costs one pass, never a decoding per occurrence.
+ */
 function modelIn(bytes: Buffer): string | undefined {
   for (let at = bytes.indexOf('"model"', 0, 'latin1'); at !== -1; at = bytes.indexOf('"model"', at + 1, 'latin1')) {
-    let found: RegExpExecArray | null;
-    for (let window = MODEL_WINDOW; ; window *= 4) {
-      const end = Math.min(bytes.length, at + window);
-      found = MODEL.exec(bytes.toString('utf8', at, end));
-      // No match in a window cut short may be a name longer than it: look again, wider.
-      if (found || end === bytes.length) break;
-    }
-    if (!found) continue;
+    let i = at + 7;
+    while (isJsonSpace(bytes[i])) i++;
+    if (bytes[i] !== COLON) continue;
+    i++;
+    while (isJsonSpace(bytes[i])) i++;
+    if (bytes[i] !== QUOTE) continue;
+    const start = i;
+    const limit = Math.min(bytes.length, start + MAX_MODEL_BYTES);
+    for (i = start + 1; i < limit && bytes[i] !== QUOTE; i++) if (bytes[i] === BACKSLASH) i++;
+    // No closing quote within reach: a broken text, or a name no model has.
+    if (i >= limit) return undefined;
     try {
-      const model: unknown = JSON.parse(found[1]!);
+      const model: unknown = JSON.parse(bytes.toString('utf8', start, i + 1));
       return typeof model === 'string' && model ? model : undefined;
     } catch {
       return undefined;
@@ -203,8 +212,8 @@ export class UsageCounter {
       return; // not JSON (`[DONE]`, a cut event): no usage in it
     }
     if (!report) return;
-    if (this.#reported) Object.assign(this.#report, report);
-    else this.#report = report;
+    // Copied, not kept: a reader (a provider registered by a library user) may hand back an object of its own.
+    Object.assign(this.#report, report);
     this.#reported = true;
   }
 }

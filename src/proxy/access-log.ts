@@ -25,31 +25,50 @@ export async function createAccessLog(options: { pretty: boolean; level?: string
   // write (Buffer.byteLength of up to 64 KiB of text, flattened first), so even its own gathering cost each line
   // that much. Flushed at least every 200 ms so a quiet proxy's log is still current; pino's own lines (notices)
   // go through the same gathering, in order.
+  let pending = '';
+  // Registered before the destination is made: pino writes its destination out synchronously at exit (a hook it
+  // registers with it), and what is gathered here must reach it first (a second Ctrl-C, an uncaught error).
+  handOverAtExit(() => writePending());
   const destination = pino.destination({ sync: false, minLength: 0, maxWrite: 64 * 1024 });
   // A reader that went away (`| head`, a log shipper that died) is not the proxy's failure: lines are dropped.
   let gone = false;
   destination.on('error', () => {
     gone = true;
   });
-  let pending = '';
+  // Whether a write handed over is not known to be done: sonic-boom says 'drain' when it has nothing left.
+  let unwritten = false;
+  destination.on('drain', () => {
+    unwritten = false;
+  });
   const writePending = () => {
     if (pending === '') return;
     const text = pending;
     pending = '';
-    if (!gone) destination.write(text);
+    if (gone) return;
+    unwritten = true;
+    destination.write(text);
   };
   const gather = (line: string) => {
     pending += line;
     if (pending.length >= BATCH_CHARS) writePending();
   };
   setInterval(writePending, 200).unref();
-  // Flushed asynchronously on the way out (run-proxy awaits it), never with flushSync at exit: sonic-boom's
-  // flushSync retries a write to a closed pipe forever, so a proxy whose log reader had gone never exited.
+  // Flushed asynchronously on the way out (run-proxy awaits it, at most FLUSH_WAIT_MS), never with flushSync at
+  // exit: sonic-boom's flushSync retries a write to a closed pipe forever, so a proxy whose log reader had gone
+  // never exited.
   const flush = () =>
     new Promise<void>((resolve) => {
       writePending();
-      if (gone) return resolve();
-      destination.flush(() => resolve());
+      if (gone || !unwritten) return resolve();
+      const done = () => {
+        clearTimeout(timer);
+        destination.off('drain', done);
+        destination.off('error', done);
+        resolve();
+      };
+      const timer = setTimeout(done, FLUSH_WAIT_MS);
+      destination.once('drain', done);
+      destination.once('error', done);
     });
   const logger = pino({ level: options.level ?? 'info', base: undefined }, { write: gather });
   const requestLine = (level: 'info' | 'warn', record: RequestRecord): void => {
@@ -60,6 +79,19 @@ export async function createAccessLog(options: { pretty: boolean; level?: string
 
 /** Characters gathered before they are handed to the destination (lines are ASCII but for what clients send). */
 const BATCH_CHARS = 32 * 1024;
+/** How long the way out waits for the last lines to be written. */
+const FLUSH_WAIT_MS = 2_000;
+
+/** What each access log has gathered, handed to its destination when the process ends (or runs out of work). */
+const atExit: Array<() => void> = [];
+function handOverAtExit(handOver: () => void): void {
+  if (atExit.length === 0) {
+    const handOverAll = () => atExit.forEach((each) => each());
+    process.on('beforeExit', handOverAll);
+    process.on('exit', handOverAll);
+  }
+  atExit.push(handOver);
+}
 
 const text = (value: string): string => JSON.stringify(value);
 const number = (value: number): string => (Number.isFinite(value) ? String(value) : 'null');

@@ -14,7 +14,8 @@ export function watchBodySilence(req: IncomingMessage, res: ServerResponse, ms: 
 }
 
 function watchArriving(req: IncomingMessage, res: ServerResponse, ms: number, onSilent: () => void): void {
-  if (req.complete || req.destroyed) return;
+  // A body answered already (a refusal) needs no watch: its socket keeps Node's keep-alive timeout.
+  if (req.complete || req.destroyed || res.writableFinished) return;
   const socket = req.socket;
   let armed = false;
   const arm = () => {

@@ -149,7 +149,10 @@ function relayBody(reply: UpstreamReply, res: ServerResponse, record: RequestRec
       res.once('drain', onDrain);
     };
     const onEnd = () => {
-      if (begin()) res.end();
+      if (!begin()) return;
+      res.end();
+      // The body has ended: its row is built now, as a listener to its close would have, not once the client has it all.
+      tap?.closed();
     };
     const onError = (error: Error) => {
       if (pendingHead) {

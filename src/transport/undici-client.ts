@@ -53,8 +53,12 @@ class ReplyBody extends Readable implements ClosingBody {
     this.#closed = true;
     const waiting = this.#onClosed;
     this.#onClosed = undefined;
-    if (waiting) for (const then of waiting) then();
-    callback(error);
+    try {
+      if (waiting) for (const then of waiting) then();
+    } finally {
+      // The body closes whatever a callback did.
+      callback(error);
+    }
   }
 }
 

@@ -50,6 +50,19 @@ describe('UsageCounter', () => {
     expect(last.end()).toMatchObject({ input: 9, output: 0 });
   });
 
+  it('finds the answering model past any number of "model" values, and keeps the reader\'s report as its own copy', () => {
+    const turns = Array.from({ length: 5_000 }, () => '{"role": "model", "parts": [{"text": "model"}]}').join(',');
+    const json = new UsageCounter('application/json', openAiUsage, true);
+    json.push(Buffer.from(`{"contents": [${turns}], "model" : "g\\"ünï\\"-1", "usage": {"prompt_tokens": 2, "completion_tokens": 3}}`));
+    expect(json.end()).toMatchObject({ input: 2, output: 3 });
+    expect(json.model).toBe('g"ünï"-1');
+    const shared = Object.freeze({ input: 1, output: 1 });
+    const frozen = Object.assign(() => shared, { mentions: /usage/ });
+    const events = new UsageCounter('text/event-stream', frozen);
+    events.push(Buffer.from('data: {"usage":1}\n\ndata: {"usage":2}\n\n'));
+    expect(events.end()).toMatchObject({ input: 1, output: 1 });
+  });
+
   it('an answer without usage has unknown tokens, not 0', () => {
     const events = sse();
     events.push(Buffer.from('data: {"choices":[]}\n\ndata: [DONE]\n\n'));
