@@ -65,6 +65,12 @@ export interface BodyTap {
   readonly closed: () => void;
 }
 
+/** A tap fed by the body's own events (a chunk listener and a close one), for a reader that does not drive it. */
+export function listenWith(reply: UpstreamReply, tap: BodyTap): void {
+  reply.body.on('data', tap.see);
+  reply.body.once('close', tap.closed);
+}
+
 /** Follows one call; `record` gets its row once (a failed `record` is swallowed: logging never fails a call). */
 export class CallObserver {
   /** The call's facts; a face that learns them late (the proxy's alias, its body) fills them in before the row is built. */
@@ -151,11 +157,9 @@ export class CallObserver {
     };
   }
 
-  /** Counts a body that another reader reads (a held answer, a masked one), beside it: a chunk listener and a close one. */
+  /** Counts a body that another reader reads (a held answer, a masked one), beside it. */
   watch(reply: UpstreamReply, follower?: BodyFollower): void {
-    const tap = this.tap(reply, follower);
-    reply.body.on('data', tap.see);
-    reply.body.once('close', tap.closed);
+    listenWith(reply, this.tap(reply, follower));
   }
 
   #counting(reply: UpstreamReply, follower?: BodyFollower): BodyCount {

@@ -9,7 +9,7 @@ import type { RequestRecord } from './metrics.ts';
 import type { Secret } from '../secret.ts';
 import { deploymentSecrets } from '../router/deployment.ts';
 import type { Deployment } from '../core/deployment.ts';
-import type { BodyTap } from '../accounting/observe.ts';
+import { listenWith, type BodyTap } from '../accounting/observe.ts';
 
 /** Names listed in a `Connection` header are hop-by-hop too (`Connection: x-api-key` must not smuggle one through). */
 function connectionNamed(raw: string[]): Set<string> {
@@ -77,10 +77,7 @@ function writeHead(reply: UpstreamReply, res: ServerResponse, headers: string[])
 export function relayReply(reply: UpstreamReply, res: ServerResponse, record: RequestRecord, started: number, answered?: Deployment, tap?: BodyTap): Promise<void> {
   if (answered && reply.status >= 300) {
     // Read whole to be masked: the tap follows that reading with listeners of its own.
-    if (tap) {
-      reply.body.on('data', tap.see);
-      reply.body.once('close', tap.closed);
-    }
+    if (tap) listenWith(reply, tap);
     return relayMasked(reply, res, record, started, [...deploymentSecrets(answered), ...(reply.signedCredentials ?? [])]);
   }
   record.ttfbMs = performance.now() - started;
