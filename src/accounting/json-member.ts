@@ -1,5 +1,5 @@
-// One object member of a JSON document found by its bytes, so that a small part of a large answer (its usage) is
-// decoded and parsed instead of all of it. Only what can be proved from the bytes around the member is trusted:
+// Members of a JSON document found by their bytes (the usage object, the answering model), so that a small part
+// of a large answer is decoded and parsed instead of all of it. Only what can be proved from the bytes around the member is trusted:
 // anything else (the key nested deeper, a value that is not an object, an escaped quote before it) says undefined,
 // and the caller parses the whole document as before. Bytes, not text: UTF-8's multi-byte sequences never hold an
 // ASCII byte, so quotes, brackets and backslashes are found in the bytes as in the decoded text.
@@ -45,6 +45,26 @@ export function topLevelObjectMember(bytes: Buffer, key: string): MemberSpan | u
   const holderEnd = closeOf(bytes, end - 1, bytes.length, 1);
   if (holderEnd === undefined || skipSpace(bytes, holderEnd) !== bytes.length) return undefined;
   return { start: at, end };
+}
+
+/**
+ * The value of the first member `"key": "..."` with a string value, quotes included (`"gpt-4o"`), each `"key"` looked
+ * at in turn and only its own bytes: linear in the text. Undefined when none is found, or when the first string
+ * value found does not close within `maxValueBytes` (a broken text, or a value no caller wants).
+ */
+export function firstStringMember(bytes: Buffer, key: string, maxValueBytes: number): MemberSpan | undefined {
+  const quoted = `"${key}"`;
+  for (let at = bytes.indexOf(quoted, 0, 'latin1'); at !== -1; at = bytes.indexOf(quoted, at + 1, 'latin1')) {
+    let i = skipSpace(bytes, at + quoted.length);
+    if (bytes[i] !== COLON) continue;
+    i = skipSpace(bytes, i + 1);
+    if (bytes[i] !== QUOTE) continue;
+    const start = i;
+    const limit = Math.min(bytes.length, start + maxValueBytes);
+    for (i = start + 1; i < limit && bytes[i] !== QUOTE; i++) if (bytes[i] === BACKSLASH) i++;
+    return i < limit ? { start, end: i + 1 } : undefined;
+  }
+  return undefined;
 }
 
 function skipSpace(bytes: Uint8Array, from: number): number {

@@ -7,7 +7,7 @@ import { followBody } from '../transport/follow-body.ts';
 import { replyHeader } from '../transport/reply.ts';
 import type { UpstreamReply } from '../core/reply.ts';
 import { UNKNOWN_USAGE, usageOf, type Usage } from './usage.ts';
-import { topLevelObjectMember } from './json-member.ts';
+import { firstStringMember, topLevelObjectMember } from './json-member.ts';
 
 /** A body, line or frame larger than this is not parsed for its usage. */
 export const MAX_JSON_BYTES = 8 * 1024 * 1024;
@@ -40,37 +40,17 @@ function parseFormat(contentType: string): Format | undefined {
 
 /** A model's name longer than this is not looked for (the text after `"model":` is not decoded past it). */
 const MAX_MODEL_BYTES = 64 * 1024;
-const QUOTE = 34;
-const BACKSLASH = 92;
-const COLON = 58;
-const isJsonSpace = (code: number | undefined): boolean => code === 32 || code === 10 || code === 13 || code === 9;
 
-/**
- * The first `"model": "..."` of a body, line or frame: each `"model"` is looked at in the bytes (a colon and a
- * string after it, or the next one), and only the name's own bytes are decoded. Linear in the text: an answer full
- * of `"role": "model"` costs one pass, never a decoding per occurrence.
- */
+/** The first `"model": "..."` of a body, line or frame, only the name's own bytes decoded (see firstStringMember). */
 function modelIn(bytes: Buffer): string | undefined {
-  for (let at = bytes.indexOf('"model"', 0, 'latin1'); at !== -1; at = bytes.indexOf('"model"', at + 1, 'latin1')) {
-    let i = at + 7;
-    while (isJsonSpace(bytes[i])) i++;
-    if (bytes[i] !== COLON) continue;
-    i++;
-    while (isJsonSpace(bytes[i])) i++;
-    if (bytes[i] !== QUOTE) continue;
-    const start = i;
-    const limit = Math.min(bytes.length, start + MAX_MODEL_BYTES);
-    for (i = start + 1; i < limit && bytes[i] !== QUOTE; i++) if (bytes[i] === BACKSLASH) i++;
-    // No closing quote within reach: a broken text, or a name no model has.
-    if (i >= limit) return undefined;
-    try {
-      const model: unknown = JSON.parse(bytes.toString('utf8', start, i + 1));
-      return typeof model === 'string' && model ? model : undefined;
-    } catch {
-      return undefined;
-    }
+  const span = firstStringMember(bytes, 'model', MAX_MODEL_BYTES);
+  if (!span) return undefined;
+  try {
+    const model: unknown = JSON.parse(bytes.toString('utf8', span.start, span.end));
+    return typeof model === 'string' && model ? model : undefined;
+  } catch {
+    return undefined;
   }
-  return undefined;
 }
 
 /** Counts one answer's usage from its chunks, as they pass (and, asked to, finds the model that answered). */
