@@ -8,6 +8,7 @@ import type { Deployment } from '../core/deployment.ts';
 import type { RouterEvent } from '../router/router.ts';
 import type { UpstreamReply } from '../core/reply.ts';
 import { followBody } from '../transport/follow-body.ts';
+import { atTurnEnd } from './turn-end.ts';
 import { usageCounter, type UsageCounter } from './usage-tap.ts';
 import { UNKNOWN_USAGE, type Usage } from './usage.ts';
 import type { Face, RequestRow } from './log/row.ts';
@@ -53,10 +54,10 @@ export interface BodyFollower {
   /** Each chunk, when the follower wants them (a trace keeping the answer's text); undefined otherwise. */
   readonly see: ((chunk: Buffer) => void) | undefined;
   /**
-   * The body has ended (`failed`: cut short): its usage as the row has it, the model it named first, and when its
-   * first chunk came (performance.now()).
+   * The body has ended (`failed`: cut short): its usage as the row has it, the model it named first, when its first
+   * chunk came and when it ended (performance.now(); told a turn later at most, see turn-end.ts).
    */
-  done(usage: Usage, model: string | undefined, firstChunkAt: number | undefined, failed: boolean): void;
+  done(usage: Usage, model: string | undefined, firstChunkAt: number | undefined, failed: boolean, endedAt: number): void;
 }
 
 /** A body followed through its relay's own reading (see CallObserver.tap). */
@@ -148,11 +149,16 @@ export class CallObserver {
       closed: () => {
         if (closed) return;
         closed = true;
+        const endedAt = performance.now();
         const ended = body.readableEnded;
-        const outcome = count.outcome(ended ? null : body.errored ? errorCodeOf(body.errored) : 'LLMPASS_ABORTED');
-        // Before the row: the proxy ends the request's trace once the row is recorded.
-        follower?.done(outcome.usage, count.model, count.firstByteAt, !ended);
-        this.#finish(outcome);
+        const errorCode = ended ? null : body.errored ? errorCodeOf(body.errored) : 'LLMPASS_ABORTED';
+        // The usage is read and the row built with the turn's others, once it is over (the proxy waits for the row).
+        atTurnEnd(() => {
+          const outcome = count.outcome(errorCode);
+          // Before the row: the proxy ends the request's trace once the row is recorded.
+          follower?.done(outcome.usage, count.model, count.firstByteAt, !ended, endedAt);
+          this.#finish(outcome, endedAt);
+        });
       },
     };
   }
@@ -174,10 +180,11 @@ export class CallObserver {
     this.#finish({ status: null, errorCode: errorCodeOf(error), ttfbMs: null, bytesOut: null, usage: { ...UNKNOWN_USAGE }, responseBody: null, responseBodyTruncated: false });
   }
 
-  #finish(outcome: CallOutcome): void {
+  /** `endedAt`: when the call ended (performance.now()), when that was before now. */
+  #finish(outcome: CallOutcome, endedAt = performance.now()): void {
     if (this.#finished) return;
     this.#finished = true;
-    const facts = { deployment: this.#deployment, attempts: this.#attempts, startedAt: this.#startedAt, durationMs: performance.now() - this.#started };
+    const facts = { deployment: this.#deployment, attempts: this.#attempts, startedAt: this.#startedAt, durationMs: endedAt - this.#started };
     // After the body is out: the row module, the cost and the price table load now, off the call's path; once they
     // have, a row is built and recorded in the same turn, without a promise.
     const builder = this.#rowBuilder === loadRowModule ? rowModuleLoaded : undefined;

@@ -64,7 +64,8 @@ export function observeRequest(req: IncomingMessage, res: ServerResponse, starte
       controller.abort();
       record.error ??= 'the client closed the connection';
     }
-    record.durationMs = performance.now() - started;
+    const endedAt = performance.now();
+    record.durationMs = endedAt - started;
     // A request's bytes often arrive with its headers, before we look: trust content-length when given.
     record.bytesIn = Number(req.headers['content-length']) || socket.bytesRead - readBefore;
     record.bytesOut = socket.bytesWritten - writtenBefore;
@@ -72,9 +73,10 @@ export function observeRequest(req: IncomingMessage, res: ServerResponse, starte
     if (record.status === 0) record.status = res.headersSent ? res.statusCode : 499;
     const finished = () => {
       observer.finished(record);
-      trace.end(record);
+      trace.end(record, endedAt);
     };
-    // The row (tokens, cost) is built after the body is out; the access line, metrics and trace wait for it.
+    // The row (tokens, cost) is built after the body is out, once the turn is over (accounting/turn-end.ts); the
+    // access line, metrics and trace wait for it.
     if (record.observer) record.observer.whenDone(finished);
     else finished();
   });

@@ -195,12 +195,10 @@ export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage
     const holding = holdForCost(call, reply, tried, method, trace.follower);
     const held = holding && (await holding);
     if (held) reply = held;
-    // The relay itself tells the observer (and through it the trace) each chunk and the end: no listeners beside it.
-    // Without an observer the trace listens beside the relay, relaying by the time relayReply returns: no stage between.
-    const tap = call && !holding ? call.tap(reply, trace.follower(reply)) : undefined;
-    const relayed = relayReply(reply, res, record, started, tried, tap);
-    if (!holding && !call) trace.watch(reply);
-    await relayed;
+    // The relay itself tells the observer (and through it the trace), or the trace alone, each chunk and the end: no
+    // listeners beside it.
+    const tap = holding ? undefined : call ? call.tap(reply, trace.follower(reply)) : trace.tap(reply);
+    await relayReply(reply, res, record, started, tried, tap);
   }
 
   return (req, res) => {

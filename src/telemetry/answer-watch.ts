@@ -5,7 +5,7 @@
 // both. Without one, the trace reads the answer itself, beside its reader (no stage in between).
 import { usageCounter, type UsageCounter } from '../accounting/usage-tap.ts';
 import { UNKNOWN_USAGE, type Usage } from '../accounting/usage.ts';
-import type { BodyFollower } from '../accounting/observe.ts';
+import type { BodyFollower, BodyTap } from '../accounting/observe.ts';
 import type { UsageReader } from '../providers/types.ts';
 import { followBody } from '../transport/follow-body.ts';
 import { replyHeader } from '../transport/reply.ts';
@@ -20,6 +20,8 @@ export interface AnswerSummary {
   responseModel: string | undefined;
   /** performance.now() of the first body chunk. */
   firstChunkAt: number | undefined;
+  /** performance.now() of the body's end. */
+  endedAt: number;
   streamed: boolean;
   /** The body's text, cut at MAX_CAPTURED_CHARS, when capture is on. */
   text: string | undefined;
@@ -51,10 +53,10 @@ export class AnswerFollower implements BodyFollower {
     this.#captured += text.slice(0, MAX_CAPTURED_CHARS - this.#captured.length);
   }
 
-  done(usage: Usage, model: string | undefined, firstChunkAt: number | undefined, failed: boolean): void {
+  done(usage: Usage, model: string | undefined, firstChunkAt: number | undefined, failed: boolean, endedAt: number): void {
     if (this.#finished) return;
     this.#finished = true;
-    this.#done({ usage, responseModel: model, firstChunkAt, streamed: this.#streamed, text: this.see ? this.#captured : undefined, failed });
+    this.#done({ usage, responseModel: model, firstChunkAt, endedAt, streamed: this.#streamed, text: this.see ? this.#captured : undefined, failed });
   }
 }
 
@@ -84,7 +86,7 @@ class AnswerReader {
     this.#finished = true;
     const counter = this.#counter;
     const usage = counter?.end() ?? UNKNOWN_USAGE;
-    this.#follower.done(usage, counter?.model, this.#firstChunkAt, failed);
+    this.#follower.done(usage, counter?.model, this.#firstChunkAt, failed, performance.now());
   }
 }
 
@@ -95,4 +97,14 @@ class AnswerReader {
 export function followAnswer(reply: UpstreamReply, usage: UsageReader | undefined, follower: BodyFollower): void {
   const reader = new AnswerReader(reply, usage, follower);
   followBody(reply.body, reader.see, (how) => reader.finish(how !== 'ended'));
+}
+
+/**
+ * Reads an answer no observer reads through the relay that passes it on (the proxy's): the relay tells each chunk
+ * and the end, so the trace adds no listener to the body.
+ */
+export function tapAnswer(reply: UpstreamReply, usage: UsageReader | undefined, follower: BodyFollower): BodyTap {
+  const reader = new AnswerReader(reply, usage, follower);
+  const body = reply.body;
+  return { see: reader.see, closed: () => reader.finish(!body.readableEnded) };
 }

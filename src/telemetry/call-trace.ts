@@ -22,9 +22,9 @@ import type { RouterEvent } from '../router/router.ts';
 import type { UpstreamRequest } from '../core/request.ts';
 import type { UpstreamReply } from '../core/reply.ts';
 import type { UsageReader } from '../providers/types.ts';
-import type { BodyFollower } from '../accounting/observe.ts';
+import type { BodyFollower, BodyTap } from '../accounting/observe.ts';
 import type { CallOutcome, CallTrace } from './index.ts';
-import { AnswerFollower, followAnswer, MAX_CAPTURED_CHARS, type AnswerSummary } from './answer-watch.ts';
+import { AnswerFollower, followAnswer, MAX_CAPTURED_CHARS, tapAnswer, type AnswerSummary } from './answer-watch.ts';
 import { MetricTarget } from './metric-sets.ts';
 import { attemptConstants, firstAttemptAttributes } from './attempt-attributes.ts';
 import type { TraceRuntime } from './runtime.ts';
@@ -173,6 +173,12 @@ export class OtelCallTrace implements CallTrace {
     if (follower) followAnswer(reply, usage, follower);
   }
 
+  tap(reply: UpstreamReply): BodyTap | undefined {
+    const usage = this.#attempt?.usage;
+    const follower = this.follower(reply);
+    return follower && tapAnswer(reply, usage, follower);
+  }
+
   /** The open attempt, now watched, unless its answer is already or nothing would record what it says. */
   #watchable(): Attempt | undefined {
     const attempt = this.#attempt;
@@ -208,12 +214,15 @@ export class OtelCallTrace implements CallTrace {
     if (metrics && attempt.metric && (usage.input !== undefined || usage.output !== undefined)) {
       metrics.tokens(usage.input, usage.output, attempt.metric.set(attempt.errorType, attempt.responseModel));
     }
-    if (summary.failed) this.#endAttempt('body_interrupted', 'the answer was cut short');
-    else this.#endAttempt(undefined, undefined);
+    if (summary.failed) this.#endAttempt('body_interrupted', 'the answer was cut short', undefined, summary.endedAt);
+    else this.#endAttempt(undefined, undefined, undefined, summary.endedAt);
   }
 
-  /** Ends the open attempt: `errorType` when it failed (an answered error keeps the status it has). */
-  #endAttempt(errorType: string | undefined, message: string | undefined, attributes?: Attributes): void {
+  /**
+   * Ends the open attempt: `errorType` when it failed (an answered error keeps the status it has). `endedAt`: when it
+   * ended (performance.now()), when told after the fact.
+   */
+  #endAttempt(errorType: string | undefined, message: string | undefined, attributes?: Attributes, endedAt = performance.now()): void {
     const attempt = this.#attempt;
     if (!attempt) return;
     this.#attempt = undefined;
@@ -224,18 +233,18 @@ export class OtelCallTrace implements CallTrace {
       span.setAttribute(ATTR_ERROR_TYPE, errorType);
       span.setStatus({ code: SpanStatusCode.ERROR, message });
     }
-    if (attempt.metric) this.#runtime.metrics?.duration((performance.now() - attempt.started) / 1000, attempt.metric.set(attempt.errorType, attempt.responseModel));
-    span.end();
+    if (attempt.metric) this.#runtime.metrics?.duration((endedAt - attempt.started) / 1000, attempt.metric.set(attempt.errorType, attempt.responseModel));
+    span.end(endedAt);
   }
 
-  end(outcome: CallOutcome): void {
+  end(outcome: CallOutcome, endedAt = performance.now()): void {
     if (this.#ended) return;
     this.#ended = true;
     // An attempt still open here got no answer (the error is the call's) or its body never finished.
     const attempt = this.#attempt;
     if (attempt) {
-      if (!attempt.answered) this.#endAttempt('_OTHER', outcome.error);
-      else this.#endAttempt(outcome.error === undefined ? undefined : 'body_interrupted', outcome.error);
+      if (!attempt.answered) this.#endAttempt('_OTHER', outcome.error, undefined, endedAt);
+      else this.#endAttempt(outcome.error === undefined ? undefined : 'body_interrupted', outcome.error, undefined, endedAt);
     }
     const span = this.#span;
     if (outcome.status > 0) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, outcome.status);
@@ -253,6 +262,6 @@ export class OtelCallTrace implements CallTrace {
       span.setAttribute(ATTR_ERROR_TYPE, outcome.status >= 400 ? String(outcome.status) : '_OTHER');
       span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.error });
     }
-    span.end();
+    span.end(endedAt);
   }
 }

@@ -274,10 +274,12 @@ class EncodingSpan implements Span, SpanRecord {
   end(endTime?: TimeInput): void {
     if (this.#ended) return;
     this.#ended = true;
-    if (endTime !== undefined) setTime(endTime);
+    // A performance.now() reading (an end told after the fact) is measured from the start, as an end now is.
+    const told = typeof endTime === 'number' && !Number.isNaN(this.#startedAt) && endTime <= performance.now() ? endTime : undefined;
+    if (endTime !== undefined && told === undefined) setTime(endTime);
     else if (Number.isNaN(this.#startedAt)) setMillis(Date.now());
     else {
-      const nanos = this.startNanos + Math.round((performance.now() - this.#startedAt) * 1e6);
+      const nanos = this.startNanos + Math.round(((told ?? performance.now()) - this.#startedAt) * 1e6);
       timeSeconds = this.startSeconds + Math.floor(nanos / 1e9);
       timeNanos = nanos % 1e9;
     }

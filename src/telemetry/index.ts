@@ -4,7 +4,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Config } from '../config/load.ts';
 import type { RouterEvent } from '../router/router.ts';
 import type { UpstreamReply } from '../core/reply.ts';
-import type { BodyFollower } from '../accounting/observe.ts';
+import type { BodyFollower, BodyTap } from '../accounting/observe.ts';
 import { telemetrySettings, type TelemetryFace } from './settings.ts';
 
 /** How a traced call ended for its caller: the proxy's RequestRecord fits. */
@@ -20,12 +20,15 @@ export interface CallTrace {
   onEvent(event: RouterEvent): void;
   /** The answer, its body watched (usage, model, first chunk) beside its reader, attached or yet to come. */
   watch(reply: UpstreamReply): void;
+  /** Instead of `watch`: the answer as a relay reads it, told each chunk and the end by the relay (no listener). */
+  tap(reply: UpstreamReply): BodyTap | undefined;
   /**
    * The answer, read by the request log's observer: what to tell of it (undefined when the trace records nothing of
    * it). Instead of `watch`, not beside it: the observer's one reading serves both.
    */
   readonly follower: (reply: UpstreamReply) => BodyFollower | undefined;
-  end(outcome: CallOutcome): void;
+  /** `endedAt`: when the unit ended (performance.now()), when told after the fact. */
+  end(outcome: CallOutcome, endedAt?: number): void;
 }
 
 /** A `--jsonl` batch: one parent span, a child per line (opened by its first event, closed by its result). */
@@ -51,7 +54,7 @@ export interface Telemetry {
   dropped(): number;
 }
 
-const NO_TRACE: CallTrace = { onEvent() {}, watch() {}, follower: () => undefined, end() {} };
+const NO_TRACE: CallTrace = { onEvent() {}, watch() {}, tap: () => undefined, follower: () => undefined, end() {} };
 const NO_BATCH: BatchTrace = { onEvent() {}, answer() {}, lineDone() {}, end() {} };
 
 export const NO_TELEMETRY: Telemetry = {

@@ -19,6 +19,7 @@ import { loadDotenv } from '../dotenv.ts';
 import { restartWithExposedGc } from './expose-gc.ts';
 import { parseBytes } from '../parse-bytes.ts';
 import { startTelemetry } from '../../telemetry/index.ts';
+import { flushTurnEnd } from '../../accounting/turn-end.ts';
 
 /** The `proxy` command's flags as oclif parses them, typed from its definitions. */
 export type ProxyFlags = Interfaces.InferredFlags<typeof Proxy.flags>;
@@ -115,9 +116,10 @@ export async function runProxy(flags: ProxyFlags): Promise<void> {
     process.on('SIGINT', stop);
   });
   await pool.close().catch(() => undefined);
-  // The last calls' rows are built as their bodies close (a turn later at most), then written; their keys' spend,
+  // The last calls' rows are built once the turn their bodies closed in is over, then written; their keys' spend,
   // booked from those rows, is written before the routing state and the key store go.
   await nextTurn();
+  flushTurnEnd();
   await requestLog?.close(5_000).catch(() => undefined);
   await keys.close().catch(() => undefined);
   await router.close().catch(() => undefined);
