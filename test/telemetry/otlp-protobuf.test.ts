@@ -131,6 +131,28 @@ describe('the OTLP/protobuf tracer', () => {
     expect(end).toBeGreaterThanOrEqual(start);
     expect(end).toBeLessThanOrEqual(after + 1);
   });
+
+  it('ends a span told its end after the fact (a performance.now() reading) at that moment, measured from its start', async () => {
+    let before = 0;
+    let after = 0;
+    let told = 0;
+    const request = decode(
+      await ours((t) => {
+        before = performance.now();
+        const span = t.startSpan('told');
+        after = performance.now();
+        told = performance.now(); // the end, as an observer took it
+        const wait = performance.now();
+        while (performance.now() - wait < 2); // ended later than told: the told time is kept
+        span.end(told);
+      }),
+    );
+    const span = request.resourceSpans[0].scopeSpans[0].spans[0];
+    const lengthMs = Number(BigInt(span.endTimeUnixNano) - BigInt(span.startTimeUnixNano)) / 1e6;
+    // Within what the clock allows whatever the machine's load: from the told end back to the span's start.
+    expect(lengthMs).toBeGreaterThanOrEqual(told - after - 0.001);
+    expect(lengthMs).toBeLessThanOrEqual(told - before + 0.001);
+  });
 });
 
 describe('the span queue', () => {
