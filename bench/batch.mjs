@@ -51,12 +51,14 @@ async function timed(argv, { cwd, input, shell = false }) {
   const handle = await open(input, 'r');
   const usage = TIME && !shell ? join(cwd, `.usage-${process.pid}`) : undefined;
   if (usage) argv = [TIME, '-f', '%U %S %M', '-o', usage, ...argv];
+  // The calls' request log goes in the bench's directory, never into the user's.
+  const env = { ...process.env, XDG_STATE_HOME: join(cwd, 'state') };
   try {
     const result = await new Promise((resolve, reject) => {
       const start = performance.now();
       const child = shell
-        ? spawn('/bin/sh', ['-c', argv], { cwd, stdio: [handle.fd, 'pipe', 'pipe'] })
-        : spawn(argv[0], argv.slice(1), { cwd, stdio: [handle.fd, 'pipe', 'pipe'] });
+        ? spawn('/bin/sh', ['-c', argv], { cwd, env, stdio: [handle.fd, 'pipe', 'pipe'] })
+        : spawn(argv[0], argv.slice(1), { cwd, env, stdio: [handle.fd, 'pipe', 'pipe'] });
       let lines = 0;
       let last = '';
       let stderr = '';

@@ -79,7 +79,7 @@ export async function run({ node = process.execPath, log = console.log }) {
     servers.push(upstream);
     const config = join(dir, 'llmpass.config.yaml');
     await writeFile(config, `model_list:\n  - model_name: ${ALIAS}\n    litellm_params:\n      model: hosted_vllm/bench/served-model\n      api_base: ${upstream.url}\n`);
-    const env = { ...process.env, LLMPASS_MASTER_KEY: key };
+    const env = { ...process.env, LLMPASS_MASTER_KEY: key, XDG_STATE_HOME: join(dir, 'state') }; // the request log in here, never the user's
     delete env.HOST;
     delete env.PORT;
     const body = largeBody(bytes);

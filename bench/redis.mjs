@@ -146,7 +146,7 @@ export async function run({ node = process.execPath, log = console.log }) {
     for (const [id, port] of [['memory', undefined], ['redis', redis.port]]) {
       const file = join(dir, `${id}.yaml`);
       await writeFile(file, configText(upstream.url, port));
-      proxies[id] = await startServer(`llmpass proxy (${id})`, pinned(plan.proxy, [node, BIN, 'proxy', '--port', '0', '--config', file]), { cwd: dir, env });
+      proxies[id] = await startServer(`llmpass proxy (${id})`, pinned(plan.proxy, [node, BIN, 'proxy', '--port', '0', '--config', file]), { cwd: dir, env: { ...env, XDG_STATE_HOME: join(dir, `state-${id}`) } }); // a request log each, never the user's
       servers.push(proxies[id]);
     }
     const state = await readiness(proxies.redis);

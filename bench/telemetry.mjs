@@ -79,9 +79,11 @@ export async function run({ node = process.execPath, log = console.log }) {
     const env = { ...process.env };
     for (const name of Object.keys(env)) if (name.startsWith('OTEL_') || name === 'HOST' || name === 'PORT') delete env[name];
     const argv = pinned(plan.proxy, [node, BIN, 'proxy', '--port', '0', '--config', config]);
-    const off = await startServer('tracing off', argv, { cwd: dir, env });
+    // Each proxy keeps the request log a user gets by default, in a file of its own here: never the user's log, and
+    // never one file for both (two writers on one SQLite file wait on each other's locks, and the rounds showed it).
+    const off = await startServer('tracing off', argv, { cwd: dir, env: { ...env, XDG_STATE_HOME: join(dir, 'state-off') } });
     servers.push(off);
-    const on = await startServer('tracing on', argv, { cwd: dir, env: { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_SERVICE_NAME: 'llmpass-bench' } });
+    const on = await startServer('tracing on', argv, { cwd: dir, env: { ...env, XDG_STATE_HOME: join(dir, 'state-on'), OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_SERVICE_NAME: 'llmpass-bench' } });
     servers.push(on);
     const targets = [
       { id: 'off', server: off, url: `${off.url}/vllm/classify` },
