@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const dist = new URL('../dist/', import.meta.url);
 const typesDir = new URL('types/', dist);
@@ -60,6 +60,27 @@ const promClientWithoutOtel = {
   setup(context) {
     const stub = fileURLToPath(new URL('./prom-client-otel-stub.mjs', import.meta.url));
     context.onResolve({ filter: /^@opentelemetry\/api$/ }, (args) => (/[\\/]prom-client[\\/]/.test(args.importer) ? { path: stub } : undefined));
+  },
+};
+
+// OpenTelemetry's packages from their ES module builds. With platform 'node' esbuild takes a package's `main` (its
+// CommonJS build) unless an exports map says otherwise, and wraps it: every use of an import (isTracingSuppressed,
+// SamplingDecision, the W3C propagator's own calls into the API) then reads through a getter, on each traced
+// request. The ES builds are the same code with plain bindings. Packages with an exports map already resolve to it.
+const openTelemetryAsEsm = {
+  name: 'opentelemetry-as-esm',
+  setup(context) {
+    const require = createRequire(import.meta.url);
+    context.onResolve({ filter: /^@opentelemetry\/[^/]+$/ }, async (args) => {
+      let manifest;
+      try {
+        manifest = require.resolve(`${args.path}/package.json`, { paths: [args.resolveDir] });
+      } catch {
+        return undefined; // an exports map that hides package.json: esbuild resolves it by that map
+      }
+      const pkg = JSON.parse(await readFile(manifest, 'utf8'));
+      return pkg.exports || typeof pkg.module !== 'string' ? undefined : { path: fileURLToPath(new URL(pkg.module, pathToFileURL(manifest))) };
+    });
   },
 };
 
@@ -140,7 +161,7 @@ const oneShotAsOneModule = {
 await build({
   ...common,
   entryPoints: { run: 'src/cli/run.ts', commands: 'src/cli/commands.ts', complete: 'src/cli/complete.ts' },
-  plugins: [promClientWithoutOtel, oclifStartupPatches, httpViaRequire, oneShotAsOneModule],
+  plugins: [promClientWithoutOtel, openTelemetryAsEsm, oclifStartupPatches, httpViaRequire, oneShotAsOneModule],
   outdir: 'dist/cli',
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
