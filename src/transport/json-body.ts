@@ -61,7 +61,7 @@ export class JsonBody {
   partsWithModel(model: string): Uint8Array[] {
     const { isObject, modelSpans, objectStart, hasMembers } = this.#layout;
     if (!isObject) return [this.bytes];
-    const value = Buffer.from(JSON.stringify(model));
+    const value = modelBytes(model);
     if (modelSpans.length === 0) {
       const open = objectStart + 1;
       return [this.bytes.subarray(0, open), Buffer.from(`"model":${value}${hasMembers ? ',' : ''}`), this.bytes.subarray(open)];
@@ -77,10 +77,24 @@ export class JsonBody {
   }
 }
 
+/** A deployment's model as JSON bytes, kept: the proxy swaps the same few models into every body. */
+const modelJson = new Map<string, Buffer>();
+function modelBytes(model: string): Buffer {
+  let bytes = modelJson.get(model);
+  if (!bytes) {
+    if (modelJson.size >= 256) modelJson.clear();
+    modelJson.set(model, (bytes = Buffer.from(JSON.stringify(model))));
+  }
+  return bytes;
+}
+
+/** The levels of a scan that runs to its end in one go: no two of those are ever under way at once. */
+const oneGoLevels = new Uint8Array(MAX_JSON_DEPTH + 1);
+
 /** Scans JSON text in one go: for bodies held by one-shot commands and batch lines. */
 export function scanJson(bytes: Uint8Array, source: string): JsonBody {
   if (!isUtf8(bytes)) throw new JsonBodyError('it is not UTF-8, as JSON must be', false, source);
-  const scanner = new Scanner(bytes, source);
+  const scanner = new Scanner(bytes, source, oneGoLevels);
   scanner.run(0, bytes.length);
   return scanner.finish();
 }
@@ -170,7 +184,7 @@ class Scanner {
   #inside = BETWEEN;
   #depth = 0;
   /** Per level: whether it is an object. */
-  readonly #objects = new Uint8Array(MAX_JSON_DEPTH + 1);
+  readonly #objects: Uint8Array;
   // A string: where it started, whether it is a key, whether it has escapes, and the escape being read (0 none,
   // 1 after `\`, 2-5 hex digits still to come, plus one).
   #stringStart = 0;
@@ -191,9 +205,11 @@ class Scanner {
   readonly bytes: Uint8Array;
   readonly source: string;
 
-  constructor(bytes: Uint8Array, source: string) {
+  /** `levels`: MAX_JSON_DEPTH + 1 bytes this scan may use (a fresh set for a scan that yields). */
+  constructor(bytes: Uint8Array, source: string, levels = new Uint8Array(MAX_JSON_DEPTH + 1)) {
     this.bytes = bytes;
     this.source = source;
+    this.#objects = levels;
   }
 
   #fail(reason: string): never {

@@ -44,6 +44,23 @@ describe('scanJson agrees with JSON.parse', () => {
   });
 });
 
+describe('scans one after another', () => {
+  it('share their levels without one misreading what another left (objects where arrays were, and back)', () => {
+    expect(scan('{"a":[{"b":[{"c":1}]}]}').isObject).toBe(true);
+    expect(() => scan('[[{"b":1]]]')).toThrow(/not valid JSON/);
+    expect(scan('[[[1,2],[3]],[]]').isObject).toBe(false);
+    expect(() => scan('{"a":{"b":[1}}}')).toThrow(/not valid JSON/);
+    expect(scan('{"a":{"b":{"c":{}}},"model":"x"}').model).toBe('x');
+  });
+
+  it('swap the same model into many bodies, each body its own', () => {
+    const first = scan('{"model":"a","n":1}').withModel('up/m');
+    const second = scan('{"n":2,"model":"b"}').withModel('up/m');
+    expect(Buffer.from(first).toString()).toBe('{"model":"up/m","n":1}');
+    expect(Buffer.from(second).toString()).toBe('{"n":2,"model":"up/m"}');
+  });
+});
+
 describe('the model swap', () => {
   it('replaces the model in place and leaves every other byte as sent', () => {
     expect(swapped('{ "input" : "x",\n  "model" : "alias" , "n": 1.50 }', 'org/up')).toBe('{ "input" : "x",\n  "model" : "org/up" , "n": 1.50 }');
