@@ -57,7 +57,7 @@ export class JsonBody {
     return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
   }
 
-  /** The same, as slices of the original bytes around the new model's: nothing is copied. */
+  /** The same, as slices of the original bytes around the new model's: nothing is copied (the model's bytes are kept for every body: read, never written). */
   partsWithModel(model: string): Uint8Array[] {
     const { isObject, modelSpans, objectStart, hasMembers } = this.#layout;
     if (!isObject) return [this.bytes];
