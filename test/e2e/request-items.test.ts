@@ -143,6 +143,13 @@ describe('request items', () => {
     expect(fromStdin.json).toEqual({ model: 'echo-model', input: 'piped' });
   });
 
+  it('--json - and --data - with nothing on stdin are a usage error, not a request without a body', async () => {
+    const before = upstream.requests.length;
+    usageError(await call(project, ['echo', 'x', '--json', '-'], { input: '' }), /^llmpass: --json -: stdin was empty: pipe the body in, or drop --json to send none$/);
+    usageError(await call(project, ['echo', 'x', '--data', '-'], { input: '\n' }), /^llmpass: --data -: stdin was empty/);
+    expect(upstream.requests.length).toBe(before);
+  });
+
   it.each([
     [['Hola'], /"Hola" is not a request item \(expected key=value/],
     [['n:=nope'], /request item "n" \(after :=\) is not valid JSON .*for a string, write n=\.\.\./],

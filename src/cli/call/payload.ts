@@ -176,6 +176,11 @@ export async function readPayload(flags: PayloadFlags, contentType: string | und
 async function fromStdin(stdin: NodeJS.ReadStream, asJson: boolean, from: string): Promise<Payload> {
   if (!asJson) return { body: stdin as unknown as Readable, curlSource: { file: '-' } };
   const bytes = await readAll(stdin);
-  if (bytes.every((byte) => byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09)) return {};
+  if (bytes.every((byte) => byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09)) {
+    // Stdin merely left open means no body; asked for by name (`--json -`), nothing there is a mistake upstream of
+    // us (a `jq` that matched nothing), not a request to send without a body.
+    if (from === 'stdin') return {};
+    throw new UsageError(`${from}: stdin was empty: pipe the body in, or drop ${from.split(' ')[0]} to send none`);
+  }
   return { json: parseJson(bytes, from) };
 }
