@@ -38,7 +38,12 @@ const scalarText = v.pipe(v.union([v.string(), v.number(), v.boolean()], 'expect
 // Header names are tokens and values carry no CR, LF or NUL: a config cannot inject headers either.
 const headerName = v.pipe(v.string(), v.regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'not a valid header name'));
 const headerValue = v.pipe(scalarText, v.check((value: string) => !/[\r\n\u0000]/.test(value), 'a header value must not contain CR, LF or NUL'));
-const headerMap = v.record(headerName, headerValue, 'expected a mapping of header names to values');
+const NOT_A_HEADER_MAP = 'expected a mapping of header names to values';
+// record() alone takes a list too, and its indexes (0, 1) are valid header names: refused before it looks.
+const headerMap = v.pipe(
+  v.custom<Record<string, unknown>>((input) => typeof input === 'object' && input !== null && !Array.isArray(input), NOT_A_HEADER_MAP),
+  v.record(headerName, headerValue, NOT_A_HEADER_MAP),
+);
 
 export const litellmParamsSchema = v.looseObject(
   {

@@ -353,6 +353,21 @@ describe('errors name the file and the path in it', () => {
     expect(error.message).not.toContain('\n');
   });
 
+  it('extra_headers given as a list is refused, not sent as headers named 0 and 1', async () => {
+    const { cwd } = project({
+      'llmpass.config.yaml': `model_list:
+  - model_name: a
+    litellm_params:
+      model: hosted_vllm/a
+      api_base: "http://127.0.0.1:8000"
+      extra_headers: [x-team, research]
+`,
+    });
+    const error = await loadError(loadConfig({ cwd, env: {} }));
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toContain('llmpass.config.yaml: model_list[0].litellm_params.extra_headers: expected a mapping of header names to values');
+  });
+
   it('a missing model_name names its entry', async () => {
     const { cwd } = project({
       'llmpass.config.yaml': 'model_list:\n  - model_name: ok\n    litellm_params: { model: openai/gpt-4o }\n  - litellm_params: { model: openai/gpt-4o }\n',
