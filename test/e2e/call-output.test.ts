@@ -106,10 +106,10 @@ describe('output', () => {
     expect((JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as Echoed).json).toEqual({ model: 'echo-model', input: 'to a file' });
   });
 
-  // run-call.ts opens the file with createWriteStream(flags.output) and attaches no 'error' listener before
-  // printing, so an unwritable path crashes Node with "Unhandled 'error' event" and a stack trace.
-  it('--output to a path that cannot be written is a one-line error, and the answer still open is dropped', async () => {
-    // The upstream sends its headers, then holds the body open: the CLI must hang up, not wait for the rest.
+  // Once, an unwritable path crashed Node with "Unhandled 'error' event"; then it was found only after the call had
+  // gone out (a paid one, its answer lost). The path is checked first now.
+  it('--output to a path that cannot be written is a one-line error before anything is sent', async () => {
+    // Were it sent: the upstream sends its headers, then holds the body open, and the CLI must not wait for it.
     const held = await fake((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.write('{"partial":');
@@ -123,6 +123,7 @@ describe('output', () => {
       expect(result.code).not.toBe(0);
       expectOneLineError(result, /--output .*cannot write \((ENOENT|EISDIR)\)/);
     }
+    expect(held.requests, 'the call went out with nowhere to put its answer').toEqual([]);
   });
 
   it('--pretty indents JSON even when piped, without colour', async () => {

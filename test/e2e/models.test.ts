@@ -109,6 +109,15 @@ describe('llmpass models', () => {
     expectNoSecrets(result);
   });
 
+  it('--check --junit into a directory that does not exist is refused before any deployment is checked (exit 2)', async () => {
+    const server = await vllm();
+    const dir = tempConfig(`model_list:\n${entry('lang', `hosted_vllm/${SERVED}`, { api_base: server.url })}`);
+    const result = await models(dir, ['--check', '--junit', 'no/such/dir/report.xml']);
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toBe('llmpass: --junit no/such/dir/report.xml: cannot write (ENOENT)\n');
+    expect(server.requests).toEqual([]);
+  });
+
   it('--check fails a dead port, a server serving another model, a hanging server and an unusable alias, within the timeout, and writes JUnit', async () => {
     const good = await vllm();
     const other = await vllm({ servedModel: 'some/other-model' });

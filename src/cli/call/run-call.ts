@@ -10,6 +10,7 @@ import type { Deployment } from '../../core/deployment.ts';
 import { curlCommand, describeRequest } from './describe-request.ts';
 import { EXIT, exitCodeForStatus } from '../exit-codes.ts';
 import { loadDotenv } from '../dotenv.ts';
+import { assertWritablePath } from '../writable-path.ts';
 import { decideOutputMode } from '../render/output-mode.ts';
 import { readPayload } from './payload.ts';
 import { itemHeaders, itemQuery, parseRequestItems } from './request-items.ts';
@@ -56,6 +57,7 @@ function colorOnStderr(): boolean {
 export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) => void): Promise<number> {
   if (flags.jsonl) return (await import('../batch/run-batch.ts')).runBatch(flags, onDrawing);
   loadDotenv(flags.dotenv);
+  if (flags.output !== undefined) await assertWritablePath('--output', flags.output);
   const items = parseRequestItems(flags.items ?? []);
   const headers = [...parseHeaders(flags.header), ...itemHeaders(items)];
   const query = [...parseQuery(flags.query), ...itemQuery(items)];

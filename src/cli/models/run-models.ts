@@ -13,6 +13,7 @@ import { processOutputMode as outputMode, type OutputMode } from '../render/outp
 import { readPayload } from '../call/payload.ts';
 import { renderTable, terminalWidth } from '../render/table.ts';
 import type { PassthroughRequest } from '../../core/request.ts';
+import { assertWritablePath } from '../writable-path.ts';
 
 /** The `models` command's flags as oclif parses them, typed from its definitions. */
 export type ModelsFlags = Interfaces.InferredFlags<typeof Models.flags>;
@@ -70,6 +71,7 @@ async function checkRequest(flags: ModelsFlags): Promise<PassthroughRequest | un
 async function runCheck(config: Config, flags: ModelsFlags, ui: ModelsUi): Promise<ModelsOutcome> {
   const timeout = parseSeconds(flags.timeout, '--timeout');
   const request = await checkRequest(flags);
+  if (flags.junit) await assertWritablePath('--junit', flags.junit);
   if (config.modelList.length === 0) throw new ConfigError(`nothing to check: ${where(config)} lists no models (model_list)`);
   const view = ui.json ? undefined : await createCheckView(outputMode());
   if (view) ui.onDrawing(() => view.stop());
