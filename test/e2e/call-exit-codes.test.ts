@@ -121,10 +121,13 @@ describe('exit codes', () => {
     const before = upstream.requests.length;
     const result = await call(project, ['echo', 'x', '--json', '{"input":']);
     expect(result.code).toBe(2);
-    expectOneLineError(result, /--json is not valid JSON/);
+    // Each says how to send what is not JSON, the way that works for where it came from.
+    expectOneLineError(result, /--json is not valid JSON .*; for a body that is not JSON, use --data with --header 'content-type: \.\.\.'$/);
     const stdin = await call(project, ['echo', 'x'], { input: 'not json' });
     expect(stdin.code).toBe(2);
-    expectOneLineError(stdin, /stdin is not valid JSON/);
+    expectOneLineError(stdin, /stdin is not valid JSON .*; to send it as is, set --header 'content-type: \.\.\.'$/);
+    const empty = await call(project, ['echo', 'x', '--json', '']);
+    expectOneLineError(empty, /--json is not valid JSON \(it ends early, at position 0\)$/);
     expect(upstream.requests.length).toBe(before);
   });
 

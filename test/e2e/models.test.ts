@@ -212,6 +212,11 @@ describe('llmpass models', () => {
     const bad = await models(empty, ['--check', '--timeout', 'soon']);
     expect([bad.code, bad.stderr]).toEqual([2, 'llmpass: --timeout "soon": expected a positive number of seconds\n']);
 
+    // models has no --header: its --data is JSON, and the error offers no way it does not have
+    const notJson = await models(empty, ['--check', '--endpoint', 'classify', '--data', 'notjson']);
+    expect(notJson.code).toBe(2);
+    expect(notJson.stderr).toMatch(/^llmpass: --data is not valid JSON \([^)]*\)\n$/);
+
     const orphan = await models(empty, ['--endpoint', 'classify']);
     expect(orphan.code).toBe(2);
     expect(orphan.stderr).toContain('--check');

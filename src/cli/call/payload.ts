@@ -16,6 +16,8 @@ export interface PayloadFlags {
   data?: string | undefined;
   form?: string[] | undefined;
   ignoreStdin?: boolean | undefined;
+  /** Whether the command has --header, the way to send a body that is not JSON (`models --check` has not). */
+  headerFlag?: boolean | undefined;
   /** Request items after MODEL and ENDPOINT; headers and query items are left to the caller. */
   items?: RequestItem[] | undefined;
 }
@@ -31,14 +33,20 @@ export interface Payload {
   length?: number;
 }
 
-const SEND_AS_IS = "to send it as is, set --header 'content-type: ...'";
+/** How to send a body that is not JSON, said after the JSON error: --json takes JSON only, --data and stdin any text. */
+function notJsonHint(from: string, headerFlag: boolean, bytes: Uint8Array): string {
+  if (!headerFlag || bytes.every(isBlank)) return '';
+  return from.startsWith('--json') ? "; for a body that is not JSON, use --data with --header 'content-type: ...'" : "; to send it as is, set --header 'content-type: ...'";
+}
+
+const isBlank = (byte: number) => byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
 
 /** A body is scanned as bytes, never decoded first: invalid UTF-8 is refused, not silently replaced. */
-function parseJson(bytes: Uint8Array, from: string): JsonBody {
+function parseJson(bytes: Uint8Array, from: string, headerFlag = true): JsonBody {
   try {
     return scanJson(bytes, from);
   } catch (error) {
-    if (error instanceof JsonBodyError && !error.tooDeep) throw new UsageError(`${error.message}; ${SEND_AS_IS}`);
+    if (error instanceof JsonBodyError && !error.tooDeep) throw new UsageError(`${error.message}${notJsonHint(from, headerFlag, bytes)}`);
     throw error;
   }
 }
@@ -154,9 +162,9 @@ export async function readPayload(flags: PayloadFlags, contentType: string | und
     if (flags.json === '-') return fromStdin(stdin, true, '--json -');
     if (flags.json.startsWith('@')) {
       await fileSize(flags.json.slice(1), '--json');
-      return { json: parseJson(await readFile(flags.json.slice(1)), `--json ${flags.json}`) };
+      return { json: parseJson(await readFile(flags.json.slice(1)), `--json ${flags.json}`, flags.headerFlag) };
     }
-    return { json: parseJson(Buffer.from(flags.json), '--json') };
+    return { json: parseJson(Buffer.from(flags.json), '--json', flags.headerFlag) };
   }
   if (flags.data !== undefined) {
     const data = flags.data;
@@ -164,10 +172,10 @@ export async function readPayload(flags: PayloadFlags, contentType: string | und
     if (data.startsWith('@')) {
       const path = data.slice(1);
       const length = await fileSize(path, '--data');
-      if (asJson) return { json: parseJson(await readFile(path), `--data @${path}`) };
+      if (asJson) return { json: parseJson(await readFile(path), `--data @${path}`, flags.headerFlag) };
       return { body: createReadStream(path), curlSource: { file: path }, length };
     }
-    return asJson ? { json: parseJson(Buffer.from(data), '--data') } : { body: data };
+    return asJson ? { json: parseJson(Buffer.from(data), '--data', flags.headerFlag) } : { body: data };
   }
   if (!flags.ignoreStdin && !stdin.isTTY) return fromStdin(stdin, asJson, 'stdin');
   return {};
@@ -176,7 +184,7 @@ export async function readPayload(flags: PayloadFlags, contentType: string | und
 async function fromStdin(stdin: NodeJS.ReadStream, asJson: boolean, from: string): Promise<Payload> {
   if (!asJson) return { body: stdin as unknown as Readable, curlSource: { file: '-' } };
   const bytes = await readAll(stdin);
-  if (bytes.every((byte) => byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09)) {
+  if (bytes.every(isBlank)) {
     // Stdin merely left open means no body; asked for by name (`--json -`), nothing there is a mistake upstream of
     // us (a `jq` that matched nothing), not a request to send without a body.
     if (from === 'stdin') return {};

@@ -64,7 +64,7 @@ function renderModels(aliases: AliasSummary[], mode: OutputMode): string {
 
 async function checkRequest(flags: ModelsFlags): Promise<PassthroughRequest | undefined> {
   if (flags.endpoint === undefined) return undefined;
-  const payload = await readPayload({ data: flags.data, ignoreStdin: true }, undefined, process.stdin);
+  const payload = await readPayload({ data: flags.data, ignoreStdin: true, headerFlag: false }, undefined, process.stdin);
   return { endpoint: flags.endpoint, method: flags.method, json: payload.json };
 }
 
