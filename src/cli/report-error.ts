@@ -23,7 +23,11 @@ export function reportError(error: unknown, options: { debug: boolean; bin: stri
     // oclif's flag validation puts a heading first and the actual problems on the lines below it.
     const lines = message.split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('See more help'));
     const [first = message, ...rest] = lines;
-    message = /^The following errors? occurred:?$/.test(first) && rest.length ? rest.join('; ') : first;
+    const parsing = /^Parsing (--\S+)$/.exec(first);
+    if (/^The following errors? occurred:?$/.test(first) && rest.length) message = rest.join('; ');
+    // `Parsing --retries` over `Expected an integer greater than or equal to 0 but received: -1`: one line, the flag first.
+    else if (parsing && rest[0]) message = `${parsing[1]}: ${rest[0].charAt(0).toLowerCase()}${rest[0].slice(1)}`;
+    else message = first;
     message = `${message} (see ${options.bin} --help)`;
   }
   const oneLine = message.replace(/\s*\n\s*/g, ' ').trim();

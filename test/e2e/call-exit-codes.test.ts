@@ -117,6 +117,12 @@ describe('exit codes', () => {
     expectOneLineError(named, /nowhere\.yaml \(from --config\) does not exist/);
   });
 
+  it('2 for a flag value oclif refuses, in one line that names the flag and says what it expected', async () => {
+    const result = await call(project, ['echo', 'x', '--retries', '1.5', '--json', '{}']);
+    expect(result.code).toBe(2);
+    expect(result.stderr.toString()).toBe('llmpass: --retries: expected an integer but received: 1.5 (see llmpass --help)\n');
+  });
+
   it('2 for invalid --json, and nothing is sent', async () => {
     const before = upstream.requests.length;
     const result = await call(project, ['echo', 'x', '--json', '{"input":']);
