@@ -58,6 +58,17 @@ function splicedBody(parts: Uint8Array[]): UpstreamBody {
 }
 
 /**
+ * An alias's deployment serves its own model: an endpoint that names another in its path (Gemini's, Vertex's,
+ * Bedrock's `models/{model}`) while the body names the alias would spend the alias's credentials on a model nobody
+ * chose it for, past a virtual key's model list and the alias's price. The path may name the alias or the model
+ * the deployment serves; anything else is the caller's to settle.
+ */
+function refuseOtherPathModel(deployment: Deployment, inPath: string, pathAlias: string | undefined): void {
+  if (deployment.alias === undefined || inPath === pathAlias || inPath === deployment.model) return;
+  throw new UsageError(`the endpoint names the model "${inPath}", but "${deployment.alias}" serves "${deployment.model}": name one model, in the path or in the body's "model"`);
+}
+
+/**
  * Builds the upstream request: the endpoint joined to the deployment's base by the provider's rule, headers in
  * order of precedence (provider defaults < config extra_headers < caller < credentials), the JSON body's model
  * swapped. The one place where requests are built, for every face.
@@ -69,7 +80,9 @@ export function buildUpstreamRequest(deployment: Deployment, request: Passthroug
   // The alias the path and the body's copies may name: the proxy's path alias, or the alias `call` was given (an
   // endpoint written as @google/genai writes it, `models/<alias>:batchEmbedContents`, names it again).
   const pathAlias = request.pathModel ?? deployment.alias;
-  const named = pathAlias !== undefined && provider.replacePathModel && provider.modelFromPath?.(request.endpoint) === pathAlias ? provider.replacePathModel(request.endpoint, deployment.model, ctx) : request.endpoint;
+  const inPath = provider.modelFromPath?.(request.endpoint);
+  if (inPath !== undefined) refuseOtherPathModel(deployment, inPath, pathAlias);
+  const named = pathAlias !== undefined && provider.replacePathModel && inPath === pathAlias ? provider.replacePathModel(request.endpoint, deployment.model, ctx) : request.endpoint;
   const endpoint = provider.expandEndpoint ? provider.expandEndpoint(named, ctx) : named;
   const url = joinEndpoint(deployment.apiBase, endpoint, provider.join);
   appendQuery(url, queryPairs(request.query));
