@@ -3,6 +3,9 @@ import type { RouterEvent, RouterPassthroughOptions } from '../router/call.ts';
 import { retryAfterMs, sleep } from '../router/retry.ts';
 import { isJsonMediaType } from '../transport/headers.ts';
 import { discardReply, replyHeader } from '../transport/reply.ts';
+import { maskedErrorReply } from '../transport/masked-reply.ts';
+import { deploymentSecrets } from '../router/deployment.ts';
+import type { Deployment } from '../core/deployment.ts';
 import type { BatchError, BatchResult, CallSender } from './types.ts';
 import type { UpstreamReply } from '../core/reply.ts';
 
@@ -117,15 +120,19 @@ async function sendLine(
   feedback: LineFeedback,
 ): Promise<BatchResult | { refusedForMs: number }> {
   try {
-    const reply = await sender.send({
+    let answeredBy: Deployment | undefined;
+    const sent = await sender.send({
       ...request,
       json: payload,
       signal,
       onEvent: (event) => {
         if (event.type === 'retry' && (event.status === 429 || event.retryAfterMs !== undefined)) feedback.overloaded(event.retryAfterMs);
+        if (event.type === 'answered') answeredBy = event.deployment;
         feedback.onEvent?.(event);
       },
     });
+    // An error answer may quote the credential it was sent with: its line shows it masked, as the proxy relays it.
+    const reply = sent.status >= 300 && answeredBy ? (await maskedErrorReply(sent, deploymentSecrets(answeredBy), request.method?.toUpperCase() === 'HEAD' || NULL_BODY_STATUS.has(sent.status))).reply : sent;
     const retryAfter = replyHeader(reply, 'retry-after');
     if (reply.status === 429 || (retryAfter !== undefined && reply.status >= 400)) feedback.overloaded(retryAfterMs(retryAfter ?? null));
     else feedback.answered();

@@ -4,7 +4,7 @@ import { HOP_BY_HOP, isEventStream } from '../transport/headers.ts';
 import { discardReply, replyHeader } from '../transport/reply.ts';
 import type { UpstreamReply } from '../core/reply.ts';
 import { CLIENT_CREDENTIAL_HEADERS } from './auth.ts';
-import { maskedAnswer } from './masked-reply.ts';
+import { maskedAnswer } from '../transport/masked-reply.ts';
 import type { RequestRecord } from './metrics.ts';
 import type { Secret } from '../secret.ts';
 import { deploymentSecrets } from '../router/deployment.ts';

@@ -4,7 +4,7 @@
 import { gzipSync } from 'node:zlib';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_MASKED_BODY_BYTES } from '../../src/proxy/masked-reply.ts';
+import { MAX_MASKED_BODY_BYTES } from '../../src/transport/masked-reply.ts';
 import { exchange, type Outcome } from '../support/outcome.ts';
 import { startProxyCli, stopAllProxies, type ProxyCli } from '../support/proxy.ts';
 import { startRawServer, type RawServer } from '../support/raw-server.ts';

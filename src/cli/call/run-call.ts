@@ -7,6 +7,8 @@ import { cliRequestLog } from '../../accounting/request-log.ts';
 import { routerStateFromConfig } from '../../router/state/from-config.ts';
 import { displayUrl } from '../../transport/url.ts';
 import type { Deployment } from '../../core/deployment.ts';
+import type { UpstreamReply } from '../../core/reply.ts';
+import { deploymentSecrets } from '../../router/deployment.ts';
 import { curlCommand, describeRequest } from './describe-request.ts';
 import { EXIT, exitCodeForStatus } from '../exit-codes.ts';
 import { loadDotenv } from '../dotenv.ts';
@@ -46,6 +48,20 @@ async function openOutput(path: string): Promise<NodeJS.WritableStream> {
   } catch (error) {
     throw new UsageError(`--output ${path}: cannot write (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
+}
+
+/**
+ * The answer as it may be shown: a non-2xx one may quote the credential it was sent with (a 401 echoing the key),
+ * so it is masked as the proxy masks it (read whole, up to 64 KiB; a note on stderr says when it was cut). A 2xx
+ * streams as it came.
+ */
+async function shownReply(reply: UpstreamReply, answeredBy: Deployment | undefined, flags: CallFlags): Promise<UpstreamReply> {
+  if (reply.status < 300 || !answeredBy) return reply;
+  const { maskedErrorReply } = await import('../../transport/masked-reply.ts');
+  const bodyless = flags.method?.toUpperCase() === 'HEAD' || reply.status === 204 || reply.status === 304;
+  const masked = await maskedErrorReply(reply, deploymentSecrets(answeredBy), bodyless);
+  if (masked.note) process.stderr.write(`${flags.bin}: ${masked.note}\n`);
+  return masked.reply;
 }
 
 /** Whether stderr may be coloured (NO_COLOR and FORCE_COLOR=0 say no). */
@@ -128,7 +144,7 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
 
   const startedAt = performance.now();
   try {
-    const response = await router.send({
+    const sent = await router.send({
       ...request,
       signal: controller.signal,
       onEvent: (event) => {
@@ -149,6 +165,7 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
         }
       },
     });
+    const response = await shownReply(sent, answeredBy, flags);
     trace.watch(response);
     stopSpinner();
     outcome = { status: response.status };

@@ -1,11 +1,12 @@
+import { Readable } from 'node:stream';
 import { constants, brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { maskSecret, maskSecretBytes, type Secret } from '../secret.ts';
-import { readUpTo } from '../transport/read-whole.ts';
-import { discardReply } from '../transport/reply.ts';
+import { readUpTo } from './read-whole.ts';
+import { discardReply } from './reply.ts';
 import type { UpstreamReply } from '../core/reply.ts';
 
 /**
- * The most of a non-2xx body the proxy reads to mask it. Error bodies are a few hundred bytes; past this, the first
+ * The most of a non-2xx body read to mask it. Error bodies are a few hundred bytes; past this, the first
  * part is masked and relayed, said to be cut (`x-llmpass-body-cut`), and the rest dropped: streamed on unmasked, it
  * could carry the credential the upstream echoes.
  */
@@ -70,4 +71,16 @@ export async function maskedAnswer(reply: UpstreamReply, secrets: readonly Secre
   if (!cut) return { headers, body };
   headers.push(['x-llmpass-body-cut', `${body.length} bytes relayed; the upstream's body was longer`]);
   return { headers, body, note: `the upstream's ${reply.status} body was over ${MAX_MASKED_BODY_BYTES} bytes: cut to mask credentials` };
+}
+
+/**
+ * What `call` and a batch line print of an answer: a 2xx as it came (its body streams, byte for byte); anything else
+ * with the credentials of the deployment that answered masked, as the proxy relays it (a 401 quoting the key would
+ * otherwise land in a terminal's scrollback or a CI log). `note` says when the body is not all the upstream's.
+ */
+export async function maskedErrorReply(reply: UpstreamReply, secrets: readonly Secret[], bodyless: boolean): Promise<{ reply: UpstreamReply; note?: string | undefined }> {
+  if (reply.status < 300) return { reply };
+  const answer = await maskedAnswer(reply, [...secrets, ...(reply.signedCredentials ?? [])], bodyless);
+  const masked: UpstreamReply = { status: reply.status, statusText: reply.statusText, headers: answer.headers, body: Readable.from([answer.body], { objectMode: false }) };
+  return { reply: masked, note: answer.note };
 }
