@@ -1,4 +1,5 @@
 import { existsSync, realpathSync, statSync } from 'node:fs';
+import type { Loader } from 'cosmiconfig';
 import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -96,7 +97,16 @@ function ownDirectory(dir: string): boolean {
 }
 
 async function explorer(stopDir?: string) {
-  const { cosmiconfig, getDefaultSearchPlaces } = cjsExports(await import('cosmiconfig'), 'cosmiconfig');
+  const { cosmiconfig, defaultLoaders, getDefaultSearchPlaces } = cjsExports(await import('cosmiconfig'), 'cosmiconfig');
+  // A JavaScript or TypeScript config that fails to load says which file it was, as a YAML or JSON one does.
+  const naming = (loader: Loader): Loader => async (filepath, content) => {
+    try {
+      return await loader(filepath, content);
+    } catch (error) {
+      rethrow(error, filepath);
+    }
+  };
+  const codeLoaders = Object.fromEntries((['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'] as const).map((ext) => [ext, naming(defaultLoaders[ext])]));
   return cosmiconfig(MODULE, {
     searchStrategy: 'global',
     ...(stopDir ? { stopDir } : {}),
@@ -106,7 +116,7 @@ async function explorer(stopDir?: string) {
       `${MODULE}.config.json`,
       ...getDefaultSearchPlaces(MODULE),
     ],
-    loaders: { '.yaml': loadYaml11, '.yml': loadYaml11, '.json': loadJsonConfig, noExt: loadYaml11 },
+    loaders: { ...codeLoaders, '.yaml': loadYaml11, '.yml': loadYaml11, '.json': loadJsonConfig, noExt: loadYaml11 },
     cache: false,
   });
 }

@@ -368,6 +368,18 @@ describe('errors name the file and the path in it', () => {
     expect(error.message).toContain('llmpass.config.yaml: model_list[0].litellm_params.extra_headers: expected a mapping of header names to values');
   });
 
+  it('a JavaScript config that fails to load names its file, found by the search as given by --config', async () => {
+    for (const [text, said] of [['export default {', /Unexpected end of input|Unexpected token/], ["throw new Error('boom from config')", /boom from config/]] as const) {
+      const { cwd } = project({ 'llmpass.config.mjs': text });
+      const found = await loadError(loadConfig({ cwd, env: {} }));
+      expect(found).toBeInstanceOf(ConfigError);
+      expect(found.message).toMatch(/(^|\/)llmpass\.config\.mjs: /);
+      expect(found.message).toMatch(said);
+      const named = await loadError(loadConfig({ cwd, env: {}, configPath: 'llmpass.config.mjs' }));
+      expect(named.message).toMatch(/(^|\/)llmpass\.config\.mjs: /);
+    }
+  });
+
   it('a missing model_name names its entry', async () => {
     const { cwd } = project({
       'llmpass.config.yaml': 'model_list:\n  - model_name: ok\n    litellm_params: { model: openai/gpt-4o }\n  - litellm_params: { model: openai/gpt-4o }\n',
