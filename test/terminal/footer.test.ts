@@ -65,6 +65,27 @@ describe('footer', () => {
   });
 });
 
+describe('a body printed as it came, on a terminal', () => {
+  it('--raw or text that ends without a newline: the footer starts a line of its own, and NO_COLOR holds for the spinner', async () => {
+    const json = await upstream(status(200, '{"ok":true}', { 'content-type': 'application/json' }));
+    const text = await upstream(status(200, 'no newline', { 'content-type': 'text/plain' }));
+    const cases: Array<[string, string[], string]> = [
+      [json, ['--raw'], '{"ok":true}'],
+      [text, [], 'no newline'],
+    ];
+    for (const [base, more, body] of cases) {
+      const tty = await call(tempDir(), ['hosted_vllm/m', 'x', '--api-base', base, '--json', '{}', ...more], { tty: true, env: person, columns: 120 });
+      expect(tty.code).toBe(0);
+      // NO_COLOR: the spinner too is drawn without colour
+      expect(tty.stdout.toString()).not.toMatch(/\u001b\[3\dm/);
+      const lines = tty.stdout.toString().replace(/\u001b\[\?25[hl]/g, '').replace(/\r/g, '').split('\n').filter(Boolean);
+      // (the spinner's line, cleared with escapes, comes before the body on the same line)
+      expect(lines.at(-2)).toMatch(new RegExp(`${body.replace(/[{}]/g, '\\$&')}$`));
+      expect(lines.at(-1)).toMatch(/^HTTP 200 OK · /);
+    }
+  });
+});
+
 describe('--output on a terminal', () => {
   it('a big answer: a progress bar, then `saved 6.0 MB to big.bin`, every byte in the file', async () => {
     const body = randomBytes(6_000_000);

@@ -161,7 +161,7 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
         }
         if (event.type === 'attempt' && startSpinner) {
           stopSpinner();
-          spinner = startSpinner(`${flags.model} → ${displayUrl(event.request.url)}`);
+          spinner = startSpinner(`${flags.model} → ${displayUrl(event.request.url)}`, colorOnStderr());
         }
       },
     });
@@ -188,6 +188,8 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
     let reply = meter?.reply ?? response;
     const saving = flags.output !== undefined && stderrTTY ? (await import('../render/output-progress.ts')).showSaving(reply, flags.output, process.stderr) : undefined;
     reply = saving?.reply ?? reply;
+    /** The body went to stdout as it came: its last line may be left open. */
+    let asIs = false;
     try {
       const include = Boolean(flags.include);
       // The text view and NDJSON are loaded for a terminal or --ndjson only: piped, the body goes out untouched.
@@ -195,7 +197,7 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
         (mode.pretty && !flags.events) || flags.ndjson
           ? await (await import('../render/stream-view.ts')).printStream(reply, { mode, out, include, ndjson: Boolean(flags.ndjson), events: Boolean(flags.events), reader: answeredBy?.provider.streamText })
           : false;
-      if (!viewed) await printResponse(reply, { mode, include, out });
+      if (!viewed) asIs = await printResponse(reply, { mode, include, out });
     } catch (error) {
       saving?.stop();
       if (error instanceof OutputClosedError) {
@@ -218,6 +220,8 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
     if (meter) {
       const answer = await import('../render/answer-meter.ts');
       const figures = await meter.figures();
+      // A body printed as it came (--raw, or not JSON) to the same terminal: the footer starts on a line of its own.
+      if (stdoutTTY && asIs && !meter.endedLine()) process.stderr.write('\n');
       process.stderr.write(footer === 'json' ? answer.footerJson(figures, attempts) : answer.footerLine(figures, attempts));
     }
     return exitCodeForStatus(response.status);

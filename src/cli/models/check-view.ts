@@ -99,7 +99,7 @@ export async function createCheckView(mode: OutputMode, out: NodeJS.WritableStre
   return {
     planned(rows) {
       planned = rows;
-      if (ora && rows.length) spinner = ora({ stream: process.stderr, discardStdin: false });
+      if (ora && rows.length) spinner = ora({ stream: process.stderr, discardStdin: false, color: mode.color > 0 ? 'cyan' : false });
       draw();
       spinner?.start();
     },

@@ -29,6 +29,8 @@ export interface Meter {
   reply: UpstreamReply;
   /** The figures, once the body has been read. */
   figures(): Promise<AnswerFigures>;
+  /** Whether the body's last byte was a newline (or there was no body): printed as is, the next line starts clean. */
+  endedLine(): boolean;
 }
 
 /**
@@ -43,6 +45,7 @@ export function meterReply(reply: UpstreamReply, deployment: Deployment | undefi
   const usage = provider?.usage ? new UsageCounter(contentType, provider.usage) : undefined;
   let firstByteAt: number | undefined;
   let firstTokenAt: number | undefined;
+  let lastByte: number | undefined;
   const events = format && reader ? new PassThrough() : undefined;
   const reading = events
     ? (async () => {
@@ -59,6 +62,7 @@ export function meterReply(reply: UpstreamReply, deployment: Deployment | undefi
   const tap = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       firstByteAt ??= performance.now();
+      if (chunk.length > 0) lastByte = chunk[chunk.length - 1];
       events?.write(chunk);
       usage?.push(chunk);
       done(null, chunk);
@@ -71,6 +75,7 @@ export function meterReply(reply: UpstreamReply, deployment: Deployment | undefi
   const piping = pipeline(reply.body, tap).catch(() => events?.end());
   return {
     reply: { ...reply, body: tap as Readable },
+    endedLine: () => lastByte === undefined || lastByte === 0x0a,
     async figures() {
       await piping;
       await reading;

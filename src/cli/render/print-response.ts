@@ -25,9 +25,10 @@ function plainHeaderBlock(reply: UpstreamReply): string {
 /**
  * Prints the upstream's answer as the output mode says: byte for byte when piped; on a terminal, JSON pretty and
  * coloured, SSE and AWS event streams event by event as they arrive, anything else as it is. The renderers (chalk,
- * the SSE parser, the AWS event-stream codec) are loaded only for a person's terminal.
+ * the SSE parser, the AWS event-stream codec) are loaded only for a person's terminal. True when the body went out
+ * as it came (its last line may be open).
  */
-export async function printResponse(reply: UpstreamReply, options: PrintOptions): Promise<void> {
+export async function printResponse(reply: UpstreamReply, options: PrintOptions): Promise<boolean> {
   const { mode, out } = options;
   const type = (replyHeader(reply, 'content-type') ?? '').toLowerCase();
   const sse = type.startsWith('text/event-stream');
@@ -36,12 +37,17 @@ export async function printResponse(reply: UpstreamReply, options: PrintOptions)
   const formatted = mode.pretty && (sse || eventStream || isJsonMediaType(type));
   if (!formatted && mode.color === 0) {
     if (options.include) await writeChunk(out, plainHeaderBlock(reply));
-    return copyRaw(reply.body, out);
+    await copyRaw(reply.body, out);
+    return true;
   }
   const pretty = await import('./render-pretty.ts');
   const chalk = pretty.chalkAt(mode.color);
   if (options.include) await writeChunk(out, pretty.headerBlock(reply, chalk));
-  if (!formatted) return copyRaw(reply.body, out);
-  if (eventStream) return (await import('./render-eventstream.ts')).renderEventStream(reply.body, out, chalk);
-  return sse ? pretty.renderEvents(reply.body, out, chalk) : pretty.renderJson(reply.body, out, chalk);
+  if (!formatted) {
+    await copyRaw(reply.body, out);
+    return true;
+  }
+  if (eventStream) await (await import('./render-eventstream.ts')).renderEventStream(reply.body, out, chalk);
+  else await (sse ? pretty.renderEvents(reply.body, out, chalk) : pretty.renderJson(reply.body, out, chalk));
+  return false;
 }
