@@ -46,18 +46,20 @@ async function configWithCorePlugins(binUrl: string): Promise<Config> {
 /** Every command but a plain `call` (call/fast-call.ts), through oclif. */
 export async function runWithOclif(argv: string[], binUrl: string): Promise<void> {
   const first = argv[0] ?? '';
-  if (OWN_COMMANDS.has(first)) await runOclif(argv, await configWithoutPlugins(binUrl));
-  else {
-    const config = await configWithCorePlugins(binUrl);
-    const unknown = first && !first.startsWith('-') ? (await import('./unknown-command.ts')).unknownCommandMessage(first, config) : undefined;
-    if (unknown) {
-      process.stderr.write(`${config.bin}: ${unknown}\n`);
-      process.exitCode = 2;
-      return;
-    }
-    await runOclif(argv, config);
-    if (first === 'autocomplete') await (await import('./complete/completion-scripts.ts')).addDynamicCompletion(config.cacheDir, config.bin);
+  const own = OWN_COMMANDS.has(first);
+  const config = own ? await configWithoutPlugins(binUrl) : await configWithCorePlugins(binUrl);
+  const second = argv[1] !== undefined && !argv[1].startsWith('-') ? argv[1] : undefined;
+  // A command that is not ours may be mistyped; a word after any but `call` (which takes arguments) is a
+  // subcommand or a mistake. Checked (and the checker loaded) only then.
+  const check = first && !first.startsWith('-') && first !== 'call' && (!own || second !== undefined) ? await import('./unknown-command.ts') : undefined;
+  const unknown = check && ((own ? undefined : check.unknownCommandMessage(first, config)) ?? (second === undefined ? undefined : check.unknownSubcommandMessage(first, second, config)));
+  if (unknown) {
+    process.stderr.write(`${config.bin}: ${unknown}\n`);
+    process.exitCode = 2;
+    return;
   }
+  await runOclif(argv, config);
+  if (first === 'autocomplete') await (await import('./complete/completion-scripts.ts')).addDynamicCompletion(config.cacheDir, config.bin);
 }
 
 export { handle };

@@ -41,6 +41,21 @@ describe('mistakes', () => {
     expect(result.stderr).toBe('llmpass: "zzzzzz" is not a llmpass command (see llmpass --help)\n');
   });
 
+  it('a mistyped subcommand suggests the closest one; a word a command does not take is named; nothing runs', async () => {
+    const cases: Array<[string[], string]> = [
+      [['logs', 'stat'], 'llmpass: "logs stat" is not a llmpass command; did you mean "llmpass logs stats"? (see llmpass logs --help)'],
+      [['keys', 'lst'], 'llmpass: "keys lst" is not a llmpass command; did you mean "llmpass keys list"? (see llmpass keys --help)'],
+      [['providers', 'extra'], 'llmpass: unexpected argument "extra": llmpass providers takes none (see llmpass providers --help)'],
+      [['proxy', '8080'], 'llmpass: unexpected argument "8080": llmpass proxy takes none (see llmpass proxy --help)'],
+    ];
+    for (const [args, said] of cases) {
+      const result = await runCli({ args, cwd: tempDir() });
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr).toBe(`${said}\n`);
+      expect(result.stdout.toString()).toBe('');
+    }
+  });
+
   it('-h is help everywhere', async () => {
     for (const args of [['-h'], ['call', '-h'], ['models', '-h'], ['providers', '-h'], ['proxy', '-h']]) {
       const result = await runCli({ args, cwd: tempDir() });
