@@ -165,6 +165,12 @@ describe('llmpass logs on the default SQLite file', () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/no calls logged yet: .*nothing-here\/llmpass\/logs\.db does not exist/);
   });
+
+  it('a --db file that is not there is a usage error (exit 2), not an empty log', async () => {
+    const result = await runCli({ args: ['logs', '--db', 'no/such/logs.db'], cwd, env });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('llmpass: --db no/such/logs.db: no such request log (a SQLite file llmpass has logged calls to, or a postgres:// URL)\n');
+  });
 });
 
 describe.skipIf(!postgresInstalled())('llmpass logs on PostgreSQL', () => {

@@ -46,6 +46,8 @@ interface BodyJson {
 async function openForReading(flags: LogReadFlags): Promise<LogStore | undefined> {
   const target = logTarget({ flag: flags.db, env: process.env });
   if (!isPostgresUrl(target) && !existsSync(target) && !existsSync(pendingDir(target))) {
+    // A file named on the command line that is not there is a typo far more often than a log yet to be written.
+    if (flags.db !== undefined) throw new UsageError(`--db ${flags.db}: no such request log (a SQLite file llmpass has logged calls to, or a postgres:// URL)`);
     process.stderr.write(`no calls logged yet: ${target} does not exist\n`);
     return undefined;
   }
