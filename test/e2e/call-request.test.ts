@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { call } from '../support/cli.ts';
-import { tempDir, writeFiles } from '../support/tmp.ts';
+import { tempConfig, tempDir, writeFiles } from '../support/tmp.ts';
 import { SERVED, vllm, upstream, project, json, echoed, expectOk, expectOneLineError, useCallFixture } from './call-fixture.ts';
 
 useCallFixture();
@@ -52,6 +52,17 @@ describe('request flags', () => {
     const bad = await call(project, ['echo', 'x', '-H', 'no-colon-here']);
     expect(bad.code).toBe(2);
     expectOneLineError(bad, /--header "no-colon-here": expected 'Name: value'/);
+  });
+
+  it('a header the deployment\'s key replaces is said once on stderr, with the way to send another key', async () => {
+    const keyed = tempConfig(`model_list:\n  - model_name: keyed\n    litellm_params: { model: hosted_vllm/echo-model, api_base: ${upstream.url}, api_key: sk-config-key-0c1d }\n`);
+    const result = await call(keyed, ['keyed', 'x', '-H', 'Authorization: Bearer mine', 'x-other:kept', '--json', '{}']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toBe("llmpass: warning: your authorization header was replaced by keyed's credentials; to send another key, use --api-key\n");
+    expect(JSON.parse(result.stdout.toString()).headers).toMatchObject({ authorization: 'Bearer sk-config-key-0c1d', 'x-other': 'kept' });
+    const own = await call(keyed, ['keyed', 'x', '--api-key', 'sk-mine-5e6f', '--json', '{}']);
+    expect(own.stderr).toBe('');
+    expect(JSON.parse(own.stdout.toString()).headers.authorization).toBe('Bearer sk-mine-5e6f');
   });
 
   it('an endpoint that is a URL or climbs above the base is refused before sending', async () => {

@@ -8,6 +8,7 @@ import { routerStateFromConfig } from '../../router/state/from-config.ts';
 import { displayUrl } from '../../transport/url.ts';
 import type { Deployment } from '../../core/deployment.ts';
 import type { UpstreamReply } from '../../core/reply.ts';
+import type { UpstreamRequest } from '../../core/request.ts';
 import { deploymentSecrets } from '../../router/deployment.ts';
 import { curlCommand, describeRequest } from './describe-request.ts';
 import { EXIT, exitCodeForStatus } from '../exit-codes.ts';
@@ -48,6 +49,17 @@ async function openOutput(path: string): Promise<NodeJS.WritableStream> {
   } catch (error) {
     throw new UsageError(`--output ${path}: cannot write (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
+}
+
+/**
+ * A header the caller set that the deployment's credentials replaced (its `Authorization`, an `x-api-key`): said
+ * once, with the way to send another key, rather than dropped without a word. The request holds a credential as a
+ * Secret, never as the caller's text.
+ */
+function warnReplacedHeaders(given: Array<[string, string]>, request: UpstreamRequest, bin: string): void {
+  const replaced = [...new Set(given.map(([name]) => name.toLowerCase()))].filter((name) => typeof request.headers.get(name) === 'object');
+  if (replaced.length === 0) return;
+  process.stderr.write(`${bin}: warning: your ${replaced.join(', ')} header${replaced.length > 1 ? 's were' : ' was'} replaced by ${request.deployment.alias ?? request.deployment.id}'s credentials; to send another key, use --api-key\n`);
 }
 
 /**
@@ -149,7 +161,7 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
       signal: controller.signal,
       onEvent: (event) => {
         if (event.type === 'answered') answeredBy = event.deployment;
-        if (event.type === 'attempt') attempts++;
+        if (event.type === 'attempt' && attempts++ === 0) warnReplacedHeaders(headers, event.request, flags.bin);
         trace.onEvent(event);
         if (flags.verbose) {
           stopSpinner();
