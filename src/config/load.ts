@@ -109,6 +109,9 @@ async function explorer(stopDir?: string) {
   const codeLoaders = Object.fromEntries((['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'] as const).map((ext) => [ext, naming(defaultLoaders[ext])]));
   return cosmiconfig(MODULE, {
     searchStrategy: 'global',
+    // An empty file is an empty config (PyYAML reads no document as None), found where it is: `models` then says it
+    // lists no models, rather than that there is no config at all.
+    ignoreEmptySearchPlaces: false,
     ...(stopDir ? { stopDir } : {}),
     searchPlaces: [
       `${MODULE}.config.yaml`,

@@ -122,6 +122,8 @@ export async function loadYaml11(filepath: string, content: string): Promise<unk
   }
   // safe_load refuses a second document too, rather than pick one.
   if (documents.length > 1) throw new ConfigError(`${displayPath(filepath)}: holds ${documents.length} YAML documents (split by "---" lines); a config is one`);
+  // No document (comments only) is an empty file to cosmiconfig (undefined): found, and an empty config.
+  if (documents.length === 0) return undefined;
   const value = documents[0] ?? null;
   if (content.includes('*')) checkExpansion(value, filepath);
   return value;

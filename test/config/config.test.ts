@@ -252,9 +252,12 @@ environment_variables:
 
   it('a file of comments only is an empty config, as an empty file is (PyYAML reads no document as None)', async () => {
     const comments = '# model_list:\n#   - model_name: x\n';
-    const empty = await loadConfig({ cwd: project({ 'llmpass.config.yaml': '' }).cwd, env: {} });
-    const searched = await loadConfig({ cwd: project({ 'llmpass.config.yaml': comments }).cwd, env: {} });
-    expect([searched.filepath, searched.modelList]).toEqual([empty.filepath, []]);
+    const emptyDir = project({ 'llmpass.config.yaml': '' });
+    const empty = await loadConfig({ cwd: emptyDir.cwd, env: {} });
+    expect([empty.filepath, empty.modelList]).toEqual([join(emptyDir.dir, 'llmpass.config.yaml'), []]);
+    const commentsDir = project({ 'llmpass.config.yaml': comments });
+    const searched = await loadConfig({ cwd: commentsDir.cwd, env: {} });
+    expect([searched.filepath, searched.modelList]).toEqual([join(commentsDir.dir, 'llmpass.config.yaml'), []]);
     const { dir, cwd } = project({ 'llmpass.config.yaml': comments });
     const named = await loadConfig({ cwd, configPath: 'llmpass.config.yaml', env: {} });
     expect([named.filepath, named.modelList]).toEqual([join(dir, 'llmpass.config.yaml'), []]);

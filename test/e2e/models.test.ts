@@ -203,6 +203,12 @@ describe('llmpass models', () => {
     expect(fail.stdout.toString('utf8')).toMatch(/^FAIL lang#0 .*GET \/no-such-route: 404 Not Found/m);
   });
 
+  it('an empty config file is found and said to list no models, not taken for no config at all', async () => {
+    const result = await models(tempConfig(''), []);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toBe('no aliases: llmpass.config.yaml lists no models (model_list)\n');
+  });
+
   it('exits 2 on usage and config mistakes', async () => {
     const empty = tempConfig('model_list: []\n');
     const nothing = await models(empty, ['--check']);
