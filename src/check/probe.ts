@@ -66,7 +66,8 @@ function isOk(answer: Answer): boolean {
 function httpFailure(answer: Answer): string {
   const body = answer.text.replace(/\s+/g, ' ').trim();
   const snippet = body.length > SNIPPET ? `${body.slice(0, SNIPPET)}…` : body;
-  return `${answer.where}: ${answer.status}${answer.statusText ? ` ${answer.statusText}` : ''}${snippet ? ` ${snippet}` : ''}`;
+  // The upstream's words after a dash: "404 Not Found no route" read as one phrase.
+  return `${answer.where}: ${answer.status}${answer.statusText ? ` ${answer.statusText}` : ''}${snippet ? ` - ${snippet}` : ''}`;
 }
 
 function quoteList(ids: readonly string[]): string {

@@ -9,6 +9,7 @@ export function missingArgsError(error: unknown, usage: { bin: string; id: strin
   const missing = ((error as { args?: Array<{ name?: string }> }).args ?? []).map((arg) => (arg.name ?? '').toUpperCase()).filter(Boolean);
   if (!missing.length) return undefined;
   const names = missing.length > 1 ? `${missing.slice(0, -1).join(', ')} and ${missing.at(-1)}` : missing[0];
-  const synopsis = [usage.bin, usage.id, ...usage.args.map((arg) => arg.toUpperCase()), '[FLAGS]'].join(' ');
+  // oclif's ids join a topic and its command with ':' (logs:show); a person types a space.
+  const synopsis = [usage.bin, usage.id.replaceAll(':', ' '), ...usage.args.map((arg) => arg.toUpperCase()), '[FLAGS]'].join(' ');
   return new UsageError(`missing ${names}: ${synopsis}`);
 }

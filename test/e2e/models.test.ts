@@ -185,7 +185,7 @@ describe('llmpass models', () => {
     expect(nano).toMatchObject({ id: 'chat#1', status: 'fail' });
     expect(nano!.reason).toContain('serves "gpt-4o-mini", "text-embedding-3-small", not "gpt-5-nano"');
     expect(lang).toMatchObject({ id: 'lang#2', status: 'fail', httpStatus: 503 });
-    expect(lang!.reason).toBe('GET /health: 503 Service Unavailable warming up');
+    expect(lang!.reason).toBe('GET /health: 503 Service Unavailable - warming up');
     expect(openai.requests.every((r) => r.headers.authorization === `Bearer ${OPENAI_KEY}`)).toBe(true);
     expectNoSecrets(result);
   });

@@ -73,6 +73,12 @@ describe('mistakes', () => {
     expect(one.stderr).toBe('llmpass: missing ENDPOINT: llmpass call MODEL ENDPOINT [FLAGS]\n');
     expect(stackLines(one.stderr)).toEqual([]);
   });
+
+  it('a subcommand missing its argument shows the usage line as typed, with a space', async () => {
+    const result = await runCli({ args: ['logs', 'show'], cwd: tempDir() });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('llmpass: missing ID: llmpass logs show ID [FLAGS]\n');
+  });
 });
 
 describe('config messages speak the user\'s language', () => {
