@@ -41,6 +41,25 @@ describe('tables on a terminal', () => {
   }
 });
 
+describe('models: why an alias cannot be used', () => {
+  it('its reason is never cut: a table that cannot hold it whole is stacked, the reason wrapped', async () => {
+    const cwd = tempConfig(`model_list:
+  - model_name: a-rather-long-alias-for-a-chat-model
+    litellm_params:
+      model: openai/gpt-4o-mini-with-a-long-deployment-name
+      api_key: os.environ/LLMPASS_TEST_NEVER_SET_KEY
+`);
+    for (const columns of [80, 110]) {
+      const tty = await runCli({ args: ['models'], cwd, tty: true, columns, env: baseEnv({ NO_COLOR: '1' }) });
+      expect(tty.code).toBe(0);
+      const text = stripVTControlCharacters(tty.stdout.toString());
+      expect(longest(text)).toBeLessThanOrEqual(columns);
+      // stacked, the reason wrapped at its words rather than cut
+      expect(text.replace(/\s+/g, ' ')).toContain('environment variable LLMPASS_TEST_NEVER_SET_KEY is not set: alias "a-rather-long-alias-for-a-chat-model" needs it for model_list[0].litellm_params.api_key');
+    }
+  });
+});
+
 describe('models --check on a terminal', () => {
   it('its table fits 80 columns, and a failure\'s reason is still there in full', async () => {
     const cwd = tempConfig(`model_list:

@@ -59,7 +59,8 @@ function renderModels(aliases: AliasSummary[], mode: OutputMode): string {
       reasons,
     ];
   });
-  return renderTable(['alias', 'provider', 'upstream model', 'api base', 'deployments', 'usable', 'reason'], rows, chalk, terminalWidth());
+  // Why an alias cannot be used is what the reader needs whole: the other columns are cut first.
+  return renderTable(['alias', 'provider', 'upstream model', 'api base', 'deployments', 'usable', 'reason'], rows, chalk, terminalWidth(), ['reason']);
 }
 
 async function checkRequest(flags: ModelsFlags): Promise<PassthroughRequest | undefined> {
