@@ -1,7 +1,8 @@
 import type { Interfaces } from '@oclif/core';
 import type Proxy from '../../commands/proxy.ts';
 import { parseSeconds } from '../seconds.ts';
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { continueOnRead } from '../../proxy/expect-continue.ts';
 import { loadConfig } from '../../config/load.ts';
 import { UsageError } from '../../errors.ts';
 import { Router } from '../../router/router.ts';
@@ -72,6 +73,11 @@ export async function runProxy(flags: ProxyFlags): Promise<void> {
     // While draining, every answer closes its connection, so kept-alive clients let go too.
     if (stopping) res.shouldKeepAlive = false;
     handler(req, res);
+  });
+  // Node would answer `Expect: 100-continue` at once: said instead when the body is first read (proxy/expect-continue.ts).
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    continueOnRead(req, res);
+    server.emit('request', req, res);
   });
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
