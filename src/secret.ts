@@ -55,7 +55,7 @@ export class Secret {
 
 /** Replaces every secret's value in a text with the mask (values under 4 characters would mask innocent text). */
 export function maskSecret(text: string, secrets: Iterable<Secret | undefined>): string {
-  return maskNeedles(text, needles(secrets, (value) => value));
+  return maskNeedles(text, needles(secrets, (value) => value), leadingParts(secrets, (value) => value));
 }
 
 /**
@@ -65,8 +65,9 @@ export function maskSecret(text: string, secrets: Iterable<Secret | undefined>):
  */
 export function maskSecretBytes(bytes: Buffer, secrets: Iterable<Secret | undefined>, cut = false): Buffer {
   const text = bytes.toString('latin1');
-  const all = needles(secrets, (value) => Buffer.from(value, 'utf8').toString('latin1'));
-  let masked = maskNeedles(text, all);
+  const latin1 = (value: string) => Buffer.from(value, 'utf8').toString('latin1');
+  const all = needles(secrets, latin1);
+  let masked = maskNeedles(text, all, leadingParts(secrets, latin1));
   if (cut) masked = masked.slice(0, masked.length - partialAtEnd(masked, all));
   return masked === text ? bytes : Buffer.from(masked, 'latin1');
 }
@@ -83,9 +84,30 @@ function needles(secrets: Iterable<Secret | undefined>, encode: (value: string) 
   return [...out].sort((a, b) => b.length - a.length);
 }
 
-function maskNeedles(text: string, all: readonly string[]): string {
+/** A secret this long is masked by its first half too (with the rest of the word it begins). */
+const LEADING_FROM = 16;
+
+/**
+ * The first half of each long secret: an upstream that cuts its message at a fixed length may quote the key cut
+ * short too (`invalid key sk-proj-abc...` up to its limit), which the whole value would never match.
+ */
+function leadingParts(secrets: Iterable<Secret | undefined>, encode: (value: string) => string): RegExp[] {
+  const out = new Map<string, RegExp>();
+  for (const secret of secrets) {
+    for (const value of secret?.maskable() ?? []) {
+      if (value.length < LEADING_FROM) continue;
+      const part = encode(value.slice(0, Math.ceil(value.length / 2)));
+      // The part and whatever of the word follows it, as far as a key's characters go.
+      out.set(part, new RegExp(`${part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[\\w.~+/=-]*`, 'g'));
+    }
+  }
+  return [...out.values()];
+}
+
+function maskNeedles(text: string, all: readonly string[], leading: readonly RegExp[] = []): string {
   let out = text;
   for (const needle of all) if (out.includes(needle)) out = out.split(needle).join(MASK);
+  for (const part of leading) out = out.replace(part, MASK);
   return out;
 }
 

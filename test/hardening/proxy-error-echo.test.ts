@@ -49,6 +49,11 @@ const answers: Record<string, (req: IncomingMessage, res: ServerResponse) => voi
     res.write(head + filler);
     res.end(`${SECRET.key} and more ${'y'.repeat(40_000)}`);
   },
+  // An upstream that cuts its message at a fixed length, the key with it.
+  truncated: (_req, res) => {
+    const body = JSON.stringify({ error: `invalid api key: ${SECRET.key.slice(0, -3)}` });
+    res.writeHead(401, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+  },
   ok: (req, res) => {
     const body = JSON.stringify({ echoed: echo(req) });
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
@@ -85,8 +90,12 @@ afterAll(async () => {
   cleanupTemp();
 });
 
-const call = (mode: string, headers: Record<string, string> = {}) =>
-  exchange(`${proxy.url}/vllm/${mode}`, { method: 'POST', headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json', ...headers }, body: JSON.stringify({ model: 'echo' }) });
+/** Requests sent so far: each has its access-log line once the proxy has logged it. */
+let sent = 0;
+const call = (mode: string, headers: Record<string, string> = {}) => {
+  sent++;
+  return exchange(`${proxy.url}/vllm/${mode}`, { method: 'POST', headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json', ...headers }, body: JSON.stringify({ model: 'echo' }) });
+};
 
 function expectMasked(outcome: Outcome): void {
   const seen = `${JSON.stringify(outcome.headers)} ${outcome.body.toString('latin1')}`;
@@ -104,6 +113,12 @@ describe('an upstream error that echoes the credentials the proxy added', () => 
     expectMasked(outcome);
     expect(Number(outcome.headers['content-length'])).toBe(outcome.body.length);
     expect(JSON.parse(outcome.body.toString()).error).toMatch(/^invalid credentials: \/gw\/length\?code=\*\*\*/);
+  });
+
+  it('a 401 quoting the key cut short: the part it quotes is masked too', async () => {
+    const outcome = await call('truncated');
+    expect(outcome.status).toBe(401);
+    expect(JSON.parse(outcome.body.toString()).error).toBe('invalid api key: ***');
   });
 
   it('a chunked 403 with the key split across chunks', async () => {
@@ -136,7 +151,7 @@ describe('an upstream error that echoes the credentials the proxy added', () => 
     expect(outcome.body.toString('latin1')).not.toContain(SECRET.key.slice(0, 8));
     expect(outcome.body.length).toBeLessThanOrEqual(MAX_MASKED_BODY_BYTES);
     expect(outcome.headers['x-llmpass-body-cut']).toMatch(/bytes relayed/);
-    const line = (await proxy.waitForRequests(5)).find((entry) => entry.status === 500);
+    const line = (await proxy.waitForRequests(sent)).find((entry) => entry.status === 500);
     expect(String(line?.error)).toMatch(/cut to mask credentials/);
   });
 
