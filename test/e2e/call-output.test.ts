@@ -236,6 +236,13 @@ describe.skipIf(!existsSync(SCRIPT))('on a terminal', () => {
     expect(text.replace(/\u001b\[\?25h/g, '').trimEnd().split('\n').at(-1)).toMatch(/^HTTP 200 OK · \d+\.\d\d s · first byte/);
   });
 
+  it('TERM=dumb draws no spinner: a terminal that cannot redraw a line would keep it for good', async () => {
+    const env = baseEnv({ CI: undefined, NO_COLOR: '1', TERM: 'dumb' });
+    const result = await runCli({ args: ['call', ...args], cwd: project, tty: true, columns: 120, env, timeoutMs: 8_000 });
+    expect(result.code).toBe(0);
+    expect(result.stdout.toString()).not.toContain(`${SEED_ALIAS} → `);
+  });
+
   // A pseudo-terminal of 0 columns (what `script` makes without a real terminal, as in CI or `docker exec -t`):
   // stopping ora's spinner (src/cli/render/spinner.ts, started from src/cli/call/run-call.ts) then loops forever writing
   // cursor-up/erase sequences; the body is never printed, memory grows by GBs and, with the event loop blocked,

@@ -47,7 +47,8 @@ export function decideOutputMode(inputs: OutputInputs): OutputMode {
   return {
     pretty,
     color: pretty ? colorLevel(terminal, inputs.env) : 0,
-    spinner: inputs.stderrIsTTY && !ci,
+    // A dumb terminal cannot redraw a line: ora would leave its text behind for good.
+    spinner: inputs.stderrIsTTY && !ci && inputs.env.TERM !== 'dumb',
     footer: inputs.stderrIsTTY && !ci,
   };
 }
