@@ -96,9 +96,13 @@ function leadingParts(secrets: Iterable<Secret | undefined>, encode: (value: str
   for (const secret of secrets) {
     for (const value of secret?.maskable() ?? []) {
       if (value.length < LEADING_FROM) continue;
-      const part = encode(value.slice(0, Math.ceil(value.length / 2)));
-      // The part and whatever of the word follows it, as far as a key's characters go.
-      out.set(part, new RegExp(`${part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[\\w.~+/=-]*`, 'g'));
+      const half = value.slice(0, Math.ceil(value.length / 2));
+      // As is, JSON-escaped and percent-encoded (as needles() has them), each with whatever of the word follows it,
+      // as far as a key's characters (or their escapes) go.
+      for (const form of [half, JSON.stringify(half).slice(1, -1), encodeURIComponent(half)]) {
+        const part = encode(form);
+        out.set(part, new RegExp(`${part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[\\w.~+/=%-]*`, 'g'));
+      }
     }
   }
   return [...out.values()];

@@ -2,7 +2,7 @@ import { LlmpassError } from '../errors.ts';
 import type { RouterEvent, RouterPassthroughOptions } from '../router/call.ts';
 import { retryAfterMs, sleep } from '../router/retry.ts';
 import { isJsonMediaType } from '../transport/headers.ts';
-import { discardReply, replyHeader } from '../transport/reply.ts';
+import { discardReply, NULL_BODY_STATUS, replyHeader } from '../transport/reply.ts';
 import { maskedErrorReply } from '../transport/masked-reply.ts';
 import { deploymentSecrets } from '../router/deployment.ts';
 import type { Deployment } from '../core/deployment.ts';
@@ -22,7 +22,6 @@ export interface LineFeedback {
   reading?: ((reply: UpstreamReply) => void) | undefined;
 }
 
-const NULL_BODY_STATUS = new Set([204, 205, 304]);
 const MESSAGE_LIMIT = 300;
 
 /** The body, read whole: a JSON line needs all of it. Events, not `for await`: this runs once per line. */

@@ -4,8 +4,11 @@
 // rather than cut off mid-upload with its answer lost to a reset.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-/** Wires a request that expects 100 Continue: it is sent on the body's first read, if no answer has begun. */
-export function continueOnRead(req: IncomingMessage, res: ServerResponse): void {
+/**
+ * Wires a request that expects 100 Continue: it is sent on the body's first read, if no answer has begun.
+ * `keepOpen` says whether the connection may still be kept then (not while the proxy drains).
+ */
+export function continueOnRead(req: IncomingMessage, res: ServerResponse, keepOpen: () => boolean): void {
   const keepAlive = res.shouldKeepAlive;
   // Refused without its body, the request may still send it (RFC 9110 §10.1.1): its connection is not reused.
   res.shouldKeepAlive = false;
@@ -14,7 +17,7 @@ export function continueOnRead(req: IncomingMessage, res: ServerResponse): void 
     req._read = read;
     if (!res.headersSent) {
       res.writeContinue();
-      res.shouldKeepAlive = keepAlive;
+      res.shouldKeepAlive = keepAlive && keepOpen();
     }
     read.call(this, size);
   };

@@ -1,5 +1,6 @@
 import type { Deployment } from '../core/deployment.ts';
 import type { UpstreamReply } from '../core/reply.ts';
+import type { UpstreamRequest } from '../core/request.ts';
 import { LlmpassError, RateLimitedError } from '../errors.ts';
 import type { HttpClient } from '../transport/http-client.ts';
 import { discardReply, replyHeader } from '../transport/reply.ts';
@@ -132,7 +133,14 @@ export class AttemptLoop {
       const { deployment, release } = taking instanceof Promise ? await taking : taking;
       tried.add(deployment.id);
       if (options.onEvent && deployments.length > 1 && !state.isCooling(deployment.id)) for (const other of deployments) if (!tried.has(other.id) && state.isCooling(other.id)) options.onEvent({ type: 'skip', deployment: other, reason: 'cooling down after allowed_fails failures' });
-      const request = buildUpstreamRequest(deployment, options);
+      let request: UpstreamRequest;
+      try {
+        request = buildUpstreamRequest(deployment, options);
+      } catch (error) {
+        // Refused before sending (a caller's mistake): the slot taken for it is given back.
+        release();
+        throw error;
+      }
       options.onEvent?.({ type: 'attempt', deployment, request, attempt });
       const canCool = deployments.length > 1;
       const timeoutSeconds = options.timeout ?? (deployment.timeoutMs ? deployment.timeoutMs / 1000 : this.#settings.timeout);

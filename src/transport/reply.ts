@@ -21,7 +21,8 @@ export function usableReason(text: string): string {
   return /^[\x20-\x7e]*$/.test(text) ? text.trim() : '';
 }
 
-const NULL_BODY_STATUS = new Set([204, 205, 304]);
+/** Statuses whose answers have no body (RFC 9110: 204, 205, 304). */
+export const NULL_BODY_STATUS: ReadonlySet<number> = new Set([204, 205, 304]);
 
 /**
  * The library's face: a web-standard Response whose body streams, whose body fails with the client's typed error. An answer the web

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { ConfigError, UsageError } from '../errors.ts';
 import type { Deployment } from '../core/deployment.ts';
+import type { EndpointContext } from '../providers/types.ts';
 import type { HeaderValue, PassthroughRequest, QueryInit, UpstreamBody, UpstreamRequest } from '../core/request.ts';
 import { toUpstreamBody } from './body.ts';
 import { JsonBody, jsonBodyOf } from './json-body.ts';
@@ -63,9 +64,20 @@ function splicedBody(parts: Uint8Array[]): UpstreamBody {
  * chose it for, past a virtual key's model list and the alias's price. The path may name the alias or the model
  * the deployment serves; anything else is the caller's to settle.
  */
-function refuseOtherPathModel(deployment: Deployment, inPath: string, pathAlias: string | undefined): void {
-  if (deployment.alias === undefined || inPath === pathAlias || inPath === deployment.model) return;
+function refuseOtherPathModel(deployment: Deployment, inPath: string, pathAlias: string | undefined, endpoint: string, ctx: EndpointContext): void {
+  if (deployment.alias === undefined || inPath === pathAlias || inPath === deployment.model || inPath === pathSpelling(deployment, endpoint, ctx)) return;
   throw new UsageError(`the endpoint names the model "${inPath}", but "${deployment.alias}" serves "${deployment.model}": name one model, in the path or in the body's "model"`);
+}
+
+/** The deployment's model as its provider writes it in a path (Bedrock's bare id for `converse/<id>`). */
+function pathSpelling(deployment: Deployment, endpoint: string, ctx: EndpointContext): string | undefined {
+  const { provider } = deployment;
+  if (!provider.replacePathModel) return undefined;
+  try {
+    return provider.modelFromPath?.(provider.replacePathModel(endpoint, deployment.model, ctx));
+  } catch {
+    return undefined; // (the request fails on its own account below)
+  }
 }
 
 /**
@@ -81,7 +93,7 @@ export function buildUpstreamRequest(deployment: Deployment, request: Passthroug
   // endpoint written as @google/genai writes it, `models/<alias>:batchEmbedContents`, names it again).
   const pathAlias = request.pathModel ?? deployment.alias;
   const inPath = provider.modelFromPath?.(request.endpoint);
-  if (inPath !== undefined) refuseOtherPathModel(deployment, inPath, pathAlias);
+  if (inPath !== undefined) refuseOtherPathModel(deployment, inPath, pathAlias, request.endpoint, ctx);
   const named = pathAlias !== undefined && provider.replacePathModel && inPath === pathAlias ? provider.replacePathModel(request.endpoint, deployment.model, ctx) : request.endpoint;
   const endpoint = provider.expandEndpoint ? provider.expandEndpoint(named, ctx) : named;
   const url = joinEndpoint(deployment.apiBase, endpoint, provider.join);

@@ -65,6 +65,21 @@ describe('a path naming another model than the body', () => {
     ]);
   });
 
+  it('passes a Bedrock path naming the id an alias of `bedrock/converse/<id>` serves (the route prefix is not in paths)', () => {
+    const router = new Router({
+      modelList: [{ model_name: 'claude', litellm_params: { model: 'bedrock/converse/anthropic.claude-3-5-sonnet-20240620-v1:0', aws_region_name: 'us-east-1', aws_access_key_id: 'AKIDEXAMPLE', aws_secret_access_key: 'secret-example-key-0000' } }],
+    });
+    const prepared = router.prepare({ model: 'claude', endpoint: 'model/anthropic.claude-3-5-sonnet-20240620-v1%3A0/converse', json: { messages: [] } });
+    expect(prepared.url.pathname).toBe('/model/anthropic.claude-3-5-sonnet-20240620-v1%3A0/converse');
+    expect(() => router.prepare({ model: 'claude', endpoint: 'model/anthropic.claude-3-opus-20240229-v1%3A0/converse', json: { messages: [] } })).toThrow(UsageError);
+  });
+
+  it('gives back the deployment\'s slot when it refuses (no request counted in flight for ever)', async () => {
+    const router = new Router({ modelList: [{ model_name: 'flash', litellm_params: { model: 'gemini/gemini-2.0-flash', api_base: upstream.url, api_key: 'k' } }], numRetries: 0 });
+    for (let i = 0; i < 3; i++) await expect(router.passthrough({ model: 'flash', endpoint: 'v1beta/models/gemini-2.5-pro:generateContent', json: {} })).rejects.toThrow(UsageError);
+    expect(router.state.inFlight('flash#0')).toBe(0);
+  });
+
   it('is a UsageError from the library, before anything is sent', async () => {
     const router = new Router({ modelList: [{ model_name: 'flash', litellm_params: { model: 'gemini/gemini-2.0-flash', api_base: upstream.url, api_key: 'k' } }], numRetries: 0 });
     const before = upstream.requests.length;

@@ -9,6 +9,7 @@ import { displayUrl } from '../../transport/url.ts';
 import type { Deployment } from '../../core/deployment.ts';
 import type { UpstreamReply } from '../../core/reply.ts';
 import type { UpstreamRequest } from '../../core/request.ts';
+import { NULL_BODY_STATUS } from '../../transport/reply.ts';
 import { deploymentSecrets } from '../../router/deployment.ts';
 import { curlCommand, describeRequest } from './describe-request.ts';
 import { EXIT, exitCodeForStatus } from '../exit-codes.ts';
@@ -70,7 +71,7 @@ function warnReplacedHeaders(given: Array<[string, string]>, request: UpstreamRe
 async function shownReply(reply: UpstreamReply, answeredBy: Deployment | undefined, flags: CallFlags): Promise<UpstreamReply> {
   if (reply.status < 300 || !answeredBy) return reply;
   const { maskedErrorReply } = await import('../../transport/masked-reply.ts');
-  const bodyless = flags.method?.toUpperCase() === 'HEAD' || reply.status === 204 || reply.status === 304;
+  const bodyless = flags.method?.toUpperCase() === 'HEAD' || NULL_BODY_STATUS.has(reply.status);
   const masked = await maskedErrorReply(reply, deploymentSecrets(answeredBy), bodyless);
   if (masked.note) process.stderr.write(`${flags.bin}: ${masked.note}\n`);
   return masked.reply;
@@ -233,7 +234,7 @@ export async function runCall(flags: CallFlags, onDrawing: (stop: () => void) =>
       const answer = await import('../render/answer-meter.ts');
       const figures = await meter.figures();
       // A body printed as it came (--raw, or not JSON) to the same terminal: the footer starts on a line of its own.
-      if (stdoutTTY && asIs && !meter.endedLine()) process.stderr.write('\n');
+      if (stdoutTTY && stderrTTY && asIs && !meter.endedLine()) process.stderr.write('\n');
       process.stderr.write(footer === 'json' ? answer.footerJson(figures, attempts) : answer.footerLine(figures, attempts));
     }
     return exitCodeForStatus(response.status);

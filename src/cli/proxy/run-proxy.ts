@@ -76,7 +76,7 @@ export async function runProxy(flags: ProxyFlags): Promise<void> {
   });
   // Node would answer `Expect: 100-continue` at once: said instead when the body is first read (proxy/expect-continue.ts).
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
-    continueOnRead(req, res);
+    continueOnRead(req, res, () => !stopping);
     server.emit('request', req, res);
   });
   server.keepAliveTimeout = 65_000;
