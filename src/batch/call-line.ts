@@ -131,7 +131,7 @@ async function sendLine(
       },
     });
     // An error answer may quote the credential it was sent with: its line shows it masked, as the proxy relays it.
-    const reply = sent.status >= 300 && answeredBy ? (await maskedErrorReply(sent, deploymentSecrets(answeredBy), request.method?.toUpperCase() === 'HEAD' || NULL_BODY_STATUS.has(sent.status))).reply : sent;
+    const reply = sent.status >= 300 && answeredBy ? (await maskedErrorReply(sent, deploymentSecrets(answeredBy), request.method)).reply : sent;
     const retryAfter = replyHeader(reply, 'retry-after');
     if (reply.status === 429 || (retryAfter !== undefined && reply.status >= 400)) feedback.overloaded(retryAfterMs(retryAfter ?? null));
     else feedback.answered();

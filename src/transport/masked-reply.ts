@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { constants, brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { maskSecret, maskSecretBytes, type Secret } from '../secret.ts';
 import { readUpTo } from './read-whole.ts';
-import { discardReply } from './reply.ts';
+import { discardReply, NULL_BODY_STATUS } from './reply.ts';
 import type { UpstreamReply } from '../core/reply.ts';
 
 /**
@@ -78,8 +78,9 @@ export async function maskedAnswer(reply: UpstreamReply, secrets: readonly Secre
  * with the credentials of the deployment that answered masked, as the proxy relays it (a 401 quoting the key would
  * otherwise land in a terminal's scrollback or a CI log). `note` says when the body is not all the upstream's.
  */
-export async function maskedErrorReply(reply: UpstreamReply, secrets: readonly Secret[], bodyless: boolean): Promise<{ reply: UpstreamReply; note?: string | undefined }> {
+export async function maskedErrorReply(reply: UpstreamReply, secrets: readonly Secret[], method: string | undefined): Promise<{ reply: UpstreamReply; note?: string | undefined }> {
   if (reply.status < 300) return { reply };
+  const bodyless = method?.toUpperCase() === 'HEAD' || NULL_BODY_STATUS.has(reply.status);
   const answer = await maskedAnswer(reply, [...secrets, ...(reply.signedCredentials ?? [])], bodyless);
   const masked: UpstreamReply = { status: reply.status, statusText: reply.statusText, headers: answer.headers, body: Readable.from([answer.body], { objectMode: false }) };
   return { reply: masked, note: answer.note };

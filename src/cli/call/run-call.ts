@@ -9,7 +9,6 @@ import { displayUrl } from '../../transport/url.ts';
 import type { Deployment } from '../../core/deployment.ts';
 import type { UpstreamReply } from '../../core/reply.ts';
 import type { UpstreamRequest } from '../../core/request.ts';
-import { NULL_BODY_STATUS } from '../../transport/reply.ts';
 import { deploymentSecrets } from '../../router/deployment.ts';
 import { curlCommand, describeRequest } from './describe-request.ts';
 import { EXIT, exitCodeForStatus } from '../exit-codes.ts';
@@ -71,8 +70,7 @@ function warnReplacedHeaders(given: Array<[string, string]>, request: UpstreamRe
 async function shownReply(reply: UpstreamReply, answeredBy: Deployment | undefined, flags: CallFlags): Promise<UpstreamReply> {
   if (reply.status < 300 || !answeredBy) return reply;
   const { maskedErrorReply } = await import('../../transport/masked-reply.ts');
-  const bodyless = flags.method?.toUpperCase() === 'HEAD' || NULL_BODY_STATUS.has(reply.status);
-  const masked = await maskedErrorReply(reply, deploymentSecrets(answeredBy), bodyless);
+  const masked = await maskedErrorReply(reply, deploymentSecrets(answeredBy), flags.method);
   if (masked.note) process.stderr.write(`${flags.bin}: ${masked.note}\n`);
   return masked.reply;
 }
