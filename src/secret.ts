@@ -72,13 +72,18 @@ export function maskSecretBytes(bytes: Buffer, secrets: Iterable<Secret | undefi
   return masked === text ? bytes : Buffer.from(masked, 'latin1');
 }
 
-/** Each secret's texts, as an echo may write them: as is, JSON-escaped and percent-encoded. */
+/** A text as an echo may write it: as is, JSON-escaped and percent-encoded. */
+function echoForms(value: string): string[] {
+  return [value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value)];
+}
+
+/** Each secret's texts, as an echo may write them (echoForms). */
 function needles(secrets: Iterable<Secret | undefined>, encode: (value: string) => string): string[] {
   const out = new Set<string>();
   for (const secret of secrets) {
     for (const value of secret?.maskable() ?? []) {
       if (value.length < 4) continue;
-      for (const form of [value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value)]) out.add(encode(form));
+      for (const form of echoForms(value)) out.add(encode(form));
     }
   }
   return [...out].sort((a, b) => b.length - a.length);
@@ -97,9 +102,8 @@ function leadingParts(secrets: Iterable<Secret | undefined>, encode: (value: str
     for (const value of secret?.maskable() ?? []) {
       if (value.length < LEADING_FROM) continue;
       const half = value.slice(0, Math.ceil(value.length / 2));
-      // As is, JSON-escaped and percent-encoded (as needles() has them), each with whatever of the word follows it,
-      // as far as a key's characters (or their escapes) go.
-      for (const form of [half, JSON.stringify(half).slice(1, -1), encodeURIComponent(half)]) {
+      // Each form, with whatever of the word follows it, as far as a key's characters (or their escapes) go.
+      for (const form of echoForms(half)) {
         const part = encode(form);
         out.set(part, new RegExp(`${part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[\\w.~+/=%-]*`, 'g'));
       }
